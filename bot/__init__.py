@@ -1,0 +1,1 @@
+"""The service: app factory, channel adapters, dispatcher and command-line entry (`python -m bot`)."""

@@ -1,0 +1,155 @@
+"""Command-line entry: `python -m bot [serve|migrate|import-roster|link-codes|set-webhooks|extract]`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import logging
+import sys
+from pathlib import Path
+
+from config.settings import Settings
+
+logger = logging.getLogger("bot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments and run one command."""
+    parser = argparse.ArgumentParser(prog="python -m bot", description="OCSC self-development bot")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="run the web service (default)")
+    sub.add_parser("migrate", help="apply database migrations")
+    p = sub.add_parser("import-roster", help="import staff from CSV or XLSX")
+    p.add_argument("file", type=Path)
+    p = sub.add_parser("link-codes", help="issue one-time link codes")
+    p.add_argument("--out", type=Path, required=True, help="CSV to write employee_code,link_code")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--all", action="store_true", help="re-issue for every active staff member")
+    who.add_argument("--employee", nargs="+", metavar="CODE", help="only these employee codes")
+    sub.add_parser("set-webhooks", help="register webhook URLs with LINE and Telegram")
+    p = sub.add_parser("extract", help="read certificate files and print their fields")
+    p.add_argument("files", nargs="+")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    args = parser.parse_args(argv)
+
+    from bot.logging_setup import setup_logging
+
+    setup_logging()
+    settings = Settings()
+    settings.apply_timezone()
+    command = args.command or "serve"
+    if command == "serve":
+        return serve(settings)
+    if command == "extract":
+        from certificates.cli import extract_main
+
+        return extract_main(args.files, as_json=args.json)
+    return asyncio.run(_with_db(settings, command, args))
+
+
+def serve(settings: Settings) -> int:
+    """Run the web service until interrupted."""
+    from aiohttp import web
+
+    from bot.app import create_app
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if settings.sim_on:
+        logger.info("simulator: http://localhost:%d/sim", settings.port)
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
+    return 0
+
+
+async def _with_db(settings: Settings, command: str, args: argparse.Namespace) -> int:
+    from storage.db import close_db, open_db
+    from storage.seed import seed_courses
+
+    await open_db(settings.resolved_database_url)
+    try:
+        await seed_courses()
+        if command == "migrate":
+            print("database is up to date")
+            return 0
+        if command == "import-roster":
+            return await _import_roster(args.file)
+        if command == "link-codes":
+            return await _link_codes(args.out, reissue_all=args.all, employees=args.employee)
+        if command == "set-webhooks":
+            return await _set_webhooks(settings)
+    finally:
+        await close_db()
+    return 2
+
+
+async def _import_roster(path: Path) -> int:
+    from storage import roster
+
+    try:
+        table = roster.read_table(path.read_bytes(), path.name)
+    except (OSError, roster.RosterError) as exc:
+        print(f"cannot read {path}: {exc}", file=sys.stderr)
+        return 2
+    rows, errors = roster.parse(table)
+    result = await roster.import_roster(rows, errors)
+    if not result.ok:
+        print(f"{len(result.errors)} error(s); nothing was imported:", file=sys.stderr)
+        for line in result.errors:
+            print(f"  {line}", file=sys.stderr)
+        return 1
+    print(f"imported: {result.created} created, {result.updated} updated")
+    return 0
+
+
+async def _link_codes(out: Path, *, reissue_all: bool, employees: list[str] | None) -> int:
+    from storage import link_codes
+    from storage.models import ChatIdentity, Staff
+
+    query = Staff.filter(active=True)
+    if employees:
+        query = query.filter(employee_code__in=employees)
+    elif not reissue_all:
+        linked = await ChatIdentity.exclude(channel="sim").values_list("staff_id", flat=True)
+        query = query.exclude(id__in=list(linked))
+    staff = await query.order_by("employee_code")
+    issued = await link_codes.issue(staff)
+    with out.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["employee_code", "link_code"])
+        writer.writerows(issued)
+    out.chmod(0o600)
+    print(f"{len(issued)} link codes written to {out} (earlier unused codes of these people are revoked)")
+    return 0
+
+
+async def _set_webhooks(settings: Settings) -> int:
+    from bot.app import build_channels
+    from bot.channels.line import LineChannel
+    from bot.channels.telegram import TelegramChannel
+    from storage.files import FileStore
+
+    if not settings.public_base_url:
+        print("set PUBLIC_BASE_URL to the https address of this service", file=sys.stderr)
+        return 2
+    channels = build_channels(settings, FileStore(settings.data_dir / "files"))
+    try:
+        tg = channels.get("telegram")
+        if isinstance(tg, TelegramChannel):
+            await tg.set_webhook(settings.public_base_url)
+            print("Telegram webhook set")
+        ln = channels.get("line")
+        if isinstance(ln, LineChannel):
+            from linebot.v3.messaging import SetWebhookEndpointRequest
+
+            await ln.api.set_webhook_endpoint(
+                SetWebhookEndpointRequest(endpoint=settings.public_base_url.rstrip("/") + "/webhook/line")
+            )
+            print("LINE webhook endpoint set")
+    finally:
+        for channel in channels.values():
+            await channel.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

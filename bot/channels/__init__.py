@@ -1,0 +1,1 @@
+"""Channel adapters: each verifies, parses and renders one platform (LINE, Telegram, web simulator)."""

@@ -1,0 +1,59 @@
+"""What every channel adapter provides to the dispatcher and the delivery loop."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from bot.events import ChannelName, FileRef, Incoming, Reply
+
+
+class DeliveryError(Exception):
+    """Sending failed; `permanent` when retrying cannot help (blocked bot, bad request)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class DownloadError(Exception):
+    """A user's file could not be fetched from the platform."""
+
+
+class FileTooLarge(DownloadError):
+    """A user's file is over the configured size limit."""
+
+
+class ChannelAdapter(Protocol):
+    """Translate between one platform and the neutral events and replies."""
+
+    name: ChannelName
+
+    def to_incoming(self, payload: dict[str, Any], received_at: float) -> Incoming | None:
+        """Turn a stored raw event into a neutral one (None for events the bot ignores)."""
+        ...
+
+    async def acknowledge(self, event: Incoming) -> None:
+        """Platform courtesy before handling, e.g. answering a Telegram callback query."""
+        ...
+
+    async def download(self, ref: FileRef, max_bytes: int) -> bytes:
+        """Fetch the bytes of a file a user sent."""
+        ...
+
+    async def deliver(
+        self,
+        chat: str,
+        replies: list[Reply],
+        reply_token: str | None,
+        reply_token_at: float | None,
+        key: str,
+    ) -> None:
+        """Send replies to one chat, using a reply token while it is valid.
+
+        `key` is stable across retries of the same outbox message (for idempotency keys).
+        """
+        ...
+
+    async def close(self) -> None:
+        """Release HTTP clients."""
+        ...

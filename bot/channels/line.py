@@ -1,0 +1,296 @@
+"""LINE adapter: signature check, webhook parsing and rendering with line-bot-sdk v3's async clients."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from typing import Any
+
+from aiohttp import web
+from linebot.v3.exceptions import InvalidSignatureError
+from linebot.v3.messaging import (
+    AsyncApiClient,
+    AsyncMessagingApi,
+    AsyncMessagingApiBlob,
+    Configuration,
+    FlexBox,
+    FlexBubble,
+    FlexButton,
+    FlexMessage,
+    FlexText,
+    PostbackAction,
+    PushMessageRequest,
+    QuickReply,
+    QuickReplyItem,
+    ReplyMessageRequest,
+    TextMessage,
+)
+from linebot.v3.messaging.exceptions import ApiException
+from linebot.v3.webhook import SignatureValidator
+from linebot.v3.webhooks import (
+    Event,
+    FileMessageContent,
+    FollowEvent,
+    ImageMessageContent,
+    MessageEvent,
+    PostbackEvent,
+    TextMessageContent,
+    UnfollowEvent,
+    UserSource,
+)
+
+from bot.channels.base import DeliveryError, DownloadError, FileTooLarge
+from bot.events import Action, Button, FileRef, Incoming, Reply
+from config.settings import LINE_PUBLIC_API, LINE_PUBLIC_DATA_API, Settings
+from storage.inbox import NewEvent
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGES_PER_CALL = 5
+TEXT_LIMIT = 5000
+ALT_TEXT_LIMIT = 400
+QUICK_LABEL_LIMIT = 20
+FLEX_LABEL_LIMIT = 40
+QUICK_ITEMS_LIMIT = 13
+
+
+class LineChannel:
+    """The LINE Messaging API, reached through the official SDK."""
+
+    name = "line"
+
+    def __init__(self, settings: Settings) -> None:
+        assert settings.line_channel_secret and settings.line_channel_access_token
+        self.settings = settings
+        self.validator = SignatureValidator(settings.line_channel_secret)
+        self.timeout = settings.http_timeout_seconds
+        self.reply_ttl = settings.line_reply_token_ttl_seconds
+        # Configuration.host, when set, replaces the host of *every* operation, content
+        # downloads included, so the messaging and blob clients get their own configs,
+        # and host stays unset when the public defaults are in use.
+        self._api_client = AsyncApiClient(
+            _configuration(settings, settings.line_api_base_url, LINE_PUBLIC_API)
+        )
+        self._blob_client = AsyncApiClient(
+            _configuration(settings, settings.line_data_api_base_url, LINE_PUBLIC_DATA_API)
+        )
+        self.api = AsyncMessagingApi(self._api_client)
+        self.blob = AsyncMessagingApiBlob(self._blob_client)
+
+    # --- webhook ---------------------------------------------------------------
+
+    def verify(self, body: bytes, signature: str | None) -> bool:
+        """HMAC-SHA256 of the raw body with the channel secret, compared in constant time."""
+        if not signature:
+            return False
+        try:
+            return bool(self.validator.validate(body.decode("utf-8"), signature))
+        except (UnicodeDecodeError, InvalidSignatureError, ValueError):
+            return False
+
+    def parse_webhook(self, body: bytes, received_at: float) -> list[NewEvent]:
+        """Split a verified body into stored events; ids come from webhookEventId."""
+        payload = json.loads(body)
+        events = []
+        for raw in payload.get("events", []):
+            event_id = raw.get("webhookEventId") or f"{raw.get('timestamp')}:{raw.get('type')}"
+            user = (raw.get("source") or {}).get("userId", "")
+            events.append(
+                NewEvent(
+                    event_id=f"line:{event_id}",
+                    channel="line",
+                    user_key=f"line:{user}",
+                    payload=raw,
+                    received_at=received_at,
+                )
+            )
+        return events
+
+    def to_incoming(self, payload: dict[str, Any], received_at: float) -> Incoming | None:
+        """A stored raw LINE event as a neutral event; only 1:1 chats with users are handled."""
+        try:
+            event = Event.from_dict(payload)
+        except (ValueError, TypeError):
+            return None
+        source = getattr(event, "source", None)
+        if not isinstance(source, UserSource) or not source.user_id:
+            return None
+        base: dict[str, Any] = {
+            "event_id": f"line:{payload.get('webhookEventId', '')}",
+            "channel": "line",
+            "user": source.user_id,
+            "chat": source.user_id,
+            "reply_token": getattr(event, "reply_token", None),
+            "received_at": received_at,
+        }
+        if isinstance(event, MessageEvent):
+            message = event.message
+            if isinstance(message, TextMessageContent):
+                return Incoming(kind="text", text=message.text, **base)
+            if isinstance(message, ImageMessageContent):
+                return Incoming(kind="file", file=FileRef(message.id, "image", mime="image/jpeg"), **base)
+            if isinstance(message, FileMessageContent):
+                ref = FileRef(message.id, "file", name=message.file_name, size=message.file_size)
+                return Incoming(kind="file", file=ref, **base)
+            return Incoming(kind="other", **base)
+        if isinstance(event, PostbackEvent):
+            return Incoming(kind="action", action=Action.decode(event.postback.data), **base)
+        if isinstance(event, FollowEvent):
+            return Incoming(kind="follow", **base)
+        if isinstance(event, UnfollowEvent):
+            return Incoming(kind="unfollow", **base)
+        return None
+
+    async def acknowledge(self, event: Incoming) -> None:
+        """Nothing to acknowledge on LINE (postbacks need no answer)."""
+
+    async def download(self, ref: FileRef, max_bytes: int) -> bytes:
+        """Fetch message content from the data API host."""
+        try:
+            data = await self.blob.get_message_content(ref.file_id, _request_timeout=self.timeout)
+        except ApiException as exc:
+            raise DownloadError(f"LINE content {exc.status}") from exc
+        except Exception as exc:
+            raise DownloadError(type(exc).__name__) from exc
+        if len(data) > max_bytes:
+            raise FileTooLarge(str(len(data)))
+        return bytes(data)
+
+    # --- sending -----------------------------------------------------------------
+
+    async def deliver(
+        self,
+        chat: str,
+        replies: list[Reply],
+        reply_token: str | None,
+        reply_token_at: float | None,
+        key: str,
+    ) -> None:
+        """Reply with the token while it is fresh (free), push the rest (counts against quota)."""
+        messages = [render(r) for r in replies]
+        batches = [
+            messages[i : i + MAX_MESSAGES_PER_CALL]
+            for i in range(0, len(messages), MAX_MESSAGES_PER_CALL)
+        ]
+        fresh = reply_token and reply_token_at and time.time() - reply_token_at < self.reply_ttl
+        for index, batch in enumerate(batches):
+            if index == 0 and fresh:
+                try:
+                    await self.api.reply_message(
+                        ReplyMessageRequest(replyToken=reply_token, messages=batch),
+                        _request_timeout=self.timeout,
+                    )
+                    continue
+                except ApiException as exc:
+                    if exc.status != 400:
+                        raise DeliveryError(f"LINE reply {exc.status}") from exc
+                    logger.info("reply token rejected, pushing instead")
+                except Exception as exc:
+                    raise DeliveryError(f"LINE reply {type(exc).__name__}") from exc
+            await self._push(chat, batch, f"{key}:{index}")
+
+    async def _push(self, chat: str, batch: list[Any], key: str) -> None:
+        # The same retry key on every attempt makes a retried push idempotent on LINE's side.
+        retry_key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"outbox:{key}"))
+        try:
+            await self.api.push_message(
+                PushMessageRequest(to=chat, messages=batch),
+                x_line_retry_key=retry_key,
+                _request_timeout=self.timeout,
+            )
+        except ApiException as exc:
+            if exc.status == 409:  # already accepted under this retry key
+                return
+            permanent = exc.status in (400, 403, 404)
+            raise DeliveryError(f"LINE push {exc.status}", permanent=permanent) from exc
+        except Exception as exc:
+            raise DeliveryError(f"LINE push {type(exc).__name__}") from exc
+
+    async def close(self) -> None:
+        """Close both HTTP clients."""
+        await self._api_client.close()
+        await self._blob_client.close()
+
+
+def _configuration(settings: Settings, base_url: str, public: str) -> Configuration:
+    config = Configuration(access_token=settings.line_channel_access_token)
+    if base_url.rstrip("/") != public:
+        config.host = base_url.rstrip("/")
+    return config
+
+
+def _postback(button: Button, label_limit: int) -> PostbackAction:
+    return PostbackAction(
+        label=button.label[:label_limit],
+        data=button.action.encode(),
+        displayText=button.label[:300],
+    )
+
+
+def _quick(buttons: tuple[Button, ...]) -> QuickReply | None:
+    if not buttons:
+        return None
+    return QuickReply(
+        items=[
+            QuickReplyItem(action=_postback(b, QUICK_LABEL_LIMIT)) for b in buttons[:QUICK_ITEMS_LIMIT]
+        ]
+    )
+
+
+def render(reply: Reply) -> Any:
+    """A neutral reply as a LINE message: text, or a Flex bubble when it has buttons or a title."""
+    if not reply.buttons and not reply.title:
+        return TextMessage(text=reply.text[:TEXT_LIMIT], quickReply=_quick(reply.quick))
+    body: list[Any] = []
+    if reply.title:
+        body.append(FlexText(text=reply.title, weight="bold", size="lg", wrap=True))
+    body.append(FlexText(text=reply.text[:2000], wrap=True, size="md"))
+    footer = (
+        FlexBox(
+            layout="vertical",
+            spacing="sm",
+            contents=[
+                FlexButton(
+                    action=_postback(b, FLEX_LABEL_LIMIT),
+                    style="primary" if i == 0 else "secondary",
+                    height="sm",
+                )
+                for i, b in enumerate(reply.buttons)
+            ],
+        )
+        if reply.buttons
+        else None
+    )
+    bubble = FlexBubble(body=FlexBox(layout="vertical", spacing="md", contents=body), footer=footer)
+    alt = (reply.title + ": " if reply.title else "") + reply.text
+    return FlexMessage(altText=alt[:ALT_TEXT_LIMIT], contents=bubble, quickReply=_quick(reply.quick))
+
+
+async def webhook(request: web.Request) -> web.Response:
+    """POST /webhook/line: verify, store durably, answer 200, process afterwards."""
+    from bot.app import SERVICES  # local import: the app module imports the adapters
+
+    services = request.app[SERVICES]
+    channel = services.channels.get("line")
+    metrics = services.metrics
+    started = time.perf_counter()
+    if channel is None:
+        metrics.webhooks.labels("line", "off").inc()
+        return web.Response(status=404, text="LINE is not configured")
+    body = await request.read()
+    if not channel.verify(body, request.headers.get("X-Line-Signature")):
+        metrics.webhooks.labels("line", "bad_signature").inc()
+        logger.warning("LINE webhook with a bad or missing signature refused")
+        return web.Response(status=401, text="invalid signature")
+    try:
+        events = channel.parse_webhook(body, time.time())
+    except (ValueError, AttributeError):
+        metrics.webhooks.labels("line", "bad_body").inc()
+        return web.Response(status=400, text="bad body")
+    await services.inbox.store(events)
+    services.processor.wake()
+    metrics.webhooks.labels("line", "ok").inc()
+    metrics.webhook_seconds.labels("line").observe(time.perf_counter() - started)
+    return web.Response(text="OK")

@@ -1,0 +1,198 @@
+"""The web simulator: a third channel served at /sim for trying the bot without credentials.
+
+It runs through the same inbox, dispatcher and outbox as LINE and Telegram
+(Rasa's RestInput with a collecting output): the page posts events and reads
+back the outbox rows addressed to its chat.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.channels.base import DownloadError
+from bot.events import Action, FileRef, Incoming, Reply
+from storage import people
+from storage.files import FileStore
+from storage.inbox import NewEvent
+from storage.models import OutboxMessage, Staff
+
+PAGE = Path(__file__).with_name("sim_page.html")
+MAX_TEXT = 2000
+
+
+class SimChannel:
+    """Events come from the page; delivery just leaves messages in the outbox for the page."""
+
+    name = "sim"
+
+    def __init__(self, files: FileStore) -> None:
+        self.files = files
+
+    def to_incoming(self, payload: dict[str, Any], received_at: float) -> Incoming | None:
+        """A stored simulator event as a neutral one."""
+        base: dict[str, Any] = {
+            "event_id": f"sim:{payload['id']}",
+            "channel": "sim",
+            "user": payload["user"],
+            "chat": payload["user"],
+            "received_at": received_at,
+        }
+        kind = payload.get("kind")
+        if kind == "text":
+            return Incoming(kind="text", text=payload["text"], **base)
+        if kind == "action":
+            return Incoming(kind="action", action=Action.decode(payload["action"]), **base)
+        if kind == "file":
+            f = payload["file"]
+            ref = FileRef(f["sha256"], f["kind"], name=f.get("name"), mime=f.get("mime"), size=f.get("size"))
+            return Incoming(kind="file", file=ref, **base)
+        if kind == "follow":
+            return Incoming(kind="follow", **base)
+        return None
+
+    async def acknowledge(self, event: Incoming) -> None:
+        """Nothing to acknowledge."""
+
+    async def download(self, ref: FileRef, max_bytes: int) -> bytes:
+        """Uploaded files are already in the store."""
+        try:
+            return await self.files.read(ref.file_id)
+        except (OSError, ValueError) as exc:
+            raise DownloadError("sim file missing") from exc
+
+    async def deliver(
+        self,
+        chat: str,
+        replies: list[Reply],
+        reply_token: str | None,
+        reply_token_at: float | None,
+        key: str,
+    ) -> None:
+        """The page polls the outbox, so a sent mark is all delivery means here."""
+
+    async def close(self) -> None:
+        """Nothing to close."""
+
+
+def _event(user: str, **fields: Any) -> NewEvent:
+    event_uuid = uuid.uuid4().hex
+    return NewEvent(
+        event_id=f"sim:{event_uuid}",
+        channel="sim",
+        user_key=f"sim:{user}",
+        payload={"id": event_uuid, "user": user, **fields},
+        received_at=time.time(),
+    )
+
+
+def _valid_user(user: Any) -> str:
+    if not isinstance(user, str) or not user or len(user) > 100:
+        raise web.HTTPBadRequest(text="user required")
+    return user
+
+
+async def page(request: web.Request) -> web.StreamResponse:
+    """GET /sim: the chat page."""
+    return web.FileResponse(PAGE, headers={"Cache-Control": "no-store"})
+
+
+async def list_people(request: web.Request) -> web.Response:
+    """GET /sim/api/people: roster members one can pretend to be."""
+    rows = await Staff.filter(active=True).order_by("employee_code").select_related("unit").limit(500)
+    return web.json_response(
+        [
+            {
+                "code": s.employee_code,
+                "name": s.display_name,
+                "unit": s.unit.name if s.unit else "",
+                "roles": [r for r, on in (("supervisor", s.is_supervisor), ("admin", s.is_admin)) if on],
+            }
+            for s in rows
+        ]
+    )
+
+
+async def open_session(request: web.Request) -> web.Response:
+    """POST /sim/api/session: become a linked staff member, or an unlinked visitor."""
+    body = await request.json()
+    code = body.get("employee_code")
+    if not code:
+        return web.json_response({"user": f"visitor-{secrets.token_hex(4)}", "linked": False})
+    staff = await people.by_code(str(code))
+    if staff is None or not staff.active:
+        raise web.HTTPNotFound(text="unknown employee code")
+    user = f"staff-{staff.employee_code}"
+    await people.link("sim", user, staff)
+    return web.json_response({"user": user, "linked": True, "name": staff.display_name})
+
+
+async def send(request: web.Request) -> web.Response:
+    """POST /sim/api/send: a typed text, a pressed button, or opening the chat."""
+    from bot.app import SERVICES
+
+    services = request.app[SERVICES]
+    body = await request.json()
+    user = _valid_user(body.get("user"))
+    if isinstance(body.get("text"), str) and body["text"].strip():
+        event = _event(user, kind="text", text=body["text"][:MAX_TEXT])
+    elif isinstance(body.get("action"), str) and body["action"]:
+        event = _event(user, kind="action", action=body["action"][:300])
+    elif body.get("follow"):
+        event = _event(user, kind="follow")
+    else:
+        raise web.HTTPBadRequest(text="text or action required")
+    await services.inbox.store([event])
+    services.processor.wake()
+    return web.json_response({"event_id": event.event_id})
+
+
+async def upload(request: web.Request) -> web.Response:
+    """POST /sim/api/upload (multipart: user, file): a photo or document."""
+    from bot.app import SERVICES
+
+    services = request.app[SERVICES]
+    limit = services.settings.max_upload_bytes
+    form = await request.post()
+    user = _valid_user(form.get("user"))
+    field = form.get("file")
+    if not isinstance(field, web.FileField):
+        raise web.HTTPBadRequest(text="file required")
+    data = field.file.read(limit + 1)
+    mime = field.content_type or "application/octet-stream"
+    kind = "image" if mime.startswith("image/") else "file"
+    # An oversized upload is not stored: the dispatcher refuses it by its size alone.
+    sha256 = "0" * 64 if len(data) > limit else (await services.files.put(data)).sha256
+    event = _event(
+        user,
+        kind="file",
+        file={"sha256": sha256, "kind": kind, "name": field.filename, "mime": mime, "size": len(data)},
+    )
+    await services.inbox.store([event])
+    services.processor.wake()
+    return web.json_response({"event_id": event.event_id})
+
+
+async def messages(request: web.Request) -> web.Response:
+    """GET /sim/api/messages?user=…&after=…: what the bot sent to this chat."""
+    user = _valid_user(request.query.get("user"))
+    after = int(request.query.get("after", "0") or 0)
+    rows = await OutboxMessage.filter(channel="sim", chat=user, id__gt=after, status="sent").order_by("id")
+    return web.json_response(
+        [{"id": r.id, "replies": r.payload, "at": r.sent_at} for r in rows]
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount the simulator's page and API."""
+    app.router.add_get("/sim", page)
+    app.router.add_get("/sim/api/people", list_people)
+    app.router.add_post("/sim/api/session", open_session)
+    app.router.add_post("/sim/api/send", send)
+    app.router.add_post("/sim/api/upload", upload)
+    app.router.add_get("/sim/api/messages", messages)

@@ -1,0 +1,281 @@
+"""Telegram adapter: secret-token check, Update parsing and rendering with python-telegram-bot 22.
+
+PTB is used only as a typed Bot API client plus `Update.de_json`; its
+ConversationHandler and JobQueue are Telegram-only, so shared logic lives in handlers/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import time
+from typing import Any
+
+from aiohttp import web
+from telegram import (
+    Bot,
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Update,
+)
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
+from telegram.request import HTTPXRequest
+
+from bot.channels.base import DeliveryError, DownloadError, FileTooLarge
+from bot.events import Action, Button, FileRef, Incoming, Reply
+from config.settings import Settings
+from config.texts import t
+from storage.inbox import NewEvent
+
+logger = logging.getLogger(__name__)
+
+TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024  # Bot API getFile refuses larger files
+TEXT_LIMIT = 4096
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+IMAGE_MIME_PREFIX = "image/"
+
+
+class TelegramChannel:
+    """The Telegram Bot API, reached through python-telegram-bot."""
+
+    name = "telegram"
+
+    def __init__(self, settings: Settings) -> None:
+        assert settings.telegram_bot_token
+        self.settings = settings
+        timeout = settings.http_timeout_seconds
+        self.bot = Bot(
+            settings.telegram_bot_token,
+            base_url=settings.telegram_bot_url,
+            base_file_url=settings.telegram_file_url,
+            request=HTTPXRequest(connect_timeout=timeout, read_timeout=timeout, write_timeout=timeout),
+            get_updates_request=HTTPXRequest(read_timeout=timeout + 30, connect_timeout=timeout),
+        )
+        self._polling: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Initialise the client (getMe); a failure is logged, the next call retries."""
+        try:
+            await asyncio.wait_for(self.bot.initialize(), timeout=self.settings.http_timeout_seconds)
+        except Exception as exc:
+            logger.warning("Telegram getMe failed at start-up: %s", type(exc).__name__)
+
+    # --- webhook -------------------------------------------------------------------
+
+    def verify(self, secret: str | None) -> bool:
+        """Compare the secret-token header in constant time; no configured secret refuses all."""
+        expected = self.settings.telegram_webhook_secret
+        if not expected or not secret:
+            return False
+        return hmac.compare_digest(secret.encode(), expected.encode())
+
+    def parse_update(self, body: bytes, received_at: float) -> NewEvent:
+        """A verified body as one stored event, keyed by update_id."""
+        raw = json.loads(body)
+        update_id = int(raw["update_id"])
+        return NewEvent(
+            event_id=f"telegram:{update_id}",
+            channel="telegram",
+            user_key=f"telegram:{_sender_id(raw)}",
+            payload=raw,
+            received_at=received_at,
+        )
+
+    def to_incoming(self, payload: dict[str, Any], received_at: float) -> Incoming | None:
+        """A stored Update as a neutral event; only private chats are handled."""
+        update = Update.de_json(payload, self.bot)
+        base: dict[str, Any] = {"event_id": f"telegram:{update.update_id}", "channel": "telegram", "received_at": received_at}
+        if update.callback_query and update.callback_query.from_user:
+            query = update.callback_query
+            chat = query.message.chat.id if query.message else query.from_user.id
+            return Incoming(
+                kind="action",
+                user=str(query.from_user.id),
+                chat=str(chat),
+                action=Action.decode(query.data or ""),
+                reply_token=query.id,  # used only to answer the callback query
+                **base,
+            )
+        message = update.message
+        if message is None or message.from_user is None or message.chat.type != "private":
+            return None
+        base |= {"user": str(message.from_user.id), "chat": str(message.chat.id)}
+        if message.text is not None:
+            return Incoming(kind="text", text=message.text, **base)
+        if message.photo:
+            largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
+            ref = FileRef(largest.file_id, "image", mime="image/jpeg", size=largest.file_size)
+            return Incoming(kind="file", file=ref, text=message.caption, **base)
+        if message.document:
+            doc = message.document
+            kind = "image" if (doc.mime_type or "").startswith(IMAGE_MIME_PREFIX) else "file"
+            ref = FileRef(doc.file_id, kind, name=doc.file_name, mime=doc.mime_type, size=doc.file_size)
+            return Incoming(kind="file", file=ref, text=message.caption, **base)
+        return Incoming(kind="other", **base)
+
+    async def acknowledge(self, event: Incoming) -> None:
+        """Stop the button's loading spinner."""
+        if event.kind == "action" and event.reply_token:
+            try:
+                await self.bot.answer_callback_query(event.reply_token)
+            except TelegramError as exc:  # an old query id: harmless
+                logger.info("answerCallbackQuery failed: %s", type(exc).__name__)
+
+    async def download(self, ref: FileRef, max_bytes: int) -> bytes:
+        """getFile then download; the Bot API serves at most 20 MB."""
+        limit = min(max_bytes, TELEGRAM_DOWNLOAD_LIMIT)
+        if ref.size is not None and ref.size > limit:
+            raise FileTooLarge(str(ref.size))
+        try:
+            tg_file = await self.bot.get_file(ref.file_id)
+            if tg_file.file_size and tg_file.file_size > limit:
+                raise FileTooLarge(str(tg_file.file_size))
+            data = await tg_file.download_as_bytearray()
+        except FileTooLarge:
+            raise
+        except BadRequest as exc:
+            if "too big" in str(exc).lower():
+                raise FileTooLarge("telegram") from exc
+            raise DownloadError("Telegram BadRequest") from exc
+        except TelegramError as exc:
+            raise DownloadError(type(exc).__name__) from exc
+        if len(data) > limit:
+            raise FileTooLarge(str(len(data)))
+        return bytes(data)
+
+    # --- sending -------------------------------------------------------------------
+
+    async def deliver(
+        self,
+        chat: str,
+        replies: list[Reply],
+        reply_token: str | None,
+        reply_token_at: float | None,
+        key: str,
+    ) -> None:
+        """Send each reply as a message, buttons as an inline keyboard."""
+        for reply in replies:
+            text = (f"{reply.title}\n\n{reply.text}" if reply.title else reply.text)[:TEXT_LIMIT]
+            markup = keyboard(reply.buttons + reply.quick)
+            try:
+                if reply.file_path:
+                    with open(reply.file_path, "rb") as fh:
+                        await self.bot.send_document(
+                            chat_id=int(chat),
+                            document=InputFile(fh, filename=reply.file_name),
+                            caption=text[:1024],
+                            reply_markup=markup,
+                        )
+                else:
+                    await self.bot.send_message(chat_id=int(chat), text=text, reply_markup=markup)
+            except Forbidden as exc:  # the user blocked the bot
+                raise DeliveryError("Telegram forbidden", permanent=True) from exc
+            except BadRequest as exc:
+                raise DeliveryError(f"Telegram bad request: {exc.message[:80]}", permanent=True) from exc
+            except (TimedOut, NetworkError) as exc:
+                raise DeliveryError(f"Telegram {type(exc).__name__}") from exc
+
+    async def set_webhook(self, public_base_url: str) -> None:
+        """Register the webhook URL with the secret token, and the command menu."""
+        await self.bot.set_webhook(
+            url=public_base_url.rstrip("/") + "/webhook/telegram",
+            secret_token=self.settings.telegram_webhook_secret,
+            allowed_updates=["message", "callback_query"],
+        )
+        await self.set_commands()
+
+    async def set_commands(self) -> None:
+        """The bot command menu (descriptions in Thai)."""
+        await self.bot.set_my_commands(
+            [
+                BotCommand("menu", t("menu.title")),
+                BotCommand("help", t("menu.btn_help")),
+                BotCommand("me", t("menu.btn_whoami")),
+                BotCommand("progress", t("menu.btn_progress")),
+            ]
+        )
+
+    def start_polling(self, on_update: Any) -> None:
+        """Development: fetch updates with getUpdates instead of a webhook."""
+        self._polling = asyncio.create_task(self._poll(on_update), name="telegram-polling")
+
+    async def _poll(self, on_update: Any) -> None:
+        await self.bot.delete_webhook()
+        offset: int | None = None
+        while True:
+            try:
+                updates = await self.bot.get_updates(offset=offset, timeout=25)
+            except TelegramError as exc:
+                logger.warning("getUpdates failed: %s", type(exc).__name__)
+                await asyncio.sleep(3)
+                continue
+            for update in updates:
+                offset = update.update_id + 1
+                await on_update(
+                    NewEvent(
+                        event_id=f"telegram:{update.update_id}",
+                        channel="telegram",
+                        user_key=f"telegram:{_sender_id(update.to_dict())}",
+                        payload=update.to_dict(),
+                        received_at=time.time(),
+                    )
+                )
+
+    async def close(self) -> None:
+        """Stop polling and close the HTTP client."""
+        if self._polling:
+            self._polling.cancel()
+            await asyncio.gather(self._polling, return_exceptions=True)
+        try:
+            await self.bot.shutdown()
+        except Exception:
+            pass
+
+
+def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
+    """One button per row: Thai labels are long on a phone screen."""
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.action.encode())] for b in buttons]
+    )
+
+
+def _sender_id(raw: dict[str, Any]) -> str:
+    for key in ("message", "edited_message", "callback_query"):
+        sender = (raw.get(key) or {}).get("from") or {}
+        if "id" in sender:
+            return str(sender["id"])
+    return ""
+
+
+async def webhook(request: web.Request) -> web.Response:
+    """POST /webhook/telegram: check the secret token, store durably, answer 200."""
+    from bot.app import SERVICES
+
+    services = request.app[SERVICES]
+    channel = services.channels.get("telegram")
+    metrics = services.metrics
+    started = time.perf_counter()
+    if channel is None:
+        metrics.webhooks.labels("telegram", "off").inc()
+        return web.Response(status=404, text="Telegram is not configured")
+    if not channel.verify(request.headers.get(SECRET_HEADER)):
+        metrics.webhooks.labels("telegram", "bad_secret").inc()
+        logger.warning("Telegram webhook with a bad or missing secret token refused")
+        return web.Response(status=403, text="forbidden")
+    body = await request.read()
+    try:
+        event = channel.parse_update(body, time.time())
+    except (ValueError, KeyError, TypeError):
+        metrics.webhooks.labels("telegram", "bad_body").inc()
+        return web.Response(status=400, text="bad body")
+    await services.inbox.store([event])
+    services.processor.wake()
+    metrics.webhooks.labels("telegram", "ok").inc()
+    metrics.webhook_seconds.labels("telegram").observe(time.perf_counter() - started)
+    return web.Response(text="OK")

@@ -1,0 +1,80 @@
+"""Delivers outbox messages through their channel adapters, with retries and back-off."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from bot.channels.base import ChannelAdapter, DeliveryError
+from bot.events import Reply
+from storage import outbox
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
+
+logger = logging.getLogger(__name__)
+
+
+class Delivery:
+    """Sends new messages at once and sweeps for due retries."""
+
+    def __init__(self, channels: dict[str, ChannelAdapter], metrics: Metrics) -> None:
+        self.channels = channels
+        self.metrics = metrics
+        self._inflight: set[asyncio.Task[None]] = set()
+
+    def send_soon(self, message_id: int) -> None:
+        """Deliver a freshly committed message without waiting for the sweep."""
+        task = asyncio.create_task(self.send(message_id))
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+
+    async def send(self, message_id: int) -> None:
+        """Deliver one message if it is still due and nobody else holds it."""
+        message = await outbox.claim(message_id)
+        if message is None:
+            return
+        adapter = self.channels.get(message.channel)
+        if adapter is None:
+            await outbox.mark_failed(message, "channel off", permanent=False)
+            return
+        replies = [Reply.from_dict(r) for r in message.payload]
+        started = time.perf_counter()
+        try:
+            await adapter.deliver(
+                message.chat,
+                replies,
+                message.reply_token,
+                message.reply_token_at,
+                key=f"{message.id}:{message.created_at}",
+            )
+        except DeliveryError as exc:
+            logger.warning("outbox %s to %s failed: %s", message.id, message.channel, exc)
+            self.metrics.deliveries.labels(message.channel, "failed").inc()
+            await outbox.mark_failed(message, str(exc), permanent=exc.permanent)
+            return
+        except Exception as exc:
+            logger.exception("outbox %s to %s crashed", message.id, message.channel)
+            self.metrics.deliveries.labels(message.channel, "failed").inc()
+            await outbox.mark_failed(message, type(exc).__name__, permanent=False)
+            return
+        self.metrics.deliveries.labels(message.channel, "sent").inc()
+        self.metrics.deliver_seconds.observe(time.perf_counter() - started)
+        await outbox.mark_sent(message)
+
+    async def sweep(self) -> int:
+        """Deliver everything due (new after a restart, or retries); returns how many were tried."""
+        ids = await outbox.due_ids()
+        await asyncio.gather(*(self.send(i) for i in ids))
+        return len(ids)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait for in-flight deliveries (tests, shutdown)."""
+        if self._inflight:
+            await asyncio.wait(list(self._inflight), timeout=max(0.1, timeout))
+
+    async def close(self) -> None:
+        """Let in-flight deliveries finish briefly on shutdown."""
+        await self.drain(5.0)

@@ -1,0 +1,44 @@
+"""Prometheus metrics, one registry per app so tests can build many apps in one process."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+
+@dataclass
+class Metrics:
+    """The service's counters and histograms."""
+
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        r = self.registry
+        self.webhooks = Counter(
+            "bot_webhook_requests", "Webhook requests by channel and outcome",
+            ["channel", "outcome"], registry=r,
+        )
+        self.webhook_seconds = Histogram(
+            "bot_webhook_seconds", "Time from request to answer, events stored",
+            ["channel"], registry=r,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2),
+        )
+        self.events = Counter(
+            "bot_events", "Inbox events handled by channel and outcome",
+            ["channel", "outcome"], registry=r,
+        )
+        self.handle_seconds = Histogram(
+            "bot_event_handle_seconds", "Time to handle one stored event", registry=r
+        )
+        self.deliveries = Counter(
+            "bot_deliveries", "Outbox deliveries by channel and outcome",
+            ["channel", "outcome"], registry=r,
+        )
+        self.deliver_seconds = Histogram(
+            "bot_delivery_seconds", "Time to deliver one outbox message", registry=r
+        )
+
+    def render(self) -> bytes:
+        """The Prometheus text exposition."""
+        return generate_latest(self.registry)

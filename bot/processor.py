@@ -1,0 +1,237 @@
+"""Turns stored inbox events into handled turns: exactly one committed outcome per event.
+
+For each claimed event: fetch any attached file into the file store (outside the
+transaction, so a slow download blocks nobody), run the matching handler, then
+commit the handler's writes, the conversation state, the outgoing replies and
+the event's "done" mark in one transaction. A crash anywhere before that commit
+leaves the event pending, and it is handled again from scratch; after it, the
+event can never be handled twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from tortoise.transactions import in_transaction
+
+from bot.channels.base import ChannelAdapter, DownloadError, FileTooLarge
+from bot.events import Incoming, Reply
+from bot.routing import Router, find_route
+from bot.turn import ConversationStep, Turn
+from config.texts import t
+from storage import conversations, inbox, outbox, people
+from storage.models import InboundEvent
+
+if TYPE_CHECKING:
+    from bot.delivery import Delivery
+    from bot.metrics import Metrics
+    from config.settings import Settings
+    from storage.files import FileStore, StoredFile
+
+logger = logging.getLogger(__name__)
+
+
+class Rollback(Exception):
+    """Abort the turn's transaction: the event was finished by someone else."""
+
+
+class EventProcessor:
+    """Claims pending inbox events and handles them, in order per sender."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        channels: dict[str, ChannelAdapter],
+        routers: Sequence[Router],
+        files: FileStore,
+        delivery: Delivery,
+        metrics: Metrics,
+    ) -> None:
+        self.settings = settings
+        self.channels = channels
+        self.routers = list(routers)
+        self.files = files
+        self.delivery = delivery
+        self.metrics = metrics
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """New events were stored: look now instead of at the next poll."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Start the processing loop."""
+        self._task = asyncio.create_task(self._run(), name="event-processor")
+
+    async def stop(self) -> None:
+        """Stop the loop; unfinished events stay pending for the next start."""
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait until nothing is pending (for tests and the CLI)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if await inbox.pending_count() == 0:
+                await self.delivery.drain(deadline - time.monotonic())
+                return
+            self.wake()
+            await asyncio.sleep(0.02)
+        raise TimeoutError("inbox not drained")
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                rows = await inbox.claim_batch(limit=max(8, self.settings.event_workers * 4))
+            except Exception:
+                logger.exception("claiming inbox events failed")
+                rows = []
+            if not rows:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+                except TimeoutError:
+                    pass
+                continue
+            await self._process_batch(rows)
+
+    async def _process_batch(self, rows: list[InboundEvent]) -> None:
+        by_sender: dict[str, list[InboundEvent]] = defaultdict(list)
+        for row in rows:
+            by_sender[row.user_key or row.event_id].append(row)
+        limit = asyncio.Semaphore(self.settings.event_workers)
+
+        async def in_order(group: list[InboundEvent]) -> None:
+            async with limit:
+                for row in group:
+                    await self.process(row)
+
+        await asyncio.gather(*(in_order(g) for g in by_sender.values()))
+
+    async def process(self, row: InboundEvent) -> None:
+        """Handle one claimed event and deliver what it produced."""
+        adapter = self.channels.get(row.channel)
+        started = time.perf_counter()
+        try:
+            event = adapter.to_incoming(row.payload, row.received_at) if adapter else None
+            if event is None:
+                async with in_transaction():
+                    await inbox.mark_done(row.id)
+                self.metrics.events.labels(row.channel, "ignored").inc()
+                return
+            await _quietly(adapter.acknowledge(event))
+            stored, file_error = await self._fetch_file(adapter, event)
+            outbox_ids = await self._handle(row, event, stored, file_error)
+        except Exception as exc:
+            logger.exception("event %s failed (attempt %d)", row.id, row.attempts)
+            self.metrics.events.labels(row.channel, "error").inc()
+            if await inbox.record_failure(row, type(exc).__name__) and adapter:
+                await self._apologise(row, adapter)
+            return
+        self.metrics.events.labels(row.channel, "done").inc()
+        self.metrics.handle_seconds.observe(time.perf_counter() - started)
+        for message_id in outbox_ids:
+            self.delivery.send_soon(message_id)
+
+    async def _fetch_file(
+        self, adapter: ChannelAdapter, event: Incoming
+    ) -> tuple[StoredFile | None, str | None]:
+        if event.file is None:
+            return None, None
+        limit = self.settings.max_upload_bytes
+        if event.file.size is not None and event.file.size > limit:
+            return None, "too_large"
+        try:
+            data = await adapter.download(event.file, limit)
+        except FileTooLarge:
+            return None, "too_large"
+        except DownloadError as exc:
+            logger.warning("download failed for event %s: %s", event.event_id, exc)
+            return None, "download_failed"
+        return await self.files.put(data), None
+
+    async def _handle(
+        self,
+        row: InboundEvent,
+        event: Incoming,
+        stored: StoredFile | None,
+        file_error: str | None,
+    ) -> list[int]:
+        outbox_ids: list[int] = []
+        try:
+            async with in_transaction():
+                person = await people.by_identity(event.channel, event.user)
+                saved_state = await conversations.load(event.channel, event.user)
+                state = ConversationStep(
+                    saved_state.state if saved_state else None,
+                    dict(saved_state.data) if saved_state else {},
+                )
+                turn = Turn(event, person, state, self.settings, stored, file_error)
+                await self._route(turn)
+                if state.changed:
+                    await conversations.save(event.channel, event.user, state.name, state.data)
+                if turn.replies:
+                    msg = await outbox.add(
+                        event.channel,
+                        event.chat,
+                        [r.to_dict() for r in turn.replies],
+                        reply_token=event.reply_token,
+                        reply_token_at=event.received_at,
+                        source_event=event.event_id,
+                    )
+                    outbox_ids.append(msg.id)
+                for staff_id, reply in turn.notifications:
+                    for identity in await people.identities_of(staff_id):
+                        msg = await outbox.add(
+                            identity.channel,
+                            identity.platform_user_id,
+                            [reply.to_dict()],
+                            source_event=event.event_id,
+                        )
+                        outbox_ids.append(msg.id)
+                if not await inbox.mark_done(row.id):
+                    raise Rollback
+        except Rollback:
+            logger.info("event %s was already handled elsewhere", row.id)
+            return []
+        return outbox_ids
+
+    async def _route(self, turn: Turn) -> None:
+        event = turn.incoming
+        found = find_route(
+            self.routers, event, turn.state.name, turn.person is not None, turn.roles
+        )
+        if found is None:
+            if turn.person is None:
+                turn.reply("common.unlinked_file" if event.kind == "file" else "common.unlinked")
+            elif event.kind in ("text", "file", "action"):
+                turn.reply("common.unknown")
+            return
+        route, args = found
+        await route.handler(turn, *args)
+
+    async def _apologise(self, row: InboundEvent, adapter: ChannelAdapter) -> None:
+        """The event failed for good: tell the user instead of leaving them waiting."""
+        try:
+            event = adapter.to_incoming(row.payload, row.received_at)
+            if event is None:
+                return
+            msg = await outbox.add(event.channel, event.chat, [Reply(t("common.error")).to_dict()])
+            self.delivery.send_soon(msg.id)
+        except Exception:
+            logger.exception("could not queue the apology for event %s", row.id)
+
+
+async def _quietly(coro: object) -> None:
+    try:
+        await asyncio.wait_for(coro, timeout=5)  # type: ignore[arg-type]
+    except Exception as exc:
+        logger.warning("channel courtesy call failed: %s", type(exc).__name__)

@@ -1,0 +1,1 @@
+"""Configuration: typed settings from the environment, and the Thai message catalog."""

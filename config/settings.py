@@ -1,0 +1,97 @@
+"""Typed settings read from the environment or a `.env` file, with embedded defaults."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TELEGRAM_PUBLIC_API = "https://api.telegram.org"
+LINE_PUBLIC_API = "https://api.line.me"
+LINE_PUBLIC_DATA_API = "https://api-data.line.me"
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    app_env: Literal["development", "production"] = "development"
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    port: int = 8080
+    host: str = "0.0.0.0"
+    tz: str = "Asia/Bangkok"
+    public_base_url: str | None = Field(
+        default=None, description="https URL where LINE and Telegram reach this service"
+    )
+
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_base_url: str = TELEGRAM_PUBLIC_API
+    telegram_mode: Literal["webhook", "polling"] = "webhook"
+
+    line_channel_secret: str | None = None
+    line_channel_access_token: str | None = None
+    line_api_base_url: str = LINE_PUBLIC_API
+    line_data_api_base_url: str = LINE_PUBLIC_DATA_API
+
+    sim_enabled: bool | None = Field(
+        default=None, description="serve /sim; default: on in development or when no channel is set"
+    )
+    demo_roster: bool | None = Field(
+        default=None, description="load a fictional roster into an empty database; default: in development"
+    )
+    http_timeout_seconds: float = 10.0
+    event_workers: int = 8
+    max_upload_bytes: int = 20 * 1024 * 1024
+    line_reply_token_ttl_seconds: float = 25.0
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to a SQLite file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite://{(self.data_dir / 'bot.sqlite3').resolve()}"
+
+    @property
+    def telegram_enabled(self) -> bool:
+        """Telegram is on only when a bot token is configured."""
+        return bool(self.telegram_bot_token)
+
+    @property
+    def line_enabled(self) -> bool:
+        """LINE is on only when both the secret and the access token are configured."""
+        return bool(self.line_channel_secret and self.line_channel_access_token)
+
+    @property
+    def sim_on(self) -> bool:
+        """Whether the web simulator is served."""
+        if self.sim_enabled is not None:
+            return self.sim_enabled
+        return self.app_env == "development" or not (self.telegram_enabled or self.line_enabled)
+
+    @property
+    def demo_roster_on(self) -> bool:
+        """Whether an empty database gets the fictional demo roster."""
+        if self.demo_roster is not None:
+            return self.demo_roster
+        return self.app_env == "development"
+
+    @property
+    def telegram_bot_url(self) -> str:
+        """Root of Bot API method calls, without the token (PTB appends it)."""
+        return self.telegram_api_base_url.rstrip("/") + "/bot"
+
+    @property
+    def telegram_file_url(self) -> str:
+        """Root of Bot API file downloads, without the token (PTB appends it)."""
+        return self.telegram_api_base_url.rstrip("/") + "/file/bot"
+
+    def apply_timezone(self) -> None:
+        """Export TZ so that logs and naive local times use the agency's zone."""
+        os.environ["TZ"] = self.tz

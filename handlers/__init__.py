@@ -1,0 +1,9 @@
+"""Channel-neutral conversation logic, one module per feature, each exporting `router`.
+
+`ROUTERS` is the order in which routes are tried: specific features first,
+the fallback last (as aiogram's include_routers).
+"""
+
+from handlers import fallback, linking, menu, roster
+
+ROUTERS = (linking.router, roster.router, menu.router, fallback.router)

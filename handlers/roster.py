@@ -1,0 +1,48 @@
+"""Admins send the staff roster (CSV or XLSX) in chat to import it."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.routing import Router
+from bot.turn import Turn
+from storage import roster as roster_store
+
+router = Router("roster")
+
+ROSTER_SUFFIXES = (".csv", ".xlsx")
+MAX_ERRORS_SHOWN = 10
+
+
+@router.file(roles=("admin",))
+async def import_roster_file(turn: Turn) -> None:
+    """Import a roster spreadsheet sent by an admin; other files fall through."""
+    ref = turn.incoming.file
+    assert ref is not None
+    name = (ref.name or "").lower()
+    if not name.endswith(ROSTER_SUFFIXES):
+        from handlers.fallback import unhandled_file
+
+        await unhandled_file(turn)
+        return
+    if turn.file_error == "too_large":
+        turn.reply("roster.too_large", limit=turn.settings.max_upload_bytes // (1024 * 1024))
+        return
+    if turn.file is None:
+        turn.reply("roster.download_failed")
+        return
+    data = await asyncio.to_thread(turn.file.path.read_bytes)
+    try:
+        table = await asyncio.to_thread(roster_store.read_table, data, name)
+    except roster_store.RosterError:
+        turn.reply("roster.bad_type")
+        return
+    rows, errors = roster_store.parse(table)
+    result = await roster_store.import_roster(rows, errors)
+    if not result.ok:
+        shown = "\n".join(result.errors[:MAX_ERRORS_SHOWN])
+        if len(result.errors) > MAX_ERRORS_SHOWN:
+            shown += f"\n… (+{len(result.errors) - MAX_ERRORS_SHOWN})"
+        turn.reply("roster.rejected", count=len(result.errors), errors=shown)
+        return
+    turn.reply("roster.imported", created=result.created, updated=result.updated)

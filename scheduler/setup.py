@@ -1,0 +1,27 @@
+"""Builds the APScheduler 3 AsyncIOScheduler with the service's jobs, in Asia/Bangkok time."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from scheduler import jobs
+
+if TYPE_CHECKING:
+    from bot.app import Services
+
+
+def build_scheduler(services: Services) -> AsyncIOScheduler:
+    """A scheduler with every recurring job registered (not yet started)."""
+    scheduler = AsyncIOScheduler(timezone=services.settings.tz)
+    # coalesce + max_instances=1: a slow sweep is never run twice at once.
+    scheduler.add_job(
+        jobs.retry_deliveries, "interval", seconds=15, args=[services],
+        id="retry_deliveries", coalesce=True, max_instances=1,
+    )
+    scheduler.add_job(
+        jobs.wake_processor, "interval", seconds=5, args=[services],
+        id="wake_processor", coalesce=True, max_instances=1,
+    )
+    return scheduler

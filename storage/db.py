@@ -1,0 +1,75 @@
+"""Database connection set-up and schema migrations (Tortoise's own migration engine)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise, connections
+from tortoise.migrations.api import migrate
+
+logger = logging.getLogger(__name__)
+
+APP_LABEL = "models"
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    """The Tortoise config for one database URL (sqlite://… or postgres://…)."""
+    return {
+        "connections": {"default": _with_sqlite_pragmas(database_url)},
+        "apps": {
+            APP_LABEL: {
+                "models": ["storage.models"],
+                "migrations": "storage.migrations",
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _with_sqlite_pragmas(url: str) -> str | dict[str, Any]:
+    if not url.startswith("sqlite://"):
+        return url
+    path = url.removeprefix("sqlite://")
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    # WAL lets readers proceed during writes; synchronous=NORMAL in WAL mode keeps
+    # every committed transaction across a process crash (only an OS crash can lose
+    # the last commits), which is the durability the webhook acknowledgement needs.
+    return {
+        "engine": "tortoise.backends.sqlite",
+        "credentials": {
+            "file_path": path,
+            "journal_mode": "WAL",
+            "synchronous": "NORMAL",
+            "foreign_keys": "ON",
+            "busy_timeout": 10000,
+        },
+    }
+
+
+async def migrate_schema(database_url: str) -> None:
+    """Apply every pending schema migration."""
+    await migrate(config=tortoise_config(database_url))
+    await Tortoise.close_connections()
+
+
+async def open_db(database_url: str, *, run_migrations: bool = True) -> None:
+    """Migrate (by default) and open the ORM connections."""
+    if run_migrations:
+        await migrate_schema(database_url)
+    await Tortoise.init(config=tortoise_config(database_url))
+    logger.info("database ready (%s)", database_url.split(":", 1)[0])
+
+
+async def close_db() -> None:
+    """Close every ORM connection."""
+    await connections.close_all()
+
+
+def is_postgres() -> bool:
+    """Whether the default connection is PostgreSQL (some queries differ)."""
+    return connections.get("default").capabilities.dialect == "postgres"

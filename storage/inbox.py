@@ -1,0 +1,148 @@
+"""The durable inbox: webhook events are committed here before the platform gets its 200.
+
+Concurrent webhook requests are grouped into one transaction (group commit), so
+the cost of a durable write is shared by everything that arrived meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from storage.models import InboundEvent
+
+logger = logging.getLogger(__name__)
+
+LEASE_SECONDS = 120.0
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event as a webhook received it, before it is stored."""
+
+    event_id: str
+    channel: str
+    user_key: str
+    payload: dict[str, Any]
+    received_at: float
+
+
+class InboxWriter:
+    """Batches concurrent inserts into one commit; `store` returns once the batch is durable."""
+
+    def __init__(self, max_batch: int = 500) -> None:
+        self.max_batch = max_batch
+        self._queue: asyncio.Queue[tuple[list[NewEvent], asyncio.Future[None]]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        """Start the background writer."""
+        self._task = asyncio.create_task(self._run(), name="inbox-writer")
+
+    async def stop(self) -> None:
+        """Finish what is queued, then stop."""
+        if self._task:
+            while not self._queue.empty():
+                await asyncio.sleep(0.01)
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+    async def store(self, events: list[NewEvent]) -> None:
+        """Durably store events (duplicates by event_id are ignored)."""
+        if not events:
+            return
+        if self._task is None:  # CLI and tests without a running writer
+            await write_events(events)
+            return
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        await self._queue.put((events, done))
+        await done
+
+    async def _run(self) -> None:
+        while True:
+            first = await self._queue.get()
+            batch = [first]
+            size = len(first[0])
+            while size < self.max_batch and not self._queue.empty():
+                item = self._queue.get_nowait()
+                batch.append(item)
+                size += len(item[0])
+            try:
+                await write_events([e for events, _ in batch for e in events])
+            except Exception as exc:  # every waiter gets the error; their webhook answers 500
+                logger.exception("inbox write failed for %d events", size)
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_exception(exc)
+            else:
+                for _, fut in batch:
+                    if not fut.done():
+                        fut.set_result(None)
+
+
+async def write_events(events: list[NewEvent]) -> None:
+    """Insert events in one transaction, skipping ids that are already stored."""
+    async with in_transaction():
+        await InboundEvent.bulk_create(
+            [
+                InboundEvent(
+                    event_id=e.event_id,
+                    channel=e.channel,
+                    user_key=e.user_key,
+                    payload=e.payload,
+                    received_at=e.received_at,
+                )
+                for e in events
+            ],
+            ignore_conflicts=True,
+        )
+
+
+async def claim_batch(limit: int = 50) -> list[InboundEvent]:
+    """Lease up to `limit` pending events, oldest first; another process skips leased ones."""
+    now = time.time()
+    free = Q(status="pending") & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+    candidates = await InboundEvent.filter(free).order_by("id").limit(limit)
+    claimed: list[InboundEvent] = []
+    for row in candidates:
+        # The conditional update is the claim: only one process can move the lease.
+        won = await InboundEvent.filter(free, id=row.id).update(
+            lease_until=now + LEASE_SECONDS, attempts=row.attempts + 1
+        )
+        if won:
+            row.lease_until = now + LEASE_SECONDS
+            row.attempts += 1
+            claimed.append(row)
+    return claimed
+
+
+async def mark_done(row_id: int) -> bool:
+    """Inside the handler's transaction: finish the event, false if it was already finished."""
+    return bool(
+        await InboundEvent.filter(id=row_id, status="pending").update(
+            status="done", processed_at=time.time(), lease_until=None
+        )
+    )
+
+
+async def record_failure(row: InboundEvent, error: str) -> bool:
+    """After a failed attempt: retry later, or give up after MAX_ATTEMPTS (returns True then)."""
+    final = row.attempts >= MAX_ATTEMPTS
+    await InboundEvent.filter(id=row.id, status="pending").update(
+        status="failed" if final else "pending",
+        error=error[:200],
+        lease_until=None if final else time.time() + 2.0 * row.attempts,
+    )
+    return final
+
+
+async def pending_count() -> int:
+    """How many events wait to be processed."""
+    return await InboundEvent.filter(status="pending").count()

@@ -1,0 +1,1 @@
+"""Schema migrations, generated with `tortoise makemigrations` and applied at start-up."""

@@ -1,0 +1,36 @@
+"""Queries about staff and their linked chat identities."""
+
+from __future__ import annotations
+
+from storage.models import ChatIdentity, Staff
+
+
+async def by_identity(channel: str, platform_user_id: str) -> Staff | None:
+    """The active staff member linked to a chat user, with unit and supervisor loaded."""
+    identity = await ChatIdentity.get_or_none(
+        channel=channel, platform_user_id=platform_user_id
+    ).select_related("staff", "staff__unit", "staff__supervisor")
+    if identity is None or not identity.staff.active:
+        return None
+    return identity.staff
+
+
+async def identities_of(staff_id: int) -> list[ChatIdentity]:
+    """Every chat account a staff member linked."""
+    return await ChatIdentity.filter(staff_id=staff_id).order_by("id")
+
+
+async def link(channel: str, platform_user_id: str, staff: Staff) -> ChatIdentity:
+    """Bind a chat account to a staff member (one staff may link LINE and Telegram)."""
+    identity, created = await ChatIdentity.get_or_create(
+        channel=channel, platform_user_id=platform_user_id, defaults={"staff": staff}
+    )
+    if not created and identity.staff_id != staff.id:
+        identity.staff = staff
+        await identity.save(update_fields=["staff_id"])
+    return identity
+
+
+async def by_code(employee_code: str) -> Staff | None:
+    """A staff member by employee code."""
+    return await Staff.get_or_none(employee_code=employee_code)
