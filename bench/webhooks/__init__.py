@@ -1,0 +1,1 @@
+"""Webhook throughput and time-to-200, against a bare aiohttp app in the same run."""

@@ -1,0 +1,156 @@
+"""Shared fixtures: a fresh database per test (SQLite or PostgreSQL), platform fakes, the app.
+
+TEST_DATABASE=sqlite (default) or postgres (with TEST_POSTGRES_URL) picks the storage,
+so `scripts/test` runs the same suite on both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from bot.app import SERVICES, create_app
+from config.settings import Settings
+from tests.chat import LineUser, SimUser, TelegramUser
+from tests.fakes import FakeLineAPI, FakeTelegramAPI
+
+LINE_SECRET = "test-line-channel-secret"
+LINE_TOKEN = "test-line-access-token"
+TELEGRAM_TOKEN = "123456789:TEST-telegram-token-abcdefghijkl"
+TELEGRAM_SECRET = "test-telegram-webhook-secret"
+
+_template_ready: dict[str, bool] = {}
+
+
+def _admin_url(url: str, database: str) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{database}"
+
+
+async def _postgres_database(url: str) -> str:
+    """A fresh database cloned from a migrated template (fast: no migrations per test)."""
+    from storage.db import migrate_schema
+
+    admin = await asyncpg.connect(_admin_url(url, "postgres"))
+    try:
+        if not _template_ready.get(url):
+            await admin.execute("DROP DATABASE IF EXISTS bot_test_template")
+            await admin.execute("CREATE DATABASE bot_test_template")
+            await migrate_schema(_admin_url(url, "bot_test_template"))
+            _template_ready[url] = True
+        name = f"bot_test_{uuid.uuid4().hex[:12]}"
+        await admin.execute(f"CREATE DATABASE {name} TEMPLATE bot_test_template")
+        return name
+    finally:
+        await admin.close()
+
+
+async def _drop_postgres_database(url: str, name: str) -> None:
+    admin = await asyncpg.connect(_admin_url(url, "postgres"))
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def database_url(tmp_path: Path) -> AsyncIterator[str]:
+    """A database for one test, on the storage TEST_DATABASE names."""
+    if os.environ.get("TEST_DATABASE", "sqlite") == "postgres":
+        url = os.environ["TEST_POSTGRES_URL"]
+        name = await _postgres_database(url)
+        yield _admin_url(url, name)
+        await _drop_postgres_database(url, name)
+    else:
+        yield f"sqlite://{tmp_path / 'bot.sqlite3'}"
+
+
+@pytest.fixture
+async def line_api() -> AsyncIterator[FakeLineAPI]:
+    """The LINE Messaging API fake."""
+    fake = FakeLineAPI(channel_access_token=LINE_TOKEN)
+    await fake.start()
+    yield fake
+    await fake.close()
+    fake.assert_clean()
+
+
+@pytest.fixture
+async def telegram_api() -> AsyncIterator[FakeTelegramAPI]:
+    """The Telegram Bot API fake."""
+    fake = FakeTelegramAPI(token=TELEGRAM_TOKEN)
+    await fake.start()
+    yield fake
+    await fake.close()
+    fake.assert_clean()
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path, database_url: str, line_api: FakeLineAPI, telegram_api: FakeTelegramAPI
+) -> Settings:
+    """Settings with both channels pointed at the fakes."""
+    return Settings(
+        _env_file=None,
+        app_env="development",
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        line_channel_secret=LINE_SECRET,
+        line_channel_access_token=LINE_TOKEN,
+        line_api_base_url=line_api.url,
+        line_data_api_base_url=line_api.url,
+        telegram_bot_token=TELEGRAM_TOKEN,
+        telegram_webhook_secret=TELEGRAM_SECRET,
+        telegram_api_base_url=telegram_api.url,
+        demo_roster=False,
+        http_timeout_seconds=5,
+    )
+
+
+@pytest.fixture
+async def client(aiohttp_client, settings: Settings):
+    """A test client of the real app (webhooks, simulator, health)."""
+    return await aiohttp_client(create_app(settings))
+
+
+@pytest.fixture
+def services(client):
+    """The running app's shared services."""
+    return client.server.app[SERVICES]
+
+
+@pytest.fixture
+def line_user(client, line_api: FakeLineAPI):
+    """Factory of LINE users chatting through the signed webhook."""
+    return lambda user_id="U" + uuid.uuid4().hex: LineUser(client, line_api, LINE_SECRET, user_id)
+
+
+@pytest.fixture
+def telegram_user(client, telegram_api: FakeTelegramAPI):
+    """Factory of Telegram users chatting through the secret-token webhook."""
+    counter = iter(range(1, 10**9))
+
+    def make(user_id: int | None = None) -> TelegramUser:
+        return TelegramUser(
+            client, telegram_api, TELEGRAM_SECRET, user_id or 10_000 + next(counter), counter
+        )
+
+    return make
+
+
+@pytest.fixture
+def sim_user(client):
+    """Factory of simulator users (the /sim page's API)."""
+    return lambda employee_code=None: SimUser(client, employee_code)
+
+
+@pytest.fixture
+def event_loop_policy():
+    """The default loop policy (pytest-asyncio hook)."""
+    return asyncio.DefaultEventLoopPolicy()
