@@ -1,0 +1,24 @@
+# The bot service: Python 3.11 on Debian with Tesseract (Thai) and Thai fonts.
+FROM python:3.11-slim-bookworm
+
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-tha fonts-thai-tlwg poppler-utils libraqm0 \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY pyproject.toml requirements.lock ./
+COPY bot bot
+COPY handlers handlers
+COPY storage storage
+COPY scheduler scheduler
+COPY config config
+COPY certificates certificates
+RUN pip install --no-cache-dir -c requirements.lock .
+
+RUN useradd --create-home --uid 10001 bot && mkdir -p /data && chown bot /data
+USER bot
+ENV DATA_DIR=/data APP_ENV=production PORT=8080 TZ=Asia/Bangkok
+VOLUME ["/data"]
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)" || exit 1
+CMD ["python", "-m", "bot"]
