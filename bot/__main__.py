@@ -35,8 +35,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from bot.logging_setup import setup_logging
 
-    setup_logging()
     settings = Settings()
+    setup_logging(settings.log_level)
     settings.apply_timezone()
     command = args.command or "serve"
     if command == "serve":

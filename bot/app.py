@@ -12,6 +12,8 @@ from bot.channels import line, sim, telegram
 from bot.channels.base import ChannelAdapter
 from bot.delivery import Delivery
 from bot.metrics import Metrics
+from bot.ocr_runner import OcrRunner
+from certificates.pool import ReaderPool
 from bot.processor import EventProcessor
 from config.settings import Settings
 from handlers import ROUTERS
@@ -36,6 +38,7 @@ class Services:
     processor: EventProcessor
     delivery: Delivery
     metrics: Metrics
+    ocr: OcrRunner
 
 
 SERVICES = web.AppKey("services", Services)
@@ -62,7 +65,7 @@ def build_channels(settings: Settings, files: FileStore) -> dict[str, ChannelAda
 
 async def _services(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    await open_db(settings.resolved_database_url)
+    db = await open_db(settings.resolved_database_url)
     await seed_defaults(load_demo_roster=settings.demo_roster_on)
     files = FileStore(settings.data_dir / "files")
     metrics = Metrics()
@@ -71,7 +74,11 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     processor = EventProcessor(settings, channels, ROUTERS, files, delivery, metrics)
     writer = InboxWriter()
     writer.start()
-    services = Services(settings, channels, files, writer, processor, delivery, metrics)
+    pool = ReaderPool(settings.ocr_workers)
+    await pool.start()
+    ocr = OcrRunner(pool, files, delivery, metrics, concurrency=pool.workers)
+    processor.on_signal["ocr"] = ocr.wake
+    services = Services(settings, channels, files, writer, processor, delivery, metrics, ocr)
     app[SERVICES] = services
     tg = channels.get("telegram")
     if isinstance(tg, telegram.TelegramChannel):
@@ -83,6 +90,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
 
             tg.start_polling(enqueue)
     processor.start()
+    ocr.start()
     scheduler = build_scheduler(services)
     scheduler.start()
     logger.info("service started: channels=%s sim=%s", sorted(channels), settings.sim_on)
@@ -91,11 +99,13 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     finally:
         scheduler.shutdown(wait=False)
         await processor.stop()
+        await ocr.stop()
+        await pool.close()
         await writer.stop()
         await delivery.close()
         for channel in channels.values():
             await channel.close()
-        await close_db()
+        await close_db(db)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -110,6 +120,10 @@ async def metrics(request: web.Request) -> web.Response:
     return web.Response(body=body, content_type="text/plain", charset="utf-8")
 
 
+async def _to_simulator(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/sim")
+
+
 def create_app(settings: Settings | None = None) -> web.Application:
     """Build the web application; start-up opens the database and starts the loops."""
     settings = settings or Settings()
@@ -122,5 +136,5 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.router.add_get("/metrics", metrics)
     if settings.sim_on:
         sim.add_routes(app)
-        app.router.add_get("/", lambda request: web.HTTPFound("/sim"))
+        app.router.add_get("/", _to_simulator)
     return app

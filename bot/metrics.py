@@ -35,6 +35,13 @@ class Metrics:
             "bot_deliveries", "Outbox deliveries by channel and outcome",
             ["channel", "outcome"], registry=r,
         )
+        self.ocr_seconds = Histogram(
+            "bot_ocr_seconds", "Time to read one certificate in the worker pool", registry=r,
+            buckets=(0.25, 0.5, 1, 1.5, 2, 3, 5, 8, 13, 20, 30),
+        )
+        self.ocr_jobs = Counter(
+            "bot_ocr_jobs", "Certificate reading jobs by outcome", ["outcome"], registry=r
+        )
         self.deliver_seconds = Histogram(
             "bot_delivery_seconds", "Time to deliver one outbox message", registry=r
         )

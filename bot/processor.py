@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from tortoise.transactions import in_transaction
@@ -58,6 +58,7 @@ class EventProcessor:
         self.files = files
         self.delivery = delivery
         self.metrics = metrics
+        self.on_signal: dict[str, Callable[[], None]] = {}
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -129,7 +130,7 @@ class EventProcessor:
                 return
             await _quietly(adapter.acknowledge(event))
             stored, file_error = await self._fetch_file(adapter, event)
-            outbox_ids = await self._handle(row, event, stored, file_error)
+            outbox_ids, signals = await self._handle(row, event, stored, file_error)
         except Exception as exc:
             logger.exception("event %s failed (attempt %d)", row.id, row.attempts)
             self.metrics.events.labels(row.channel, "error").inc()
@@ -140,6 +141,9 @@ class EventProcessor:
         self.metrics.handle_seconds.observe(time.perf_counter() - started)
         for message_id in outbox_ids:
             self.delivery.send_soon(message_id)
+        for name in signals:
+            if name in self.on_signal:
+                self.on_signal[name]()
 
     async def _fetch_file(
         self, adapter: ChannelAdapter, event: Incoming
@@ -164,7 +168,7 @@ class EventProcessor:
         event: Incoming,
         stored: StoredFile | None,
         file_error: str | None,
-    ) -> list[int]:
+    ) -> tuple[list[int], set[str]]:
         outbox_ids: list[int] = []
         try:
             async with in_transaction():
@@ -201,8 +205,8 @@ class EventProcessor:
                     raise Rollback
         except Rollback:
             logger.info("event %s was already handled elsewhere", row.id)
-            return []
-        return outbox_ids
+            return [], set()
+        return outbox_ids, turn.signals
 
     async def _route(self, turn: Turn) -> None:
         event = turn.incoming

@@ -36,6 +36,7 @@ class Route:
     public: bool = False  # reachable by chat users who are not linked yet
     unlinked_only: bool = False  # only for chat users who are not linked yet
     roles: frozenset[str] = frozenset()  # any of: "admin", "supervisor"
+    suffixes: tuple[str, ...] = ()  # file routes: only these file-name endings
 
     def match(self, event: Incoming, state: str | None) -> tuple[Any, ...] | None:
         """Arguments for the handler when this route takes the event, else None."""
@@ -51,6 +52,9 @@ class Route:
         if self.kind == "action" and event.kind == "action" and event.action:
             return event.action.args if event.action.name == self.action else None
         if self.kind == "file" and event.kind == "file" and event.file:
+            name = (event.file.name or "").lower()
+            if self.suffixes and not name.endswith(self.suffixes):
+                return None
             return ()
         if self.kind == "follow" and event.kind == "follow":
             return ()
@@ -110,10 +114,10 @@ class Router:
         return self._add(kind="action", action=name, public=public, roles=frozenset(roles))
 
     def file(
-        self, *, state: str | None = None, roles: Iterable[str] = ()
+        self, *, state: str | None = None, roles: Iterable[str] = (), suffixes: tuple[str, ...] = ()
     ) -> Callable[[Handler], Handler]:
-        """A photo or document."""
-        return self._add(kind="file", state=state, roles=frozenset(roles))
+        """A photo or document, optionally only with these file-name endings."""
+        return self._add(kind="file", state=state, roles=frozenset(roles), suffixes=suffixes)
 
     def otherwise(self, event_kind: str, *, public: bool = False) -> Callable[[Handler], Handler]:
         """Catch-all for one event kind ("text", "action", "file"); put its router last."""

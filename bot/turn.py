@@ -44,6 +44,7 @@ class Turn:
     file_error: str | None = None  # why the download failed, if it did
     replies: list[Reply] = field(default_factory=list)
     notifications: list[tuple[int, Reply]] = field(default_factory=list)
+    signals: set[str] = field(default_factory=set)  # background loops to wake after the commit
 
     @property
     def roles(self) -> set[str]:
@@ -72,6 +73,10 @@ class Turn:
     def reply_raw(self, reply: Reply) -> None:
         """Answer with a reply already rendered (e.g. a card built by a feature)."""
         self.replies.append(reply)
+
+    def signal(self, name: str) -> None:
+        """Wake a background loop (e.g. "ocr") once this turn is committed."""
+        self.signals.add(name)
 
     def notify(self, staff_id: int, reply: Reply) -> None:
         """Send a message to another staff member on every channel they linked."""

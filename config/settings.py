@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     port: int = 8080
     host: str = "0.0.0.0"
     tz: str = "Asia/Bangkok"
+    log_level: str = "INFO"
     public_base_url: str | None = Field(
         default=None, description="https URL where LINE and Telegram reach this service"
     )
@@ -46,6 +47,7 @@ class Settings(BaseSettings):
     demo_roster: bool | None = Field(
         default=None, description="load a fictional roster into an empty database; default: in development"
     )
+    ocr_workers: int | None = Field(default=None, description="certificate reader processes; default: CPU count")
     http_timeout_seconds: float = 10.0
     event_workers: int = 8
     max_upload_bytes: int = 20 * 1024 * 1024

@@ -14,17 +14,12 @@ ROSTER_SUFFIXES = (".csv", ".xlsx")
 MAX_ERRORS_SHOWN = 10
 
 
-@router.file(roles=("admin",))
+@router.file(roles=("admin",), suffixes=ROSTER_SUFFIXES)
 async def import_roster_file(turn: Turn) -> None:
-    """Import a roster spreadsheet sent by an admin; other files fall through."""
+    """Import a roster spreadsheet sent by an admin."""
     ref = turn.incoming.file
     assert ref is not None
     name = (ref.name or "").lower()
-    if not name.endswith(ROSTER_SUFFIXES):
-        from handlers.fallback import unhandled_file
-
-        await unhandled_file(turn)
-        return
     if turn.file_error == "too_large":
         turn.reply("roster.too_large", limit=turn.settings.max_upload_bytes // (1024 * 1024))
         return

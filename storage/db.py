@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate
 
 logger = logging.getLogger(__name__)
@@ -57,17 +58,26 @@ async def migrate_schema(database_url: str) -> None:
     await Tortoise.close_connections()
 
 
-async def open_db(database_url: str, *, run_migrations: bool = True) -> None:
-    """Migrate (by default) and open the ORM connections."""
+async def open_db(database_url: str, *, run_migrations: bool = True) -> TortoiseContext:
+    """Migrate (by default) and open the ORM connections.
+
+    The ORM state lives in a context variable: tasks started after this call see
+    it, and `close_db` must be given the returned context (aiohttp may run the
+    cleanup in another task).
+    """
     if run_migrations:
         await migrate_schema(database_url)
-    await Tortoise.init(config=tortoise_config(database_url))
+    ctx = await Tortoise.init(config=tortoise_config(database_url))
     logger.info("database ready (%s)", database_url.split(":", 1)[0])
+    return ctx
 
 
-async def close_db() -> None:
+async def close_db(ctx: TortoiseContext | None = None) -> None:
     """Close every ORM connection."""
-    await connections.close_all()
+    if ctx is not None:
+        await ctx.close_connections()
+    else:
+        await connections.close_all()
 
 
 def is_postgres() -> bool:

@@ -153,3 +153,59 @@ class Course(Model):
 
     class Meta:
         table = "course"
+
+
+class Submission(Model):
+    """A certificate a staff member sent, from receipt through reading and confirmation."""
+
+    id = fields.IntField(primary_key=True)
+    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="submissions", on_delete=fields.CASCADE
+    )
+    status = fields.CharField(max_length=24, default="received", db_index=True)
+    channel = fields.CharField(max_length=16)
+    chat = fields.CharField(max_length=128)
+    file_sha256 = fields.CharField(max_length=64, db_index=True)
+    file_name = fields.CharField(max_length=255, null=True)
+    file_mime = fields.CharField(max_length=100, null=True)
+    file_size = fields.IntField(default=0)
+    image_phash = fields.CharField(max_length=32, null=True, db_index=True)
+    name_read = fields.CharField(max_length=200, null=True)
+    course_title = fields.CharField(max_length=500, null=True)
+    course: fields.ForeignKeyNullableRelation[Course] = fields.ForeignKeyField(
+        "models.Course", related_name="submissions", null=True, on_delete=fields.SET_NULL
+    )
+    kind = fields.CharField(max_length=16, null=True)
+    hours = fields.DecimalField(max_digits=6, decimal_places=1, null=True)
+    completed_on = fields.DateField(null=True, db_index=True)
+    issuers = fields.JSONField(default=list)
+    confidence = fields.FloatField(null=True)
+    field_confidence = fields.JSONField(default=dict)
+    warnings = fields.JSONField(default=list)
+    error = fields.CharField(max_length=40, null=True)
+    fiscal_year = fields.IntField(null=True)
+    round = fields.IntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    confirmed_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "submission"
+
+
+class OcrJob(Model):
+    """Durable work item: read one submission's file. Any worker process may take it."""
+
+    id = fields.IntField(primary_key=True)
+    submission: fields.ForeignKeyRelation[Submission] = fields.ForeignKeyField(
+        "models.Submission", related_name="ocr_jobs", on_delete=fields.CASCADE
+    )
+    status = fields.CharField(max_length=16, default="pending", db_index=True)
+    attempts = fields.IntField(default=0)
+    lease_until = fields.FloatField(null=True)
+    created_at = fields.FloatField()
+    finished_at = fields.FloatField(null=True)
+    error = fields.CharField(max_length=200, null=True)
+
+    class Meta:
+        table = "ocr_job"

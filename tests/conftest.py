@@ -110,6 +110,7 @@ def settings(
         telegram_api_base_url=telegram_api.url,
         demo_roster=False,
         http_timeout_seconds=5,
+        ocr_workers=1,
     )
 
 
@@ -128,7 +129,7 @@ def services(client):
 @pytest.fixture
 def line_user(client, line_api: FakeLineAPI):
     """Factory of LINE users chatting through the signed webhook."""
-    return lambda user_id="U" + uuid.uuid4().hex: LineUser(client, line_api, LINE_SECRET, user_id)
+    return lambda user_id=None: LineUser(client, line_api, LINE_SECRET, user_id or "U" + uuid.uuid4().hex)
 
 
 @pytest.fixture
@@ -148,9 +149,3 @@ def telegram_user(client, telegram_api: FakeTelegramAPI):
 def sim_user(client):
     """Factory of simulator users (the /sim page's API)."""
     return lambda employee_code=None: SimUser(client, employee_code)
-
-
-@pytest.fixture
-def event_loop_policy():
-    """The default loop policy (pytest-asyncio hook)."""
-    return asyncio.DefaultEventLoopPolicy()

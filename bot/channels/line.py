@@ -215,10 +215,10 @@ class LineChannel:
 
 
 def _configuration(settings: Settings, base_url: str, public: str) -> Configuration:
-    config = Configuration(access_token=settings.line_channel_access_token)
-    if base_url.rstrip("/") != public:
-        config.host = base_url.rstrip("/")
-    return config
+    host = base_url.rstrip("/")
+    return Configuration(
+        access_token=settings.line_channel_access_token, host=None if host == public else host
+    )
 
 
 def _postback(button: Button, label_limit: int) -> PostbackAction:

@@ -1,0 +1,174 @@
+"""Reads queued certificates in worker processes and sends each owner the card, exactly once.
+
+Jobs live in the database (storage.submissions), so a restarted service, or any
+other process running this loop, picks up what was left; the result, the card
+in the outbox and the job's "done" mark are committed together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from tortoise.transactions import in_transaction
+
+from certificates import errors as reading_errors
+from handlers.certificate_card import certificate_card
+from handlers.certificate_checks import check
+from bot.events import Reply
+from config.texts import t
+from storage import outbox, submissions
+from storage.models import Course, OcrJob, Staff, Submission
+
+if TYPE_CHECKING:
+    from bot.delivery import Delivery
+    from bot.metrics import Metrics
+    from certificates.pool import ReaderPool
+    from storage.files import FileStore
+
+logger = logging.getLogger(__name__)
+
+ERROR_TEXTS = {
+    reading_errors.UnsupportedFile: "cert.unsupported",
+    reading_errors.CorruptFile: "cert.corrupt",
+    reading_errors.TooLarge: "cert.too_big_image",
+    reading_errors.NotACertificate: "cert.not_certificate",
+}
+CATALOG_REFRESH_SECONDS = 60.0
+
+
+class OcrRunner:
+    """A loop that takes OCR jobs, reads them in the process pool, and records the results."""
+
+    def __init__(self, pool: ReaderPool, files: FileStore, delivery: Delivery, metrics: Metrics, concurrency: int) -> None:
+        self.pool = pool
+        self.files = files
+        self.delivery = delivery
+        self.metrics = metrics
+        self.concurrency = max(1, concurrency)
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._catalog: list[Course] = []
+        self._catalog_at = 0.0
+
+    def wake(self) -> None:
+        """A job was committed: look now."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """One loop per worker process, so the pool is kept busy but never over-fed."""
+        self._tasks = [asyncio.create_task(self._run(), name=f"ocr-{i}") for i in range(self.concurrency)]
+
+    async def stop(self) -> None:
+        """Stop taking jobs; leased ones are retaken after their lease by the next start."""
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def drain(self, timeout: float = 60.0) -> None:
+        """Wait until no job is pending (tests, CLI)."""
+        deadline = time.monotonic() + timeout
+        while await submissions.pending_jobs():
+            if time.monotonic() > deadline:
+                raise TimeoutError("OCR jobs still pending")
+            self.wake()
+            await asyncio.sleep(0.05)
+        await self.delivery.drain(max(0.1, deadline - time.monotonic()))
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                job = await submissions.claim_job()
+            except Exception:
+                logger.exception("claiming an OCR job failed")
+                job = None
+            if job is None:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout=2.0)
+                except TimeoutError:
+                    pass
+                continue
+            await self.process(job)
+
+    async def _catalog_rows(self) -> list[Course]:
+        if time.monotonic() - self._catalog_at > CATALOG_REFRESH_SECONDS:
+            self._catalog = await Course.all().only("id", "code", "name", "kind")
+            self._catalog_at = time.monotonic()
+        return self._catalog
+
+    async def process(self, job: OcrJob) -> None:
+        """Read one job's file and commit the outcome with the owner's message."""
+        submission = await Submission.get(id=job.submission_id)
+        staff = await Staff.get(id=submission.staff_id)
+        started = time.perf_counter()
+        outcome: Any
+        try:
+            data = await self.files.read(submission.file_sha256)
+            catalog = [{"code": c.code, "name": c.name, "kind": c.kind} for c in await self._catalog_rows()]
+            outcome = await self.pool.read(data, submission.file_name or "certificate", catalog=catalog)
+        except tuple(ERROR_TEXTS) as exc:
+            outcome = exc
+        except Exception as exc:
+            logger.exception("reading submission %s failed (attempt %d)", submission.id, job.attempts)
+            if await submissions.fail_job(job, type(exc).__name__):
+                await self._commit_failure(job, submission, "cert.read_failed", "read_failed", job_finished=True)
+            return
+        self.metrics.ocr_seconds.observe(time.perf_counter() - started)
+        if isinstance(outcome, Exception):
+            key = next(v for k, v in ERROR_TEXTS.items() if isinstance(outcome, k))
+            await self._commit_failure(job, submission, key, type(outcome).__name__)
+            return
+        await self._commit_reading(job, submission, staff, outcome)
+
+    async def _commit_reading(self, job: OcrJob, submission: Submission, staff: Staff, reading: Any) -> None:
+        submission.name_read = reading.name
+        submission.course_title = reading.course
+        submission.kind = reading.kind
+        submission.hours = Decimal(str(reading.hours)) if reading.hours is not None else None
+        submission.completed_on = reading.completed_on
+        submission.issuers = list(reading.issuers or [])
+        submission.confidence = reading.confidence
+        submission.field_confidence = dict(reading.field_confidence or {})
+        submission.image_phash = getattr(reading, "phash", None)
+        submission.course_id = next(
+            (c.id for c in self._catalog if reading.code and c.code == reading.code), None
+        )
+        code = reading.code if submission.course_id else None
+        ids: list[int] = []
+        async with in_transaction():
+            if not await submissions.finish_job(job):
+                return
+            await check(submission, staff)
+            submission.status = "read"
+            await submission.save()
+            message = await outbox.add(
+                submission.channel, submission.chat, [certificate_card(submission, code).to_dict()]
+            )
+            ids.append(message.id)
+        self.metrics.ocr_jobs.labels("read").inc()
+        for message_id in ids:
+            self.delivery.send_soon(message_id)
+
+    async def _commit_failure(
+        self, job: OcrJob, submission: Submission, key: str, error: str, *, job_finished: bool = False
+    ) -> None:
+        ids: list[int] = []
+        async with in_transaction():
+            if not job_finished and not await submissions.finish_job(job):
+                return
+            await Submission.filter(id=submission.id).update(
+                status="unreadable", error=error[:40], updated_at=dt.datetime.now(dt.UTC)
+            )
+            message = await outbox.add(submission.channel, submission.chat, [Reply(t(key)).to_dict()])
+            ids.append(message.id)
+        self.metrics.ocr_jobs.labels("unreadable").inc()
+        # Nothing half-stored: an unreadable upload's bytes go unless another submission uses them.
+        if not await Submission.filter(file_sha256=submission.file_sha256).exclude(status="unreadable").exists():
+            self.files.delete(submission.file_sha256)
+        for message_id in ids:
+            self.delivery.send_soon(message_id)

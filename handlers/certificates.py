@@ -1,0 +1,270 @@
+"""Certificate intake and the owner's side of it: receive, confirm, correct, cancel, withdraw.
+
+Reading happens in the background (bot/ocr_runner.py); this module stores what
+arrived, answers at once, and handles the buttons on the card the reader sends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+
+from bot.events import Action, Button
+from bot.routing import Router
+from bot.turn import Turn
+from certificates.file_types import sniff_mime
+from certificates.thai_dates import format_thai_date, parse_thai_date
+from certificates.thai_text import normalize_text
+from config.texts import t
+from handlers.certificate_card import certificate_card, field_names
+from handlers.certificate_checks import check, missing_fields
+from storage import submissions
+from storage.models import Course, Submission
+
+router = Router("certificates")
+
+EDIT_STATE = "cert.edit"
+MAX_HOURS = Decimal(1000)
+SNIFF_BYTES = 4096
+
+
+@router.file()
+async def receive_certificate(turn: Turn) -> None:
+    """A photo or document from staff: keep it and queue it for reading."""
+    ref = turn.incoming.file
+    assert ref is not None and turn.person is not None
+    if turn.file_error == "too_large":
+        turn.reply("cert.too_large", limit=turn.settings.max_upload_bytes // (1024 * 1024))
+        return
+    if turn.file is None:
+        turn.reply("cert.download_failed")
+        return
+    head = await asyncio.to_thread(_head, turn.file.path)
+    mime = sniff_mime(head)
+    if mime is None:
+        turn.reply("cert.unsupported")
+        return
+    turn.state.clear()
+    await submissions.create(
+        turn.person,
+        channel=turn.incoming.channel,
+        chat=turn.incoming.chat,
+        sha256=turn.file.sha256,
+        name=ref.name,
+        mime=mime,
+        size=turn.file.size,
+    )
+    turn.signal("ocr")
+    turn.reply("cert.received")
+
+
+def _head(path) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(SNIFF_BYTES)
+
+
+async def _own_submission(turn: Turn, submission_id: str, states: tuple[str, ...]) -> Submission | None:
+    submission = await submissions.owned(submission_id, turn.person)
+    if submission is None or submission.status not in states:
+        if submission is not None and submission.status == "received":
+            turn.reply("cert.still_reading")
+        else:
+            turn.reply("cert.not_yours")
+        return None
+    return submission
+
+
+async def _course_code(submission: Submission) -> str | None:
+    if not submission.course_id:
+        return None
+    course = await Course.get_or_none(id=submission.course_id)
+    return course.code if course else None
+
+
+async def show_card(turn: Turn, submission: Submission) -> None:
+    """Answer with the submission's card."""
+    turn.reply_raw(certificate_card(submission, await _course_code(submission)))
+
+
+@router.action("cert.confirm")
+async def confirm(turn: Turn, submission_id: str = "") -> None:
+    """Make a read certificate ready for the supervisor's approval."""
+    submission = await _own_submission(turn, submission_id, ("read",))
+    if submission is None:
+        return
+    missing = missing_fields(submission)
+    if missing:
+        turn.reply("cert.missing_before_confirm", fields=field_names(missing))
+        return
+    now = dt.datetime.now(dt.UTC)
+    if not await submissions.change_status(submission, ("read",), "confirmed", confirmed_at=now):
+        turn.reply("cert.not_yours")
+        return
+    turn.state.clear()
+    turn.reply("cert.confirmed", course=submission.course_title, id=submission.id)
+
+
+@router.action("cert.cancel")
+async def cancel(turn: Turn, submission_id: str = "") -> None:
+    """Drop a certificate before it was confirmed."""
+    submission = await _own_submission(turn, submission_id, ("read",))
+    if submission and await submissions.change_status(submission, ("read",), "cancelled"):
+        turn.state.clear()
+        turn.reply("cert.cancelled", id=submission.id)
+
+
+@router.action("cert.withdraw")
+async def withdraw(turn: Turn, submission_id: str = "") -> None:
+    """Take back a confirmed certificate that nobody approved yet."""
+    states = ("read", "confirmed")
+    submission = await _own_submission(turn, submission_id, states)
+    if submission and await submissions.change_status(submission, states, "withdrawn"):
+        turn.reply("cert.withdrawn", id=submission.id)
+
+
+@router.command("mine", "รายการของฉัน", "รายการ")
+@router.action("cert.list")
+async def list_mine(turn: Turn) -> None:
+    """The sender's unfinished submissions, with withdraw buttons."""
+    assert turn.person is not None
+    pending = await submissions.pending_of(turn.person)
+    if not pending:
+        turn.reply("cert.list_empty")
+        return
+    lines = [t("cert.list_header")]
+    buttons = []
+    for sub in pending:
+        lines.append(
+            t(
+                "cert.list_item",
+                id=sub.id,
+                course=sub.course_title or t("cert.unknown_value"),
+                hours=submissions.hours_value(sub.hours),
+                date=format_thai_date(sub.completed_on, short=True) if sub.completed_on else "-",
+                status=t(f"cert.status_{sub.status}"),
+            )
+        )
+        if sub.status in ("read", "confirmed") and len(buttons) < 4:
+            buttons.append(Button(t("cert.btn_withdraw", id=sub.id), Action("cert.withdraw", (str(sub.id),))))
+    from bot.events import Reply
+
+    turn.reply_raw(Reply(text="\n".join(lines), buttons=tuple(buttons)))
+
+
+# --- correcting a field --------------------------------------------------------------
+
+EDITABLE = ("course", "hours", "date")
+
+
+@router.action("cert.edit")
+async def choose_field(turn: Turn, submission_id: str = "") -> None:
+    """Offer the fields that can be corrected."""
+    submission = await _own_submission(turn, submission_id, ("read",))
+    if submission is None:
+        return
+    sid = str(submission.id)
+    turn.reply(
+        "cert.edit_choose",
+        buttons=[Button(t(f"cert.btn_edit_{f}"), Action("cert.field", (sid, f))) for f in EDITABLE]
+        + [Button(t("cert.btn_back"), Action("cert.show", (sid,)))],
+    )
+
+
+@router.action("cert.show")
+async def show(turn: Turn, submission_id: str = "") -> None:
+    """Show the card again."""
+    submission = await _own_submission(turn, submission_id, ("read",))
+    if submission is not None:
+        turn.state.clear()
+        await show_card(turn, submission)
+
+
+@router.action("cert.field")
+async def ask_field(turn: Turn, submission_id: str = "", field: str = "") -> None:
+    """Ask for the new value of one field."""
+    submission = await _own_submission(turn, submission_id, ("read",))
+    if submission is None or field not in EDITABLE:
+        return
+    turn.state.set(EDIT_STATE, submission=submission.id, field=field)
+    turn.reply(f"cert.ask_{field}")
+
+
+@router.text(state=EDIT_STATE)
+async def receive_field(turn: Turn, text: str) -> None:
+    """Validate the typed value, store it, re-check, and show the card again."""
+    if text.strip() in ("ยกเลิก", "cancel", "/cancel"):
+        turn.state.clear()
+        turn.reply("common.cancelled")
+        return
+    field = turn.state.data.get("field")
+    submission = await _own_submission(turn, str(turn.state.data.get("submission", "")), ("read",))
+    if submission is None:
+        turn.state.clear()
+        return
+    if field == "hours":
+        hours = parse_hours(text)
+        if hours is None:
+            turn.reply("cert.bad_hours")
+            return
+        submission.hours = hours
+    elif field == "date":
+        day = parse_date(text)
+        if day is None:
+            turn.reply("cert.bad_date")
+            return
+        submission.completed_on = day
+    elif field == "course":
+        title = normalize_text(text).strip()
+        if not 3 <= len(title) <= 300:
+            turn.reply("cert.bad_course")
+            return
+        submission.course_title = title
+        submission.course_id = await _catalog_id(title)
+    else:
+        turn.state.clear()
+        return
+    assert turn.person is not None
+    await check(submission, turn.person)
+    await submission.save()
+    turn.state.clear()
+    await show_card(turn, submission)
+
+
+def parse_hours(text: str) -> Decimal | None:
+    """A positive number of hours (Thai digits and "ชั่วโมง"/"ชม." allowed)."""
+    cleaned = normalize_text(text)
+    match = re.fullmatch(r"\s*(\d{1,4}(?:[.,]\d{1,2})?)\s*(?:ชั่วโมง|ชม\.?|h|hours?)?\s*", cleaned, re.IGNORECASE)
+    if not match:
+        return None
+    try:
+        value = Decimal(match.group(1).replace(",", "."))
+    except InvalidOperation:
+        return None
+    return value if Decimal(0) < value <= MAX_HOURS else None
+
+
+def parse_date(text: str) -> dt.date | None:
+    """An ISO date or a Thai date (BE or CE year), which must be a real calendar day."""
+    cleaned = normalize_text(text).strip()
+    iso = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", cleaned)
+    if iso:
+        year, month, day = map(int, iso.groups())
+        if year > 2400:  # typed a BE year in ISO form
+            year -= 543
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            return None
+    return parse_thai_date(cleaned)
+
+
+async def _catalog_id(title: str) -> int | None:
+    from certificates.catalog import match_course
+
+    courses = await Course.all().only("id", "code", "name", "kind")
+    found = match_course(title, courses)
+    if found is None or found.code is None:
+        return None
+    return next((c.id for c in courses if c.code == found.code), None)

@@ -1,0 +1,137 @@
+"""Certificate submissions and their OCR jobs: creation, reading results, checks, owner actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from decimal import Decimal
+
+from tortoise.expressions import Q
+
+from storage.models import OcrJob, Staff, Submission
+
+# A submission in one of these states still counts (for duplicate checks and lists).
+LIVE_STATES = ("received", "read", "confirmed", "approved")
+OWNER_PENDING_STATES = ("received", "read", "confirmed")
+JOB_LEASE_SECONDS = 300.0
+JOB_MAX_ATTEMPTS = 3
+PHASH_NEAR_BITS = 6
+
+
+async def create(
+    staff: Staff, *, channel: str, chat: str, sha256: str, name: str | None, mime: str, size: int
+) -> Submission:
+    """A received certificate and the job that will read it (call inside the turn's transaction)."""
+    submission = await Submission.create(
+        staff=staff,
+        channel=channel,
+        chat=chat,
+        file_sha256=sha256,
+        file_name=(name or "")[:255] or None,
+        file_mime=mime,
+        file_size=size,
+    )
+    await OcrJob.create(submission=submission, created_at=time.time())
+    return submission
+
+
+async def claim_job() -> OcrJob | None:
+    """Lease the oldest readable job; another worker skips leased ones."""
+    now = time.time()
+    free = Q(status="pending") & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+    for job in await OcrJob.filter(free).order_by("id").limit(5):
+        won = await OcrJob.filter(free, id=job.id).update(
+            lease_until=now + JOB_LEASE_SECONDS, attempts=job.attempts + 1
+        )
+        if won:
+            job.attempts += 1
+            return job
+    return None
+
+
+async def finish_job(job: OcrJob) -> bool:
+    """Inside the result's transaction: mark the job done, false if someone else finished it."""
+    return bool(
+        await OcrJob.filter(id=job.id, status="pending").update(
+            status="done", finished_at=time.time(), lease_until=None
+        )
+    )
+
+
+async def fail_job(job: OcrJob, error: str) -> bool:
+    """A crash while reading: retry later, or give up (returns True when final)."""
+    final = job.attempts >= JOB_MAX_ATTEMPTS
+    await OcrJob.filter(id=job.id, status="pending").update(
+        status="failed" if final else "pending",
+        error=error[:200],
+        lease_until=None if final else time.time() + 5 * job.attempts,
+    )
+    return final
+
+
+async def pending_jobs() -> int:
+    """Jobs still waiting to be read."""
+    return await OcrJob.filter(status="pending").count()
+
+
+async def owned(submission_id: str | int, staff: Staff | None) -> Submission | None:
+    """A submission, only if it belongs to this staff member."""
+    if staff is None or not str(submission_id).isdigit():
+        return None
+    return await Submission.get_or_none(id=int(submission_id), staff_id=staff.id)
+
+
+async def change_status(submission: Submission, old: tuple[str, ...], new: str, **fields: object) -> bool:
+    """Move a submission between states; false if it is no longer in one of `old` (a race lost)."""
+    won = await Submission.filter(id=submission.id, status__in=old).update(status=new, **fields)
+    if won:
+        submission.status = new
+        for key, value in fields.items():
+            setattr(submission, key, value)
+    return bool(won)
+
+
+async def duplicates_of(submission: Submission) -> list[str]:
+    """Warnings when the same certificate was already submitted by this person."""
+    others = Submission.filter(staff_id=submission.staff_id, status__in=LIVE_STATES).exclude(
+        id=submission.id
+    )
+    if await others.filter(file_sha256=submission.file_sha256).exists():
+        return ["duplicate_file"]
+    if submission.image_phash:
+        for other in await others.filter(image_phash__isnull=False).values_list("image_phash", flat=True):
+            if _hamming(other, submission.image_phash) <= PHASH_NEAR_BITS:
+                return ["duplicate_image"]
+    if submission.completed_on and submission.course_title:
+        same = others.filter(completed_on=submission.completed_on)
+        same = same.filter(course_id=submission.course_id) if submission.course_id else same.filter(
+            course_title=submission.course_title
+        )
+        if await same.exists():
+            return ["duplicate_record"]
+    return []
+
+
+def _hamming(a: str, b: str) -> int:
+    try:
+        return bin(int(a, 16) ^ int(b, 16)).count("1")
+    except ValueError:
+        return 64
+
+
+async def pending_of(staff: Staff) -> list[Submission]:
+    """The staff member's submissions that are not finished yet, newest first."""
+    return await Submission.filter(staff_id=staff.id, status__in=OWNER_PENDING_STATES).order_by("-id").limit(10)
+
+
+def hours_value(value: Decimal | float | int | None) -> str:
+    """Hours as people write them: 6, 1.5."""
+    if value is None:
+        return "-"
+    number = Decimal(str(value)).normalize()
+    return f"{number:f}"
+
+
+def completion_in_window(day: dt.date | None, window: tuple[dt.date, dt.date]) -> bool:
+    """Whether a completion date is inside the accepted window."""
+    return day is not None and window[0] <= day <= window[1]

@@ -1,0 +1,608 @@
+"""A fake LINE Messaging API (api.line.me and api-data.line.me on one loopback server).
+
+Point the real line-bot-sdk at it with `Configuration(host=fake.url, access_token=...)`: the
+SDK's `host`, when set, replaces the host of every operation, blob downloads included, so one
+server answers both. Every request body is checked against the official `messaging-api.yml`
+(discriminators resolved by hand, see openapi.py) plus the limits LINE documents in prose only;
+a violation is recorded in `violations` and answered 400 in LINE's error shape.
+
+Standalone, for a benchmark: `python -m tests.fakes.line_api --port N [--token T]`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import secrets
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import Any
+
+from aiohttp import web
+
+from .openapi import OpenAPIChecker, Problem, grapheme_len, join_path, utf16_len
+from .server import FakeServer, cli_parser, note
+from .specs import line_messaging_spec
+
+BOT_USER_ID = "U" + "b07" * 10 + "f0"  # the fake bot's own user ID (webhook `destination`)
+USER_ID_RE = re.compile(r"^U[0-9a-f]{32}$")
+RECIPIENT_RE = re.compile(r"^[UCR][0-9a-f]{32}$")  # user, group or room
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+# Limits LINE documents in prose but the OpenAPI file leaves out. Those the file does carry
+# (5 messages per request, 13 quick-reply items, postback data <= 300) come from the schema.
+TEXT_MAX = 5000
+FLEX_ALT_MAX = 1500
+TEMPLATE_ALT_MAX = 400
+LABEL_MAX = 20  # quick reply and template actions
+FLEX_LABEL_MAX = 40
+IMAGE_CAROUSEL_LABEL_MAX = 12
+BUTTONS_TEXT_MAX, BUTTONS_TEXT_WITH_HEADER_MAX = 160, 60
+CAROUSEL_TEXT_MAX, CAROUSEL_TEXT_WITH_HEADER_MAX = 120, 60
+TEMPLATE_TITLE_MAX = 40
+CONFIRM_TEXT_MAX = 240
+ACTION_TEXT_MAX = 300
+URI_MAX = 1000
+URI_SCHEMES = ("http://", "https://", "line://", "tel:")
+# "30 KB" / "50 KB" of JSON; a round 30,000 bytes errs on the strict side of either reading.
+FLEX_BUBBLE_BYTES, FLEX_CAROUSEL_BYTES = 30_000, 50_000
+CAROUSEL_BUBBLES_MAX = 12
+TEMPLATE_COLUMNS_MAX = 10
+ACTION_TYPES = {
+    "camera", "cameraRoll", "clipboard", "datetimepicker", "location",
+    "message", "postback", "richmenuswitch", "uri",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def messaging_checker() -> OpenAPIChecker:
+    """The schema checker for messaging-api.yml (built once per process)."""
+    return OpenAPIChecker(line_messaging_spec())
+
+
+@lru_cache(maxsize=1)
+def _spec_paths() -> list[re.Pattern[str]]:
+    # Paths the spec knows but this fake does not serve are told apart from made-up ones.
+    return [re.compile("^" + re.sub(r"\{[^}]+\}", "[^/]+", p) + "$") for p in line_messaging_spec()["paths"]]
+
+
+# --- documented limits ---------------------------------------------------------------------
+
+
+def _length(
+    value: Any,
+    path: str,
+    limit: int,
+    out: list[Problem],
+    *,
+    counter: Callable[[str], int] = utf16_len,
+    required: bool = False,
+) -> None:
+    """Non-empty and at most `limit` in LINE's unit; type errors are the schema's business."""
+    if value is None:
+        if required:
+            out.append((path, "must be specified"))
+        return
+    if not isinstance(value, str):
+        return
+    size = counter(value)
+    if size == 0:
+        out.append((path, "must be non-empty text"))
+    elif size > limit:
+        out.append((path, f"must be at most {limit} characters, got {size}"))
+
+
+def _action(action: Any, path: str, out: list[Problem], *, label_max: int, label_required: bool) -> None:
+    # Labels and action texts count grapheme clusters, data and URIs UTF-16 units (LINE docs,
+    # "Character counting in a text"): a Thai label with tone marks is shorter than len() says.
+    if not isinstance(action, dict):
+        return
+    _length(action.get("label"), join_path(path, "label"), label_max, out, counter=grapheme_len, required=label_required)
+    kind = action.get("type")
+    if kind == "postback":
+        if "data" not in action:
+            out.append((join_path(path, "data"), "must be specified"))
+        _length(action.get("displayText"), join_path(path, "displayText"), ACTION_TEXT_MAX, out, counter=grapheme_len)
+        if "displayText" in action and "text" in action:
+            out.append((path, "displayText and text cannot both be set"))
+    elif kind == "message":
+        _length(action.get("text"), join_path(path, "text"), ACTION_TEXT_MAX, out, counter=grapheme_len, required=True)
+    elif kind == "uri":
+        uri = action.get("uri")
+        _length(uri, join_path(path, "uri"), URI_MAX, out, required=True)
+        if isinstance(uri, str) and uri and not uri.startswith(URI_SCHEMES):
+            out.append((join_path(path, "uri"), f"scheme must be one of {list(URI_SCHEMES)}"))
+
+
+def _flex_component(comp: Any, path: str, out: list[Problem]) -> None:
+    if not isinstance(comp, dict):
+        return
+    kind = comp.get("type")
+    if kind == "box" and isinstance(comp.get("contents"), list):
+        for index, child in enumerate(comp["contents"]):
+            _flex_component(child, f"{path}.contents[{index}]", out)
+    elif kind == "text" and not comp.get("contents"):  # spans replace the text when present
+        _length(comp.get("text"), join_path(path, "text"), 10**9, out, required=True)
+    elif kind == "span":
+        _length(comp.get("text"), join_path(path, "text"), 10**9, out, required=True)
+    if "action" in comp:  # a button's action needs a label; a box/text/image tap action does not
+        _action(comp["action"], join_path(path, "action"), out, label_max=FLEX_LABEL_MAX, label_required=kind == "button")
+
+
+def _flex_bubble(bubble: Any, path: str, out: list[Problem]) -> None:
+    if not isinstance(bubble, dict):
+        return
+    size = len(json.dumps(bubble, ensure_ascii=False, separators=(",", ":")).encode())
+    if size > FLEX_BUBBLE_BYTES:
+        out.append((path, f"bubble JSON must be at most {FLEX_BUBBLE_BYTES} bytes, got {size}"))
+    for block in ("header", "hero", "body", "footer"):
+        _flex_component(bubble.get(block), join_path(path, block), out)
+    if "action" in bubble:
+        _action(bubble["action"], join_path(path, "action"), out, label_max=FLEX_LABEL_MAX, label_required=False)
+
+
+def _flex_container(container: Any, path: str, out: list[Problem]) -> None:
+    if not isinstance(container, dict):
+        return
+    if container.get("type") == "bubble":
+        _flex_bubble(container, path, out)
+    elif container.get("type") == "carousel" and isinstance(container.get("contents"), list):
+        bubbles = container["contents"]
+        size = len(json.dumps(container, ensure_ascii=False, separators=(",", ":")).encode())
+        if size > FLEX_CAROUSEL_BYTES:
+            out.append((path, f"carousel JSON must be at most {FLEX_CAROUSEL_BYTES} bytes, got {size}"))
+        if not 1 <= len(bubbles) <= CAROUSEL_BUBBLES_MAX:
+            out.append((join_path(path, "contents"), f"must have 1-{CAROUSEL_BUBBLES_MAX} bubbles, got {len(bubbles)}"))
+        for index, bubble in enumerate(bubbles):
+            _flex_bubble(bubble, f"{path}.contents[{index}]", out)
+
+
+def _actions(actions: Any, path: str, out: list[Problem], low: int, high: int, label_max: int = LABEL_MAX) -> None:
+    if not isinstance(actions, list):
+        return
+    if not low <= len(actions) <= high:
+        out.append((path, f"must have {low}-{high} actions, got {len(actions)}" if low != high else f"must have exactly {low} actions"))
+    for index, action in enumerate(actions):
+        _action(action, f"{path}[{index}]", out, label_max=label_max, label_required=True)
+
+
+def _template(template: Any, path: str, out: list[Problem]) -> None:
+    if not isinstance(template, dict):
+        return
+    kind = template.get("type")
+    if kind in ("buttons", "confirm"):
+        header = "thumbnailImageUrl" in template or "title" in template
+        text_max = CONFIRM_TEXT_MAX if kind == "confirm" else BUTTONS_TEXT_WITH_HEADER_MAX if header else BUTTONS_TEXT_MAX
+        _length(template.get("title"), join_path(path, "title"), TEMPLATE_TITLE_MAX, out, counter=grapheme_len)
+        _length(template.get("text"), join_path(path, "text"), text_max, out, counter=grapheme_len)
+        low, high = (2, 2) if kind == "confirm" else (1, 4)
+        _actions(template.get("actions"), join_path(path, "actions"), out, low, high)
+    elif kind in ("carousel", "image_carousel") and isinstance(template.get("columns"), list):
+        columns = template["columns"]
+        if not 1 <= len(columns) <= TEMPLATE_COLUMNS_MAX:
+            out.append((join_path(path, "columns"), f"must have 1-{TEMPLATE_COLUMNS_MAX} columns, got {len(columns)}"))
+        counts = set()
+        for index, column in enumerate(columns):
+            col_path = f"{path}.columns[{index}]"
+            if not isinstance(column, dict):
+                continue
+            if kind == "image_carousel":
+                _action(column.get("action"), join_path(col_path, "action"), out, label_max=IMAGE_CAROUSEL_LABEL_MAX, label_required=False)
+                continue
+            header = "thumbnailImageUrl" in column or "title" in column
+            text_max = CAROUSEL_TEXT_WITH_HEADER_MAX if header else CAROUSEL_TEXT_MAX
+            _length(column.get("title"), join_path(col_path, "title"), TEMPLATE_TITLE_MAX, out, counter=grapheme_len)
+            _length(column.get("text"), join_path(col_path, "text"), text_max, out, counter=grapheme_len)
+            _actions(column.get("actions"), join_path(col_path, "actions"), out, 1, 3)
+            counts.add(len(column.get("actions") or []))
+        if len(counts) > 1:
+            out.append((join_path(path, "columns"), "every column must have the same number of actions"))
+
+
+def _quick_reply(quick: Any, path: str, out: list[Problem]) -> None:
+    if not isinstance(quick, dict) or not isinstance(quick.get("items"), list):
+        return
+    if not quick["items"]:
+        out.append((join_path(path, "items"), "must have at least 1 item"))
+    for index, item in enumerate(quick["items"]):
+        item_path = f"{path}.items[{index}]"
+        if not isinstance(item, dict):
+            continue
+        if item.get("type") != "action":
+            out.append((join_path(item_path, "type"), "must be 'action'"))
+        if "action" not in item:
+            out.append((join_path(item_path, "action"), "must be specified"))
+        _action(item.get("action"), join_path(item_path, "action"), out, label_max=LABEL_MAX, label_required=True)
+        image = item.get("imageUrl")
+        if isinstance(image, str) and not image.startswith("https://"):
+            out.append((join_path(item_path, "imageUrl"), "must be an HTTPS URL"))
+
+
+def message_limit_problems(messages: Any, path: str = "messages") -> list[Problem]:
+    """The documented limits of message objects that messaging-api.yml does not encode."""
+    out: list[Problem] = []
+    if not isinstance(messages, list):
+        return out
+    for index, message in enumerate(messages):
+        msg_path = f"{path}[{index}]"
+        if not isinstance(message, dict):
+            continue
+        kind = message.get("type")
+        if kind in ("text", "textV2"):
+            _length(message.get("text"), join_path(msg_path, "text"), TEXT_MAX, out)
+        elif kind == "flex":
+            _length(message.get("altText"), join_path(msg_path, "altText"), FLEX_ALT_MAX, out)
+            _flex_container(message.get("contents"), join_path(msg_path, "contents"), out)
+        elif kind == "template":
+            _length(message.get("altText"), join_path(msg_path, "altText"), TEMPLATE_ALT_MAX, out)
+            _template(message.get("template"), join_path(msg_path, "template"), out)
+        _quick_reply(message.get("quickReply"), join_path(msg_path, "quickReply"), out)
+    return out
+
+
+def visible_texts(message: dict[str, Any]) -> list[str]:
+    """A message's own texts in order: text, altText, flex/template texts and button labels.
+
+    Quick-reply labels are left out: they float under the chat rather than belonging to the
+    message, and Telegram's keyboards are left out of its texts the same way.
+    """
+    found: list[str] = []
+
+    def walk(node: Any, in_action: bool) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item, in_action)
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                if isinstance(value, str):
+                    # Inside an action only the label shows; data/uri/text are not on screen.
+                    if key == "label" or (not in_action and key in ("text", "altText", "title")):
+                        found.append(value)
+                elif key != "quickReply":
+                    walk(value, in_action or key in ("action", "actions", "defaultAction"))
+
+    walk(message, False)
+    return found
+
+
+# --- the server ----------------------------------------------------------------------------
+
+
+@dataclass
+class Delivery:
+    """One message object accepted for one user."""
+
+    user_id: str
+    via: str  # "reply", "push" or "multicast"
+    message: dict[str, Any]
+    message_id: str
+
+
+@dataclass
+class _ReplyToken:
+    user_id: str
+    expires_at: float
+    used: bool = False
+
+
+class FakeLineAPI(FakeServer):
+    """LINE Messaging API + blob host on one loopback aiohttp server, spec-checked."""
+
+    def __init__(
+        self,
+        channel_access_token: str = "test-token",
+        *,
+        reply_token_ttl: float = 30.0,
+        strict_reply_tokens: bool = True,
+        clock: Callable[[], float] = time.monotonic,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        history: int | None = None,
+    ) -> None:
+        super().__init__(host=host, port=port, history=history)
+        self.channel_access_token = channel_access_token
+        self.reply_token_ttl = reply_token_ttl
+        # strict: only tokens from issue_reply_token() work; lenient (benchmarks replaying
+        # webhooks from another process): any unseen token works once, unattributed ("").
+        self.strict_reply_tokens = strict_reply_tokens
+        self.clock = clock
+        self.bot_user_id = BOT_USER_ID
+        self.deliveries: list[Delivery] = []
+        self.profiles: dict[str, dict[str, Any]] = {}
+        self.webhook_endpoint: str | None = None
+        self._tokens: dict[str, _ReplyToken] = {}
+        self._retry_keys: dict[str, list[dict[str, str]]] = {}
+        self._content: dict[str, tuple[bytes, str]] = {}
+        self._ids = itertools.count(int(time.time() * 1000) % 10**12 * 1000)
+
+    # --- test API --------------------------------------------------------------------------
+
+    def issue_reply_token(self, user_id: str, ttl: float | None = None) -> str:
+        """A fresh single-use reply token bound to `user_id`, valid `reply_token_ttl` seconds."""
+        if not USER_ID_RE.match(user_id):
+            raise ValueError("LINE user IDs look like U + 32 hex digits; see line_events.line_user_id()")
+        token = secrets.token_hex(16)
+        lifetime = self.reply_token_ttl if ttl is None else ttl
+        self._tokens[token] = _ReplyToken(user_id, self.clock() + lifetime)
+        return token
+
+    def expire_reply_tokens(self, user_id: str | None = None) -> None:
+        """Expire every outstanding token (of one user), to exercise the push fallback."""
+        for record in self._tokens.values():
+            if user_id is None or record.user_id == user_id:
+                record.expires_at = float("-inf")
+
+    def add_content(self, message_id: str, data: bytes, content_type: str = "image/jpeg") -> None:
+        """Serve `data` at GET /v2/bot/message/{message_id}/content."""
+        self._content[str(message_id)] = (bytes(data), content_type)
+
+    def add_profile(self, user_id: str, display_name: str, **extra: Any) -> None:
+        """What GET /v2/bot/profile/{user_id} answers (others get a generic profile)."""
+        self.profiles[user_id] = {"userId": user_id, "displayName": display_name, **extra}
+
+    def messages_to(self, user_id: str) -> list[dict[str, Any]]:
+        """Message objects delivered to the user by reply, push or multicast, in order."""
+        return [d.message for d in self.deliveries if d.user_id == user_id]
+
+    def texts_to(self, user_id: str) -> list[str]:
+        """One string per message delivered to the user: its visible texts joined by newlines.
+
+        A text message gives its text; a flex or template message its altText, then every text,
+        title and button label inside, so `texts_to(u)[-1]` is the latest message and Thai
+        fragments can be searched with `in`.
+        """
+        texts = ("\n".join(visible_texts(message)) for message in self.messages_to(user_id))
+        return [text for text in texts if text]
+
+    def clear(self) -> None:
+        """Forget calls, deliveries, violations and errors; tokens, content and profiles stay."""
+        super().clear()
+        self.deliveries.clear()
+
+    def load_specs(self) -> None:
+        """Parse messaging-api.yml now rather than on the first request."""
+        messaging_checker()
+
+    # --- plumbing --------------------------------------------------------------------------
+
+    def build_app(self) -> web.Application:
+        """Routes for the endpoints the bot uses, control endpoints, and a catch-all."""
+        app = super().build_app()
+        r = app.router
+        r.add_post("/v2/bot/message/reply", self._api("ReplyMessageRequest", self._reply))
+        r.add_post("/v2/bot/message/push", self._api("PushMessageRequest", self._push))
+        r.add_post("/v2/bot/message/multicast", self._api("MulticastRequest", self._multicast))
+        r.add_get("/v2/bot/message/{messageId}/content", self._api(None, self._get_content))
+        r.add_get("/v2/bot/profile/{userId}", self._api(None, self._get_profile))
+        r.add_post("/v2/bot/chat/loading/start", self._api("ShowLoadingAnimationRequest", self._loading))
+        r.add_get("/v2/bot/info", self._api(None, self._bot_info))
+        r.add_put("/v2/bot/channel/webhook/endpoint", self._api("SetWebhookEndpointRequest", self._set_endpoint))
+        r.add_get("/v2/bot/channel/webhook/endpoint", self._api(None, self._get_endpoint))
+        r.add_post("/v2/bot/channel/webhook/test", self._api("TestWebhookEndpointRequest", self._test_endpoint))
+        r.add_post("/__fake__/reply-tokens", self._control_token)
+        r.add_put("/__fake__/content/{messageId}", self._control_content)
+        r.add_get("/__fake__/stats", self._control_stats)
+        r.add_post("/__fake__/clear", self._control_clear)
+        r.add_route("*", "/{tail:.*}", self._unknown)
+        return app
+
+    @staticmethod
+    def _error(status: int, message: str, problems: list[Problem] | None = None, **extra: Any) -> web.Response:
+        body: dict[str, Any] = {"message": message, **extra}
+        if problems:
+            body["details"] = [{"message": text, "property": prop} for prop, text in problems]
+        return web.json_response(body, status=status, headers={"X-Line-Request-Id": str(uuid.uuid4())})
+
+    @staticmethod
+    def _ok(body: Any, status: int = 200, **headers: str) -> web.Response:
+        return web.json_response(body, status=status, headers={"X-Line-Request-Id": str(uuid.uuid4()), **headers})
+
+    def _api(self, schema: str | None, handler: Callable[[web.Request, Any], Any]) -> Callable[[web.Request], Any]:
+        """Wrap an endpoint: record, check the bearer token, check the body, then handle."""
+
+        async def wrapped(request: web.Request) -> web.StreamResponse:
+            where = f"{request.method} {request.match_info.route.resource.canonical}"  # type: ignore[union-attr]
+            note(request, endpoint=where.split(" ", 1)[1])
+            raw = await request.read()
+            body: Any = None
+            if raw:
+                try:
+                    body = json.loads(raw)
+                except ValueError:
+                    body = raw
+            note(request, body=body)
+            if request.headers.get("Authorization") != f"Bearer {self.channel_access_token}":
+                self.errors.append(f"{where}: bad or missing channel access token")
+                return self._error(401, "Authentication failed. Confirm that the access token in the authorization header is valid.")
+            if schema is not None:
+                if not isinstance(body, dict):
+                    self._violate(where, ["body must be a JSON object"])
+                    return self._error(400, "The request body is not valid JSON")
+                problems = messaging_checker().check(schema, body)
+                problems += message_limit_problems(body.get("messages"))
+                problems += self._extra_problems(schema, body)
+                if problems:
+                    self._violate(where, [f"{prop}: {text}" for prop, text in problems])
+                    return self._error(400, f"The request body has {len(problems)} error(s)", problems)
+            return await handler(request, body)
+
+        return wrapped
+
+    @staticmethod
+    def _extra_problems(schema: str, body: dict[str, Any]) -> list[Problem]:
+        out: list[Problem] = []
+        recipients = body.get("to")
+        if schema == "PushMessageRequest" and isinstance(recipients, str) and not RECIPIENT_RE.match(recipients):
+            out.append(("to", "must be a user, group or room ID (U/C/R + 32 hex digits)"))
+        if schema == "MulticastRequest" and isinstance(recipients, list):
+            out += [(f"to[{i}]", "must be a user ID (U + 32 hex digits)") for i, r in enumerate(recipients) if not USER_ID_RE.match(str(r))]
+        if schema == "ShowLoadingAnimationRequest":
+            if isinstance(body.get("chatId"), str) and not USER_ID_RE.match(body["chatId"]):
+                out.append(("chatId", "must be a user ID (U + 32 hex digits)"))
+            seconds = body.get("loadingSeconds")
+            if isinstance(seconds, int) and seconds % 5:
+                out.append(("loadingSeconds", "must be a multiple of 5"))
+        if schema == "SetWebhookEndpointRequest" and not str(body.get("endpoint", "")).startswith("https://"):
+            out.append(("endpoint", "must be an HTTPS URL"))
+        return out
+
+    def _deliver(self, user_ids: list[str], messages: list[dict[str, Any]], via: str) -> list[dict[str, str]]:
+        sent = []
+        for message in messages:
+            message_id = str(next(self._ids))
+            for user_id in user_ids:
+                self.deliveries.append(Delivery(user_id, via, message, message_id))
+            entry = {"id": message_id}
+            if message.get("type") in ("text", "textV2", "sticker", "image", "video"):
+                entry["quoteToken"] = secrets.token_urlsafe(24)
+            sent.append(entry)
+        if self.history is not None and len(self.deliveries) > 2 * self.history:
+            del self.deliveries[: -self.history]
+        return sent
+
+    # --- endpoints -------------------------------------------------------------------------
+
+    async def _reply(self, request: web.Request, body: dict[str, Any]) -> web.Response:
+        token = body["replyToken"]
+        record = self._tokens.get(token)
+        if record is None and not self.strict_reply_tokens:
+            record = self._tokens[token] = _ReplyToken("", float("inf"))
+        reason = (
+            "unknown" if record is None
+            else "already used" if record.used
+            else "expired" if self.clock() > record.expires_at
+            else ""
+        )  # fmt: skip
+        if record is None or reason:
+            self.errors.append(f"POST /v2/bot/message/reply: {reason} reply token")
+            return self._error(400, "Invalid reply token")
+        record.used = True
+        return self._ok({"sentMessages": self._deliver([record.user_id], body["messages"], "reply")})
+
+    def _retry_conflict(self, request: web.Request, where: str) -> web.Response | None:
+        key = request.headers.get("X-Line-Retry-Key")
+        if key is None:
+            return None
+        if not UUID_RE.match(key):
+            self._violate(where, ["X-Line-Retry-Key must be a UUID"])
+            return self._error(400, "The value for the 'X-Line-Retry-Key' header is invalid")
+        if key in self._retry_keys:
+            # LINE answers 409 and does not send again; the first request's id is echoed.
+            self.errors.append(f"{where}: retry key already accepted")
+            return self._error(409, "The retry key is already accepted", sentMessages=self._retry_keys[key])
+        return None
+
+    async def _push(self, request: web.Request, body: dict[str, Any]) -> web.Response:
+        conflict = self._retry_conflict(request, "POST /v2/bot/message/push")
+        if conflict:
+            return conflict
+        sent = self._deliver([body["to"]], body["messages"], "push")
+        if "X-Line-Retry-Key" in request.headers:
+            self._retry_keys[request.headers["X-Line-Retry-Key"]] = sent
+        return self._ok({"sentMessages": sent})
+
+    async def _multicast(self, request: web.Request, body: dict[str, Any]) -> web.Response:
+        conflict = self._retry_conflict(request, "POST /v2/bot/message/multicast")
+        if conflict:
+            return conflict
+        sent = self._deliver(list(body["to"]), body["messages"], "multicast")
+        if "X-Line-Retry-Key" in request.headers:
+            self._retry_keys[request.headers["X-Line-Retry-Key"]] = sent
+        return self._ok({})
+
+    async def _get_content(self, request: web.Request, _body: Any) -> web.Response:
+        found = self._content.get(request.match_info["messageId"])
+        if found is None:
+            self.errors.append("GET /v2/bot/message/{messageId}/content: no such content")
+            return self._error(404, "Not found")
+        data, content_type = found
+        return web.Response(body=data, content_type=content_type)
+
+    async def _get_profile(self, request: web.Request, _body: Any) -> web.Response:
+        user_id = request.match_info["userId"]
+        if not USER_ID_RE.match(user_id):
+            self._violate("GET /v2/bot/profile/{userId}", ["userId must be U + 32 hex digits"])
+            return self._error(400, "The value for the 'userId' parameter is invalid")
+        profile = self.profiles.get(user_id) or {"userId": user_id, "displayName": "LINE user", "language": "th"}
+        return self._ok(profile)
+
+    async def _loading(self, _request: web.Request, _body: Any) -> web.Response:
+        return self._ok({}, status=202)
+
+    async def _bot_info(self, _request: web.Request, _body: Any) -> web.Response:
+        return self._ok(
+            {
+                "userId": self.bot_user_id,
+                "basicId": "@000fake",
+                "displayName": "Fake LINE bot",
+                "chatMode": "bot",
+                "markAsReadMode": "auto",
+            }
+        )
+
+    async def _set_endpoint(self, _request: web.Request, body: dict[str, Any]) -> web.Response:
+        self.webhook_endpoint = body["endpoint"]
+        return self._ok({})
+
+    async def _get_endpoint(self, _request: web.Request, _body: Any) -> web.Response:
+        if self.webhook_endpoint is None:
+            return self._error(404, "Not found")
+        return self._ok({"endpoint": self.webhook_endpoint, "active": True})
+
+    async def _test_endpoint(self, _request: web.Request, _body: Any) -> web.Response:
+        stamp = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        return self._ok({"success": True, "timestamp": stamp, "statusCode": 200, "reason": "OK", "detail": "200"})
+
+    async def _unknown(self, request: web.Request) -> web.Response:
+        known = any(p.match(request.path) for p in _spec_paths())
+        what = "is not implemented by FakeLineAPI" if known else "is not a LINE Messaging API endpoint"
+        self._violate(f"{request.method} {request.path}", [what])
+        return self._error(404, "Not found")
+
+    # --- control endpoints for a standalone run (not LINE's API, not recorded) -------------
+
+    async def _control_token(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        return web.json_response({"replyToken": self.issue_reply_token(body["userId"], body.get("ttl"))})
+
+    async def _control_content(self, request: web.Request) -> web.Response:
+        self.add_content(request.match_info["messageId"], await request.read(), request.content_type)
+        return web.json_response({})
+
+    async def _control_stats(self, _request: web.Request) -> web.Response:
+        return web.json_response(self.stats())
+
+    async def _control_clear(self, _request: web.Request) -> web.Response:
+        self.clear()
+        return web.json_response({})
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve a FakeLineAPI until killed (for benchmarks from a separate process)."""
+    parser = cli_parser("Fake LINE Messaging API (messaging + blob hosts) on one port")
+    parser.add_argument("--token", default="test-token", help="the channel access token to accept")
+    parser.add_argument("--reply-token-ttl", type=float, default=30.0)
+    parser.add_argument(
+        "--lenient-reply-tokens", action="store_true", help="accept any unseen reply token once"
+    )
+    args = parser.parse_args(argv)
+    fake = FakeLineAPI(
+        args.token,
+        reply_token_ttl=args.reply_token_ttl,
+        strict_reply_tokens=not args.lenient_reply_tokens,
+        host=args.host,
+        port=args.port,
+        history=args.history,
+    )
+    asyncio.run(fake.serve_until_stopped())
+
+
+if __name__ == "__main__":
+    main()

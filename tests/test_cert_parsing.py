@@ -1,0 +1,486 @@
+"""Fast tests of certificate text parsing: no images, no OCR."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from certificates.catalog import CatalogEntry, load_catalog, match_course, title_key
+from certificates.fields import (
+    OCSC_FULL,
+    OCSC_SHORT,
+    TextLine,
+    hours_in_text,
+    join_wrapped,
+    lines_from_text,
+    parse_date,
+    parse_fields,
+    parse_hours,
+    parse_issuers,
+    parse_name,
+    parse_title,
+    phrase_in_line,
+)
+from certificates.person_names import leading_title, split_name
+from certificates.thai_dates import be_year_to_ce, find_dates, format_thai_date, match_month, parse_thai_date
+from certificates.thai_text import invalid_thai_sequences, normalize_text, normalize_thai, thai_digits_to_ascii
+
+SAMPLE_TEXT = """สำนักงานคณะกรรมการข้าราชการพลเรือน
+ร่วมกับ
+ศูนย์อำนวยการบริหารจังหวัดชายแดนภาคใต้
+ขอมอบประกาศนียบัตรฉบับนี้ให้เพื่อแสดงว่า
+นายสมชาย รักเรียน
+ได้ผ่านการพัฒนาทางไกลด้วยระบบอิเล็กทรอนิกส์
+หลักสูตร ผู้นำทีมที่มีประสิทธิภาพ
+(รวมระยะเวลาทั้งสิ้น 45 ชั่วโมง)
+ให้ไว้ ณ วันที่ 13 ธันวาคม พ.ศ. 2566
+(นายปิยวัฒน์ ศิวรักษ์) (วรรณพงษ์ คชรักษ์)
+เลขาธิการคณะกรรมการข้าราชการพลเรือน เลขาธิการศูนย์อำนวยการบริหารจังหวัดชายแดนภาคใต้
+"""
+
+
+def lines(text: str) -> list[TextLine]:
+    return lines_from_text(text)
+
+
+# --- normalisation -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("ผู้นํา", "ผู้นำ"),  # decomposed sara am (nikhahit + sara aa)
+        ("สํานักงาน", "สำนักงาน"),
+        ("นํ้า", "น้ำ"),  # nikhahit before the tone mark
+        ("น้ํา", "น้ำ"),
+        ("กํ่า", "ก่ำ"),
+        ("ที่่", "ที่"),  # doubled tone mark
+        ("เเก้ว", "แก้ว"),  # two sara e read for sara ae
+        ("๑๓ ธันวาคม ๒๕๖๖", "13 ธันวาคม 2566"),
+        ("สม\u200bชาย", "สมชาย"),  # zero-width space
+        ("\ufeffนาย  สมชาย\u00a0 รักเรียน ", "นาย สมชาย รักเรียน"),
+        ("Microsoft Office Excel 2016", "Microsoft Office Excel 2016"),
+    ],
+)
+def test_normalize_thai(raw: str, expected: str) -> None:
+    assert normalize_thai(raw) == expected
+
+
+def test_tone_mark_order_is_canonical() -> None:
+    # Tone mark typed before the upper vowel: same letters, canonical order.
+    assert normalize_thai("ท\u0e48\u0e35") == "ที่"
+    assert normalize_thai("ก\u0e49\u0e38") == normalize_thai("ก\u0e38\u0e49")
+
+
+def test_normalize_text_drops_empty_lines() -> None:
+    assert normalize_text("  \nสํานักงาน\n\n ก.พ. \n") == "สำนักงาน\nก.พ."
+
+
+def test_thai_digits_to_ascii() -> None:
+    assert thai_digits_to_ascii("๐๑๒๓๔๕๖๗๘๙") == "0123456789"
+
+
+def test_invalid_thai_sequences() -> None:
+    assert invalid_thai_sequences("มณีสวัสดิ์") == 0
+    assert invalid_thai_sequences("ภูุชงค์") == 1  # two below vowels on one consonant
+    assert invalid_thai_sequences(" ่ก") == 1  # a tone mark with no consonant
+
+
+# --- dates --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ให้ไว้ ณ วันที่ 13 ธันวาคม พ.ศ. 2566", dt.date(2023, 12, 13)),
+        ("ให้ไว้ ณ วันที่ ๑๓ ธันวาคม พ.ศ. ๒๕๖๖", dt.date(2023, 12, 13)),
+        ("13 ธ.ค. 2566", dt.date(2023, 12, 13)),
+        ("13 ธ.ค. 66", dt.date(2023, 12, 13)),
+        ("๑ ม.ค. ๖๗", dt.date(2024, 1, 1)),
+        ("1 มกราคม 2024", dt.date(2024, 1, 1)),
+        ("29 กุมภาพันธ์ พ.ศ. 2567", dt.date(2024, 2, 29)),  # leap year
+        ("5 กรกฎาคม 2565", dt.date(2022, 7, 5)),
+        ("5 กรกฏาคม 2565", dt.date(2022, 7, 5)),  # common misspelling
+        ("ให้ไว้ ณ วันที่ 7 ตลาคม พ.ศ. 2565", dt.date(2022, 10, 7)),  # OCR dropped a vowel
+        ("ให้ไว้ ณ วันที่ 5 ธันวา คม พ.ศ2566", dt.date(2023, 12, 5)),  # OCR spaces, no dot
+        ("วันที่ 30 เม.ย. 2563", dt.date(2020, 4, 30)),
+        ("20 มิ.ย. พ.ศ. 2568", dt.date(2025, 6, 20)),
+        ("3 มค 2565", dt.date(2022, 1, 3)),  # dots lost
+    ],
+)
+def test_parse_thai_date(text: str, expected: dt.date) -> None:
+    assert parse_thai_date(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "31 กุมภาพันธ์ 2566",  # no such day
+        "29 กุมภาพันธ์ พ.ศ. 2566",  # 2023 is not a leap year
+        "31 เมษายน 2566",
+        "32 มกราคม 2566",
+        "13 ธันวาคม พ.ศ. 2450",  # implausibly old for a course certificate
+        "13 ธันวาคม",  # no year
+        "พ.ศ. 2562",  # a year alone (inside course titles) is not a date
+        "13 สวัสดี 2566",  # not a month
+    ],
+)
+def test_invalid_dates_rejected(text: str) -> None:
+    assert parse_thai_date(text) is None
+
+
+def test_find_dates_skips_title_year_and_finds_date() -> None:
+    found = find_dates("พระราชบัญญัติคุ้มครองข้อมูลส่วนบุคคล พ.ศ. 2562 ให้ไว้ ณ วันที่ 2 มีนาคม พ.ศ. 2566")
+    assert [d.value for d in found] == [dt.date(2023, 3, 2)]
+
+
+@pytest.mark.parametrize(
+    ("word", "month"),
+    [("มกราคม", 1), ("ก.พ.", 2), ("กพ", 2), ("มี.ค.", 3), ("พฤศจิกายน", 11), ("พฤศจิกายม", 11), ("ธ.ค", 12)],
+)
+def test_match_month(word: str, month: int) -> None:
+    got = match_month(word)
+    assert got is not None and got[0] == month
+
+
+def test_be_year_conversion() -> None:
+    assert be_year_to_ce(2566) == 2023
+    assert be_year_to_ce(66) == 2023
+    assert be_year_to_ce(2023) == 2023
+    assert be_year_to_ce(2023, era="ค") == 2023
+    assert be_year_to_ce(1800) is None
+
+
+def test_format_thai_date() -> None:
+    assert format_thai_date(dt.date(2023, 12, 13)) == "13 ธันวาคม พ.ศ. 2566"
+    assert format_thai_date(dt.date(2023, 12, 13), short=True) == "13 ธ.ค. 66"
+
+
+def test_parse_date_prefers_the_given_on_line() -> None:
+    text = "วิชา พระราชบัญญัติการจัดซื้อจัดจ้าง พ.ศ. 2560\nปรับปรุง 1 มกราคม 2565\nให้ไว้ ณ วันที่ 9 กันยายน พ.ศ. 2566"
+    got = parse_date(lines(text))
+    assert got is not None and got.value == dt.date(2023, 9, 9)
+    assert got.confidence > 0.9
+
+
+def test_parse_date_without_anchor_takes_last_date() -> None:
+    got = parse_date(lines("ปรับปรุง 1 มกราคม 2565\n9 กันยายน 2566"))
+    assert got is not None and got.value == dt.date(2023, 9, 9)
+
+
+# --- hours --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("(รวมระยะเวลาทั้งสิ้น 45 ชั่วโมง)", 45),
+        ("(รวมระยะเวลาทั้งสิ้น ๔๕ ชั่วโมง)", 45),
+        ("รวมระยะเวลา 3 ชม.", 3),
+        ("รวมระยะเวลา 12ชม", 12),
+        ("(รวมระยะเวลาทั้งสิ้น 1.5 ชั่วโมง)", 1.5),
+        ("รวม 2 ชั่วโมง 30 นาที", 2.5),
+        ("[รวมระยะเวลาทั้งสิ้น 6 ชัวโมง]", 6),  # OCR lost the tone mark
+    ],
+)
+def test_hours_in_text(text: str, expected: float) -> None:
+    assert hours_in_text(text) == expected
+
+
+@pytest.mark.parametrize("text", ["ให้ไว้ ณ วันที่ 13 ธันวาคม 2566", "รุ่นที่ 2", "ชั่วโมง", "0 ชั่วโมง"])
+def test_hours_absent(text: str) -> None:
+    assert hours_in_text(text) is None
+
+
+def test_parse_hours_uses_anchor_when_unit_lost() -> None:
+    got = parse_hours(lines("(รวมระยะเวลาทั้งสิ้น 18 ***)"))
+    assert got is not None and got.value == 18 and got.confidence < 0.8
+
+
+# --- names --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "title", "first", "last"),
+    [
+        ("นายสมชาย รักเรียน", "นาย", "สมชาย", "รักเรียน"),
+        ("นางสาวมณี ใจดี", "นางสาว", "มณี", "ใจดี"),
+        ("น.ส.มณี ใจดี", "น.ส.", "มณี", "ใจดี"),
+        ("นางอรุณี ทองดี", "นาง", "อรุณี", "ทองดี"),
+        ("ว่าที่ร้อยตรีสมศักดิ์ ใจงาม", "ว่าที่ร้อยตรี", "สมศักดิ์", "ใจงาม"),
+        ("ว่าที่ ร.ต. สมศักดิ์ ใจงาม", "ว่าที่ ร.ต.", "สมศักดิ์", "ใจงาม"),
+        ("ว่าที่ร้อยตรีหญิงศิริพร มีสุข", "ว่าที่ร้อยตรีหญิง", "ศิริพร", "มีสุข"),
+        ("ดร.กมล สวยงาม", "ดร.", "กมล", "สวยงาม"),
+        ("ผศ.ดร.กมล สวยงาม", "ผศ.ดร.", "กมล", "สวยงาม"),
+        ("พันตำรวจโทวรรณพงษ์ คชรักษ์", "พันตำรวจโท", "วรรณพงษ์", "คชรักษ์"),
+        ("จ่าเอกสมปอง แสนดี", "จ่าเอก", "สมปอง", "แสนดี"),
+        ("พ.ต.อ.สมปอง แสนดี", "พ.ต.อ.", "สมปอง", "แสนดี"),
+        ("นางสาวิตรี ดี", "นาง", "สาวิตรี", "ดี"),  # "นางสาว" would leave a vowel starting the name
+        ("สมชาย รักเรียน", None, "สมชาย", "รักเรียน"),
+        ("นายสมชาย ณ อยุธยา", "นาย", "สมชาย", "ณ อยุธยา"),
+    ],
+)
+def test_split_name(name: str, title: str | None, first: str, last: str) -> None:
+    got = split_name(name)
+    assert got is not None
+    assert (got.title, got.first, got.last) == (title, first, last)
+    assert got.full == name
+
+
+def test_leading_title_needs_a_name_after_it() -> None:
+    assert leading_title("นาย") is None
+
+
+def test_name_is_line_after_intro() -> None:
+    got, index = parse_name(lines(SAMPLE_TEXT))
+    assert got is not None and got.value == "นายสมชาย รักเรียน" and index == 4
+
+
+def test_name_after_intro_skips_decoration_debris() -> None:
+    text = "ขอมอบประกาศนียบัตรนี้เพื่อแสดงว่า\n———\n' ~\nนางสาวมณี ใจดี\nได้สำเร็จการศึกษาตามหลักเกณฑ์ที่กำหนด"
+    got, _ = parse_name(lines(text))
+    assert got is not None and got.value == "นางสาวมณี ใจดี"
+
+
+def test_name_on_intro_line() -> None:
+    got, _ = parse_name(lines("ขอมอบประกาศนียบัตรนี้เพื่อแสดงว่า นายสมชาย รักเรียน\nได้ผ่านการอบรม"))
+    assert got is not None and got.value == "นายสมชาย รักเรียน"
+
+
+def test_name_with_noisy_intro() -> None:
+    # OCR garbled a few letters of the intro phrase.
+    got, _ = parse_name(lines("ขอมอบประกาศนียบัตรฉบับนีให้เพื่อแสตงว่า\nนายสมชาย รักเรียน"))
+    assert got is not None and got.value == "นายสมชาย รักเรียน"
+
+
+def test_name_found_before_completion_phrase_without_intro() -> None:
+    got, _ = parse_name(lines("xx yy\nนายสมชาย รักเรียน\nได้ผ่านการพัฒนาทางไกลด้วยระบบอิเล็กทรอนิกส์"))
+    assert got is not None and got.value == "นายสมชาย รักเรียน"
+
+
+def test_signer_is_not_the_learner() -> None:
+    got, _ = parse_name(lines("(นายปิยวัฒน์ ศิวรักษ์)\nเลขาธิการคณะกรรมการข้าราชการพลเรือน"))
+    assert got is None
+
+
+# --- titles -------------------------------------------------------------------------------
+
+
+def test_curriculum_title() -> None:
+    title, kind, printed = parse_title(lines(SAMPLE_TEXT))
+    assert title is not None and title.value == "ผู้นำทีมที่มีประสิทธิภาพ"
+    assert kind is not None and kind.value == "curriculum"
+    assert printed == ["ผู้นำทีมที่มีประสิทธิภาพ"]
+
+
+def test_course_title() -> None:
+    title, kind, _ = parse_title(lines("นายสมชาย รักเรียน\nวิชา การคิดเชิงออกแบบ (Design Thinking)\n(รวมระยะเวลาทั้งสิ้น 3 ชั่วโมง)"))
+    assert title is not None and title.value == "การคิดเชิงออกแบบ (Design Thinking)"
+    assert kind is not None and kind.value == "course"
+
+
+def test_title_wrapped_over_two_lines() -> None:
+    text = (
+        "วิชา ความรู้เกี่ยวกับการดำเนินคดีอาชญากรรมทางเทคโนโลยี\n"
+        "(Knowledge of the prosecution of cybercrime)\n"
+        "(รวมระยะเวลาทั้งสิ้น 2 ชั่วโมง)"
+    )
+    title, _, printed = parse_title(lines(text))
+    assert title is not None
+    assert title.value == "ความรู้เกี่ยวกับการดำเนินคดีอาชญากรรมทางเทคโนโลยี (Knowledge of the prosecution of cybercrime)"
+    assert len(printed) == 2
+
+
+def test_thai_wrap_joins_without_space() -> None:
+    text = "หลักสูตร การพัฒนาทักษะการสื่อสารเชิงกลยุทธ์\nสำหรับผู้บริหารระดับต้น\nให้ไว้ ณ วันที่ 1 มีนาคม 2566"
+    title, kind, _ = parse_title(lines(text))
+    assert title is not None and title.value == "การพัฒนาทักษะการสื่อสารเชิงกลยุทธ์สำหรับผู้บริหารระดับต้น"
+    assert kind is not None and kind.value == "curriculum"
+
+
+def test_keyword_alone_on_its_line() -> None:
+    title, kind, _ = parse_title(lines("วิชา\nการบริหารโครงการ\n(รวมระยะเวลาทั้งสิ้น 3 ชั่วโมง)"))
+    assert title is not None and title.value == "การบริหารโครงการ"
+    assert kind is not None and kind.value == "course"
+
+
+def test_noisy_keyword() -> None:
+    title, kind, _ = parse_title(lines("หลักสูดร ผู้นำทีมที่มีประสิทธิภาพ\n(รวมระยะเวลาทั้งสิ้น 45 ชั่วโมง)"))
+    assert title is not None and title.value == "ผู้นำทีมที่มีประสิทธิภาพ"
+    assert kind is not None and kind.value == "curriculum"
+
+
+def test_completion_phrase_is_not_a_curriculum() -> None:
+    # "หลักเกณฑ์" is not "หลักสูตร".
+    title, _, _ = parse_title(lines("ได้สำเร็จการศึกษาตามหลักเกณฑ์ที่กำหนด\n(รวมระยะเวลาทั้งสิ้น 3 ชั่วโมง)"))
+    assert title is None
+
+
+def test_keyword_glued_to_title() -> None:
+    # OCR dropped the space: "วิชาการบริหารโครงการ" is "วิชา" + "การบริหารโครงการ".
+    title, kind, _ = parse_title(lines("วิชาการบริหารโครงการ\n(รวมระยะเวลาทั้งสิ้น 3 ชั่วโมง)"))
+    assert title is not None and title.value == "การบริหารโครงการ"
+    assert kind is not None and kind.value == "course"
+
+
+def test_old_wording_keyword_inside_line() -> None:
+    title, kind, _ = parse_title(lines("ได้ผ่านการอบรมหลักสูตร การเขียนหนังสือราชการ\nให้ไว้ ณ วันที่ 1 มีนาคม 2560"))
+    assert title is not None and title.value == "การเขียนหนังสือราชการ"
+    assert kind is not None and kind.value == "curriculum"
+
+
+def test_join_wrapped() -> None:
+    assert join_wrapped(["การสร้าง Growth Mindset", "เพื่อผลสำเร็จ"]) == "การสร้าง Growth Mindset เพื่อผลสำเร็จ"
+    assert join_wrapped(["ภาษาอังกฤษ :", "การเขียน"]) == "ภาษาอังกฤษ : การเขียน"
+    assert join_wrapped(["การพัฒนา", "ทรัพยากรบุคคล"]) == "การพัฒนาทรัพยากรบุคคล"
+
+
+# --- issuers ------------------------------------------------------------------------------
+
+
+def test_issuers_with_partner() -> None:
+    got = parse_issuers(lines(SAMPLE_TEXT), before=3)
+    assert got is not None
+    assert got.value == [OCSC_FULL, "ศูนย์อำนวยการบริหารจังหวัดชายแดนภาคใต้"]
+
+
+def test_issuer_short_form_and_partner_on_same_line() -> None:
+    got = parse_issuers(lines("สำนักงาน ก.พ.\nร่วมกับ สถาบันพระปกเกล้า\nขอมอบประกาศนียบัตรนี้เพื่อแสดงว่า"), before=2)
+    assert got is not None and got.value == [OCSC_SHORT, "สถาบันพระปกเกล้า"]
+
+
+def test_noisy_ocsc_name_is_canonical() -> None:
+    got = parse_issuers(lines("สำนักงานคณะกรรมการข้าราชการพลเรีอน\nขอมอบ"), before=1)
+    assert got is not None and got.value == [OCSC_FULL]
+
+
+def test_partner_wrapped_over_two_lines() -> None:
+    text = "สำนักงาน ก.พ.\nร่วมกับ\nสำนักงานคณะกรรมการป้องกันและ\nปราบปรามการทุจริตแห่งชาติ\nขอมอบประกาศนียบัตรนี้เพื่อแสดงว่า"
+    got = parse_issuers(lines(text), before=4)
+    assert got is not None
+    assert got.value == [OCSC_SHORT, "สำนักงานคณะกรรมการป้องกันและปราบปรามการทุจริตแห่งชาติ"]
+
+
+def test_other_issuer_without_ocsc() -> None:
+    got = parse_issuers(lines("กรมบัญชีกลาง\nขอมอบวุฒิบัตรนี้ให้แก่"), before=1)
+    assert got is not None and got.value == ["กรมบัญชีกลาง"]
+
+
+def test_signer_position_is_not_an_issuer() -> None:
+    got = parse_issuers(lines("เลขาธิการคณะกรรมการข้าราชการพลเรือน"))
+    assert got is None or OCSC_FULL not in got.value
+
+
+# --- the whole page -----------------------------------------------------------------------
+
+
+def test_parse_fields_on_sample_text() -> None:
+    f = parse_fields(lines(SAMPLE_TEXT))
+    assert f.name is not None and f.name.value == "นายสมชาย รักเรียน"
+    assert f.title is not None and f.title.value == "ผู้นำทีมที่มีประสิทธิภาพ"
+    assert f.kind is not None and f.kind.value == "curriculum"
+    assert f.hours is not None and f.hours.value == 45
+    assert f.completed_on is not None and f.completed_on.value == dt.date(2023, 12, 13)
+    assert f.issuers is not None and f.issuers.value[0] == OCSC_FULL
+    assert f.anchors >= 4 and f.found() == 4
+
+
+def test_parse_fields_old_wording() -> None:
+    text = """สำนักงาน ก.พ.
+ประกาศนียบัตรฉบับนี้ให้ไว้เพื่อแสดงว่า
+ว่าที่ ร.ต. สมศักดิ์ ใจงาม
+ได้ผ่านการอบรม
+วิชา การเขียนหนังสือราชการ
+รวมระยะเวลา ๖ ชม.
+ให้ไว้ ณ วันที่ ๒ ก.ย. ๖๕"""
+    f = parse_fields(lines(text))
+    assert f.name is not None and f.name.value == "ว่าที่ ร.ต. สมศักดิ์ ใจงาม"
+    assert f.title is not None and f.title.value == "การเขียนหนังสือราชการ"
+    assert f.hours is not None and f.hours.value == 6
+    assert f.completed_on is not None and f.completed_on.value == dt.date(2022, 9, 2)
+
+
+def test_not_a_certificate_has_no_anchors() -> None:
+    f = parse_fields(lines("ใบเสร็จรับเงิน\nร้านกาแฟ\nรวม 120 บาท"))
+    assert f.anchors <= 1 and f.found() == 0
+
+
+def test_phrase_in_line_ignores_spaces_and_short_lines() -> None:
+    assert phrase_in_line("เพื่อแสดงว่า", "ขอมอบ ประกาศนียบัตร นี้ เพื่อ แสดง ว่า")[0] == 1.0
+    assert phrase_in_line("เพื่อแสดงว่า", "แสดง")[0] < 0.8
+
+
+# --- catalog ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def catalog() -> list[CatalogEntry]:
+    return load_catalog()
+
+
+def test_catalog_loads_packaged_csv(catalog: list[CatalogEntry]) -> None:
+    assert len(catalog) > 100
+    assert any(e.code == "KD05" for e in catalog)
+    assert all(e.kind in ("course", "curriculum") for e in catalog)
+
+
+@pytest.mark.parametrize(
+    ("read", "code"),
+    [
+        ("การคิดเชิงออกแบบ (Design Thinking)", "SL04"),
+        ("การคิดเชิงออกแบบ Design Thinking", "SL04"),  # brackets lost
+        ("การคิดเชิงออกแบบ (Desigm Thinking)", "SL04"),  # one Latin letter wrong
+        ("การคิด เชิง ออกแบบ (Design Thinking)", "SL04"),  # spurious spaces
+        ("พระราชบัญญัติการจัดซื้อจัดจ้างและการบริหารพัสดุภาครัฐ พ.ศ. 256O", "KD05"),  # O for 0
+        ("ความมั่นคงปลอดภัยบนอินเทอร์เน็ตและการปฏิบัติตนสําหรับข้าราชการยุคดิจทัล", "DS03"),
+        ("Microsoft Office Excel 2016", "DS06"),
+        ("Data Visualization 2", "DS02"),
+        ("Data Visualization", "DS01"),
+        ("KD05", "KD05"),  # a printed code
+    ],
+)
+def test_near_miss_titles_match(catalog: list[CatalogEntry], read: str, code: str) -> None:
+    m = match_course(read, catalog)
+    assert m is not None and m.code == code
+
+
+@pytest.mark.parametrize(
+    "read",
+    [
+        "ผู้นำทีมที่มีประสิทธิภาพ",  # the shared sample: not in the catalog
+        "Microsoft Office Excel 2019",  # another edition
+        "การพัฒนาทักษะการสื่อสารเชิงกลยุทธ์สำหรับหัวหน้างาน",
+        "การเงินการคลังภาครัฐ",
+        "ภาวะผู้นำเชิงสร้างสรรค์",
+        "",
+    ],
+)
+def test_unrelated_titles_not_forced(catalog: list[CatalogEntry], read: str) -> None:
+    assert match_course(read, catalog) is None
+
+
+def test_duplicate_names_disambiguated_by_kind(catalog: list[CatalogEntry]) -> None:
+    m = match_course("การบริหารจัดการภาครัฐแนวใหม่", catalog, kind="curriculum")
+    assert m is not None and m.code == "mini MPM"
+    m = match_course("การบริหารจัดการภาครัฐแนวใหม่", catalog, kind="course")
+    assert m is not None and m.code == "SL30"
+
+
+def test_duplicate_names_same_kind_keep_name_not_code(catalog: list[CatalogEntry]) -> None:
+    m = match_course("ภาวะผู้นำ", catalog, kind="course")  # SL39 and SL55
+    assert m is not None and m.name == "ภาวะผู้นำ" and m.code is None and m.ambiguous
+
+
+def test_match_accepts_rows_as_dicts_and_objects() -> None:
+    class Row:
+        def __init__(self, code: str, name: str) -> None:
+            self.code, self.name, self.kind = code, name, "course"
+
+    rows = [{"code": "X1", "name": "การบริหารโครงการ", "kind": "course"}, Row("X2", "การวางแผนกลยุทธ์")]
+    assert match_course("การบริหารโครงการ", rows).code == "X1"
+    assert match_course("การวางแผนกลยุทธ", rows).code == "X2"
+
+
+def test_title_key_ignores_spacing_and_punctuation() -> None:
+    assert title_key("การคิด (Design  Thinking)") == title_key("การคิด Design Thinking")

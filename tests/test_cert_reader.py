@@ -1,0 +1,326 @@
+"""Reader tests on real bytes: the shared real sample, error types, PDF and the worker pool."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import zlib
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from certificates import (
+    CorruptFile,
+    NotACertificate,
+    ReaderLimits,
+    ReaderPool,
+    TooLarge,
+    UnsupportedFile,
+    read_certificate,
+)
+from certificates.cli import extract_main
+from certificates.extraction import JSON_KEYS, Extraction
+from certificates.loading import iter_pages, load_image, sniff_format
+from certificates.ocr import tesseract_available
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
+SAMPLE = SHARED / "samples" / "certificates" / "ocsc-cocert-2566-team-leader.png"
+
+needs_tesseract = pytest.mark.skipif(not tesseract_available(), reason="tesseract with tha+eng not installed")
+needs_sample = pytest.mark.skipif(not SAMPLE.exists(), reason=f"shared sample not found at {SAMPLE}")
+
+
+def _png(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _jpeg(img: Image.Image, **kw) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=90, **kw)
+    return buf.getvalue()
+
+
+# --- the real sample ----------------------------------------------------------------------
+
+
+@needs_tesseract
+@needs_sample
+def test_real_sample_all_fields() -> None:
+    expected = json.loads(SAMPLE.with_suffix(".json").read_text(encoding="utf-8"))
+    got = read_certificate(SAMPLE.read_bytes(), SAMPLE.name)
+    assert got.name == expected["name"]
+    assert got.course == expected["course"]
+    assert got.kind == expected["kind"]
+    assert got.code == expected["code"]
+    assert got.hours == expected["hours"]
+    assert got.completed_on == dt.date.fromisoformat(expected["completed_on"])
+    assert got.issuers == expected["issuers"]
+    assert "course_not_in_catalog" in got.warnings
+    assert got.confidence > 0.8
+
+
+@needs_tesseract
+@needs_sample
+def test_real_sample_json_shape() -> None:
+    got = read_certificate(SAMPLE.read_bytes(), SAMPLE.name).to_json_dict("sample.png")
+    assert tuple(got) == JSON_KEYS
+    assert got["file"] == "sample.png"
+    assert got["hours"] == 45 and isinstance(got["hours"], int)
+    assert got["completed_on"] == "2023-12-13"
+
+
+@needs_tesseract
+@needs_sample
+def test_real_sample_turned_upside_down_and_sent_as_jpeg() -> None:
+    img = Image.open(SAMPLE).convert("RGB").rotate(180)
+    img = img.resize((img.width * 1280 // img.height, 1280))  # what a chat app delivers
+    got = read_certificate(_jpeg(img), "photo.jpg")
+    assert got.name == "นายสมชาย รักเรียน"
+    assert got.hours == 45
+    assert got.completed_on == dt.date(2023, 12, 13)
+
+
+@needs_tesseract
+@needs_sample
+def test_exif_orientation_is_applied() -> None:
+    # Pixels stored turned a quarter; the EXIF tag says how to show them upright.
+    img = Image.open(SAMPLE).convert("RGB")
+    img = img.resize((img.width // 2, img.height // 2)).rotate(90, expand=True)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    upright = load_image(_jpeg(img, exif=exif.tobytes()))
+    assert upright.height > upright.width
+
+
+@needs_tesseract
+@needs_sample
+def test_image_pdf_is_rasterised_and_read() -> None:
+    buf = io.BytesIO()
+    Image.open(SAMPLE).convert("RGB").save(buf, "PDF", resolution=190.0)
+    got = read_certificate(buf.getvalue(), "cert.pdf")
+    assert got.name == "นายสมชาย รักเรียน"
+    assert got.completed_on == dt.date(2023, 12, 13)
+    assert got.page == 1
+
+
+@needs_tesseract
+@needs_sample
+def test_multipage_pdf_reads_first_certificate_page() -> None:
+    blank = Image.new("RGB", (827, 1169), "white")
+    cert = Image.open(SAMPLE).convert("RGB")
+    buf = io.BytesIO()
+    blank.save(buf, "PDF", resolution=100.0, save_all=True, append_images=[cert])
+    got = read_certificate(buf.getvalue(), "two-pages.pdf")
+    assert got.page == 2
+    assert got.hours == 45
+
+
+@needs_tesseract
+@needs_sample
+def test_pdf_page_cap() -> None:
+    blank = Image.new("RGB", (600, 850), "white")
+    cert = Image.open(SAMPLE).convert("RGB")
+    buf = io.BytesIO()
+    blank.save(buf, "PDF", save_all=True, append_images=[blank, cert])
+    with pytest.raises(NotACertificate):
+        read_certificate(buf.getvalue(), "three.pdf", limits=ReaderLimits(max_pdf_pages=2))
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+def test_non_image_bytes_unsupported() -> None:
+    with pytest.raises(UnsupportedFile):
+        read_certificate(b"PK\x03\x04 this is a zip, not a picture" * 10, "report.docx")
+    with pytest.raises(UnsupportedFile):
+        read_certificate("สวัสดีค่ะ".encode(), None)
+
+
+def test_truncated_jpeg_corrupt() -> None:
+    data = _jpeg(Image.new("RGB", (800, 600), (200, 30, 30)))
+    with pytest.raises(CorruptFile):
+        read_certificate(data[: len(data) // 2], "cut.jpg")
+
+
+def test_named_like_image_but_garbage_is_corrupt() -> None:
+    with pytest.raises(CorruptFile):
+        read_certificate(b"\x00\x01\x02garbage" * 50, "photo.jpg")
+
+
+def test_damaged_pdf_corrupt() -> None:
+    with pytest.raises(CorruptFile):
+        read_certificate(b"%PDF-1.7\n" + b"\x00" * 500, "cert.pdf")
+
+
+def _huge_png(width: int, height: int) -> bytes:
+    """A valid 1-bit PNG of huge dimensions that compresses to a few KB."""
+    import struct
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    row = b"\x00" + b"\xff" * ((width + 7) // 8)
+    raw = zlib.compress(row * height, 9)
+    ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
+def test_huge_dimension_png_too_large() -> None:
+    data = _huge_png(20000, 20000)  # 400 MP in a few hundred KB: a decompression bomb
+    assert len(data) < 2_000_000
+    with pytest.raises(TooLarge):
+        read_certificate(data, "bomb.png")
+
+
+def test_byte_limit_too_large() -> None:
+    data = _png(Image.new("RGB", (300, 300), "white"))
+    with pytest.raises(TooLarge):
+        read_certificate(data, "a.png", limits=ReaderLimits(max_bytes=100))
+
+
+def test_blank_white_image_not_a_certificate() -> None:
+    with pytest.raises(NotACertificate):
+        read_certificate(_png(Image.new("RGB", (1240, 1754), "white")), "blank.png")
+
+
+@needs_tesseract
+def test_text_without_certificate_wording_not_a_certificate() -> None:
+    from PIL import ImageDraw, ImageFont
+
+    img = Image.new("RGB", (1200, 500), "white")
+    draw = ImageDraw.Draw(img)
+    font_path = "/usr/share/fonts/truetype/tlwg/Garuda.ttf"
+    fnt = ImageFont.truetype(font_path, 48) if Path(font_path).exists() else ImageFont.load_default()
+    draw.text((60, 100), "ใบเสร็จรับเงิน ร้านกาแฟ", font=fnt, fill="black")
+    draw.text((60, 250), "กาแฟเย็น 2 แก้ว 120 บาท", font=fnt, fill="black")
+    with pytest.raises(NotACertificate):
+        read_certificate(_png(img), "receipt.png")
+
+
+def test_sniff_format() -> None:
+    assert sniff_format(_png(Image.new("RGB", (4, 4)))) == "png"
+    assert sniff_format(_jpeg(Image.new("RGB", (4, 4)))) == "jpeg"
+    assert sniff_format(b"%PDF-1.4 ...") == "pdf"
+    webp = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(webp, "WEBP")
+    assert sniff_format(webp.getvalue()) == "webp"
+
+
+def test_heic_is_decoded() -> None:
+    pillow_heif = pytest.importorskip("pillow_heif")
+    img = Image.new("RGB", (64, 48), (10, 200, 30))
+    buf = io.BytesIO()
+    try:
+        pillow_heif.from_pillow(img).save(buf, format="HEIF")
+    except Exception as exc:  # an encoder may be missing from the wheel
+        pytest.skip(f"no HEIF encoder: {exc}")
+    assert sniff_format(buf.getvalue()) == "heif"
+    assert load_image(buf.getvalue()).size == (64, 48)
+
+
+def test_transparent_png_is_flattened_on_white() -> None:
+    img = Image.new("RGBA", (10, 10), (0, 0, 0, 0))
+    assert load_image(_png(img)).getpixel((5, 5)) == (255, 255, 255)
+
+
+def test_pdf_text_layer_is_used() -> None:
+    pdf = _text_pdf(
+        [
+            "สำนักงาน ก.พ.",
+            "ขอมอบประกาศนียบัตรนี้เพื่อแสดงว่า",
+            "นางสาวมณี ใจดี",
+            "ได้สำเร็จการศึกษาตามหลักเกณฑ์ที่กำหนด",
+            "วิชา การคิดเชิงออกแบบ (Design Thinking)",
+            "(รวมระยะเวลาทั้งสิ้น 3 ชั่วโมง)",
+            "ให้ไว้ ณ วันที่ 2 มีนาคม พ.ศ. 2567",
+        ]
+    )
+    page = next(iter_pages(pdf, "x.pdf"))
+    assert page.text and "มณี" in page.text
+    got = read_certificate(pdf, "x.pdf")
+    assert got.source == "text_layer"
+    assert (got.name, got.course, got.code, got.kind) == ("นางสาวมณี ใจดี", "การคิดเชิงออกแบบ (Design Thinking)", "SL04", "course")
+    assert (got.hours, got.completed_on) == (3, dt.date(2024, 3, 2))
+    assert got.issuers == ["สำนักงาน ก.พ."]
+
+
+def _text_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF whose text layer holds the given lines (visible text, embedded Thai font)."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as raw
+
+    font_file = Path("/usr/share/fonts/truetype/tlwg/Garuda.ttf")
+    if not font_file.exists():
+        pytest.skip("Thai font for the test PDF not installed")
+    pdf = pdfium.PdfDocument.new()
+    page = pdf.new_page(595, 842)
+    data = font_file.read_bytes()
+    cbuf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+    font = raw.FPDFText_LoadFont(pdf, cbuf, len(data), raw.FPDF_FONT_TRUETYPE, 1)
+    keep = []
+    for i, line in enumerate(lines):
+        obj = raw.FPDFPageObj_CreateTextObj(pdf, font, 16.0)
+        ws = (line + "\x00").encode("utf-16-le")
+        sbuf = ctypes.create_string_buffer(ws, len(ws))
+        keep.append(sbuf)
+        raw.FPDFText_SetText(obj, ctypes.cast(sbuf, raw.FPDF_WIDESTRING))
+        raw.FPDFPageObj_Transform(obj, 1, 0, 0, 1, 60, 760 - 40 * i)
+        raw.FPDFPage_InsertObject(page, obj)
+    page.gen_content()
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+# --- result shape, CLI, pool --------------------------------------------------------------
+
+
+def test_to_json_dict_shape() -> None:
+    ex = Extraction(name="นายก ข", course="x", kind="course", hours=3.0, completed_on=dt.date(2024, 1, 2))
+    got = ex.to_json_dict("a.png")
+    assert tuple(got) == JSON_KEYS
+    assert got["hours"] == 3 and isinstance(got["hours"], int)
+    assert got["completed_on"] == "2024-01-02"
+    assert Extraction(hours=1.5).to_json_dict(None)["hours"] == 1.5
+
+
+def test_cli_error_lines_and_exit_code(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello")
+    blank = tmp_path / "blank.png"
+    blank.write_bytes(_png(Image.new("RGB", (800, 1100), "white")))
+    assert extract_main([str(bad), str(blank)], True) == 1  # every file failed
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [o["error"] for o in out] == ["unsupported_file", "not_a_certificate"]
+    assert all(o["name"] is None and o["course"] is None for o in out)
+
+
+@needs_tesseract
+@needs_sample
+def test_cli_one_good_file_exit_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello")
+    assert extract_main([str(SAMPLE), str(bad)], True) == 0
+    first, second = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert first["name"] == "นายสมชาย รักเรียน" and "error" not in first
+    assert second["error"] == "unsupported_file"
+    assert extract_main([str(SAMPLE)], False) == 0
+    assert "นายสมชาย รักเรียน" in capsys.readouterr().out
+
+
+@needs_tesseract
+@needs_sample
+async def test_pool_reads_off_the_event_loop() -> None:
+    async with ReaderPool(workers=1) as pool:
+        got = await pool.read(SAMPLE.read_bytes(), SAMPLE.name)
+        assert got.name == "นายสมชาย รักเรียน"
+        with pytest.raises(UnsupportedFile):
+            await pool.read(b"not an image at all", "x.bin")
