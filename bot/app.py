@@ -65,7 +65,7 @@ def build_channels(settings: Settings, files: FileStore) -> dict[str, ChannelAda
 
 async def _services(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    db = await open_db(settings.resolved_database_url)
+    db = await open_db(settings.resolved_database_url, run_migrations=settings.migrate_on_start)
     await seed_defaults(load_demo_roster=settings.demo_roster_on)
     files = FileStore(settings.data_dir / "files")
     metrics = Metrics()
@@ -74,8 +74,10 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     processor = EventProcessor(settings, channels, ROUTERS, files, delivery, metrics)
     writer = InboxWriter()
     writer.start()
+    works = settings.process_role in ("all", "worker")
     pool = ReaderPool(settings.ocr_workers)
-    await pool.start()
+    if works:
+        await pool.start()
     ocr = OcrRunner(pool, files, delivery, metrics, concurrency=pool.workers)
     processor.on_signal["ocr"] = ocr.wake
     services = Services(settings, channels, files, writer, processor, delivery, metrics, ocr)
@@ -83,21 +85,26 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     tg = channels.get("telegram")
     if isinstance(tg, telegram.TelegramChannel):
         await tg.start()
-        if settings.telegram_mode == "polling":
+        if settings.telegram_mode == "polling" and settings.process_role != "worker":
             async def enqueue(event: inbox_store.NewEvent) -> None:
                 await writer.store([event])
                 processor.wake()
 
             tg.start_polling(enqueue)
-    processor.start()
-    ocr.start()
     scheduler = build_scheduler(services)
-    scheduler.start()
-    logger.info("service started: channels=%s sim=%s", sorted(channels), settings.sim_on)
+    if works:
+        # A web-only process just stores events; worker processes find them by polling.
+        processor.start()
+        ocr.start()
+        scheduler.start()
+    logger.info(
+        "service started: role=%s channels=%s sim=%s", settings.process_role, sorted(channels), settings.sim_on
+    )
     try:
         yield
     finally:
-        scheduler.shutdown(wait=False)
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
         await processor.stop()
         await ocr.stop()
         await pool.close()
@@ -130,10 +137,12 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app = web.Application(client_max_size=settings.max_upload_bytes + 1024 * 1024)
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_services)
-    app.router.add_post("/webhook/line", line.webhook)
-    app.router.add_post("/webhook/telegram", telegram.webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
+    if settings.process_role == "worker":
+        return app
+    app.router.add_post("/webhook/line", line.webhook)
+    app.router.add_post("/webhook/telegram", telegram.webhook)
     if settings.sim_on:
         sim.add_routes(app)
         app.router.add_get("/", _to_simulator)

@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     demo_roster: bool | None = Field(
         default=None, description="load a fictional roster into an empty database; default: in development"
     )
+    process_role: Literal["all", "web", "worker"] = Field(
+        default="all",
+        description="all: one process does everything; web: answer webhooks and the simulator only; "
+        "worker: handle stored events, OCR and schedules only (run several of each on PostgreSQL)",
+    )
+    migrate_on_start: bool = Field(
+        default=True, description="apply migrations at start-up; turn off when several processes start at once"
+    )
     ocr_workers: int | None = Field(default=None, description="certificate reader processes; default: CPU count")
     http_timeout_seconds: float = 10.0
     event_workers: int = 8

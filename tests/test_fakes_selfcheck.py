@@ -132,16 +132,22 @@ def test_specs_dir_honours_shared_dir(monkeypatch: pytest.MonkeyPatch, tmp_path:
 
 def _bubble_with_button(label: str = "เมนูหลัก") -> FlexBubble:
     return FlexBubble(
-        body=FlexBox(layout="vertical", contents=[FlexText(text="หัวข้อ", weight="bold"), FlexText(text=THAI, wrap=True)]),
+        body=FlexBox(
+            layout="vertical", contents=[FlexText(text="หัวข้อ", weight="bold"), FlexText(text=THAI, wrap=True)]
+        ),
         footer=FlexBox(
             layout="vertical",
-            contents=[FlexButton(action=PostbackAction(label=label, data="a=menu", displayText=label), style="primary")],
+            contents=[
+                FlexButton(action=PostbackAction(label=label, data="a=menu", displayText=label), style="primary")
+            ],
         ),
     )
 
 
 @pytest.mark.asyncio
-async def test_line_reply_push_and_content(line_fake: FakeLineAPI, line_sdk: tuple[AsyncMessagingApi, AsyncMessagingApiBlob]) -> None:
+async def test_line_reply_push_and_content(
+    line_fake: FakeLineAPI, line_sdk: tuple[AsyncMessagingApi, AsyncMessagingApiBlob]
+) -> None:
     """Reply (token once), push with a retry key (409 on repeat, delivered once), download."""
     api, blob = line_sdk
     user = line_user_id("alice")
@@ -150,7 +156,10 @@ async def test_line_reply_push_and_content(line_fake: FakeLineAPI, line_sdk: tup
     response = await api.reply_message(
         ReplyMessageRequest(
             replyToken=token,
-            messages=[TextMessage(text=THAI, quickReply=quick), FlexMessage(altText="เมนู", contents=_bubble_with_button())],
+            messages=[
+                TextMessage(text=THAI, quickReply=quick),
+                FlexMessage(altText="เมนู", contents=_bubble_with_button()),
+            ],
         )
     )
     assert len(response.sent_messages) == 2
@@ -194,7 +203,9 @@ async def test_line_reply_push_and_content(line_fake: FakeLineAPI, line_sdk: tup
 
 
 @pytest.mark.asyncio
-async def test_line_other_endpoints(line_fake: FakeLineAPI, line_sdk: tuple[AsyncMessagingApi, AsyncMessagingApiBlob]) -> None:
+async def test_line_other_endpoints(
+    line_fake: FakeLineAPI, line_sdk: tuple[AsyncMessagingApi, AsyncMessagingApiBlob]
+) -> None:
     """Profile, bot info, loading animation, webhook endpoint set/test, multicast."""
     api, _blob = line_sdk
     alice, bob = line_user_id("alice"), line_user_id("bob")
@@ -245,7 +256,10 @@ def _bad_requests(user: str) -> dict[str, tuple[PushMessageRequest, str]]:
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("case", ["flex without altText", "text without text", "six messages", "postback data of 301", "quick reply label of 21"])
+@pytest.mark.parametrize(
+    "case",
+    ["flex without altText", "text without text", "six messages", "postback data of 301", "quick reply label of 21"],
+)
 async def test_line_refuses_bad_messages(
     case: str, line_fake: FakeLineAPI, line_sdk: tuple[AsyncMessagingApi, AsyncMessagingApiBlob]
 ) -> None:
@@ -263,6 +277,82 @@ async def test_line_refuses_bad_messages(
     assert line_fake.messages_to(user) == []
     with pytest.raises(AssertionError, match="violation"):
         line_fake.assert_clean()
+
+
+def _text(text: str, **extra: object) -> dict[str, object]:
+    return {"type": "text", "text": text, **extra}
+
+
+def _buttons(text: str, count: int, **extra: object) -> dict[str, object]:
+    template = {
+        "type": "buttons",
+        "text": text,
+        "actions": [{"type": "message", "label": "ok", "text": "ok"}] * count,
+    }
+    return {"type": "template", "altText": "alt", "template": {**template, **extra}}
+
+
+def _flex(*contents: dict[str, object]) -> dict[str, object]:
+    return {
+        "type": "flex",
+        "altText": "alt",
+        "contents": {"type": "bubble", "body": {"type": "box", "layout": "vertical", "contents": list(contents)}},
+    }
+
+
+_POSTBACK_BUTTON = {"type": "button", "action": {"type": "postback", "label": "x" * 41, "data": "d"}}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("message", "prop"),
+    [
+        (_text("ก" * 5001), "messages[0].text"),
+        (_text(""), "messages[0].text"),
+        ({**_buttons("t", 1), "altText": "a" * 401}, "messages[0].altText"),
+        (_buttons("t", 5), "messages[0].template.actions"),
+        (_buttons("t" * 161, 1), "messages[0].template.text"),
+        (_buttons("t" * 61, 1, title="หัวข้อ"), "messages[0].template.text"),
+        (_buttons("t", 1, actions=[{"type": "message", "text": "no label"}]), "messages[0].template.actions[0].label"),
+        (_flex(*[{"type": "text", "text": "ข" * 200}] * 60), "messages[0].contents"),
+        (_flex({"type": "text", "text": ""}), "messages[0].contents.body.contents[0].text"),
+        (_flex(_POSTBACK_BUTTON), "messages[0].contents.body.contents[0].action.label"),
+        (
+            _text(
+                "x",
+                quickReply={
+                    "items": [{"type": "action", "action": {"type": "message", "label": "a", "text": "a"}}] * 14
+                },
+            ),
+            "messages[0].quickReply.items",
+        ),
+        ({"type": "txt", "text": "x"}, "messages[0].type"),
+        ({**_flex({"type": "text", "text": "x"}), "alttext": "typo"}, "messages[0].alttext"),
+    ],
+)
+async def test_line_documented_limits_on_raw_json(
+    line_fake: FakeLineAPI, message: dict[str, object], prop: str
+) -> None:
+    """Limits LINE documents only in prose (and schema rules) refuse raw JSON bodies too."""
+    body = {"to": line_user_id("erin"), "messages": [message]}
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {LINE_TOKEN}"}) as http:
+        async with http.post(f"{line_fake.url}/v2/bot/message/push", json=body) as response:
+            assert response.status == 400
+            details = (await response.json())["details"]
+    assert prop in [d["property"] for d in details], details
+
+
+@pytest.mark.asyncio
+async def test_line_labels_count_grapheme_clusters(line_fake: FakeLineAPI) -> None:
+    """A Thai label of 21 code points but 7 clusters fits the 20-character quick-reply limit."""
+    label = "ที่" * 7
+    assert len(label) == 21
+    quick = {"items": [{"type": "action", "action": {"type": "postback", "label": label, "data": "d"}}]}
+    body = {"to": line_user_id("erin"), "messages": [_text("เลือก", quickReply=quick)]}
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {LINE_TOKEN}"}) as http:
+        async with http.post(f"{line_fake.url}/v2/bot/message/push", json=body) as response:
+            assert response.status == 200
+    line_fake.assert_clean()
 
 
 @pytest.mark.asyncio
@@ -299,7 +389,14 @@ def test_line_event_builders_match_webhook_spec() -> None:
 
     raw = json.dumps(body, ensure_ascii=False).encode("utf-8")
     parsed = WebhookParser(CHANNEL_SECRET).parse(raw.decode("utf-8"), sign_line_body(raw, CHANNEL_SECRET))
-    assert [type(e) for e in parsed] == [MessageEvent, PostbackEvent, FollowEvent, UnfollowEvent, MessageEvent, MessageEvent]
+    assert [type(e) for e in parsed] == [
+        MessageEvent,
+        PostbackEvent,
+        FollowEvent,
+        UnfollowEvent,
+        MessageEvent,
+        MessageEvent,
+    ]
     assert isinstance(parsed[0].message, TextMessageContent) and parsed[0].message.text == THAI
     assert isinstance(parsed[4].message, ImageMessageContent)
     assert isinstance(parsed[5].message, FileMessageContent) and parsed[5].delivery_context.is_redelivery
@@ -318,7 +415,10 @@ async def test_telegram_send_edit_answer_commands_file(tg_fake: FakeTelegramAPI,
     """PTB sends with a keyboard, edits, answers a callback, sets commands and downloads."""
     chat = 987654321
     keyboard = InlineKeyboardMarkup(
-        [[InlineKeyboardButton("ดูความคืบหน้า", callback_data="a=progress")], [InlineKeyboardButton("ช่วยเหลือ", callback_data="a=help")]]
+        [
+            [InlineKeyboardButton("ดูความคืบหน้า", callback_data="a=progress")],
+            [InlineKeyboardButton("ช่วยเหลือ", callback_data="a=help")],
+        ]
     )
     sent = await bot.send_message(chat, THAI, reply_markup=keyboard)
     assert sent.message_id == 1 and sent.text == THAI and sent.reply_markup == keyboard
@@ -358,8 +458,12 @@ async def test_telegram_refuses_long_callback_data(tg_fake: FakeTelegramAPI, bot
     """22 Thai characters are 66 UTF-8 bytes: over the 64-byte callback_data limit."""
     thai_data = "ก" * 22
     with pytest.raises(BadRequest, match="callback_data"):
-        await bot.send_message(1, "x", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("ก", callback_data=thai_data)]]))
-    assert tg_fake.violations == ["sendMessage: reply_markup.inline_keyboard[0][0].callback_data: must be 1-64 bytes, got 66"]
+        await bot.send_message(
+            1, "x", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("ก", callback_data=thai_data)]])
+        )
+    assert tg_fake.violations == [
+        "sendMessage: reply_markup.inline_keyboard[0][0].callback_data: must be 1-64 bytes, got 66"
+    ]
     assert tg_fake.messages_to(1) == []
 
 
@@ -368,7 +472,10 @@ async def test_telegram_refuses_long_callback_data(tg_fake: FakeTelegramAPI, bot
     ("call", "fragment"),
     [
         (lambda b: b.send_message(1, "ก" * 4097), "text: must be 1-4096 characters"),
-        (lambda b: b.send_message(1, "x", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("x")]])), "exactly one"),
+        (
+            lambda b: b.send_message(1, "x", reply_markup=InlineKeyboardMarkup([[InlineKeyboardButton("x")]])),
+            "exactly one",
+        ),
         (lambda b: b.send_document(1, "FILE", caption="c" * 1025), "caption: must be 0-1024"),
         (lambda b: b.answer_callback_query("1", text="x" * 201), "text: must be 0-200"),
         (lambda b: b.set_my_commands([BotCommand("Menu", "x")]), "command: must be 1-32 characters of a-z"),
@@ -376,7 +483,9 @@ async def test_telegram_refuses_long_callback_data(tg_fake: FakeTelegramAPI, bot
         (lambda b: b.set_webhook("http://insecure.example/hook"), "HTTPS"),
     ],
 )
-async def test_telegram_refuses_documented_limits(tg_fake: FakeTelegramAPI, bot: Bot, call: object, fragment: str) -> None:
+async def test_telegram_refuses_documented_limits(
+    tg_fake: FakeTelegramAPI, bot: Bot, call: object, fragment: str
+) -> None:
     """Documented limits are enforced as 400 Bad Request and recorded."""
     with pytest.raises(BadRequest):
         await call(bot)  # type: ignore[operator]
@@ -416,7 +525,11 @@ async def test_telegram_raw_json_query_and_unknown(tg_fake: FakeTelegramAPI) -> 
         async with http.post(f"{base}/sendMessage", json={"chat_id": 7, "txt": "typo"}) as r:
             assert r.status == 400
     assert tg_fake.texts_to(7) == ["json", "query"]
-    assert tg_fake.violations == ["sendMesage: no such Bot API method", "sendMessage: text: required parameter is missing", "sendMessage: txt: unknown parameter"]
+    assert tg_fake.violations == [
+        "sendMesage: no such Bot API method",
+        "sendMessage: text: required parameter is missing",
+        "sendMessage: txt: unknown parameter",
+    ]
 
 
 @pytest.mark.asyncio

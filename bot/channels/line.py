@@ -169,7 +169,10 @@ class LineChannel:
         key: str,
     ) -> None:
         """Reply with the token while it is fresh (free), push the rest (counts against quota)."""
-        messages = [render(r) for r in replies]
+        try:
+            messages = [render(r) for r in replies]
+        except ValueError as exc:  # the SDK's models refuse it: retrying cannot help
+            raise DeliveryError(f"LINE message invalid: {type(exc).__name__}", permanent=True) from exc
         batches = [
             messages[i : i + MAX_MESSAGES_PER_CALL]
             for i in range(0, len(messages), MAX_MESSAGES_PER_CALL)
@@ -246,7 +249,8 @@ def render(reply: Reply) -> Any:
     body: list[Any] = []
     if reply.title:
         body.append(FlexText(text=reply.title, weight="bold", size="lg", wrap=True))
-    body.append(FlexText(text=reply.text[:2000], wrap=True, size="md"))
+    if reply.text.strip():  # LINE refuses an empty flex text
+        body.append(FlexText(text=reply.text[:2000], wrap=True, size="md"))
     footer = (
         FlexBox(
             layout="vertical",

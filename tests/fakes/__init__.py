@@ -8,64 +8,50 @@ official specs under `$SHARED_DIR/specs` and answer spec violations with 400s, r
 in `violations` (see `assert_clean()`).
 """
 
-from .line_api import BOT_USER_ID, Delivery, FakeLineAPI, message_limit_problems, visible_texts
-from .line_events import (
-    file_event,
-    follow_event,
-    image_event,
-    line_user_id,
-    line_webhook_body,
-    new_message_id,
-    new_webhook_event_id,
-    postback_event,
-    sign_line_body,
-    text_event,
-    unfollow_event,
-    validate_line_event,
-    validate_line_webhook,
-)
-from .server import Call
-from .specs import specs_dir
-from .telegram_api import FakeTelegramAPI, SentMessage
-from .telegram_schema import Upload, bot_api
-from .telegram_updates import (
-    callback_update,
-    document_update,
-    message_update,
-    photo_update,
-    start_update,
-    validate_update,
-)
+from __future__ import annotations
 
-__all__ = [
-    "BOT_USER_ID",
-    "Call",
-    "Delivery",
-    "FakeLineAPI",
-    "FakeTelegramAPI",
-    "SentMessage",
-    "Upload",
-    "bot_api",
-    "callback_update",
-    "document_update",
-    "file_event",
-    "follow_event",
-    "image_event",
-    "line_user_id",
-    "line_webhook_body",
-    "message_limit_problems",
-    "message_update",
-    "new_message_id",
-    "new_webhook_event_id",
-    "photo_update",
-    "postback_event",
-    "sign_line_body",
-    "specs_dir",
-    "start_update",
-    "text_event",
-    "unfollow_event",
-    "validate_line_event",
-    "validate_line_webhook",
-    "validate_update",
-    "visible_texts",
-]
+import importlib
+from typing import Any
+
+# Names are imported on first use: `python -m tests.fakes.line_api` imports this package
+# before running the module as __main__, and an eager import here would load it twice.
+# (Importing from the submodules, e.g. `tests.fakes.line_events`, gives type checkers more.)
+_EXPORTS = {
+    ".line_api": ["BOT_USER_ID", "Delivery", "FakeLineAPI", "message_limit_problems", "visible_texts"],
+    ".line_events": [
+        "file_event",
+        "follow_event",
+        "image_event",
+        "line_user_id",
+        "line_webhook_body",
+        "new_message_id",
+        "new_webhook_event_id",
+        "postback_event",
+        "sign_line_body",
+        "text_event",
+        "unfollow_event",
+        "validate_line_event",
+        "validate_line_webhook",
+    ],
+    ".server": ["Call"],
+    ".specs": ["specs_dir"],
+    ".telegram_api": ["FakeTelegramAPI", "SentMessage"],
+    ".telegram_schema": ["Upload", "bot_api"],
+    ".telegram_updates": [
+        "callback_update",
+        "document_update",
+        "message_update",
+        "photo_update",
+        "start_update",
+        "validate_update",
+    ],
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    """Load the submodule that defines `name` (PEP 562)."""
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(_WHERE[name], __name__), name)

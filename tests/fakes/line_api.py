@@ -18,10 +18,9 @@ import re
 import secrets
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -104,7 +103,9 @@ def _action(action: Any, path: str, out: list[Problem], *, label_max: int, label
     # "Character counting in a text"): a Thai label with tone marks is shorter than len() says.
     if not isinstance(action, dict):
         return
-    _length(action.get("label"), join_path(path, "label"), label_max, out, counter=grapheme_len, required=label_required)
+    _length(
+        action.get("label"), join_path(path, "label"), label_max, out, counter=grapheme_len, required=label_required
+    )
     kind = action.get("type")
     if kind == "postback":
         if "data" not in action:
@@ -133,7 +134,9 @@ def _flex_component(comp: Any, path: str, out: list[Problem]) -> None:
     elif kind == "span":
         _length(comp.get("text"), join_path(path, "text"), 10**9, out, required=True)
     if "action" in comp:  # a button's action needs a label; a box/text/image tap action does not
-        _action(comp["action"], join_path(path, "action"), out, label_max=FLEX_LABEL_MAX, label_required=kind == "button")
+        _action(
+            comp["action"], join_path(path, "action"), out, label_max=FLEX_LABEL_MAX, label_required=kind == "button"
+        )
 
 
 def _flex_bubble(bubble: Any, path: str, out: list[Problem]) -> None:
@@ -168,7 +171,8 @@ def _actions(actions: Any, path: str, out: list[Problem], low: int, high: int, l
     if not isinstance(actions, list):
         return
     if not low <= len(actions) <= high:
-        out.append((path, f"must have {low}-{high} actions, got {len(actions)}" if low != high else f"must have exactly {low} actions"))
+        expected = f"exactly {low}" if low == high else f"{low}-{high}"
+        out.append((path, f"must have {expected} actions, got {len(actions)}"))
     for index, action in enumerate(actions):
         _action(action, f"{path}[{index}]", out, label_max=label_max, label_required=True)
 
@@ -179,7 +183,9 @@ def _template(template: Any, path: str, out: list[Problem]) -> None:
     kind = template.get("type")
     if kind in ("buttons", "confirm"):
         header = "thumbnailImageUrl" in template or "title" in template
-        text_max = CONFIRM_TEXT_MAX if kind == "confirm" else BUTTONS_TEXT_WITH_HEADER_MAX if header else BUTTONS_TEXT_MAX
+        text_max = (
+            CONFIRM_TEXT_MAX if kind == "confirm" else BUTTONS_TEXT_WITH_HEADER_MAX if header else BUTTONS_TEXT_MAX
+        )
         _length(template.get("title"), join_path(path, "title"), TEMPLATE_TITLE_MAX, out, counter=grapheme_len)
         _length(template.get("text"), join_path(path, "text"), text_max, out, counter=grapheme_len)
         low, high = (2, 2) if kind == "confirm" else (1, 4)
@@ -194,7 +200,13 @@ def _template(template: Any, path: str, out: list[Problem]) -> None:
             if not isinstance(column, dict):
                 continue
             if kind == "image_carousel":
-                _action(column.get("action"), join_path(col_path, "action"), out, label_max=IMAGE_CAROUSEL_LABEL_MAX, label_required=False)
+                _action(
+                    column.get("action"),
+                    join_path(col_path, "action"),
+                    out,
+                    label_max=IMAGE_CAROUSEL_LABEL_MAX,
+                    label_required=False,
+                )
                 continue
             header = "thumbnailImageUrl" in column or "title" in column
             text_max = CAROUSEL_TEXT_WITH_HEADER_MAX if header else CAROUSEL_TEXT_MAX
@@ -420,7 +432,9 @@ class FakeLineAPI(FakeServer):
             note(request, body=body)
             if request.headers.get("Authorization") != f"Bearer {self.channel_access_token}":
                 self.errors.append(f"{where}: bad or missing channel access token")
-                return self._error(401, "Authentication failed. Confirm that the access token in the authorization header is valid.")
+                return self._error(
+                    401, "Authentication failed. Confirm that the access token in the authorization header is valid."
+                )
             if schema is not None:
                 if not isinstance(body, dict):
                     self._violate(where, ["body must be a JSON object"])
@@ -442,7 +456,11 @@ class FakeLineAPI(FakeServer):
         if schema == "PushMessageRequest" and isinstance(recipients, str) and not RECIPIENT_RE.match(recipients):
             out.append(("to", "must be a user, group or room ID (U/C/R + 32 hex digits)"))
         if schema == "MulticastRequest" and isinstance(recipients, list):
-            out += [(f"to[{i}]", "must be a user ID (U + 32 hex digits)") for i, r in enumerate(recipients) if not USER_ID_RE.match(str(r))]
+            out += [
+                (f"to[{i}]", "must be a user ID (U + 32 hex digits)")
+                for i, r in enumerate(recipients)
+                if not USER_ID_RE.match(str(r))
+            ]
         if schema == "ShowLoadingAnimationRequest":
             if isinstance(body.get("chatId"), str) and not USER_ID_RE.match(body["chatId"]):
                 out.append(("chatId", "must be a user ID (U + 32 hex digits)"))
@@ -557,7 +575,7 @@ class FakeLineAPI(FakeServer):
         return self._ok({"endpoint": self.webhook_endpoint, "active": True})
 
     async def _test_endpoint(self, _request: web.Request, _body: Any) -> web.Response:
-        stamp = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         return self._ok({"success": True, "timestamp": stamp, "statusCode": 200, "reason": "OK", "detail": "200"})
 
     async def _unknown(self, request: web.Request) -> web.Response:
@@ -589,9 +607,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = cli_parser("Fake LINE Messaging API (messaging + blob hosts) on one port")
     parser.add_argument("--token", default="test-token", help="the channel access token to accept")
     parser.add_argument("--reply-token-ttl", type=float, default=30.0)
-    parser.add_argument(
-        "--lenient-reply-tokens", action="store_true", help="accept any unseen reply token once"
-    )
+    parser.add_argument("--lenient-reply-tokens", action="store_true", help="accept any unseen reply token once")
     args = parser.parse_args(argv)
     fake = FakeLineAPI(
         args.token,

@@ -44,9 +44,8 @@ def new_message_id() -> str:
 def _event(
     kind: str,
     user_id: str,
-    *,
     reply_token: str | None,
-    webhook_event_id_: str | None,
+    webhook_event_id: str | None,
     redelivery: bool,
     timestamp: int | None,
 ) -> dict[str, Any]:
@@ -56,7 +55,7 @@ def _event(
         "timestamp": ms,
         "mode": "active",
         "source": {"type": "user", "userId": user_id},
-        "webhookEventId": webhook_event_id_ or new_webhook_event_id(ms),
+        "webhookEventId": webhook_event_id or new_webhook_event_id(ms),
         "deliveryContext": {"isRedelivery": redelivery},
     }
     if reply_token is not None:
@@ -75,8 +74,9 @@ def text_event(
     msg_id: str | None = None,
 ) -> dict[str, Any]:
     """A user's text message."""
-    event = _event("message", user_id, reply_token=reply_token, webhook_event_id_=webhook_event_id, redelivery=redelivery, timestamp=timestamp)
-    event["message"] = {"type": "text", "id": msg_id or new_message_id(), "text": text, "quoteToken": secrets.token_urlsafe(24)}
+    event = _event("message", user_id, reply_token, webhook_event_id, redelivery, timestamp)
+    quote = secrets.token_urlsafe(24)
+    event["message"] = {"type": "text", "id": msg_id or new_message_id(), "text": text, "quoteToken": quote}
     return event
 
 
@@ -91,7 +91,7 @@ def postback_event(
     timestamp: int | None = None,
 ) -> dict[str, Any]:
     """A tap on a postback action carrying `data`."""
-    event = _event("postback", user_id, reply_token=reply_token, webhook_event_id_=webhook_event_id, redelivery=redelivery, timestamp=timestamp)
+    event = _event("postback", user_id, reply_token, webhook_event_id, redelivery, timestamp)
     event["postback"] = {"data": data, **({"params": params} if params else {})}
     return event
 
@@ -106,7 +106,7 @@ def follow_event(
     timestamp: int | None = None,
 ) -> dict[str, Any]:
     """The user added the bot as a friend (or unblocked it)."""
-    event = _event("follow", user_id, reply_token=reply_token, webhook_event_id_=webhook_event_id, redelivery=redelivery, timestamp=timestamp)
+    event = _event("follow", user_id, reply_token, webhook_event_id, redelivery, timestamp)
     event["follow"] = {"isUnblocked": is_unblocked}
     return event
 
@@ -115,7 +115,7 @@ def unfollow_event(
     user_id: str, webhook_event_id: str | None = None, redelivery: bool = False, *, timestamp: int | None = None
 ) -> dict[str, Any]:
     """The user blocked the bot; LINE gives no reply token for it."""
-    return _event("unfollow", user_id, reply_token=None, webhook_event_id_=webhook_event_id, redelivery=redelivery, timestamp=timestamp)
+    return _event("unfollow", user_id, None, webhook_event_id, redelivery, timestamp)
 
 
 def image_event(
@@ -128,7 +128,7 @@ def image_event(
     timestamp: int | None = None,
 ) -> dict[str, Any]:
     """A photo sent through LINE (content served by the blob host under `message_id`)."""
-    event = _event("message", user_id, reply_token=reply_token or secrets.token_hex(16), webhook_event_id_=webhook_event_id, redelivery=redelivery, timestamp=timestamp)
+    event = _event("message", user_id, reply_token or secrets.token_hex(16), webhook_event_id, redelivery, timestamp)
     event["message"] = {
         "type": "image",
         "id": message_id,
@@ -150,7 +150,7 @@ def file_event(
     timestamp: int | None = None,
 ) -> dict[str, Any]:
     """A file (e.g. a PDF certificate) sent through LINE; file events have no quoteToken."""
-    event = _event("message", user_id, reply_token=reply_token or secrets.token_hex(16), webhook_event_id_=webhook_event_id, redelivery=redelivery, timestamp=timestamp)
+    event = _event("message", user_id, reply_token or secrets.token_hex(16), webhook_event_id, redelivery, timestamp)
     event["message"] = {"type": "file", "id": message_id, "fileName": file_name, "fileSize": file_size}
     return event
 

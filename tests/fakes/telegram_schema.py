@@ -225,14 +225,22 @@ class TelegramSpec:
             chosen = [k for k in BUTTON_ACTIONS if k in value]
             if len(chosen) != 1:
                 return [f"{path or type_name}: exactly one of the action fields must be set, got {chosen or 'none'}"]
-        if type_name == "BotCommand" and isinstance(value.get("command"), str) and not COMMAND_RE.match(value["command"]):
+        if (
+            type_name == "BotCommand"
+            and isinstance(value.get("command"), str)
+            and not COMMAND_RE.match(value["command"])
+        ):
             return [f"{_join(path, 'command')}: must be 1-32 characters of a-z, 0-9 and _"]
         return []
 
     @staticmethod
     def _method_rules(method: str, params: dict[str, Any]) -> list[str]:
         problems = []
-        if method == "setMyCommands" and isinstance(params.get("commands"), list) and len(params["commands"]) > MAX_COMMANDS:
+        if (
+            method == "setMyCommands"
+            and isinstance(params.get("commands"), list)
+            and len(params["commands"]) > MAX_COMMANDS
+        ):
             problems.append(f"commands: at most {MAX_COMMANDS} commands, got {len(params['commands'])}")
         if method == "setWebhook":
             url = params.get("url")
@@ -241,9 +249,9 @@ class TelegramSpec:
             secret = params.get("secret_token")
             if isinstance(secret, str) and not SECRET_TOKEN_RE.match(secret):
                 problems.append("secret_token: only A-Z, a-z, 0-9, _ and - are allowed")
-        if method.startswith("editMessage") or method in ("stopMessageLiveLocation", "stopPoll"):
-            if "inline_message_id" not in params and not ("chat_id" in params and "message_id" in params):
-                problems.append("chat_id and message_id are required when inline_message_id is not given")
+        editing = method.startswith("editMessage") or method in ("stopMessageLiveLocation", "stopPoll")
+        if editing and "inline_message_id" not in params and not ("chat_id" in params and "message_id" in params):
+            problems.append("chat_id and message_id are required when inline_message_id is not given")
         if method == "editMessageText" and "text" not in params and "rich_message" not in params:
             problems.append("text: required parameter is missing")
         return problems

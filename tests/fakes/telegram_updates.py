@@ -59,7 +59,13 @@ def callback_update(
 ) -> dict[str, Any]:
     """A tap on an inline button with `data` under the bot's message `message_id`."""
     bot = {"id": bot_id, "is_bot": True, "first_name": "Fake bot", "username": "fake_test_bot"}
-    message = {"message_id": message_id, "from": bot, "chat": _chat(user_id), "date": int(time.time()), "text": message_text}
+    message = {
+        "message_id": message_id,
+        "from": bot,
+        "chat": _chat(user_id),
+        "date": int(time.time()),
+        "text": message_text,
+    }
     query = {
         "id": str(secrets.randbelow(10**18)),
         "from": _user(user_id),
@@ -90,7 +96,15 @@ def photo_update(
             width, height = 90 * 4**index, 60 * 4**index
         else:
             file_id, width, height, file_size = entry  # type: ignore[misc]
-        sizes.append({"file_id": file_id, "file_unique_id": f"AQAD{file_id[-12:]}", "width": width, "height": height, "file_size": file_size})
+        sizes.append(
+            {
+                "file_id": file_id,
+                "file_unique_id": f"AQAD{file_id[-12:]}",
+                "width": width,
+                "height": height,
+                "file_size": file_size,
+            }
+        )
     content: dict[str, Any] = {"photo": sizes}
     if caption is not None:
         content["caption"] = caption
@@ -109,7 +123,13 @@ def document_update(
     message_id: int | None = None,
 ) -> dict[str, Any]:
     """A file sent as a document (PDF, or an image sent uncompressed)."""
-    document = {"file_id": file_id, "file_unique_id": f"AgAD{file_id[-12:]}", "file_name": file_name, "mime_type": mime_type, "file_size": file_size}
+    document = {
+        "file_id": file_id,
+        "file_unique_id": f"AgAD{file_id[-12:]}",
+        "file_name": file_name,
+        "mime_type": mime_type,
+        "file_size": file_size,
+    }
     content: dict[str, Any] = {"document": document}
     if caption is not None:
         content["caption"] = caption
