@@ -1,0 +1,170 @@
+"""The OCSC course catalog and matching a read title against it.
+
+The catalog ships as ``certificates/data/ocsc_catalog.csv`` (public data).
+Matching takes any sequence of entries with ``code``, ``name`` and ``kind``
+(dataclasses, ORM rows or dicts), so the app can pass database rows later.
+A title is only mapped to a catalog course when the match is close; anything
+else is kept as printed so a certificate is never filed under a wrong course.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
+
+from .thai_text import collapse_spaces, normalize_thai
+
+DEFAULT_CATALOG_PATH = Path(__file__).with_name("data") / "ocsc_catalog.csv"
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogEntry:
+    """One course or curriculum of the OCSC Learning Portal."""
+
+    code: str
+    name: str
+    kind: str  # "course" or "curriculum"
+    category: str = ""
+    portal_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogMatch:
+    """The result of matching a title: the entry's name, its code when unambiguous, and a score 0–1."""
+
+    name: str
+    code: str | None
+    kind: str | None
+    score: float
+    ambiguous: bool = False
+
+
+def _field(entry: Any, key: str) -> str:
+    """Read a field from a dataclass/ORM row or a mapping."""
+    if isinstance(entry, Mapping):
+        value = entry.get(key)
+    else:
+        value = getattr(entry, key, None)
+    return "" if value is None else str(value)
+
+
+def load_catalog(path: str | Path | None = None) -> list[CatalogEntry]:
+    """Load catalog entries from a CSV with columns code,name,kind,category,portal_id."""
+    path = Path(path) if path is not None else DEFAULT_CATALOG_PATH
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return [
+            CatalogEntry(
+                code=row["code"].strip(),
+                name=collapse_spaces(row["name"]),
+                kind=(row.get("kind") or "course").strip(),
+                category=(row.get("category") or "").strip(),
+                portal_id=(row.get("portal_id") or "").strip(),
+            )
+            for row in csv.DictReader(fh)
+            if row.get("code") and row.get("name")
+        ]
+
+
+@functools.lru_cache(maxsize=1)
+def default_catalog() -> tuple[CatalogEntry, ...]:
+    """The packaged catalog, loaded once per process."""
+    return tuple(load_catalog())
+
+
+_KEY_DROP = re.compile(r"[\s\"'`.,:;()\[\]{}\-–—_/\\|]+")
+
+
+def title_key(title: str) -> str:
+    """Comparison key: normalised Thai, lower-case Latin, no spaces or punctuation.
+
+    OCR adds and drops spaces and confuses brackets and colons, none of which
+    distinguish one course from another.
+    """
+    return _KEY_DROP.sub("", normalize_thai(title)).lower()
+
+
+_OCR_ZERO = re.compile(r"(?<=\d)[oO]|[oO](?=\d)")
+
+
+def _numbers(key: str) -> list[str]:
+    """The digit groups of a title key, with O read as 0 next to digits (a common OCR slip)."""
+    return re.findall(r"\d+", _OCR_ZERO.sub("0", key))
+
+
+def _allowed_distance(length: int) -> int:
+    """Edit distance tolerated for a title of this many key characters.
+
+    About one OCR slip per ten characters, but at most one for short titles,
+    where two edits can already turn one real course name into another.
+    """
+    if length < 6:
+        return 0
+    if length < 14:
+        return 1
+    return max(2, length // 10)
+
+
+def match_course(
+    title: str,
+    catalog: Sequence[Any] | Iterable[Any] | None = None,
+    *,
+    kind: str | None = None,
+) -> CatalogMatch | None:
+    """Match a read course/curriculum title to a catalog entry, or None when not confident."""
+    entries = list(default_catalog() if catalog is None else catalog)
+    key = title_key(title)
+    if not key or not entries:
+        return None
+    keys = [title_key(_field(e, "name")) for e in entries]
+
+    # A printed course code ("KD05") identifies the course outright.
+    for entry in entries:
+        code = _field(entry, "code")
+        if code and title_key(code) == key:
+            return CatalogMatch(collapse_spaces(_field(entry, "name")), code, _field(entry, "kind") or None, 1.0)
+
+    best = process.extractOne(key, keys, scorer=Levenshtein.distance)
+    if best is None:
+        return None
+    best_key, distance, _ = best
+    if distance > _allowed_distance(len(best_key)):
+        return None
+    # A close but different catalog name must not be closer than the runner-up
+    # by a hair: two catalog names within the tolerance of each other are told
+    # apart only when the read title is clearly nearer one of them.
+    if distance:
+        rivals = {
+            k
+            for k in keys
+            if k != best_key and _numbers(k) == _numbers(key) and Levenshtein.distance(key, k) <= distance + 1
+        }
+        if rivals:
+            return None
+        # Numbers tell editions apart ("Excel 2016" vs a 2019 course; "Data
+        # Visualization 2"): a title whose numbers differ is another course.
+        # (A stray digit read from a speck, on a title without numbers, is noise.)
+        if _numbers(best_key) and _numbers(key) != _numbers(best_key):
+            return None
+    same = [e for e, k in zip(entries, keys) if k == best_key]
+    if kind:
+        same_kind = [e for e in same if (_field(e, "kind") or "course") == kind]
+        same = same_kind or same
+    score = 1.0 - distance / max(len(best_key), 1)
+    # fuzz.ratio agrees with the distance for long titles; blend to soften short ones.
+    score = round(0.5 * score + 0.5 * fuzz.ratio(key, best_key) / 100.0, 3)
+    name = collapse_spaces(_field(same[0], "name"))
+    codes = {_field(e, "code") for e in same}
+    if len(codes) == 1:
+        return CatalogMatch(name, codes.pop(), _field(same[0], "kind") or None, score)
+    # The same title exists under several codes (the portal re-lists courses):
+    # keep the name but do not guess the code.
+    kinds = {_field(e, "kind") for e in same}
+    return CatalogMatch(name, None, kinds.pop() if len(kinds) == 1 else None, score, ambiguous=True)

@@ -1,0 +1,416 @@
+"""Tesseract OCR (Thai + English) and orientation detection.
+
+Tesseract runs as a subprocess with ``OMP_THREAD_LIMIT=1``: the reader gets
+its parallelism from one worker process per core (see ``pool.py``), and
+OpenMP threads inside each would only fight over the same cores.
+
+One run writes both the plain text and the TSV.  The text has Tesseract's
+word spacing (for Thai the TSV splits every character cluster into its own
+"word", so spaces cannot be rebuilt from it); the TSV gives each line's
+confidence and glyph height.  Lines are paired in order.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from .fields import TextLine
+from .thai_digits import read_thai_number
+from .thai_text import THAI_DIGITS, invalid_thai_sequences, normalize_thai, squash, thai_ratio
+
+logger = logging.getLogger(__name__)
+
+LANGS = "tha+eng"
+TIMEOUT_S = 90
+
+
+class OcrUnavailable(RuntimeError):
+    """Tesseract (or its Thai data) is not installed."""
+
+
+def tesseract_available() -> bool:
+    """True when the tesseract binary with Thai and English data is installed."""
+    exe = shutil.which("tesseract")
+    if exe is None:
+        return False
+    try:
+        out = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    langs = set((out.stdout + out.stderr).split())
+    return {"tha", "eng"} <= langs
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["OMP_THREAD_LIMIT"] = "1"  # one core per worker; see module docstring
+    return env
+
+
+def _run(args: list[str]) -> subprocess.CompletedProcess:
+    exe = shutil.which("tesseract")
+    if exe is None:
+        raise OcrUnavailable("tesseract is not installed")
+    return subprocess.run([exe, *args], capture_output=True, env=_env(), timeout=TIMEOUT_S)
+
+
+def _write_image(gray: np.ndarray, folder: str) -> str:
+    # PNM is written without compression: faster than PNG for a one-off file.
+    path = str(Path(folder) / "page.pgm")
+    cv2.imwrite(path, gray)
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class Orientation:
+    """Tesseract OSD verdict: rotate the image by ``rotate`` degrees CCW to make it upright."""
+
+    rotate: int
+    confidence: float
+
+
+def detect_orientation(gray: np.ndarray) -> Orientation | None:
+    """Tesseract's orientation guess (OSD, ``--psm 0``), or None when it cannot tell."""
+    h, w = gray.shape[:2]
+    scale = 1600 / max(h, w)
+    if scale < 1:
+        gray = cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    with tempfile.TemporaryDirectory(prefix="cert_osd_") as tmp:
+        path = _write_image(gray, tmp)
+        proc = _run([path, "-", "--psm", "0", "-c", "min_characters_to_try=20"])
+    out = proc.stdout.decode("utf-8", "replace")
+    fields = {}
+    for line in out.splitlines():
+        if ":" in line:
+            key, _, value = line.partition(":")
+            fields[key.strip()] = value.strip()
+    try:
+        # "Rotate" is how far to turn clockwise to fix the page; we rotate CCW.
+        rotate = int(fields["Rotate"])
+        conf = float(fields["Orientation confidence"])
+    except (KeyError, ValueError):
+        return None
+    return Orientation((360 - rotate) % 360, conf)
+
+
+@dataclass(slots=True)
+class _TsvLine:
+    words: list[str]
+    confs: list[float]
+    heights: list[int]
+    box: tuple[int, int, int, int] = (0, 0, 0, 0)  # left, top, width, height of the whole line
+    word_boxes: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+
+def _parse_tsv(tsv: str) -> list[_TsvLine]:
+    lines: dict[tuple[int, int, int], _TsvLine] = {}
+    order: list[tuple[int, int, int]] = []
+    for row in tsv.splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] not in ("4", "5"):
+            continue
+        key = (int(cols[2]), int(cols[3]), int(cols[4]))
+        if key not in lines:
+            lines[key] = _TsvLine([], [], [])
+            order.append(key)
+        line = lines[key]
+        box = (int(cols[6]), int(cols[7]), int(cols[8]), int(cols[9]))
+        if cols[0] == "4":
+            line.box = box
+            continue
+        if not cols[11].strip():
+            continue
+        line.words.append(cols[11])
+        line.confs.append(max(0.0, float(cols[10])))
+        line.heights.append(box[3])
+        line.word_boxes.append(box)
+    return [lines[k] for k in order if lines[k].words]
+
+
+def _run_ocr(gray: np.ndarray, psm: int) -> tuple[str, str]:
+    with tempfile.TemporaryDirectory(prefix="cert_ocr_") as tmp:
+        path = _write_image(gray, tmp)
+        base = str(Path(tmp) / "out")
+        proc = _run([path, base, "-l", LANGS, "--psm", str(psm), "txt", "tsv"])
+        if proc.returncode != 0:
+            err = proc.stderr.decode("utf-8", "replace")[-300:]
+            if "Failed loading language" in err or "Error opening data file" in err:
+                raise OcrUnavailable(err)
+            raise RuntimeError(f"tesseract failed: {err}")
+        txt = Path(base + ".txt").read_text(encoding="utf-8", errors="replace")
+        tsv = Path(base + ".tsv").read_text(encoding="utf-8", errors="replace")
+    return txt, tsv
+
+
+def _line_confidence(confs: list[float], text: str) -> float:
+    """Line confidence 0–1 from Tesseract's per-cluster confidences and the spelling."""
+    # Mean confidence, pulled down by the worst cluster: one misread letter
+    # spoils a name even when the rest of the line is sure.
+    conf = (0.7 * sum(confs) / len(confs) + 0.3 * min(confs)) / 100.0
+    # Impossible Thai spellings ("ภูุ") are OCR errors Tesseract is sure of.
+    return conf * 0.8 ** invalid_thai_sequences(text)
+
+
+# Runs of digits (Thai or Latin) in a squashed line, and the number slot of an
+# hours phrase ("ทั้งสิ้น ณ ชั่วโมง": ๙ misread as the letter ณ).
+_DIGIT_RUN = re.compile(rf"[0-9{THAI_DIGITS}]+")
+_HOURS_SLOT = re.compile(r"(?<=ทั้งสิ้น|ระยะเวลา)([^0-9\u0e50-\u0e59]{1,2})(?=ชั่วโมง|ชม)")
+# The day between "วันที่" and a month word, whatever Tesseract made of its digits.
+_MONTH_START = (
+    r"(?:ม\.?ค|ก\.?พ|มี\.?ค|เม\.?ย|พ\.?ค|มิ\.?ย|ก\.?ค|ส\.?ค|ก\.?ย|ต\.?ค|พ\.?ย|ธ\.?ค|มกรา|กุมภา|มีนา|เมษา|"
+    r"พฤษภา|มิถุนา|กรกฎา|สิงหา|กันยา|ตุลา|พฤศจิ|ธันวา)"
+)
+_DAY_SLOT = re.compile(rf"(?:วันที่|วันที|วนที่|วันทึ)(.{{1,3}}?)(?={_MONTH_START})")
+_MONTH_AHEAD = re.compile(_MONTH_START)
+
+
+def _plausible_day(value: int) -> bool:
+    return 1 <= value <= 31
+
+
+# A year at the end of a date line that Tesseract read as letters ("๖๗" -> "ve").
+_YEAR_TAIL = re.compile(r"(?<=\.)([^.0-9\u0e50-\u0e59]{2,5})$")
+
+
+def _plausible_year(value: int) -> bool:
+    # Thai-digit years on certificates: Buddhist Era 2533 (1990) to next year, or two digits.
+    import datetime as dt
+
+    return 2533 <= value <= dt.date.today().year + 544 or value < 100
+
+
+def _fix_thai_digits(raw: str, tl: _TsvLine, gray: np.ndarray, scale: float = 1.0) -> str:
+    """Re-read the digits of a line with the Thai-digit classifier where they are Thai digits.
+
+    Tesseract's Thai model maps most Thai digits onto ๒, ๓, ๕ or Latin
+    look-alikes; the glyphs themselves are cut from the word boxes and
+    classified.  Numbers printed in Latin digits are left as Tesseract read them.
+    ``scale`` maps TSV boxes onto ``gray`` (TSV from a downscaled crop,
+    glyphs classified at the crop's full resolution).
+    """
+    squashed = "".join(tl.words)
+    if squashed != squash(raw):
+        return raw
+    # (start, end, value check) in the squashed line; slots first, runs not inside a slot after.
+    slots = [(m.start(1), m.end(1), None) for m in _HOURS_SLOT.finditer(squashed)]
+    slots += [(m.start(1), m.end(1), _plausible_day) for m in _DAY_SLOT.finditer(squashed)]
+    if _MONTH_AHEAD.search(squashed):
+        slots += [(m.start(1), m.end(1), _plausible_year) for m in _YEAR_TAIL.finditer(squashed)]
+    spans = list(slots)
+    for m in _DIGIT_RUN.finditer(squashed):
+        if any(a < m.end() and m.start() < b for a, b, _ in slots):
+            continue
+        check = None
+        if len(m.group()) <= 2 and _MONTH_AHEAD.match(squashed, m.end()):
+            check = _plausible_day
+        elif len(m.group()) == 4 and _MONTH_AHEAD.search(squashed, 0, m.start()):
+            check = _plausible_year
+        spans.append((m.start(), m.end(), check))
+    thai_set = set(THAI_DIGITS)
+    if not spans:
+        return raw
+    # Offsets of each TSV word in the squashed line, and of squashed chars in raw.
+    starts, pos = [], 0
+    for w in tl.words:
+        starts.append(pos)
+        pos += len(w)
+    raw_index = [i for i, ch in enumerate(raw) if not ch.isspace()]
+    replacements: list[tuple[int, int, str]] = []
+    for a, b, check in spans:
+        words = [k for k, s0 in enumerate(starts) if s0 < b and s0 + len(tl.words[k]) > a]
+        if not words:
+            continue
+        boxes = [tuple(int(round(v / scale)) for v in tl.word_boxes[k]) for k in words]
+        x0 = min(bx[0] for bx in boxes)
+        y0 = min(bx[1] for bx in boxes)
+        x1 = max(bx[0] + bx[2] for bx in boxes)
+        y1 = max(bx[1] + bx[3] for bx in boxes)
+        # Tesseract's box for a misread digit can clip it: widen the crop, then
+        # keep only the glyphs centred inside the original box.
+        bh = y1 - y0
+        pad_y, pad_x = max(2, bh // 6), max(3, int(0.6 * bh))
+        cx0, cy0 = max(0, x0 - pad_x), max(0, y0 - pad_y)
+        crop = gray[cy0 : y1 + pad_y, cx0 : x1 + pad_x]
+        span_text = squashed[a:b]
+        digits = sum(ch.isdigit() or ch in thai_set for ch in span_text)
+        got = read_thai_number(
+            crop, keep=(x0 - cx0 - 0.25 * bh, x1 - cx0 + 0.25 * bh), expected=digits or None, allowed=check
+        )
+        # A slot's value check already rules out most misreadings: trust it with less.
+        if got is None or got[1] < (0.15 if check else 0.4):
+            continue
+        if span_text.isascii() and span_text.isdigit():
+            # Tesseract reads Latin digits well: overrule it only when the
+            # glyphs are surely Thai digits and as many as it counted.
+            if got[2] < 0.9 or len(got[0]) != len(span_text):
+                continue
+        # Replace the whole words covered (a Thai digit run is its own word).
+        wa, wb = starts[words[0]], starts[words[-1]] + len(tl.words[words[-1]])
+        replacements.append((raw_index[wa], raw_index[wb - 1] + 1, got[0]))
+    for ra, rb, digits in sorted(replacements, reverse=True):
+        raw = f"{raw[:ra]} {digits} {raw[rb:]}" if not raw[ra:rb].isdigit() else raw[:ra] + digits + raw[rb:]
+    return raw
+
+
+def ocr_lines(gray: np.ndarray, *, psm: int = 3) -> list[TextLine]:
+    """OCR a grey page into normalised text lines with confidence (0–1), height and box."""
+    txt, tsv = _run_ocr(gray, psm)
+    tsv_lines = _parse_tsv(tsv)
+    text_lines = [line for line in txt.splitlines() if line.strip()]
+    out: list[TextLine] = []
+    t = 0
+    for raw in text_lines:
+        # Pair the text line with the TSV line holding the same characters.
+        target = squash(raw)
+        conf, height, box = 0.6, 0.0, None
+        for k in range(t, min(t + 3, len(tsv_lines))):
+            if squash("".join(tsv_lines[k].words)) == target:
+                tl = tsv_lines[k]
+                conf = _line_confidence(tl.confs, normalize_thai(raw))
+                height = float(np.median(tl.heights))
+                box = tl.box
+                t = k + 1
+                raw = _fix_thai_digits(raw, tl, gray)
+                break
+        text = normalize_thai(raw)
+        if not text:
+            continue
+        if box is None:
+            # Unpaired (rare): keep it right after its predecessor in reading order.
+            prev = out[-1].box if out and out[-1].box else (0, len(out), 0, 0)
+            box = (prev[0], prev[1] + 1, 0, 0)
+        out.append(TextLine(text, round(conf, 3), height, box))
+    return sort_reading_order(drop_mark_fragments(out))
+
+
+def drop_mark_fragments(lines: list[TextLine]) -> list[TextLine]:
+    """Drop "lines" that are only the upper marks of a big line, split off by layout analysis.
+
+    Over a large title Tesseract sometimes finds a thin line of stacked marks
+    (่ ้ ิ ์) inside the big line's box and reads it as Latin junk.
+    """
+    keep: list[TextLine] = []
+    for ln in lines:
+        if ln.box is None or ln.box[3] <= 0:
+            keep.append(ln)
+            continue
+        x, y, w, h = ln.box
+        fragment = False
+        for other in lines:
+            if other is ln or other.box is None:
+                continue
+            ox, oy, ow, oh = other.box
+            h_overlap = min(x + w, ox + ow) - max(x, ox)
+            if h_overlap <= 0.6 * w:
+                continue
+            v_overlap = min(y + h, oy + oh) - max(y, oy)
+            # Mostly inside a much bigger line.
+            if oh >= 1.5 * h and v_overlap > 0.5 * h:
+                fragment = True
+                break
+            # Or sitting on its top edge, unreadable: the marks above its letters.
+            junk = ln.confidence < 0.6 or thai_ratio(ln.text) < 0.5
+            if junk and h < 0.9 * oh and oy - 0.4 * oh <= y + h <= oy + 0.6 * oh and y < oy:
+                fragment = True
+                break
+        if not fragment:
+            keep.append(ln)
+    return keep
+
+
+def line_crop(
+    gray: np.ndarray,
+    box: tuple[int, int, int, int],
+    *,
+    above: int | None = None,
+    below: int | None = None,
+) -> np.ndarray | None:
+    """A padded crop around one text line, not reaching into its neighbours.
+
+    Tesseract's line box often stops below stacked upper marks (the "์" of
+    "ดิ์"), so the crop reaches up to a full line height, but not past the
+    line above (``above``: its bottom) or below (``below``: its top).
+    """
+    x, y, w, h = box
+    if h < 8 or w < 8:
+        return None
+    H, W = gray.shape[:2]
+    top = y - h
+    if above is not None:
+        top = max(top, min(above + 2, y - int(0.5 * h)))
+    bottom = y + h + int(0.5 * h)
+    if below is not None:
+        bottom = min(bottom, max(below - 2, y + h + int(0.2 * h)))
+    y0, y1 = max(0, top), min(H, bottom)
+    x0, x1 = max(0, x - h), min(W, x + w + h)
+    return gray[y0:y1, x0:x1]
+
+
+# Tesseract's LSTM reads lines normalised to a small height; handing it a
+# line already downscaled to about this box height (area filter) loses fewer
+# marks than letting it shrink a big, bold line itself.
+LINE_HEIGHT = 28
+
+
+def ocr_single_line(crop: np.ndarray, box_height: int, *, target_height: int | None = LINE_HEIGHT) -> TextLine | None:
+    """Read a crop made by :func:`line_crop` as exactly one line (``--psm 7``).
+
+    Page layout analysis can split a big line's stacked marks into a line of
+    their own and lose them; a padded crop read as one line keeps them.
+    """
+    if crop is None or crop.size == 0:
+        return None
+    scale = 1.0 if not target_height else min(1.5, target_height / max(box_height, 1))
+    small = crop
+    if abs(scale - 1.0) > 0.05:
+        interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+        small = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=interp)
+    txt, tsv = _run_ocr(small, 7)
+    tsv_lines = _parse_tsv(tsv)
+    raw = " ".join(line for line in txt.splitlines() if line.strip())
+    if tsv_lines:
+        whole = _TsvLine(
+            [w for tl in tsv_lines for w in tl.words],
+            [c for tl in tsv_lines for c in tl.confs],
+            [h for tl in tsv_lines for h in tl.heights],
+            word_boxes=[b for tl in tsv_lines for b in tl.word_boxes],
+        )
+        # Digits are classified on the full-resolution crop.
+        raw = _fix_thai_digits(raw, whole, crop, scale)
+    text = normalize_thai(raw)
+    confs = [c for tl in tsv_lines for c in tl.confs]
+    if not text or not confs:
+        return None
+    return TextLine(text, round(_line_confidence(confs, text), 3), float(box_height))
+
+
+def sort_reading_order(lines: list[TextLine]) -> list[TextLine]:
+    """Order lines top to bottom (left to right within a row).
+
+    Tesseract's page layout analysis may emit a block from lower down first
+    (a signer's position line before the heading); the parser relies on
+    the certificate's top-to-bottom order.
+    """
+    if not lines:
+        return lines
+    heights = [ln.height for ln in lines if ln.height > 0]
+    tol = 0.5 * (float(np.median(heights)) if heights else 20.0)
+    ordered = sorted(lines, key=lambda ln: ln.box[1] if ln.box else 0)
+    rows: list[list[TextLine]] = []
+    for ln in ordered:
+        top = ln.box[1] if ln.box else 0
+        if rows and abs(top - (rows[-1][0].box[1] if rows[-1][0].box else 0)) <= tol:
+            rows[-1].append(ln)
+        else:
+            rows.append([ln])
+    return [ln for row in rows for ln in sorted(row, key=lambda x: x.box[0] if x.box else 0)]

@@ -1,0 +1,480 @@
+"""Read a certificate upload into an :class:`Extraction`.
+
+``read_certificate`` is synchronous and CPU-bound (Tesseract): call it from
+the worker pool in ``pool.py``, never on the asyncio event loop.
+
+For each page (one for an image, up to ``max_pdf_pages`` for a PDF):
+
+1. a PDF text layer is parsed directly when present;
+2. otherwise the page is rasterised, the sheet is found and flattened
+   (photos), UI bars cut (screenshots), light evened, and the orientation
+   taken from Tesseract OSD, checked by whether the OCR text reads as a
+   certificate (OSD is unreliable on Thai, so other orientations are tried
+   when it does not);
+3. when a field is missing or unsure, one or two more OCR passes with
+   different preprocessing vote on the fields.
+
+The first page that reads as a certificate is returned; if none does,
+:class:`NotACertificate` is raised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from . import preprocessing as pre
+from .catalog import CatalogMatch, default_catalog, match_course
+from .errors import NotACertificate, TooLarge
+from .extraction import Extraction
+from .fields import (
+    DATE_PHRASES,
+    HOURS_PHRASES,
+    Field,
+    ParsedFields,
+    TextLine,
+    find_phrase,
+    join_wrapped,
+    lines_from_text,
+    parse_fields,
+)
+from .limits import DEFAULT_LIMITS, ReaderLimits
+from .loading import Page, iter_pages
+from .consensus import consensus
+from .ocr import detect_orientation, line_crop, ocr_lines, ocr_single_line
+from .person_names import leading_title
+from .thai_text import squash, thai_ratio
+
+logger = logging.getLogger(__name__)
+
+CORE_FIELDS = ("name", "title", "hours", "completed_on")
+# A field read with less confidence than this triggers another OCR pass.
+RETRY_BELOW = 0.8
+LOW_CONFIDENCE = 0.6
+# Line heights (px) the learner's name is re-read at, for a letter-wise vote.
+NAME_READ_HEIGHTS = (24, 28, 32)
+TITLE_READ_HEIGHTS = (28, 36)
+
+
+@dataclass(slots=True)
+class _Reading:
+    """The fields parsed from one OCR pass (or text layer) and the lines they came from."""
+
+    fields: ParsedFields
+    lines: list[TextLine]
+    weight: float = 1.0  # how much this pass counts in a vote
+
+    @property
+    def quality(self) -> float:
+        """How certificate-like and complete this reading is (for choosing orientation)."""
+        f = self.fields
+        total = sum(getattr(f, n).confidence for n in CORE_FIELDS if getattr(f, n) is not None)
+        return total + 0.25 * f.anchors
+
+    def is_certificate(self) -> bool:
+        """Enough certificate wording or fields to be one."""
+        return self.fields.anchors >= 2 and self.fields.found() >= 2 or self.fields.found() >= 3
+
+    def complete(self) -> bool:
+        """All core fields found and each sure enough that another pass would not help."""
+        return all(
+            getattr(self.fields, n) is not None and getattr(self.fields, n).confidence >= RETRY_BELOW
+            for n in CORE_FIELDS
+        )
+
+
+def _vote(readings: Sequence[_Reading], attr: str) -> Field[Any] | None:
+    """Pick a field's value across passes: confidences of equal values add up (times the pass weight)."""
+    totals: dict[Any, float] = {}
+    best_single: dict[Any, Field[Any]] = {}
+    for r in readings:
+        f = getattr(r.fields, attr)
+        if f is None:
+            continue
+        key = squash(f.value) if isinstance(f.value, str) else (tuple(f.value) if isinstance(f.value, list) else f.value)
+        totals[key] = totals.get(key, 0.0) + f.confidence * r.weight
+        if key not in best_single or f.confidence > best_single[key].confidence:
+            best_single[key] = f
+    if not totals:
+        return None
+    key = max(totals, key=lambda k: totals[k])
+    chosen = best_single[key]
+    if isinstance(chosen.value, str):
+        # Same letters, different spacing: Thai OCR inserts spurious spaces far
+        # more often than it drops real ones, so the variant with the fewest
+        # spaces wins (for a name, never fewer than first + last).
+        variants = [getattr(r.fields, attr) for r in readings if getattr(r.fields, attr) is not None]
+        variants = [v for v in variants if isinstance(v.value, str) and squash(v.value) == key]
+        chosen = min(variants, key=lambda v: (_space_rank(v.value, attr), -v.confidence))
+    agreeing = sum(
+        1 for r in readings if getattr(r.fields, attr) is not None and _same(getattr(r.fields, attr).value, chosen.value)
+    )
+    # Independent passes agreeing make the value surer.
+    conf = 1.0 - (1.0 - chosen.confidence) ** agreeing if agreeing > 1 else chosen.confidence
+    return Field(chosen.value, round(min(conf, 0.99 if agreeing > 1 else conf), 3))
+
+
+def _space_rank(value: str, attr: str) -> int:
+    """Rank spacing variants: names want exactly first and last part; other text the fewest spaces."""
+    parts = value.split(" ")
+    if attr == "name":
+        title = leading_title(value)
+        rest = value[len(title):].strip() if title else value
+        n = len(rest.split(" "))
+        return 0 if n == 2 else (1 if n > 2 else 2)
+    return len(parts)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, str) and isinstance(b, str):
+        return squash(a) == squash(b)
+    return a == b
+
+
+def _merge(readings: Sequence[_Reading]) -> _Reading:
+    """Combine several passes over the same page into one reading."""
+    if len(readings) == 1:
+        return readings[0]
+    merged = ParsedFields()
+    for attr in ("name", "hours", "completed_on", "issuers"):
+        setattr(merged, attr, _vote(readings, attr))
+    merged.title = _vote(readings, "title")
+    if merged.title is not None:
+        # Kind and printed lines come from a pass that read the chosen title.
+        for r in readings:
+            if r.fields.title is not None and _same(r.fields.title.value, merged.title.value):
+                merged.kind, merged.title_lines = r.fields.kind, r.fields.title_lines
+                break
+    else:
+        merged.kind = _vote(readings, "kind")
+    merged.anchors = max(r.fields.anchors for r in readings)
+    best = max(readings, key=lambda r: r.quality)
+    merged.lines, merged.sources = best.fields.lines, best.fields.sources
+    return _Reading(merged, best.lines)
+
+
+def _overlay(base: _Reading, second: _Reading) -> _Reading:
+    """Fields of a page reading, replaced by the single-line re-reads where those parsed.
+
+    The re-read of a line is the better witness for that line (see
+    :func:`_second_look`); page-level passes share its blind spots, so they
+    must not outvote it.
+    """
+    out = ParsedFields(
+        name=base.fields.name, title=base.fields.title, kind=base.fields.kind, hours=base.fields.hours,
+        completed_on=base.fields.completed_on, issuers=base.fields.issuers, anchors=base.fields.anchors,
+        title_lines=base.fields.title_lines, lines=second.fields.lines, sources=base.fields.sources,
+    )
+    s = second.fields
+    if s.name is not None:
+        out.name = s.name
+    # Hours and dates are re-read only when unsure; the re-read wins only if surer.
+    for attr in ("hours", "completed_on"):
+        mine, theirs = getattr(out, attr), getattr(s, attr)
+        if theirs is not None and (mine is None or theirs.confidence > mine.confidence):
+            setattr(out, attr, theirs)
+    if s.title is not None:
+        out.title, out.kind, out.title_lines = s.title, s.kind, s.title_lines
+    return _Reading(out, second.lines)
+
+
+# --- OCR of one page image -----------------------------------------------------------------
+
+
+def _prepare(rgb: np.ndarray) -> np.ndarray:
+    """Find and flatten the sheet (or cut UI bars), then grey with even light."""
+    quad = pre.find_page_quad(rgb)
+    if quad is not None:
+        rgb = pre.warp_page(rgb, quad)
+    else:
+        rgb = pre.crop_ui_bars(rgb)
+    return pre.remove_rules(pre.normalize_light(pre.text_gray(rgb)))
+
+
+def _upright(gray: np.ndarray, rotation: int) -> np.ndarray:
+    """Rotate by a quarter turn, then remove residual skew."""
+    g = pre.rotate_quarter(gray, rotation)
+    angle = pre.estimate_skew(g)
+    if abs(angle) >= 0.4:
+        g = pre.rotate_small(g, angle)
+    return g
+
+
+def _read_gray(gray: np.ndarray, *, psm: int = 3) -> tuple[_Reading, np.ndarray]:
+    scaled = pre.scale_for_ocr(gray)
+    lines = ocr_lines(scaled, psm=psm)
+    return _Reading(parse_fields(lines), lines), scaled
+
+
+def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
+    """Re-read the lines that hold fields, one at a time, and parse again.
+
+    Names and titles must come out letter-perfect, and they are printed
+    big: page-level OCR loses their stacked upper marks more often than a
+    single-line read of a padded crop does.  Hours and date lines are
+    re-read only when unsure.
+    """
+    f = reading.fields
+    name_lines = set(f.sources.get("name", []))
+    title_lines = set(f.sources.get("title", []))
+    targets = name_lines | title_lines
+    for key, phrases in (("hours", HOURS_PHRASES), ("completed_on", DATE_PHRASES)):
+        value = getattr(f, key)
+        if value is None or value.confidence < RETRY_BELOW:
+            targets |= set(f.sources.get(key, []))
+        if value is None:
+            # Not parsed at all: re-read the line that looks most like its wording.
+            hit = find_phrase(f.lines, phrases, threshold=0.55)
+            if hit is not None:
+                targets.add(hit.index)
+    lines = list(f.lines)
+    changed = False
+    for i in sorted(targets):
+        if not (0 <= i < len(lines)) or lines[i].box is None:
+            continue
+        above = below = None
+        for other in f.lines:
+            if other.box is None or other is lines[i] or other.confidence < 0.6 or thai_ratio(other.text) < 0.5:
+                continue  # debris (marks split off, decoration) is no neighbour to stop at
+            ox, oy, ow, oh = other.box
+            x, y, w, h = lines[i].box
+            if min(x + w, ox + ow) <= max(x, ox):
+                continue  # not in the same column
+            if oy + oh <= y + 0.3 * h:
+                above = max(above or 0, oy + oh)
+            elif oy >= y + 0.7 * h:
+                below = min(below or 10**9, oy)
+        crop = line_crop(scaled, lines[i].box, above=above, below=below)
+        if crop is None:
+            continue
+        h = lines[i].box[3]
+        if i in name_lines:
+            # The name cannot be checked against any list: read it at three
+            # scales and take the letter-by-letter majority.
+            reads = [ocr_single_line(crop, h, target_height=t) for t in NAME_READ_HEIGHTS]
+            reads = [r for r in reads if r is not None]
+            text = consensus([r.text for r in reads])
+            again = None
+            if text:
+                conf = max(r.confidence for r in reads) if any(r.text == text for r in reads) else min(
+                    r.confidence for r in reads
+                )
+                again = TextLine(text, conf, float(h))
+        elif i in title_lines:
+            # Titles: the page reading and two re-reads vote letter by letter.
+            reads = [r for r in (ocr_single_line(crop, h, target_height=t) for t in TITLE_READ_HEIGHTS) if r]
+            text = consensus([lines[i].text] + [r.text for r in reads])
+            again = TextLine(text, max([lines[i].confidence] + [r.confidence for r in reads]), float(h)) if text else None
+        else:
+            again = ocr_single_line(crop, h)
+        if again is not None:
+            again = TextLine(again.text, again.confidence, lines[i].height, lines[i].box)
+        if again is not None and again.text != lines[i].text:
+            lines[i] = again
+            changed = True
+    if not changed:
+        return None
+    # A tighter crop read as one line is the better witness in a tie.
+    return _Reading(parse_fields(lines), lines, weight=1.15)
+
+
+def _rotation_order(gray: np.ndarray) -> list[int]:
+    """Quarter turns to try, most likely first: OSD's guess, then by page shape."""
+    osd = detect_orientation(gray)
+    h, w = gray.shape[:2]
+    # Certificates are mostly portrait: a landscape picture is more likely turned.
+    by_shape = [0, 180, 90, 270] if h >= w else [90, 270, 0, 180]
+    if osd is None:
+        return by_shape
+    first, flipped = osd.rotate, (osd.rotate + 180) % 360
+    # OSD confuses a page with its upside-down self more often than with a quarter turn.
+    return [first, flipped] + [r for r in by_shape if r not in (first, flipped)]
+
+
+def _ocr_page(img_rgb: np.ndarray) -> _Reading:
+    """OCR one page picture: orientation search, then extra passes while fields are unsure."""
+    gray = _prepare(img_rgb)
+    if pre.is_blank(gray):
+        raise NotACertificate("blank page")
+    best: _Reading | None = None
+    best_gray: np.ndarray | None = None
+    best_scaled: np.ndarray | None = None
+    for i, rotation in enumerate(_rotation_order(gray)):
+        g = _upright(gray, rotation)
+        reading, scaled = _read_gray(g)
+        if best is None or reading.quality > best.quality:
+            best, best_gray, best_scaled = reading, g, scaled
+        if reading.is_certificate() and reading.fields.found() >= 3:
+            break
+        if i == 1 and best.fields.anchors == 0 and best.fields.found() == 0 and len(best.lines) < 3:
+            break  # hardly any text either way up: a photo of something else
+    assert best is not None and best_gray is not None and best_scaled is not None
+    if not best.is_certificate():
+        return best
+    second = _second_look(best, best_scaled)
+    if second is not None:
+        best = _overlay(best, second)
+    if best.fields.found() == 4:
+        return best
+    readings = [best]
+    # A field still missing: other passes may see it (a larger scale helps
+    # small chat-app text; psm 4 reads the page as one column of lines).
+    # They only fill gaps: page-level passes share the blind spots the
+    # single-line re-reads corrected, so they must not outvote those.
+    for variant in _extra_passes(best_gray):
+        readings.append(variant())
+        best = _fill_missing(best, _merge(readings))
+        if best.fields.found() == 4:
+            break
+    return best
+
+
+def _fill_missing(first: _Reading, voted: _Reading) -> _Reading:
+    """Keep every field the first reading has; take the vote's for the ones it lacks."""
+    out = ParsedFields(**{k: getattr(first.fields, k) for k in first.fields.__slots__})
+    for attr in ("name", "hours", "completed_on", "issuers"):
+        if getattr(out, attr) is None:
+            setattr(out, attr, getattr(voted.fields, attr))
+    if out.title is None and voted.fields.title is not None:
+        out.title, out.kind, out.title_lines = voted.fields.title, voted.fields.kind, voted.fields.title_lines
+    return _Reading(out, first.lines)
+
+
+def _extra_passes(gray: np.ndarray) -> list[Callable[[], _Reading]]:
+    def larger() -> _Reading:
+        return _read_scaled(pre.scale_for_ocr(gray, int(pre.TARGET_PAGE_SIDE * 1.3)), psm=3)
+
+    def column() -> _Reading:
+        return _read_gray(gray, psm=4)[0]
+
+    return [larger, column]
+
+
+def _read_scaled(gray: np.ndarray, *, psm: int) -> _Reading:
+    lines = ocr_lines(gray, psm=psm)
+    return _Reading(parse_fields(lines), lines)
+
+
+# --- assembling the result -------------------------------------------------------------------
+
+
+def _match_title(fields: ParsedFields, catalog: Sequence[Any]) -> CatalogMatch | None:
+    """Match the title against the catalog; also try without a doubtful continuation line."""
+    if fields.title is None:
+        return None
+    kind = fields.kind.value if fields.kind else None
+    tries = [fields.title.value]
+    if len(fields.title_lines) > 1:
+        tries.append(join_wrapped(fields.title_lines[:-1]))
+        tries.append(fields.title_lines[0])
+    for title in tries:
+        m = match_course(title, catalog, kind=kind)
+        if m is not None:
+            return m
+    return None
+
+
+def _finish(reading: _Reading, catalog: Sequence[Any], page: int, source: str) -> Extraction:
+    f = reading.fields
+    ex = Extraction(page=page, source=source)
+    ex.text = "\n".join(line.text for line in reading.lines)
+    conf: dict[str, float] = {}
+    if f.name:
+        ex.name, conf["name"] = f.name.value, f.name.confidence
+    if f.kind:
+        ex.kind, conf["kind"] = f.kind.value, f.kind.confidence
+    if f.title:
+        ex.course, conf["course"] = f.title.value, f.title.confidence
+        match = _match_title(f, catalog)
+        if match is not None:
+            ex.course = match.name
+            ex.code = match.code
+            conf["course"] = round(max(conf["course"], 0.95 * match.score), 3)
+            if match.code:
+                conf["code"] = round(match.score, 3)
+            if ex.kind is None and match.kind:
+                ex.kind, conf["kind"] = match.kind, 0.7
+            if match.ambiguous:
+                ex.warnings.append("course_code_ambiguous")
+        else:
+            ex.warnings.append("course_not_in_catalog")
+    if f.hours:
+        value = f.hours.value
+        ex.hours = int(value) if float(value).is_integer() else value
+        conf["hours"] = f.hours.confidence
+    if f.completed_on:
+        ex.completed_on, conf["completed_on"] = f.completed_on.value, f.completed_on.confidence
+        if ex.completed_on > dt.date.today() + dt.timedelta(days=1):
+            ex.warnings.append("date_in_future")
+    if f.issuers:
+        ex.issuers, conf["issuers"] = list(f.issuers.value), f.issuers.confidence
+    for key, warning in (("name", "name_not_found"), ("course", "course_not_found"),
+                         ("hours", "hours_not_found"), ("completed_on", "date_not_found")):
+        if key not in conf:
+            ex.warnings.append(warning)
+    ex.field_confidence = conf
+    core = [conf.get(k, 0.0) for k in ("name", "course", "hours", "completed_on")]
+    ex.confidence = round(sum(core) / len(core), 3)
+    if ex.confidence < LOW_CONFIDENCE:
+        ex.warnings.append("low_confidence")
+    return ex
+
+
+def _page_image(page: Page, limits: ReaderLimits) -> np.ndarray:
+    img = page.render()
+    w, h = img.size
+    if w * h > limits.max_pixels:
+        raise TooLarge(f"{w}x{h} px > {limits.max_pixels}")
+    rgb = pre.pil_to_rgb(img)
+    if max(w, h) > limits.max_side:
+        rgb = pre.resize_long_side(rgb, limits.max_side)
+    return rgb
+
+
+def _read_page(page: Page, catalog: Sequence[Any], limits: ReaderLimits) -> tuple[_Reading, str]:
+    text_reading: _Reading | None = None
+    if page.text and len(squash(page.text)) >= 30:
+        lines = lines_from_text(page.text)
+        text_reading = _Reading(parse_fields(lines), lines)
+        if text_reading.complete():
+            return text_reading, "text_layer"
+    try:
+        ocr_reading = _ocr_page(_page_image(page, limits))
+    except NotACertificate:
+        if text_reading is not None and text_reading.is_certificate():
+            return text_reading, "text_layer"
+        raise
+    if text_reading is not None and text_reading.is_certificate():
+        return _merge([text_reading, ocr_reading]), "text_layer+ocr"
+    return ocr_reading, "ocr"
+
+
+def read_certificate(
+    data: bytes,
+    filename: str | None = None,
+    *,
+    catalog: Sequence[Any] | None = None,
+    limits: ReaderLimits | None = None,
+    mime: str | None = None,
+) -> Extraction:
+    """Read a certificate image or PDF; raises UnsupportedFile, CorruptFile, TooLarge or NotACertificate."""
+    limits = limits or DEFAULT_LIMITS
+    entries = default_catalog() if catalog is None else catalog
+    fallback: tuple[_Reading, Page, str] | None = None
+    for page in iter_pages(data, filename, mime, limits):
+        try:
+            reading, source = _read_page(page, entries, limits)
+        except NotACertificate:
+            continue
+        if reading.is_certificate():
+            return _finish(reading, entries, page.number, source)
+        if fallback is None or reading.quality > fallback[0].quality:
+            fallback = (reading, page, source)
+    raise NotACertificate("no certificate wording found")

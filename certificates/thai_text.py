@@ -1,0 +1,115 @@
+"""Thai text normalisation for OCR output and printed titles.
+
+Tesseract (and PDF text layers) produce Thai that is visually right but
+encoded in many ways: sara am decomposed into nikhahit + sara aa, tone marks
+before vowels, doubled marks, Thai digits, zero-width characters.  Everything
+the reader compares or returns passes through :func:`normalize_thai` first.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pythainlp.util import normalize as _pythainlp_normalize
+
+THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
+_DIGIT_TABLE = str.maketrans(THAI_DIGITS, "0123456789")
+
+# Zero-width and BOM characters that copy/paste and PDF text layers leave behind.
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+
+# Punctuation OCR invents from look-alikes; map to one form so regexes stay simple.
+_PUNCT_TABLE = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2212": "-",
+        "\uff08": "(",
+        "\uff09": ")",
+    }
+)
+
+
+def thai_digits_to_ascii(text: str) -> str:
+    """Replace Thai digits ๐–๙ with ASCII 0–9."""
+    return text.translate(_DIGIT_TABLE)
+
+
+def collapse_spaces(text: str) -> str:
+    """Collapse runs of horizontal whitespace to one space and strip the ends."""
+    return _SPACES.sub(" ", text).strip()
+
+
+def normalize_thai(text: str) -> str:
+    """Normalise one line: NFC, sara am, mark order, Thai digits, invisible chars, spaces."""
+    text = unicodedata.normalize("NFC", text)
+    text = _INVISIBLE.sub("", text)
+    text = text.translate(_PUNCT_TABLE)
+    # PyThaiNLP fixes decomposed sara am ("ํา" -> "ำ"), tone/vowel order and
+    # duplicated marks; it works per character so it is safe on mixed Thai/Latin.
+    text = _pythainlp_normalize(text)
+    text = thai_digits_to_ascii(text)
+    # A space before a combining mark is never meaningful; OCR sometimes emits it.
+    text = re.sub(r" +([\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])", r"\1", text)
+    return collapse_spaces(text)
+
+
+def normalize_text(text: str) -> str:
+    """Normalise multi-line text line by line, dropping empty lines."""
+    lines = (normalize_thai(line) for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def squash(text: str) -> str:
+    """Remove all whitespace: Thai OCR inserts spurious spaces, so fuzzy anchors compare squashed text."""
+    return re.sub(r"\s+", "", text)
+
+
+def is_thai_char(ch: str) -> bool:
+    """True for a character in the Thai block (letters, vowels, marks, digits)."""
+    return "\u0e00" <= ch <= "\u0e7f"
+
+
+def thai_ratio(text: str) -> float:
+    """Share of non-space characters that are Thai."""
+    chars = [c for c in text if not c.isspace()]
+    if not chars:
+        return 0.0
+    return sum(1 for c in chars if is_thai_char(c)) / len(chars)
+
+
+_ABOVE_BELOW = set("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e47")
+_TONES = set("\u0e48\u0e49\u0e4a\u0e4b")
+_MARKS = _ABOVE_BELOW | _TONES | {"\u0e4c", "\u0e4d", "\u0e4e"}
+_CONSONANTS = {chr(c) for c in range(0x0E01, 0x0E2F)}
+
+
+def invalid_thai_sequences(text: str) -> int:
+    """Count spelling impossibilities that betray OCR errors ("ภูุ", a mark with no consonant).
+
+    Thai allows one above/below vowel and one tone mark per consonant; a
+    combining mark must follow a consonant (or another mark on it).
+    """
+    bad = 0
+    prev = " "
+    vowel_seen = tone_seen = False
+    for ch in text:
+        if ch in _MARKS:
+            if prev not in _CONSONANTS and prev not in _MARKS and prev != "\u0e2f":
+                bad += 1
+            if ch in _ABOVE_BELOW:
+                bad += vowel_seen
+                vowel_seen = True
+            elif ch in _TONES:
+                bad += tone_seen
+                tone_seen = True
+        else:
+            vowel_seen = tone_seen = False
+        prev = ch
+    return bad
