@@ -1,4 +1,4 @@
-"""Command-line entry: `python -m bot [serve|migrate|import-roster|link-codes|set-webhooks|extract]`."""
+"""Command-line entry: `python -m bot [serve|migrate|import-roster|link-codes|set-webhooks|audit|extract]`."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     who.add_argument("--all", action="store_true", help="re-issue for every active staff member")
     who.add_argument("--employee", nargs="+", metavar="CODE", help="only these employee codes")
     sub.add_parser("set-webhooks", help="register webhook URLs with LINE and Telegram")
+    p = sub.add_parser("audit", help="print the history of one submission")
+    p.add_argument("submission_id", type=int)
     p = sub.add_parser("extract", help="read certificate files and print their fields")
     p.add_argument("files", nargs="+")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -77,6 +79,8 @@ async def _with_db(settings: Settings, command: str, args: argparse.Namespace) -
             return await _link_codes(args.out, reissue_all=args.all, employees=args.employee)
         if command == "set-webhooks":
             return await _set_webhooks(settings)
+        if command == "audit":
+            return await _audit(args.submission_id)
     finally:
         await close_db()
     return 2
@@ -119,6 +123,28 @@ async def _link_codes(out: Path, *, reissue_all: bool, employees: list[str] | No
         writer.writerows(issued)
     out.chmod(0o600)
     print(f"{len(issued)} link codes written to {out} (earlier unused codes of these people are revoked)")
+    return 0
+
+
+async def _audit(submission_id: int) -> int:
+    from fiscal.calendar import BANGKOK
+    from storage.audit import history
+    from storage.models import Staff, Submission
+
+    submission = await Submission.get_or_none(id=submission_id)
+    records = await history(submission_id)
+    if submission is None and not records:
+        print(f"no submission {submission_id}", file=sys.stderr)
+        return 1
+    actors = {s.id: s.employee_code for s in await Staff.filter(id__in=[r.actor_id for r in records if r.actor_id])}
+    if submission:
+        print(f"submission {submission_id}: status {submission.status}")
+    print(f"{'when (Asia/Bangkok)':<20} {'action':<11} {'from -> to':<22} {'by':<10} {'channel':<9} detail")
+    for r in records:
+        change = f"{r.from_state or '-'} -> {r.to_state or '-'}"
+        who = actors.get(r.actor_id, "system") if r.actor_id else "system"
+        detail = " ".join(f"{k}={v}" for k, v in (r.detail or {}).items())
+        print(f"{r.at.astimezone(BANGKOK):%Y-%m-%d %H:%M:%S}  {r.action:<11} {change:<22} {who:<10} {r.channel or '-':<9} {detail}")
     return 0
 
 

@@ -11,6 +11,7 @@ from aiohttp import web
 from bot.channels import line, sim, telegram
 from bot.channels.base import ChannelAdapter
 from bot.delivery import Delivery
+from bot.file_links import FileLinks, serve_file
 from bot.metrics import Metrics
 from bot.ocr_runner import OcrRunner
 from certificates.pool import ReaderPool
@@ -39,21 +40,24 @@ class Services:
     delivery: Delivery
     metrics: Metrics
     ocr: OcrRunner
+    links: FileLinks
 
 
 SERVICES = web.AppKey("services", Services)
 SETTINGS = web.AppKey("settings", Settings)
 
 
-def build_channels(settings: Settings, files: FileStore) -> dict[str, ChannelAdapter]:
+def build_channels(
+    settings: Settings, files: FileStore, links: FileLinks | None = None
+) -> dict[str, ChannelAdapter]:
     """The configured channels; one without credentials is off, with one log line."""
     channels: dict[str, ChannelAdapter] = {}
     if settings.line_enabled:
-        channels["line"] = line.LineChannel(settings)
+        channels["line"] = line.LineChannel(settings, links)
     else:
         logger.info("LINE is off: set LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN to enable it")
     if settings.telegram_enabled:
-        channels["telegram"] = telegram.TelegramChannel(settings)
+        channels["telegram"] = telegram.TelegramChannel(settings, files)
         if settings.telegram_mode == "webhook" and not settings.telegram_webhook_secret:
             logger.warning("Telegram webhook mode needs TELEGRAM_WEBHOOK_SECRET: every update will be refused")
     else:
@@ -69,7 +73,8 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     await seed_defaults(load_demo_roster=settings.demo_roster_on)
     files = FileStore(settings.data_dir / "files")
     metrics = Metrics()
-    channels = build_channels(settings, files)
+    links = FileLinks(settings.file_link_secret)
+    channels = build_channels(settings, files, links)
     delivery = Delivery(channels, metrics)
     processor = EventProcessor(settings, channels, ROUTERS, files, delivery, metrics)
     writer = InboxWriter()
@@ -80,7 +85,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         await pool.start()
     ocr = OcrRunner(pool, files, delivery, metrics, concurrency=pool.workers)
     processor.on_signal["ocr"] = ocr.wake
-    services = Services(settings, channels, files, writer, processor, delivery, metrics, ocr)
+    services = Services(settings, channels, files, writer, processor, delivery, metrics, ocr, links)
     app[SERVICES] = services
     tg = channels.get("telegram")
     if isinstance(tg, telegram.TelegramChannel):
@@ -141,6 +146,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.router.add_get("/metrics", metrics)
     if settings.process_role == "worker":
         return app
+    app.router.add_get("/files/{sha}/{expires}/{sig}", serve_file)
     app.router.add_post("/webhook/line", line.webhook)
     app.router.add_post("/webhook/telegram", telegram.webhook)
     if settings.sim_on:

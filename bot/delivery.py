@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from bot.channels.base import ChannelAdapter, DeliveryError
@@ -40,10 +41,10 @@ class Delivery:
         if adapter is None:
             await outbox.mark_failed(message, "channel off", permanent=False)
             return
-        replies = [Reply.from_dict(r) for r in message.payload]
+        replies = [await self._with_edit_target(Reply.from_dict(r)) for r in message.payload]
         started = time.perf_counter()
         try:
-            await adapter.deliver(
+            platform_ids = await adapter.deliver(
                 message.chat,
                 replies,
                 message.reply_token,
@@ -62,7 +63,14 @@ class Delivery:
             return
         self.metrics.deliveries.labels(message.channel, "sent").inc()
         self.metrics.deliver_seconds.observe(time.perf_counter() - started)
-        await outbox.mark_sent(message)
+        await outbox.mark_sent(message, platform_ids or [])
+
+    async def _with_edit_target(self, reply: Reply) -> Reply:
+        """Resolve which platform message an edit replaces (known only once that one was sent)."""
+        if reply.edit_of is None:
+            return reply
+        earlier = await outbox.platform_ids(reply.edit_of)
+        return replace(reply, edit_target=earlier[0] if earlier else None)
 
     async def sweep(self) -> int:
         """Deliver everything due (new after a restart, or retries); returns how many were tried."""

@@ -92,6 +92,9 @@ class Reply:
     title: str | None = None  # shown as a card header where the channel has cards
     file_path: str | None = None  # a stored file to send with the message
     file_name: str | None = None
+    image: str | None = None  # sha256 of a stored image to show with the text
+    edit_of: int | None = None  # outbox id of an earlier message to replace where the channel can
+    edit_target: str | None = None  # filled in at delivery: the platform's id of that message
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form for the outbox."""
@@ -114,6 +117,8 @@ class Reply:
             title=data.get("title"),
             file_path=data.get("file_path"),
             file_name=data.get("file_name"),
+            image=data.get("image"),
+            edit_of=data.get("edit_of"),
         )
 
 

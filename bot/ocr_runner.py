@@ -21,7 +21,7 @@ from handlers.certificate_card import certificate_card
 from handlers.certificate_checks import check
 from bot.events import Reply
 from config.texts import t
-from storage import outbox, submissions
+from storage import audit, outbox, submissions
 from storage.models import Course, OcrJob, Staff, Submission
 
 if TYPE_CHECKING:
@@ -146,6 +146,8 @@ class OcrRunner:
             await check(submission, staff)
             submission.status = "read"
             await submission.save()
+            await audit.record(submission.id, "read", from_state="received", to_state="read",
+                               confidence=round(submission.confidence or 0, 3))
             message = await outbox.add(
                 submission.channel, submission.chat, [certificate_card(submission, code).to_dict()]
             )
@@ -164,6 +166,7 @@ class OcrRunner:
             await Submission.filter(id=submission.id).update(
                 status="unreadable", error=error[:40], updated_at=dt.datetime.now(dt.UTC)
             )
+            await audit.record(submission.id, "unreadable", from_state="received", to_state="unreadable", error=error)
             message = await outbox.add(submission.channel, submission.chat, [Reply(t(key)).to_dict()])
             ids.append(message.id)
         self.metrics.ocr_jobs.labels("unreadable").inc()

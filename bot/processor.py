@@ -192,6 +192,7 @@ class EventProcessor:
                         source_event=event.event_id,
                     )
                     outbox_ids.append(msg.id)
+                outbox_ids.extend(turn.queued)
                 for staff_id, reply in turn.notifications:
                     for identity in await people.identities_of(staff_id):
                         msg = await outbox.add(

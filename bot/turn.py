@@ -45,6 +45,7 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     notifications: list[tuple[int, Reply]] = field(default_factory=list)
     signals: set[str] = field(default_factory=set)  # background loops to wake after the commit
+    queued: list[int] = field(default_factory=list)  # outbox ids a feature wrote itself
 
     @property
     def roles(self) -> set[str]:

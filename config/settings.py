@@ -56,6 +56,10 @@ class Settings(BaseSettings):
         default=True, description="apply migrations at start-up; turn off when several processes start at once"
     )
     ocr_workers: int | None = Field(default=None, description="certificate reader processes; default: CPU count")
+    file_link_secret: str | None = Field(
+        default=None, description="signs links to certificate images; set it so links survive restarts"
+    )
+    approval_sla_working_days: int = 3
     http_timeout_seconds: float = 10.0
     event_workers: int = 8
     max_upload_bytes: int = 20 * 1024 * 1024

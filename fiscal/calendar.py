@@ -68,3 +68,22 @@ def accepted_window(today: dt.date, *, reporting_deadline: tuple[int, int] = (12
     deadline = dt.date(current.start.year, month, day)
     start = fiscal_year(current.fiscal_year - 1).start if today <= deadline else current.start
     return start, today
+
+
+def format_thai_datetime(moment: dt.datetime) -> str:
+    """A moment as Bangkok wall time, the Thai way: "13 ธ.ค. 66 14:05 น."."""
+    from certificates.thai_dates import format_thai_date
+
+    local = moment.astimezone(BANGKOK)
+    return f"{format_thai_date(local.date(), short=True)} {local:%H:%M} น."
+
+
+def working_days_between(start: dt.datetime, end: dt.datetime) -> int:
+    """Whole Monday–Friday days from start to end, in Bangkok time (public holidays not counted out)."""
+    first, last = start.astimezone(BANGKOK).date(), end.astimezone(BANGKOK).date()
+    days, day = 0, first
+    while day < last:
+        day += dt.timedelta(days=1)
+        if day.weekday() < 5:
+            days += 1
+    return days

@@ -4,6 +4,13 @@
 the fallback last (as aiogram's include_routers).
 """
 
-from handlers import certificates, fallback, linking, menu, roster
+from handlers import approvals, certificates, fallback, linking, menu, roster
 
-ROUTERS = (linking.router, roster.router, certificates.router, menu.router, fallback.router)
+ROUTERS = (
+    linking.router,
+    roster.router,
+    approvals.router,
+    certificates.router,
+    menu.router,
+    fallback.router,
+)

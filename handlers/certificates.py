@@ -20,8 +20,9 @@ from certificates.thai_text import normalize_text
 from config.texts import t
 from handlers.certificate_card import certificate_card, field_names
 from handlers.certificate_checks import check, missing_fields
-from storage import submissions
-from storage.models import Course, Submission
+from handlers.approval_prompts import close_prompts, send_prompts
+from storage import audit, submissions
+from storage.models import Course, Staff, Submission
 
 router = Router("certificates")
 
@@ -47,7 +48,7 @@ async def receive_certificate(turn: Turn) -> None:
         turn.reply("cert.unsupported")
         return
     turn.state.clear()
-    await submissions.create(
+    submission = await submissions.create(
         turn.person,
         channel=turn.incoming.channel,
         chat=turn.incoming.chat,
@@ -56,6 +57,7 @@ async def receive_certificate(turn: Turn) -> None:
         mime=mime,
         size=turn.file.size,
     )
+    await audit.record(submission.id, "received", to_state="received", actor=turn.person, channel=turn.incoming.channel)
     turn.signal("ocr")
     turn.reply("cert.received")
 
@@ -98,12 +100,27 @@ async def confirm(turn: Turn, submission_id: str = "") -> None:
     if missing:
         turn.reply("cert.missing_before_confirm", fields=field_names(missing))
         return
+    owner = turn.person
+    assert owner is not None
     now = dt.datetime.now(dt.UTC)
-    if not await submissions.change_status(submission, ("read",), "confirmed", confirmed_at=now):
+    supervisor = await Staff.get_or_none(id=owner.supervisor_id, active=True) if owner.supervisor_id else None
+    approver_id = supervisor.id if supervisor and supervisor.id != owner.id else None
+    if not await submissions.change_status(
+        submission, ("read",), "confirmed", confirmed_at=now, approver_id=approver_id, assigned_at=now
+    ):
         turn.reply("cert.not_yours")
         return
+    await audit.record(
+        submission.id, "confirmed", from_state="read", to_state="confirmed", actor=owner, channel=turn.incoming.channel
+    )
     turn.state.clear()
     turn.reply("cert.confirmed", course=submission.course_title, id=submission.id)
+    prompted, ids = await send_prompts(submission)
+    turn.queued.extend(ids)
+    if supervisor is None:
+        turn.reply("approval.sent_to_admins")
+    elif not ids:
+        turn.reply("approval.no_approver")
 
 
 @router.action("cert.cancel")
@@ -111,6 +128,8 @@ async def cancel(turn: Turn, submission_id: str = "") -> None:
     """Drop a certificate before it was confirmed."""
     submission = await _own_submission(turn, submission_id, ("read",))
     if submission and await submissions.change_status(submission, ("read",), "cancelled"):
+        await audit.record(submission.id, "cancelled", from_state="read", to_state="cancelled",
+                           actor=turn.person, channel=turn.incoming.channel)
         turn.state.clear()
         turn.reply("cert.cancelled", id=submission.id)
 
@@ -120,8 +139,16 @@ async def withdraw(turn: Turn, submission_id: str = "") -> None:
     """Take back a confirmed certificate that nobody approved yet."""
     states = ("read", "confirmed")
     submission = await _own_submission(turn, submission_id, states)
-    if submission and await submissions.change_status(submission, states, "withdrawn"):
+    if submission is None:
+        return
+    before = submission.status
+    if await submissions.change_status(submission, states, "withdrawn"):
+        await audit.record(submission.id, "withdrawn", from_state=before, to_state="withdrawn",
+                           actor=turn.person, channel=turn.incoming.channel)
         turn.reply("cert.withdrawn", id=submission.id)
+        if before == "confirmed":
+            closed = t("cert.withdrawn", id=submission.id)
+            turn.queued.extend(await close_prompts(submission, closed))
 
 
 @router.command("mine", "รายการของฉัน", "รายการ")

@@ -43,6 +43,8 @@ async def menu_button(turn: Turn) -> None:
 async def help_text(turn: Turn) -> None:
     """What the bot can do, with admin extras for admins."""
     turn.reply("menu.help")
+    if "supervisor" in turn.roles or "admin" in turn.roles:
+        turn.reply("menu.help_supervisor")
     if "admin" in turn.roles:
         turn.reply("menu.help_admin")
 

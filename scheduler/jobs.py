@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import TYPE_CHECKING
 
@@ -21,3 +22,67 @@ async def retry_deliveries(services: Services) -> None:
 async def wake_processor(services: Services) -> None:
     """Nudge the event processor, in case another process stored events for us."""
     services.processor.wake()
+
+
+async def escalate_overdue(services: Services, now: dt.datetime | None = None) -> int:
+    """Move approvals unanswered for N working days one level up (or to admins); returns how many.
+
+    `now` is a parameter so tests can drive the clock.
+    """
+    from tortoise.transactions import in_transaction
+
+    from config.texts import t
+    from fiscal.calendar import working_days_between
+    from handlers.approval_prompts import send_prompts
+    from bot.events import Reply
+    from storage import audit, outbox, people
+    from storage.models import Staff, Submission
+
+    now = now or dt.datetime.now(dt.UTC)
+    days = services.settings.approval_sla_working_days
+    waiting = await Submission.filter(status="confirmed", assigned_at__isnull=False).order_by("id")
+    moved = 0
+    for sub in waiting:
+        if working_days_between(sub.assigned_at, now) < days:
+            continue
+        current = await Staff.get_or_none(id=sub.approver_id) if sub.approver_id else None
+        if current is None:
+            continue  # already with the admins: they are the top
+        boss = await Staff.get_or_none(id=current.supervisor_id, active=True) if current.supervisor_id else None
+        new_approver = boss if boss and boss.id != sub.staff_id else None
+        ids: list[int] = []
+        async with in_transaction():
+            won = await Submission.filter(id=sub.id, status="confirmed", approver_id=current.id).update(
+                approver_id=new_approver.id if new_approver else None,
+                assigned_at=now,
+                escalations=sub.escalations + 1,
+            )
+            if not won:
+                continue
+            sub.approver_id = new_approver.id if new_approver else None
+            await audit.record(
+                sub.id, "escalated", from_state="confirmed", to_state="confirmed",
+                from_approver=current.employee_code,
+                to_approver=new_approver.employee_code if new_approver else "admins",
+            )
+            _, prompt_ids = await send_prompts(sub, today=now.date(), note=t("approval.escalated_to_you", days=days))
+            ids.extend(prompt_ids)
+            owner = await Staff.get(id=sub.staff_id)
+            notice = Reply(
+                t(
+                    "approval.escalated_notice",
+                    id=sub.id,
+                    owner=owner.display_name,
+                    days=days,
+                    to=new_approver.display_name if new_approver else t("approval.admins"),
+                )
+            )
+            for identity in await people.identities_of(current.id):
+                message = await outbox.add(identity.channel, identity.platform_user_id, [notice.to_dict()])
+                ids.append(message.id)
+        moved += 1
+        for message_id in ids:
+            services.delivery.send_soon(message_id)
+    if moved:
+        logger.info("escalated %d overdue approvals", moved)
+    return moved

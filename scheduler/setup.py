@@ -24,4 +24,9 @@ def build_scheduler(services: Services) -> AsyncIOScheduler:
         jobs.wake_processor, "interval", seconds=5, args=[services],
         id="wake_processor", coalesce=True, max_instances=1,
     )
+    # Hourly during office hours: escalations go out when people can act on them.
+    scheduler.add_job(
+        jobs.escalate_overdue, "cron", day_of_week="mon-fri", hour="8-17", minute=5, args=[services],
+        id="escalate_overdue", coalesce=True, max_instances=1,
+    )
     return scheduler

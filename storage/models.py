@@ -120,6 +120,7 @@ class OutboxMessage(Model):
     created_at = fields.FloatField()
     sent_at = fields.FloatField(null=True)
     last_error = fields.CharField(max_length=200, null=True)
+    platform_ids = fields.JSONField(default=list)  # message ids the platform gave back (for edits)
 
     class Meta:
         table = "outbox_message"
@@ -188,13 +189,23 @@ class Submission(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
     confirmed_at = fields.DatetimeField(null=True)
+    approver: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="to_approve", null=True, on_delete=fields.SET_NULL
+    )  # None while waiting means: any admin
+    assigned_at = fields.DatetimeField(null=True)
+    escalations = fields.IntField(default=0)
+    decided_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="decisions", null=True, on_delete=fields.SET_NULL
+    )
+    decided_at = fields.DatetimeField(null=True)
+    decision_reason = fields.CharField(max_length=300, null=True)
 
     class Meta:
         table = "submission"
 
 
 class OcrJob(Model):
-    """Durable work item: read one submission's file. Any worker process may take it."""
+    """Durable work item: read one submissions file. Any worker process may take it."""
 
     id = fields.IntField(primary_key=True)
     submission: fields.ForeignKeyRelation[Submission] = fields.ForeignKeyField(
@@ -209,3 +220,74 @@ class OcrJob(Model):
 
     class Meta:
         table = "ocr_job"
+
+
+class ApprovalPrompt(Model):
+    """One approval prompt sent to one approver, its random token is what the buttons carry."""
+
+    id = fields.IntField(primary_key=True)
+    token = fields.CharField(max_length=32, unique=True)
+    submission: fields.ForeignKeyRelation[Submission] = fields.ForeignKeyField(
+        "models.Submission", related_name="prompts", on_delete=fields.CASCADE
+    )
+    approver: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="prompts", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "approval_prompt"
+
+
+class PromptMessage(Model):
+    """Where a prompt was shown (per channel), so it can be updated once decided."""
+
+    id = fields.IntField(primary_key=True)
+    prompt: fields.ForeignKeyRelation[ApprovalPrompt] = fields.ForeignKeyField(
+        "models.ApprovalPrompt", related_name="messages", on_delete=fields.CASCADE
+    )
+    outbox_id = fields.BigIntField()
+    channel = fields.CharField(max_length=16)
+    chat = fields.CharField(max_length=128)
+
+    class Meta:
+        table = "prompt_message"
+
+
+class Delegation(Model):
+    """An acting approver (ผู้รักษาราชการแทน) for a supervisor over a date range."""
+
+    id = fields.IntField(primary_key=True)
+    supervisor: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="delegations_given", on_delete=fields.CASCADE
+    )
+    delegate: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="delegations_held", on_delete=fields.CASCADE
+    )
+    starts_on = fields.DateField()
+    ends_on = fields.DateField()
+    created_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="delegations_made", null=True, on_delete=fields.SET_NULL
+    )
+    revoked = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "delegation"
+
+
+class AuditRecord(Model):
+    """Append-only history of a submission: who did what, when, on which channel, from which state."""
+
+    id = fields.BigIntField(primary_key=True)
+    submission_id = fields.IntField(db_index=True)
+    action = fields.CharField(max_length=24)
+    from_state = fields.CharField(max_length=24, null=True)
+    to_state = fields.CharField(max_length=24, null=True)
+    actor_id = fields.IntField(null=True)
+    channel = fields.CharField(max_length=16, null=True)
+    at = fields.DatetimeField(auto_now_add=True)
+    detail = fields.JSONField(default=dict)
+
+    class Meta:
+        table = "audit_record"

@@ -57,11 +57,21 @@ async def due_ids(limit: int = 100) -> list[int]:
     )
 
 
-async def mark_sent(message: OutboxMessage) -> None:
-    """Delivery succeeded."""
+async def mark_sent(message: OutboxMessage, platform_ids: list[str]) -> None:
+    """Delivery succeeded; keep the platform's message ids for later edits."""
     await OutboxMessage.filter(id=message.id).update(
-        status="sent", sent_at=time.time(), lease_until=None, attempts=message.attempts + 1
+        status="sent",
+        sent_at=time.time(),
+        lease_until=None,
+        attempts=message.attempts + 1,
+        platform_ids=platform_ids,
     )
+
+
+async def platform_ids(message_id: int) -> list[str]:
+    """The platform's ids of a sent outbox message (empty if not sent or not editable)."""
+    row = await OutboxMessage.get_or_none(id=message_id, status="sent").only("id", "platform_ids")
+    return list(row.platform_ids or []) if row else []
 
 
 async def mark_failed(message: OutboxMessage, error: str, *, permanent: bool) -> None:

@@ -79,7 +79,8 @@ async def test_photo_becomes_a_correct_card_and_confirming_stores_it(client, cha
     assert "ไม่พบชื่อหลักสูตรนี้ในรายการของ ก.พ." in card
     assert "ไม่ตรงกับชื่อในทะเบียน" not in card
     await user.presses("✅ ยืนยัน")
-    assert "ส่ง \"ผู้นำทีมที่มีประสิทธิภาพ\" ให้ผู้บังคับบัญชาพิจารณาแล้ว" in user.last()
+    assert "ส่ง \"ผู้นำทีมที่มีประสิทธิภาพ\" ให้ผู้บังคับบัญชาพิจารณาแล้ว" in user.texts()[-2]
+    assert "ยังไม่ได้เชื่อมบัญชีกับบอท" in user.last()  # the supervisor has not linked yet
     stored = await Submission.get(staff__employee_code="E010")
     assert stored.status == "confirmed"
     assert str(stored.completed_on) == "2023-12-13" and stored.hours == 45

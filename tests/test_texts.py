@@ -8,7 +8,7 @@ from pathlib import Path
 from config.texts import catalog, placeholders, t
 
 REPO = Path(__file__).resolve().parents[1]
-SYMBOLS = {"whoami.none"}  # texts that are only a symbol
+SYMBOLS = {"whoami.none", "approval.pending_flag"}  # texts that are only a symbol
 KEY_USE = re.compile(r"""(?:\bt|reply|title_key=)\(?\s*["']([a-z_]+\.[a-z_\.]+)["']""")
 
 

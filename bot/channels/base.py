@@ -47,8 +47,8 @@ class ChannelAdapter(Protocol):
         reply_token: str | None,
         reply_token_at: float | None,
         key: str,
-    ) -> None:
-        """Send replies to one chat, using a reply token while it is valid.
+    ) -> list[str]:
+        """Send replies to one chat, using a reply token while it is valid; returns platform message ids.
 
         `key` is stable across retries of the same outbox message (for idempotency keys).
         """

@@ -20,6 +20,7 @@ from linebot.v3.messaging import (
     FlexButton,
     FlexMessage,
     FlexText,
+    ImageMessage,
     PostbackAction,
     PushMessageRequest,
     QuickReply,
@@ -43,6 +44,7 @@ from linebot.v3.webhooks import (
 
 from bot.channels.base import DeliveryError, DownloadError, FileTooLarge
 from bot.events import Action, Button, FileRef, Incoming, Reply
+from bot.file_links import FileLinks
 from config.settings import LINE_PUBLIC_API, LINE_PUBLIC_DATA_API, Settings
 from storage.inbox import NewEvent
 
@@ -61,9 +63,13 @@ class LineChannel:
 
     name = "line"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, links: FileLinks | None = None) -> None:
         assert settings.line_channel_secret and settings.line_channel_access_token
         self.settings = settings
+        self.links = links
+        base = (settings.public_base_url or "").rstrip("/")
+        # LINE fetches images itself and only over https.
+        self.image_base = base if base.startswith("https://") else None
         self.validator = SignatureValidator(settings.line_channel_secret)
         self.timeout = settings.http_timeout_seconds
         self.reply_ttl = settings.line_reply_token_ttl_seconds
@@ -167,10 +173,18 @@ class LineChannel:
         reply_token: str | None,
         reply_token_at: float | None,
         key: str,
-    ) -> None:
-        """Reply with the token while it is fresh (free), push the rest (counts against quota)."""
+    ) -> list[str]:
+        """Reply with the token while it is fresh (free), push the rest (counts against quota).
+
+        LINE cannot edit sent messages, so an edit is sent as a new message.
+        """
         try:
-            messages = [render(r) for r in replies]
+            messages = []
+            for reply in replies:
+                if reply.image and self.links and self.image_base:
+                    url = self.image_base + self.links.path(reply.image)
+                    messages.append(ImageMessage(originalContentUrl=url, previewImageUrl=url))
+                messages.append(render(reply))
         except ValueError as exc:  # the SDK's models refuse it: retrying cannot help
             raise DeliveryError(f"LINE message invalid: {type(exc).__name__}", permanent=True) from exc
         batches = [
@@ -193,6 +207,7 @@ class LineChannel:
                 except Exception as exc:
                     raise DeliveryError(f"LINE reply {type(exc).__name__}") from exc
             await self._push(chat, batch, f"{key}:{index}")
+        return []
 
     async def _push(self, chat: str, batch: list[Any], key: str) -> None:
         # The same retry key on every attempt makes a retried push idempotent on LINE's side.

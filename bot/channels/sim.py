@@ -73,8 +73,9 @@ class SimChannel:
         reply_token: str | None,
         reply_token_at: float | None,
         key: str,
-    ) -> None:
+    ) -> list[str]:
         """The page polls the outbox, so a sent mark is all delivery means here."""
+        return []
 
     async def close(self) -> None:
         """Nothing to close."""

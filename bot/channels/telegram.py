@@ -29,6 +29,7 @@ from bot.channels.base import DeliveryError, DownloadError, FileTooLarge
 from bot.events import Action, Button, FileRef, Incoming, Reply
 from config.settings import Settings
 from config.texts import t
+from storage.files import FileStore
 from storage.inbox import NewEvent
 
 logger = logging.getLogger(__name__)
@@ -44,9 +45,10 @@ class TelegramChannel:
 
     name = "telegram"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, files: FileStore | None = None) -> None:
         assert settings.telegram_bot_token
         self.settings = settings
+        self.files = files
         timeout = settings.http_timeout_seconds
         self.bot = Bot(
             settings.telegram_bot_token,
@@ -156,28 +158,48 @@ class TelegramChannel:
         reply_token: str | None,
         reply_token_at: float | None,
         key: str,
-    ) -> None:
-        """Send each reply as a message, buttons as an inline keyboard."""
+    ) -> list[str]:
+        """Send each reply as a message, buttons as an inline keyboard; edits replace earlier messages."""
+        sent: list[str] = []
         for reply in replies:
             text = (f"{reply.title}\n\n{reply.text}" if reply.title else reply.text)[:TEXT_LIMIT]
             markup = keyboard(reply.buttons + reply.quick)
             try:
+                if reply.edit_target:
+                    await self._edit(chat, reply.edit_target, text, markup)
+                    continue
+                if reply.image and self.files:
+                    # The picture goes first, the text with its buttons after it, so the
+                    # text message is the one later edits replace.
+                    photo = await self.files.read(reply.image)
+                    await self.bot.send_photo(chat_id=int(chat), photo=photo)
                 if reply.file_path:
                     with open(reply.file_path, "rb") as fh:
-                        await self.bot.send_document(
+                        message = await self.bot.send_document(
                             chat_id=int(chat),
                             document=InputFile(fh, filename=reply.file_name),
                             caption=text[:1024],
                             reply_markup=markup,
                         )
                 else:
-                    await self.bot.send_message(chat_id=int(chat), text=text, reply_markup=markup)
+                    message = await self.bot.send_message(chat_id=int(chat), text=text, reply_markup=markup)
+                sent.append(str(message.message_id))
             except Forbidden as exc:  # the user blocked the bot
                 raise DeliveryError("Telegram forbidden", permanent=True) from exc
             except BadRequest as exc:
                 raise DeliveryError(f"Telegram bad request: {exc.message[:80]}", permanent=True) from exc
             except (TimedOut, NetworkError) as exc:
                 raise DeliveryError(f"Telegram {type(exc).__name__}") from exc
+        return sent
+
+    async def _edit(self, chat: str, message_id: str, text: str, markup: InlineKeyboardMarkup | None) -> None:
+        try:
+            await self.bot.edit_message_text(
+                chat_id=int(chat), message_id=int(message_id), text=text, reply_markup=markup
+            )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():  # the same text twice is fine
+                raise
 
     async def set_webhook(self, public_base_url: str) -> None:
         """Register the webhook URL with the secret token, and the command menu."""

@@ -10,6 +10,22 @@ class Migration(migrations.Migration):
 
     operations = [
         ops.CreateModel(
+            name='AuditRecord',
+            fields=[
+                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('submission_id', fields.IntField(db_index=True)),
+                ('action', fields.CharField(max_length=24)),
+                ('from_state', fields.CharField(null=True, max_length=24)),
+                ('to_state', fields.CharField(null=True, max_length=24)),
+                ('actor_id', fields.IntField(null=True)),
+                ('channel', fields.CharField(null=True, max_length=16)),
+                ('at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('detail', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+            ],
+            options={'table': 'audit_record', 'app': 'models', 'pk_attr': 'id', 'table_description': 'Append-only history of a submission: who did what, when, on which channel, from which state.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='ConversationState',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -71,6 +87,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.FloatField()),
                 ('sent_at', fields.FloatField(null=True)),
                 ('last_error', fields.CharField(null=True, max_length=200)),
+                ('platform_ids', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
             ],
             options={'table': 'outbox_message', 'app': 'models', 'pk_attr': 'id', 'table_description': 'Replies waiting to be delivered, written in the same transaction as the state they report.'},
             bases=['Model'],
@@ -120,6 +137,21 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='Delegation',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('supervisor', fields.ForeignKeyField('models.Staff', source_field='supervisor_id', db_constraint=True, to_field='id', related_name='delegations_given', on_delete=OnDelete.CASCADE)),
+                ('delegate', fields.ForeignKeyField('models.Staff', source_field='delegate_id', db_constraint=True, to_field='id', related_name='delegations_held', on_delete=OnDelete.CASCADE)),
+                ('starts_on', fields.DateField()),
+                ('ends_on', fields.DateField()),
+                ('created_by', fields.ForeignKeyField('models.Staff', source_field='created_by_id', null=True, db_constraint=True, to_field='id', related_name='delegations_made', on_delete=OnDelete.SET_NULL)),
+                ('revoked', fields.BooleanField(default=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'delegation', 'app': 'models', 'pk_attr': 'id', 'table_description': 'An acting approver (ผู้รักษาราชการแทน) for a supervisor over a date range.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='LinkCode',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -161,8 +193,26 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
                 ('confirmed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('approver', fields.ForeignKeyField('models.Staff', source_field='approver_id', null=True, db_constraint=True, to_field='id', related_name='to_approve', on_delete=OnDelete.SET_NULL)),
+                ('assigned_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('escalations', fields.IntField(default=0)),
+                ('decided_by', fields.ForeignKeyField('models.Staff', source_field='decided_by_id', null=True, db_constraint=True, to_field='id', related_name='decisions', on_delete=OnDelete.SET_NULL)),
+                ('decided_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('decision_reason', fields.CharField(null=True, max_length=300)),
             ],
             options={'table': 'submission', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A certificate a staff member sent, from receipt through reading and confirmation.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ApprovalPrompt',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('token', fields.CharField(unique=True, max_length=32)),
+                ('submission', fields.ForeignKeyField('models.Submission', source_field='submission_id', db_constraint=True, to_field='id', related_name='prompts', on_delete=OnDelete.CASCADE)),
+                ('approver', fields.ForeignKeyField('models.Staff', source_field='approver_id', db_constraint=True, to_field='id', related_name='prompts', on_delete=OnDelete.CASCADE)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'approval_prompt', 'app': 'models', 'pk_attr': 'id', 'table_description': 'One approval prompt sent to one approver, its random token is what the buttons carry.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -177,7 +227,19 @@ class Migration(migrations.Migration):
                 ('finished_at', fields.FloatField(null=True)),
                 ('error', fields.CharField(null=True, max_length=200)),
             ],
-            options={'table': 'ocr_job', 'app': 'models', 'pk_attr': 'id', 'table_description': "Durable work item: read one submission's file. Any worker process may take it."},
+            options={'table': 'ocr_job', 'app': 'models', 'pk_attr': 'id', 'table_description': 'Durable work item: read one submissions file. Any worker process may take it.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='PromptMessage',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('prompt', fields.ForeignKeyField('models.ApprovalPrompt', source_field='prompt_id', db_constraint=True, to_field='id', related_name='messages', on_delete=OnDelete.CASCADE)),
+                ('outbox_id', fields.BigIntField()),
+                ('channel', fields.CharField(max_length=16)),
+                ('chat', fields.CharField(max_length=128)),
+            ],
+            options={'table': 'prompt_message', 'app': 'models', 'pk_attr': 'id', 'table_description': 'Where a prompt was shown (per channel), so it can be updated once decided.'},
             bases=['Model'],
         ),
     ]
