@@ -66,3 +66,36 @@ async def test_sim_visitor_is_asked_to_link(client, page):
     await page.fill("#text", "สวัสดี")
     await page.click("#send")
     await page.wait_for_selector(".msg.bot >> text=ยังไม่ได้เชื่อมกับรายชื่อบุคลากร")
+
+
+async def test_sim_certificate_upload_confirm_and_supervisor_approval(client, page):
+    from tests.test_certificates_e2e import LEARNER, SAMPLE
+    from tests.roster_data import ROSTER_CSV
+
+    if not SAMPLE.exists():
+        pytest.skip("shared sample certificate not found")
+    await load_roster(ROSTER_CSV + LEARNER)
+    await page.goto(str(client.make_url("/sim")))
+    await page.wait_for_selector("#person option[value='E010']", state="attached")
+    await page.select_option("#person", "E010")
+    await page.click("#start")
+    await page.wait_for_selector(".msg.bot >> text=ต้องการทำอะไรคะ")
+    await page.set_input_files("#file", str(SAMPLE))
+    await page.wait_for_selector(".msg.bot >> text=กำลังอ่านข้อมูล")
+    card = await page.wait_for_selector(".msg.bot:has-text('ตรวจสอบข้อมูลใบประกาศนียบัตร')", timeout=60_000)
+    text = await card.inner_text()
+    assert "หลักสูตร: ผู้นำทีมที่มีประสิทธิภาพ" in text and "45 ชั่วโมง" in text
+    await (await card.query_selector("button.btn-action:has-text('ยืนยัน')")).click()
+    await page.wait_for_selector(".msg.bot >> text=ให้ผู้บังคับบัญชาพิจารณาแล้ว")
+
+    # The supervisor opens the simulator and decides with one tap.
+    await page.select_option("#person", "E001")
+    await page.click("#start")
+    await page.wait_for_selector(".msg.bot >> text=ต้องการทำอะไรคะ")
+    await page.fill("#text", "รออนุมัติ")
+    await page.press("#text", "Enter")
+    prompt = await page.wait_for_selector(".msg.bot:has-text('ขออนุมัติใบประกาศ')")
+    assert "ผู้ส่ง: นายสมชาย รักเรียน" in await prompt.inner_text()
+    assert await page.query_selector(".msg.bot img[alt='ใบประกาศนียบัตร']") is not None
+    await (await prompt.query_selector("button.btn-action:has-text('อนุมัติ')")).click()
+    await page.wait_for_selector(".msg.bot >> text=อนุมัติใบประกาศ #")

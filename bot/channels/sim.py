@@ -181,12 +181,20 @@ async def upload(request: web.Request) -> web.Response:
 
 async def messages(request: web.Request) -> web.Response:
     """GET /sim/api/messages?user=…&after=…: what the bot sent to this chat."""
+    from bot.app import SERVICES
+
+    links = request.app[SERVICES].links
     user = _valid_user(request.query.get("user"))
     after = int(request.query.get("after", "0") or 0)
     rows = await OutboxMessage.filter(channel="sim", chat=user, id__gt=after, status="sent").order_by("id")
-    return web.json_response(
-        [{"id": r.id, "replies": r.payload, "at": r.sent_at} for r in rows]
-    )
+    out = []
+    for row in rows:
+        replies = [dict(r) for r in row.payload]
+        for reply in replies:
+            if reply.get("image"):  # a signed, expiring link: files are never public
+                reply["image_url"] = links.path(reply["image"])
+        out.append({"id": row.id, "replies": replies, "at": row.sent_at})
+    return web.json_response(out)
 
 
 def add_routes(app: web.Application) -> None:
