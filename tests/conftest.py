@@ -23,7 +23,7 @@ from tests.fakes import FakeLineAPI, FakeTelegramAPI
 LINE_SECRET = "test-line-channel-secret"
 LINE_TOKEN = "test-line-access-token"
 TELEGRAM_TOKEN = "123456789:TEST-telegram-token-abcdefghijkl"
-TELEGRAM_SECRET = "test-telegram-webhook-secret"
+TELEGRAM_SECRET = "test-telegram-webhook-secret_1"
 
 _template_ready: dict[str, bool] = {}
 
