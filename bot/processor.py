@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+YIELD_STEPS = 20
+YIELD_SECONDS = 0.001
+
 
 class Rollback(Exception):
     """Abort the turn's transaction: the event was finished by someone else."""
@@ -59,6 +62,7 @@ class EventProcessor:
         self.delivery = delivery
         self.metrics = metrics
         self.on_signal: dict[str, Callable[[], None]] = {}
+        self.inflight_webhooks = 0  # maintained by the webhook handlers of this process
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -113,9 +117,23 @@ class EventProcessor:
         async def in_order(group: list[InboundEvent]) -> None:
             async with limit:
                 for row in group:
+                    await self._yield_to_webhooks()
                     await self.process(row)
 
         await asyncio.gather(*(in_order(g) for g in by_sender.values()))
+
+    async def _yield_to_webhooks(self) -> None:
+        """Let waiting webhook requests go first, briefly.
+
+        LINE counts an answer after 2 s as a failure, while a reply a few
+        milliseconds later is harmless; so in a process that does both, storing
+        new events has priority over handling stored ones, up to a small bound
+        that keeps handling from starving under a sustained burst.
+        """
+        for _ in range(YIELD_STEPS):
+            if self.inflight_webhooks <= 0:
+                return
+            await asyncio.sleep(YIELD_SECONDS)
 
     async def process(self, row: InboundEvent) -> None:
         """Handle one claimed event and deliver what it produced."""

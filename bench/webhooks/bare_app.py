@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from aiohttp import web
+from aiohttp import web  # noqa: I001
 
 
 async def ok(request: web.Request) -> web.Response:
@@ -18,7 +18,10 @@ def main() -> None:
     app = web.Application()
     app.router.add_post("/webhook/line", ok)
     app.router.add_post("/webhook/telegram", ok)
-    web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+    # The same event loop as the service, so the comparison is of the work, not the loop.
+    from bot.__main__ import _event_loop
+
+    web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None, loop=_event_loop())
 
 
 if __name__ == "__main__":

@@ -308,7 +308,11 @@ async def webhook(request: web.Request) -> web.Response:
     except (ValueError, AttributeError):
         metrics.webhooks.labels("line", "bad_body").inc()
         return web.Response(status=400, text="bad body")
-    await services.inbox.store(events)
+    services.processor.inflight_webhooks += 1
+    try:
+        await services.inbox.store(events)
+    finally:
+        services.processor.inflight_webhooks -= 1
     services.processor.wake()
     metrics.webhooks.labels("line", "ok").inc()
     metrics.webhook_seconds.labels("line").observe(time.perf_counter() - started)

@@ -296,7 +296,11 @@ async def webhook(request: web.Request) -> web.Response:
     except (ValueError, KeyError, TypeError):
         metrics.webhooks.labels("telegram", "bad_body").inc()
         return web.Response(status=400, text="bad body")
-    await services.inbox.store([event])
+    services.processor.inflight_webhooks += 1
+    try:
+        await services.inbox.store([event])
+    finally:
+        services.processor.inflight_webhooks -= 1
     services.processor.wake()
     metrics.webhooks.labels("telegram", "ok").inc()
     metrics.webhook_seconds.labels("telegram").observe(time.perf_counter() - started)
