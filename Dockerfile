@@ -13,6 +13,8 @@ COPY storage storage
 COPY scheduler scheduler
 COPY config config
 COPY certificates certificates
+COPY fiscal fiscal
+COPY reports reports
 RUN pip install --no-cache-dir -c requirements.lock .
 
 RUN useradd --create-home --uid 10001 bot && mkdir -p /data && chown bot /data
