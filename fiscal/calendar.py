@@ -87,3 +87,10 @@ def working_days_between(start: dt.datetime, end: dt.datetime) -> int:
         if day.weekday() < 5:
             days += 1
     return days
+
+
+def format_thai_day(day: dt.date) -> str:
+    """A date with a short Thai month and the full BE year, as HR writes it: "31 มี.ค. 2570"."""
+    from certificates.thai_dates import SHORT_MONTHS
+
+    return f"{day.day} {SHORT_MONTHS[day.month - 1]} {day.year + BE_OFFSET}"

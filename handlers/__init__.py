@@ -4,13 +4,16 @@
 the fallback last (as aiogram's include_routers).
 """
 
-from handlers import approvals, certificates, fallback, linking, menu, roster
+from handlers import approvals, certificates, fallback, linking, menu, progress, reports, roster, targets
 
 ROUTERS = (
     linking.router,
     roster.router,
     approvals.router,
     certificates.router,
+    progress.router,
+    targets.router,
+    reports.router,
     menu.router,
     fallback.router,
 )

@@ -1,4 +1,6 @@
-"""Supervisor approvals: one-tap prompts, reasons for rejection, the pending list, delegation, team view.
+"""Supervisor approvals: one-tap prompts, reasons for rejection, the pending list, delegation.
+
+The team view lives in `handlers.progress`.
 
 Every press is checked on the server: the button's random token names one prompt
 (one submission, one approver), and the presser must be that approver, an active
@@ -16,14 +18,7 @@ from bot.routing import Router
 from bot.turn import Turn
 from certificates.thai_dates import format_thai_date
 from config.texts import t
-from fiscal.calendar import (
-    assessment_round,
-    fiscal_year,
-    fiscal_year_of,
-    format_thai_datetime,
-    round_of,
-    today_bangkok,
-)
+from fiscal.calendar import format_thai_datetime, today_bangkok
 from handlers.approval_prompts import close_prompts, course_code, send_prompts
 from handlers.certificate_card import card_text
 from handlers.certificates import parse_date
@@ -332,57 +327,3 @@ async def create_delegation(turn: Turn, supervisor: Staff, delegate_staff: Staff
             )
             _, ids = await send_prompts(sub, only=[delegate_staff])
             turn.queued.extend(ids)
-
-
-# --- team view -----------------------------------------------------------------------------------
-
-
-@router.command("team", "ทีมของฉัน", "ทีม", roles=APPROVER_ROLES)
-async def team(turn: Turn) -> None:
-    """Each subordinate's approved courses and hours this fiscal year and round; who is behind first."""
-    from tortoise.functions import Count, Sum
-
-    person = turn.person
-    assert person is not None
-    today = today_bangkok()
-    fy = fiscal_year(fiscal_year_of(today))
-    rnd = round_of(today)
-    members = await Staff.filter(supervisor_id=person.id, active=True).order_by("first_name")
-    if not members:
-        turn.reply("approval.team_empty")
-        return
-    ids = [m.id for m in members]
-    base = Submission.filter(staff_id__in=ids, status="approved")
-    year = {
-        r["staff_id"]: r
-        for r in await base.filter(completed_on__gte=fy.start, completed_on__lte=fy.end)
-        .annotate(n=Count("id"), h=Sum("hours"))
-        .group_by("staff_id")
-        .values("staff_id", "n", "h")
-    }
-    period = assessment_round(fy.fiscal_year, rnd.round or 1)
-    in_round = {
-        r["staff_id"]: r["n"]
-        for r in await base.filter(completed_on__gte=period.start, completed_on__lte=period.end)
-        .annotate(n=Count("id"))
-        .group_by("staff_id")
-        .values("staff_id", "n")
-    }
-    rows = sorted(members, key=lambda m: (year.get(m.id, {}).get("n") or 0, m.first_name))
-    lines = [t("approval.team_header", fy=fy.fiscal_year, round=rnd.round)]
-    for member in rows:
-        courses = year.get(member.id, {}).get("n") or 0
-        hours = year.get(member.id, {}).get("h") or 0
-        lines.append(
-            t(
-                "approval.team_item",
-                flag="🔴" if courses == 0 else "🟡" if courses < 3 else "🟢",
-                name=member.display_name,
-                courses=courses,
-                hours=submissions.hours_value(hours),
-                round_courses=in_round.get(member.id, 0),
-            )
-        )
-    turn.reply_raw(Reply(text="\n".join(lines)))
-
-

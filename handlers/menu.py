@@ -45,8 +45,10 @@ async def help_text(turn: Turn) -> None:
     turn.reply("menu.help")
     if "supervisor" in turn.roles or "admin" in turn.roles:
         turn.reply("menu.help_supervisor")
+        turn.reply("progress.help_supervisor")
     if "admin" in turn.roles:
         turn.reply("menu.help_admin")
+        turn.reply("progress.help_admin")
 
 
 @router.command("me", "whoami", "ฉันคือใคร", "ข้อมูลของฉัน")
@@ -73,10 +75,3 @@ async def whoami(turn: Turn) -> None:
 async def submit_hint(turn: Turn) -> None:
     """How to send a certificate."""
     turn.reply("menu.submit_hint")
-
-
-@router.command("progress", "ความก้าวหน้า")
-@router.action("menu.progress")
-async def progress(turn: Turn) -> None:
-    """Progress toward the yearly target (filled in by the progress feature)."""
-    turn.reply("menu.progress_soon")

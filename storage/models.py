@@ -202,6 +202,8 @@ class Submission(Model):
 
     class Meta:
         table = "submission"
+        # Progress and reports ask: approved courses of these people completed in this period.
+        indexes = (("staff_id", "status", "completed_on"), ("status", "completed_on"))
 
 
 class OcrJob(Model):
@@ -291,3 +293,62 @@ class AuditRecord(Model):
 
     class Meta:
         table = "audit_record"
+
+
+class Target(Model):
+    """A development target for one fiscal year, optionally for one target group and one round.
+
+    An empty target_group means everyone, round 0 means the whole fiscal year.
+    """
+
+    id = fields.IntField(primary_key=True)
+    fiscal_year = fields.IntField()
+    target_group = fields.CharField(max_length=64, default="")
+    round = fields.IntField(default=0)
+    min_courses = fields.IntField(null=True)
+    min_hours = fields.DecimalField(max_digits=7, decimal_places=1, null=True)
+    hours_per_day = fields.DecimalField(max_digits=4, decimal_places=1, default=6)
+    require = fields.CharField(max_length=8, default="either")  # either or both
+    updated_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="targets_set", null=True, on_delete=fields.SET_NULL
+    )
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "target"
+        unique_together = (("fiscal_year", "target_group", "round"),)
+
+
+class RoundDeadline(Model):
+    """The submission deadline an admin set for one assessment round."""
+
+    id = fields.IntField(primary_key=True)
+    fiscal_year = fields.IntField()
+    round = fields.IntField()
+    deadline = fields.DateField()
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "round_deadline"
+        unique_together = (("fiscal_year", "round"),)
+
+
+class RequiredCourse(Model):
+    """A catalog course a supervisor agreed with a subordinate for one fiscal year."""
+
+    id = fields.IntField(primary_key=True)
+    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="required_courses", on_delete=fields.CASCADE
+    )
+    course: fields.ForeignKeyRelation[Course] = fields.ForeignKeyField(
+        "models.Course", related_name="required_for", on_delete=fields.CASCADE
+    )
+    fiscal_year = fields.IntField()
+    assigned_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="courses_assigned", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "required_course"
+        unique_together = (("staff", "course", "fiscal_year"),)

@@ -1,0 +1,1 @@
+"""Progress, team view and report benchmark on a large seeded PostgreSQL database."""
