@@ -31,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     who.add_argument("--all", action="store_true", help="re-issue for every active staff member")
     who.add_argument("--employee", nargs="+", metavar="CODE", help="only these employee codes")
     sub.add_parser("set-webhooks", help="register webhook URLs with LINE and Telegram")
+    p = sub.add_parser("person", help="PDPA: export or erase everything held about one person")
+    p.add_argument("action", choices=("export", "erase"))
+    p.add_argument("employee_code")
+    p.add_argument("--out", type=Path, help="zip file for export")
+    p.add_argument("--yes", action="store_true", help="confirm erasure")
     p = sub.add_parser("audit", help="print the history of one submission")
     p.add_argument("submission_id", type=int)
     p = sub.add_parser("extract", help="read certificate files and print their fields")
@@ -102,6 +107,8 @@ async def _with_db(settings: Settings, command: str, args: argparse.Namespace) -
             return await _set_webhooks(settings)
         if command == "audit":
             return await _audit(args.submission_id)
+        if command == "person":
+            return await _person(settings, args)
         if command == "targets":
             return await _targets(args)
         if command == "report":
@@ -148,6 +155,30 @@ async def _link_codes(out: Path, *, reissue_all: bool, employees: list[str] | No
         writer.writerows(issued)
     out.chmod(0o600)
     print(f"{len(issued)} link codes written to {out} (earlier unused codes of these people are revoked)")
+    return 0
+
+
+async def _person(settings: Settings, args: argparse.Namespace) -> int:
+    from storage.files import FileStore
+    from storage.models import Staff
+    from storage.personal_data import erase_person, export_person
+
+    staff = await Staff.get_or_none(employee_code=args.employee_code)
+    if staff is None:
+        print(f"no staff member {args.employee_code}", file=sys.stderr)
+        return 1
+    files = FileStore(settings.data_dir / "files")
+    if args.action == "export":
+        out = args.out or Path(f"{args.employee_code}-export.zip")
+        out.write_bytes(await export_person(staff, files))
+        out.chmod(0o600)
+        print(f"exported to {out}")
+        return 0
+    if not args.yes:
+        print("erasure cannot be undone: add --yes", file=sys.stderr)
+        return 2
+    report = await erase_person(staff, files)
+    print(f"erased: {report.submissions} submissions, {report.files} files, {report.identities} chat links")
     return 0
 
 

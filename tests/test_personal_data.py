@@ -41,3 +41,29 @@ async def test_export_then_erase_one_person(client, services, line_user):
     # The erased account is no longer linked: the chat is treated as a stranger.
     await owner.says("ฉันคือใคร")
     assert "ยังไม่ได้เชื่อม" in owner.last()
+
+
+async def test_person_cli_export_and_erase(client, services, settings, tmp_path):
+    import asyncio
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    await load_roster(ROSTER)
+    await read_submission(services, "E005")
+    env = {**os.environ, "DATABASE_URL": settings.resolved_database_url, "DATA_DIR": str(settings.data_dir)}
+    run = lambda *a: subprocess.run(  # noqa: E731
+        [sys.executable, "-m", "bot", "person", *a], cwd=Path(__file__).resolve().parents[1],
+        env=env, capture_output=True, text=True, timeout=120,
+    )
+    out = tmp_path / "e005.zip"
+    exported = await asyncio.to_thread(run, "export", "E005", "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert "data.json" in zipfile.ZipFile(out).namelist()
+    refused = await asyncio.to_thread(run, "erase", "E005")
+    assert refused.returncode == 2 and await Submission.filter(staff__employee_code="E005").exists()
+    erased = await asyncio.to_thread(run, "erase", "E005", "--yes")
+    assert erased.returncode == 0, erased.stderr
+    assert "erased: 1 submissions" in erased.stdout
+    assert not await Submission.filter(staff__employee_code="E005").exists()
