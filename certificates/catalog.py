@@ -112,6 +112,30 @@ def _allowed_distance(length: int) -> int:
     return max(2, length // 10)
 
 
+def _match_truncated(key: str, entries: list[Any], keys: list[str], kind: str | None) -> CatalogMatch | None:
+    """A long title whose last wrapped line was lost: the read text is a near prefix of one catalog name."""
+    if len(key) < 30:
+        return None
+    hits = []
+    for entry, k in zip(entries, keys):
+        if len(key) < 0.7 * len(k) or len(key) > len(k):
+            continue
+        d = Levenshtein.distance(key, k[: len(key)])
+        if d <= _allowed_distance(len(key)):
+            hits.append((d, entry, k))
+    names = {k for _, _, k in hits}
+    if len(names) != 1:
+        return None  # none, or the prefix fits several courses
+    d, entry, k = min(hits, key=lambda h: h[0])
+    same = [e for _, e, _ in hits]
+    if kind:
+        same = [e for e in same if (_field(e, "kind") or "course") == kind] or same
+    codes = {_field(e, "code") for e in same}
+    score = round(0.9 * len(key) / len(k) * (1 - d / len(key)), 3)  # less sure than a full match
+    code = codes.pop() if len(codes) == 1 else None
+    return CatalogMatch(collapse_spaces(_field(same[0], "name")), code, _field(same[0], "kind") or None, score, code is None)
+
+
 def match_course(
     title: str,
     catalog: Sequence[Any] | Iterable[Any] | None = None,
@@ -136,7 +160,7 @@ def match_course(
         return None
     best_key, distance, _ = best
     if distance > _allowed_distance(len(best_key)):
-        return None
+        return _match_truncated(key, entries, keys, kind)
     # A close but different catalog name must not be closer than the runner-up
     # by a hair: two catalog names within the tolerance of each other are told
     # apart only when the read title is clearly nearer one of them.

@@ -33,6 +33,7 @@ class Extraction:
     text: str = ""  # the normalised text the fields were read from
     page: int = 1  # which page of a PDF held the certificate
     source: str = "ocr"  # "ocr" or "text_layer"
+    phash: str | None = None  # perceptual fingerprint of the picture, for duplicate checks
 
     def to_json_dict(self, file: str | None = None) -> dict[str, Any]:
         """The public JSON shape: file, name, course, code, kind, hours, completed_on, issuers, confidence, warnings."""

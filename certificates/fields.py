@@ -295,7 +295,7 @@ def _is_stop_line(text: str) -> bool:
 
 def _is_junk(text: str) -> bool:
     """A line of OCR debris (decoration read as text): few letters."""
-    letters = [c for c in text if c.isalpha() or is_thai_char(c)]
+    letters = [c for c in text if c.isalnum() or is_thai_char(c)]
     return len(letters) < 3 or len(letters) < 0.5 * len(squash(text))
 
 
@@ -378,7 +378,7 @@ def _find_title(
         while j < len(lines) and _is_junk(lines[j].text):
             j += 1
     # A long title wraps; take continuation lines until the hours/date lines.
-    while j < len(lines) and len(parts) < 3:
+    while j < len(lines) and len(parts) < 4:
         text = lines[j].text
         if _is_stop_line(text) or _is_signer_line(text):
             break
@@ -507,11 +507,11 @@ def _find_date(lines: Sequence[TextLine]) -> tuple[Field[dt.date] | None, int | 
         for i in (anchor.index, anchor.index + 1):
             if i >= len(lines):
                 continue
-            text = lines[i].text[anchor.end:] if i == anchor.index else lines[i].text
-            dates = find_dates(text)
+            # The whole line: a fuzzy anchor match can end inside the day number.
+            dates = find_dates(lines[i].text)
             if not dates and i == anchor.index:
                 # The line may run on into the next (day on one line, year on the next).
-                dates = find_dates(text + " " + (lines[i + 1].text if i + 1 < len(lines) else ""))
+                dates = find_dates(lines[i].text + " " + (lines[i + 1].text if i + 1 < len(lines) else ""))
             if dates:
                 d = dates[0]
                 return Field(d.value, round(d.confidence * lines[i].confidence, 3)), i
@@ -587,7 +587,9 @@ def parse_issuers(lines: Sequence[TextLine], *, before: int | None = None) -> Fi
             continue
         if partner_from is not None and i >= partner_from:
             org = _clean_title(text)
-            if _is_junk(org):
+            tokens = org.split()
+            # Emblem and decoration fragments read as letters: unsure, or mostly one-letter tokens.
+            if _is_junk(org) or lines[i].confidence < 0.7 or sum(len(t) <= 2 for t in tokens) > len(tokens) / 2:
                 continue
             # A partner's name can wrap onto a second line.
             if i > partner_from and len(issuers) > 0 and issuers[-1] not in (OCSC_FULL, OCSC_SHORT):

@@ -18,6 +18,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +26,7 @@ import cv2
 import numpy as np
 
 from .fields import TextLine
+from .thai_dates import match_month
 from .thai_digits import read_thai_number
 from .thai_text import THAI_DIGITS, invalid_thai_sequences, normalize_thai, squash, thai_ratio
 
@@ -174,19 +176,50 @@ _DAY_SLOT = re.compile(rf"(?:วันที่|วันที|วนที่|
 _MONTH_AHEAD = re.compile(_MONTH_START)
 
 
-def _plausible_day(value: int) -> bool:
-    return 1 <= value <= 31
+def _plausible_day(digits: str) -> bool:
+    # 1–31, printed without a leading zero on Thai certificates.
+    return not digits.startswith("0") and 1 <= int(digits) <= 31
 
 
 # A year at the end of a date line that Tesseract read as letters ("๖๗" -> "ve").
 _YEAR_TAIL = re.compile(r"(?<=\.)([^.0-9\u0e50-\u0e59]{2,5})$")
 
 
-def _plausible_year(value: int) -> bool:
+def _plausible_year(digits: str) -> bool:
     # Thai-digit years on certificates: Buddhist Era 2533 (1990) to next year, or two digits.
     import datetime as dt
 
-    return 2533 <= value <= dt.date.today().year + 544 or value < 100
+    value = int(digits)
+    return 2533 <= value <= dt.date.today().year + 544 or len(digits) == 2
+
+
+def _date_slots(raw: str) -> list[tuple[int, int, Callable[[str], bool]]]:
+    """Day and year of a date line, as squashed-index spans, found by Tesseract's word spacing.
+
+    "ให้ไว้ ณ วันที่ ๑๗ ตุลาคม พ.ศ. ๒๕๖๕": the word before the month is the
+    day, the word after it (or after "พ.ศ.") the year, whatever letters
+    Tesseract made of their Thai digits.
+    """
+    tokens = raw.split()
+    spans: list[tuple[int, int, Callable[[str], bool]]] = []
+    starts, pos = [], 0
+    for tok in tokens:
+        starts.append(pos)
+        pos += len(tok)
+    for m_idx, tok in enumerate(tokens):
+        month = match_month(tok)
+        if month is None or month[1] < 0.8 or m_idx == 0:
+            continue
+        day = tokens[m_idx - 1]
+        if 1 <= len(day) <= 3 and not day.startswith("วัน"):
+            spans.append((starts[m_idx - 1], starts[m_idx - 1] + len(day), _plausible_day))
+        y_idx = m_idx + 1
+        if y_idx + 1 < len(tokens) and len(tokens[y_idx]) <= 5 and not any(c.isdigit() for c in tokens[y_idx]):
+            y_idx += 1  # the era "พ.ศ." (or what OCR made of it, "wa.")
+        if y_idx < len(tokens) and 2 <= len(tokens[y_idx]) <= 6:
+            spans.append((starts[y_idx], starts[y_idx] + len(tokens[y_idx]), _plausible_year))
+        break
+    return spans
 
 
 def _fix_thai_digits(raw: str, tl: _TsvLine, gray: np.ndarray, scale: float = 1.0) -> str:
@@ -203,8 +236,10 @@ def _fix_thai_digits(raw: str, tl: _TsvLine, gray: np.ndarray, scale: float = 1.
         return raw
     # (start, end, value check) in the squashed line; slots first, runs not inside a slot after.
     slots = [(m.start(1), m.end(1), None) for m in _HOURS_SLOT.finditer(squashed)]
-    slots += [(m.start(1), m.end(1), _plausible_day) for m in _DAY_SLOT.finditer(squashed)]
-    if _MONTH_AHEAD.search(squashed):
+    slots += _date_slots(raw)
+    if not any(c is _plausible_day for _, _, c in slots):
+        slots += [(m.start(1), m.end(1), _plausible_day) for m in _DAY_SLOT.finditer(squashed)]
+    if _MONTH_AHEAD.search(squashed) and not any(c is _plausible_year for _, _, c in slots):
         slots += [(m.start(1), m.end(1), _plausible_year) for m in _YEAR_TAIL.finditer(squashed)]
     spans = list(slots)
     for m in _DIGIT_RUN.finditer(squashed):
@@ -243,22 +278,37 @@ def _fix_thai_digits(raw: str, tl: _TsvLine, gray: np.ndarray, scale: float = 1.
         crop = gray[cy0 : y1 + pad_y, cx0 : x1 + pad_x]
         span_text = squashed[a:b]
         digits = sum(ch.isdigit() or ch in thai_set for ch in span_text)
+        if check is _plausible_year and digits not in (2, 4):
+            digits = 2 if len(span_text) <= 2 else 4  # a year misread as letters has 4 digits (or 2)
         got = read_thai_number(
-            crop, keep=(x0 - cx0 - 0.25 * bh, x1 - cx0 + 0.25 * bh), expected=digits or None, allowed=check
+            crop,
+            keep=(x0 - cx0 - 0.25 * bh, x1 - cx0 + 0.25 * bh),
+            expected=digits or None,
+            allowed=check,
+            tesseract=span_text,
         )
-        # A slot's value check already rules out most misreadings: trust it with less.
-        if got is None or got[1] < (0.15 if check else 0.4):
+        # A slot's value check already rules out most misreadings: trust it with
+        # less; a year's (25xx, not in the future) the most.
+        floor = 0.01 if check is _plausible_year else 0.15 if check else 0.4
+        if got is None or got[1] < floor:
             continue
         if span_text.isascii() and span_text.isdigit():
-            # Tesseract reads Latin digits well: overrule it only when the
-            # glyphs are surely Thai digits and as many as it counted.
-            if got[2] < 0.9 or len(got[0]) != len(span_text):
+            # Tesseract reads Latin digits well: overrule it only when the line
+            # shows Thai digits elsewhere or its reading is implausible for the
+            # slot (year 2525), and the glyphs are surely as many Thai digits.
+            thai_elsewhere = any(ch in thai_set for ch in squashed)
+            implausible = check is not None and not check(span_text)
+            if not (thai_elsewhere or implausible) or got[2] < 0.9 or len(got[0]) != len(span_text):
                 continue
         # Replace the whole words covered (a Thai digit run is its own word).
         wa, wb = starts[words[0]], starts[words[-1]] + len(tl.words[words[-1]])
         replacements.append((raw_index[wa], raw_index[wb - 1] + 1, got[0]))
     for ra, rb, digits in sorted(replacements, reverse=True):
-        raw = f"{raw[:ra]} {digits} {raw[rb:]}" if not raw[ra:rb].isdigit() else raw[:ra] + digits + raw[rb:]
+        old = raw[ra:rb]
+        if all(ch.isdigit() or ch in thai_set or ch.isspace() for ch in old):
+            raw = raw[:ra] + digits + raw[rb:]  # digits for digits: keep "๔.๕" a decimal
+        else:
+            raw = f"{raw[:ra]} {digits} {raw[rb:]}"  # letters standing for digits: keep words apart
     return raw
 
 
@@ -350,7 +400,7 @@ def line_crop(
         top = max(top, min(above + 2, y - int(0.5 * h)))
     bottom = y + h + int(0.5 * h)
     if below is not None:
-        bottom = min(bottom, max(below - 2, y + h + int(0.2 * h)))
+        bottom = min(bottom, max(below - 2, y + h + int(0.35 * h)))
     y0, y1 = max(0, top), min(H, bottom)
     x0, x1 = max(0, x - h), min(W, x + w + h)
     return gray[y0:y1, x0:x1]

@@ -118,6 +118,7 @@ _NAME_JUNK = re.compile(r"^[^\u0e01-\u0e4eA-Za-z]+|[^\u0e01-\u0e4eA-Za-z.)]+$")
 def clean_name_line(line: str) -> str:
     """Strip OCR debris (quotes, dashes, stray digits) around a printed name."""
     line = _NAME_JUNK.sub("", collapse_spaces(line))
+    line = re.sub(r"\.{2,}", ".", line)  # "ร.ต.." : a speck read as a second dot
     # Single stray Latin letters next to Thai text are speckles read as text.
     tokens = [t for t in line.split(" ") if not (len(t) <= 2 and t.isascii() and t.isalpha() and t.lower() not in {"de", "la"})]
     return " ".join(tokens)
@@ -152,20 +153,24 @@ def _near_title(squashed: str) -> tuple[str, int] | None:
         # "ำ" and "่า" differ by one stroke on paper but two code points: compare decomposed.
         return s.replace("\u0e33", "\u0e4d\u0e32")
 
-    best: tuple[str, int] | None = None
+    best: tuple[int, int, str, int] | None = None  # (-title length, distance, title, length used)
     for title in _SQUASHED_TITLES:
         # Short titles ("นาย"/"นาง") are one letter apart from each other: never guess those.
         if len(title) < 5:
             continue
         target = decompose(title)
+        allowed = 2 if len(title) >= 10 else 1
         for length in range(len(title) - 2, len(title) + 2):
-            if length <= 0 or length >= len(squashed):
+            if length <= 0 or length >= len(squashed) or _cannot_start_word(squashed[length]):
                 continue
-            allowed = 2 if len(title) >= 10 else 1
-            if Levenshtein.distance(decompose(squashed[:length]), target) <= allowed:
-                if not _cannot_start_word(squashed[length]) and (best is None or len(title) > len(best[0])):
-                    best = (title, length)
-    return best
+            distance = Levenshtein.distance(decompose(squashed[:length]), target)
+            if distance > allowed:
+                continue
+            # Longest title first, then the closest reading of it.
+            key = (-len(title), distance, title, length)
+            if best is None or key[:2] < best[:2]:
+                best = key
+    return (best[2], best[3]) if best else None
 
 
 def fix_title(name: str) -> str:

@@ -49,9 +49,12 @@ def _warm() -> int:
 
 
 def _read(data: bytes, filename: str | None, catalog: Sequence[Any] | None, limits: ReaderLimits | None) -> Extraction:
+    from .fingerprint import difference_hash
     from .reader import read_certificate
 
-    return read_certificate(data, filename, catalog=catalog, limits=limits)
+    extraction = read_certificate(data, filename, catalog=catalog, limits=limits)
+    extraction.phash = difference_hash(data)
+    return extraction
 
 
 class ReaderPool:

@@ -11,8 +11,13 @@ For each page (one for an image, up to ``max_pdf_pages`` for a PDF):
    taken from Tesseract OSD, checked by whether the OCR text reads as a
    certificate (OSD is unreliable on Thai, so other orientations are tried
    when it does not);
-3. when a field is missing or unsure, one or two more OCR passes with
-   different preprocessing vote on the fields.
+3. the lines holding the fields are re-read one at a time from padded
+   crops ("second look"): the name at three scales with a letter-wise vote,
+   the title lines likewise with the page reading, hours and date lines
+   when unsure; Thai digits are classified by ``thai_digits`` because
+   Tesseract's Thai model cannot read them;
+4. a field still missing gets one or two more page passes (larger scale,
+   single-column layout), which only fill gaps.
 
 The first page that reads as a certificate is returned; if none does,
 :class:`NotACertificate` is raised.
@@ -22,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,11 +36,14 @@ import numpy as np
 
 from . import preprocessing as pre
 from .catalog import CatalogMatch, default_catalog, match_course
+from .consensus import consensus
 from .errors import NotACertificate, TooLarge
 from .extraction import Extraction
 from .fields import (
+    COMPLETION_PHRASES,
     DATE_PHRASES,
     HOURS_PHRASES,
+    INTRO_PHRASES,
     Field,
     ParsedFields,
     TextLine,
@@ -47,10 +54,9 @@ from .fields import (
 )
 from .limits import DEFAULT_LIMITS, ReaderLimits
 from .loading import Page, iter_pages
-from .consensus import consensus
 from .ocr import detect_orientation, line_crop, ocr_lines, ocr_single_line
 from .person_names import leading_title
-from .thai_text import squash, thai_ratio
+from .thai_text import drop_stray_consonants, squash, thai_ratio
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +64,10 @@ CORE_FIELDS = ("name", "title", "hours", "completed_on")
 # A field read with less confidence than this triggers another OCR pass.
 RETRY_BELOW = 0.8
 LOW_CONFIDENCE = 0.6
-# Line heights (px) the learner's name is re-read at, for a letter-wise vote.
-NAME_READ_HEIGHTS = (24, 28, 32)
+# How the learner's name is re-read for a letter-wise vote: (line height px,
+# crop variant).  Different scales and stroke weights make Tesseract err on
+# different letters, which is what a vote needs.
+NAME_READS = ((24, "plain"), (28, "thin"), (28, "blur"))
 TITLE_READ_HEIGHTS = (28, 36)
 
 
@@ -69,7 +77,6 @@ class _Reading:
 
     fields: ParsedFields
     lines: list[TextLine]
-    weight: float = 1.0  # how much this pass counts in a vote
 
     @property
     def quality(self) -> float:
@@ -91,7 +98,7 @@ class _Reading:
 
 
 def _vote(readings: Sequence[_Reading], attr: str) -> Field[Any] | None:
-    """Pick a field's value across passes: confidences of equal values add up (times the pass weight)."""
+    """Pick a field's value across passes: confidences of equal values add up."""
     totals: dict[Any, float] = {}
     best_single: dict[Any, Field[Any]] = {}
     for r in readings:
@@ -99,7 +106,7 @@ def _vote(readings: Sequence[_Reading], attr: str) -> Field[Any] | None:
         if f is None:
             continue
         key = squash(f.value) if isinstance(f.value, str) else (tuple(f.value) if isinstance(f.value, list) else f.value)
-        totals[key] = totals.get(key, 0.0) + f.confidence * r.weight
+        totals[key] = totals.get(key, 0.0) + f.confidence
         if key not in best_single or f.confidence > best_single[key].confidence:
             best_single[key] = f
     if not totals:
@@ -223,6 +230,13 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
     """
     f = reading.fields
     name_lines = set(f.sources.get("name", []))
+    if f.name is None:
+        # The name line was read as junk: it sits between the intro and the completion phrase.
+        intro = find_phrase(f.lines, INTRO_PHRASES, threshold=0.8)
+        if intro is not None:
+            done = find_phrase(f.lines, COMPLETION_PHRASES, threshold=0.8, start=intro.index + 1)
+            stop = done.index if done is not None else min(len(f.lines), intro.index + 3)
+            name_lines |= set(range(intro.index + 1, min(stop, intro.index + 3)))
     title_lines = set(f.sources.get("title", []))
     targets = name_lines | title_lines
     for key, phrases in (("hours", HOURS_PHRASES), ("completed_on", DATE_PHRASES)):
@@ -247,6 +261,8 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             x, y, w, h = lines[i].box
             if min(x + w, ox + ow) <= max(x, ox):
                 continue  # not in the same column
+            if oh < 0.6 * h and other.confidence < 0.9:
+                continue  # a thin "line" of marks split off a big line is part of it
             if oy + oh <= y + 0.3 * h:
                 above = max(above or 0, oy + oh)
             elif oy >= y + 0.7 * h:
@@ -258,7 +274,7 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
         if i in name_lines:
             # The name cannot be checked against any list: read it at three
             # scales and take the letter-by-letter majority.
-            reads = [ocr_single_line(crop, h, target_height=t) for t in NAME_READ_HEIGHTS]
+            reads = [ocr_single_line(_variant(crop, v), h, target_height=t) for t, v in NAME_READS]
             reads = [r for r in reads if r is not None]
             text = consensus([r.text for r in reads])
             again = None
@@ -281,8 +297,16 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             changed = True
     if not changed:
         return None
-    # A tighter crop read as one line is the better witness in a tie.
-    return _Reading(parse_fields(lines), lines, weight=1.15)
+    return _Reading(parse_fields(lines), lines)
+
+
+def _variant(crop: np.ndarray, how: str) -> np.ndarray:
+    """A crop as is, with thinner strokes, or slightly blurred."""
+    if how == "thin":
+        return cv2.dilate(crop, np.ones((2, 2), np.uint8))  # white grows: ink gets thinner
+    if how == "blur":
+        return cv2.GaussianBlur(crop, (0, 0), 1.0)
+    return crop
 
 
 def _rotation_order(gray: np.ndarray) -> list[int]:
@@ -404,6 +428,7 @@ def _finish(reading: _Reading, catalog: Sequence[Any], page: int, source: str) -
             if match.ambiguous:
                 ex.warnings.append("course_code_ambiguous")
         else:
+            ex.course = drop_stray_consonants(ex.course)
             ex.warnings.append("course_not_in_catalog")
     if f.hours:
         value = f.hours.value

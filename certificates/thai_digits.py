@@ -70,19 +70,7 @@ def _model() -> dict[str, np.ndarray] | None:
 
 def classify_features(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Classes (0–9 Thai digits, 10–19 Latin digits) and their probabilities for feature rows."""
-    m = _model()
-    if m is None:
-        raise FileNotFoundError(MODEL_PATH)
-    x = (features - m["mean"]) / m["std"]
-    # An ensemble of small networks (stacked on axis 0): their average is
-    # steadier on unseen fonts than any one of them.
-    probs = np.zeros((len(x), m["w2"].shape[-1]), np.float32)
-    for w1, b1, w2, b2 in zip(m["w1"], m["b1"], m["w2"], m["b2"]):
-        logits = np.maximum(0.0, x @ w1 + b1) @ w2 + b2
-        logits -= logits.max(axis=1, keepdims=True)
-        p = np.exp(logits)
-        probs += p / p.sum(axis=1, keepdims=True)
-    probs /= len(m["w1"])
+    probs = _class_probs(features)
     return probs.argmax(axis=1), probs.max(axis=1)
 
 
@@ -184,18 +172,18 @@ def _class_probs(features: np.ndarray) -> np.ndarray:
 
 
 def _decode(digit_probs: np.ndarray, allowed) -> tuple[str, float]:
-    """The most probable digit string whose value passes ``allowed`` (falls back to plain argmax)."""
+    """The most probable digit string that passes ``allowed`` (falls back to plain argmax)."""
     n = len(digit_probs)
     best = "".join(str(int(i)) for i in digit_probs.argmax(axis=1))
     best_p = float(np.prod(digit_probs.max(axis=1)))
-    if allowed is None or allowed(int(best)) or n > 4:
+    if allowed is None or allowed(best) or n > 4:
         return best, best_p
     # Few glyphs: enumerate the top three digits per glyph.
     top = [np.argsort(-row)[:3] for row in digit_probs]
     cand: tuple[str, float] | None = None
     for combo in np.array(np.meshgrid(*top)).T.reshape(-1, n):
         s = "".join(str(int(d)) for d in combo)
-        if not allowed(int(s)):
+        if not allowed(s):
             continue
         p = float(np.prod([digit_probs[k, d] for k, d in enumerate(combo)]))
         if cand is None or p > cand[1]:
@@ -203,21 +191,42 @@ def _decode(digit_probs: np.ndarray, allowed) -> tuple[str, float]:
     return cand if cand is not None else (best, best_p)
 
 
+def _join_narrowest(glyphs: list[np.ndarray]) -> list[np.ndarray] | None:
+    """Join the adjacent pair of glyphs that together are narrowest, if that still makes one digit."""
+    if len(glyphs) < 2:
+        return None
+    k = min(range(len(glyphs) - 1), key=lambda i: glyphs[i].shape[1] + glyphs[i + 1].shape[1])
+    a, b = glyphs[k], glyphs[k + 1]
+    if a.shape[1] + b.shape[1] > 1.3 * a.shape[0]:
+        return None
+    return glyphs[:k] + [np.hstack([a, b])] + glyphs[k + 2 :]
+
+
 def read_thai_number(
     gray: np.ndarray,
     keep: tuple[float, float] | None = None,
     expected: int | None = None,
     allowed=None,
+    tesseract: str | None = None,
 ) -> tuple[str, float, float] | None:
     """Read a number printed in Thai digits from a grey crop: (ASCII digits, confidence, Thai-script certainty).
 
     None when the model is missing, the crop holds no glyphs, or the glyphs
     are mostly Latin digits (Tesseract reads those well; keep its reading).
-    ``allowed(value)`` restricts the reading to plausible values for the slot.
+    ``allowed(digits)`` restricts the reading to plausible values for the slot.
+    ``tesseract``: what Tesseract read there; when it has one character per
+    glyph, its (confusable but informative) reading is weighed in through
+    the confusion table learnt with the model.
     """
     if not model_available():
         return None
     glyphs = segment_glyphs(gray, keep)
+    if expected and keep is not None and len(glyphs) < expected:
+        # Tesseract's box can be narrower than the number: look a little wider.
+        margin = 0.5 * gray.shape[0]
+        wider = segment_glyphs(gray, (keep[0] - margin, keep[1] + margin))
+        if len(wider) <= expected:
+            glyphs = wider
     if not glyphs or len(glyphs) > 8:
         return None
     # Tesseract counted the digits even when it misread them: blur-joined
@@ -227,6 +236,12 @@ def read_thai_number(
         if split is None:
             break
         glyphs = split
+    # And a digit broken in two by compression is joined back with its neighbour.
+    while expected and len(glyphs) > expected:
+        joined = _join_narrowest(glyphs)
+        if joined is None:
+            break
+        glyphs = joined
     feats = np.stack([glyph_features(g) for g in glyphs])
     probs = _class_probs(feats)
     idx = probs.argmax(axis=1)
@@ -236,6 +251,15 @@ def read_thai_number(
     # Digit value regardless of script, then the best reading the slot allows
     # (a day is 1–31, a BE year on a certificate is 25xx).
     digit_probs = probs[:, :10] + probs[:, 10:]
+    m = _model()
+    if tesseract and len(tesseract) == len(glyphs) and m is not None and "tess_confusion" in m:
+        table = m["tess_confusion"]
+        for k, ch in enumerate(tesseract):
+            row = THAI_DIGITS.find(ch) if ch in THAI_DIGITS else (int(ch) if ch.isdigit() and ch.isascii() else 10)
+            # Tempered: the table comes from clean crops, and on a page
+            # Tesseract confuses more than it did there.
+            digit_probs[k] *= np.sqrt(table[row])
+            digit_probs[k] /= digit_probs[k].sum()
     text, _ = _decode(digit_probs, allowed)
     conf = float(min(digit_probs[k, int(d)] for k, d in enumerate(text)))
     # How sure the glyphs are Thai digits at all (not Latin ones).

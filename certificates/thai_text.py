@@ -113,3 +113,33 @@ def invalid_thai_sequences(text: str) -> int:
             vowel_seen = tone_seen = False
         prev = ch
     return bad
+
+
+def drop_stray_consonants(text: str) -> str:
+    """Remove lone consonants OCR inserted between two dictionary words of a title.
+
+    Tesseract sometimes reads the start of a syllable with an upper vowel as an
+    extra consonant ("สารบรรณลอิเล็กทรอนิกส์").  A bare consonant is not a
+    Thai word; between two real words it is debris.  Only for titles: names
+    are not dictionary words.
+    """
+    from pythainlp.corpus import thai_words
+    from pythainlp.tokenize import word_tokenize
+
+    words = thai_words()
+    tokens = word_tokenize(text, engine="newmm", keep_whitespace=True)
+    out = []
+    for i, tok in enumerate(tokens):
+        stray = (
+            len(tok) == 1
+            and tok in _CONSONANTS
+            and tok not in words
+            and 0 < i < len(tokens) - 1
+            and len(tokens[i - 1]) >= 2
+            and len(tokens[i + 1]) >= 2
+            and tokens[i - 1] in words
+            and tokens[i + 1] in words
+        )
+        if not stray:
+            out.append(tok)
+    return "".join(out)

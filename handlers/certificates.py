@@ -14,7 +14,8 @@ from decimal import Decimal, InvalidOperation
 from bot.events import Action, Button
 from bot.routing import Router
 from bot.turn import Turn
-from certificates.file_types import sniff_mime
+from certificates.errors import CorruptFile, UnsupportedFile
+from certificates.loading import sniff_format
 from certificates.thai_dates import format_thai_date, parse_thai_date
 from certificates.thai_text import normalize_text
 from config.texts import t
@@ -43,10 +44,15 @@ async def receive_certificate(turn: Turn) -> None:
         turn.reply("cert.download_failed")
         return
     head = await asyncio.to_thread(_head, turn.file.path)
-    mime = sniff_mime(head)
-    if mime is None:
+    try:
+        kind = sniff_format(head, ref.name, ref.mime)
+    except CorruptFile:
+        turn.reply("cert.corrupt")
+        return
+    except UnsupportedFile:
         turn.reply("cert.unsupported")
         return
+    mime = "application/pdf" if kind == "pdf" else f"image/{kind}"
     turn.state.clear()
     submission = await submissions.create(
         turn.person,

@@ -484,3 +484,81 @@ def test_match_accepts_rows_as_dicts_and_objects() -> None:
 
 def test_title_key_ignores_spacing_and_punctuation() -> None:
     assert title_key("การคิด (Design  Thinking)") == title_key("การคิด Design Thinking")
+
+
+# --- OCR clean-up helpers -------------------------------------------------------------------
+
+
+def test_consensus_takes_letter_majority() -> None:
+    from certificates.consensus import consensus
+
+    reads = ["นายอินแก้ว นามวงศ์", "นายอิ่นแก้ว นามวงศ์", "นายอิ่นแก้ว นามวงค์"]
+    assert consensus(reads) == "นายอิ่นแก้ว นามวงศ์"
+    assert consensus(["abc", "abd", "abc"]) == "abc"
+    assert consensus(["only"]) == "only"
+    assert consensus(["", None]) is None  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    ("read", "fixed"),
+    [
+        ("จำเอกสุพรชัย เนตรรังษี", "จ่าเอกสุพรชัย เนตรรังษี"),  # "่า" read as "ำ"
+        ("จำที่ร้อยตรีหญิงณัฐภูมิ สายแก้วเทศ", "ว่าที่ร้อยตรีหญิงณัฐภูมิ สายแก้วเทศ"),
+        ("โร้อยตำรวจเอกทวีวุฒิ ลีธีระ", "ร้อยตำรวจเอกทวีวุฒิ ลีธีระ"),
+        ("นายสมชาย รักเรียน", "นายสมชาย รักเรียน"),  # already a title: untouched
+        ("นางคำ ดี", "นางคำ ดี"),
+        ("สมศักดิ์ ใจงาม", "สมศักดิ์ ใจงาม"),  # no title, nothing close to one
+    ],
+)
+def test_fix_title(read: str, fixed: str) -> None:
+    from certificates.person_names import fix_title
+
+    assert fix_title(read) == fixed
+
+
+def test_rejoin_split_parts() -> None:
+    from certificates.person_names import rejoin_split_parts
+
+    assert rejoin_split_parts("นางสาวเจ๊ะฟาตีเมาะ แพรไพศา ล") == "นางสาวเจ๊ะฟาตีเมาะ แพรไพศาล"
+    assert rejoin_split_parts("นายสมชาย ณ อยุธยา") == "นายสมชาย ณ อยุธยา"  # the particle stays
+
+
+def test_thai_digit_decoding_respects_slot() -> None:
+    import numpy as np
+
+    from certificates.thai_digits import _decode
+
+    # Glyph 1 looks more like ๔ than ๕; a BE year on a certificate is 25xx.
+    probs = np.full((4, 10), 0.01)
+    probs[0, 2] = 0.9
+    probs[1, 4], probs[1, 5] = 0.6, 0.3
+    probs[2, 6] = 0.9
+    probs[3, 6] = 0.9
+    assert _decode(probs, None)[0] == "2466"
+    assert _decode(probs, lambda s: s.startswith("25"))[0] == "2566"
+
+
+def test_thai_digit_model_ships() -> None:
+    from certificates.thai_digits import model_available
+
+    assert model_available()
+
+
+def test_truncated_long_title_matches_when_unique(catalog: list[CatalogEntry]) -> None:
+    # The last wrapped line of a long title was lost.
+    read = "ความรู้เกี่ยวกับการดำเนินคดีป่าไม้ คดีทรัพยากรธรรมชาติและสิ่งแวดล้อม (Knowledge of the prosecution of Forestry, Natural Resource"
+    m = match_course(read, catalog)
+    assert m is not None and m.code == "KD65"
+    # A prefix shared by several courses is not guessed.
+    assert match_course("ความรู้เกี่ยวกับกระบวนการยุติธรรมทางอาญาในการดำเนินคดี", catalog) is None
+
+
+def test_drop_stray_consonants_in_titles(catalog: list[CatalogEntry]) -> None:
+    from certificates.thai_text import drop_stray_consonants
+
+    assert drop_stray_consonants("การออกแบบงานสารบรรณลอิเล็กทรอนิกส์") == "การออกแบบงานสารบรรณอิเล็กทรอนิกส์"
+    assert drop_stray_consonants("สำหรับชข้าราชการ") == "สำหรับข้าราชการ"
+    assert drop_stray_consonants("สำนักงาน ก.พ.") == "สำนักงาน ก.พ."
+    assert drop_stray_consonants("การบริหารงาน ณ จังหวัดสตูล") == "การบริหารงาน ณ จังหวัดสตูล"
+    # Never changes a real course title.
+    assert all(drop_stray_consonants(e.name) == e.name for e in catalog)

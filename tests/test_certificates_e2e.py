@@ -177,3 +177,10 @@ async def test_someone_else_cannot_confirm_my_certificate(client, line_user):
     await other.send(postback_event(other.user_id, data, other.token()))
     assert "ไม่พบรายการนี้" in other.last()
     assert (await Submission.get()).status == "read"
+
+
+async def test_a_recompressed_copy_of_a_sent_photo_is_flagged(client, line_user):
+    user = await learner_on("line", line_user, None, None)
+    await send_and_read(client, user, jpeg(SAMPLE, 1200), "a.jpg", image=True)
+    await send_and_read(client, user, jpeg(SAMPLE, 1000), "b.jpg", image=True)  # other bytes, same picture
+    assert "รูปนี้เหมือนใบประกาศที่เคยส่งแล้ว" in user.last()

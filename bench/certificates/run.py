@@ -1,0 +1,157 @@
+"""Benchmark of the certificate reader on generated certificates and the shared real sample.
+
+Generates N certificates per variant (see generate.py), reads each one in
+this single process, sequentially, with ``OMP_THREAD_LIMIT=1`` (one core, as
+one pool worker has), and prints per-field accuracy, the all-four-fields-right
+rate per variant and overall, and median / p95 seconds per file.
+
+Comparison rules: name and course exact after normalising whitespace; hours
+numerically; completion date exactly; kind exactly; issuers as a list after
+normalising whitespace.
+
+Usage::
+
+    .venv/bin/python bench/certificates/run.py                # 20 per variant
+    .venv/bin/python bench/certificates/run.py --per-variant 5 --show-failures
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ["OMP_THREAD_LIMIT"] = "1"  # before anything can start tesseract
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(HERE))
+
+from certificates import CertificateError, read_certificate  # noqa: E402
+from certificates.thai_text import collapse_spaces  # noqa: E402
+
+import generate  # noqa: E402
+
+CORE = ("name", "course", "hours", "completed_on")
+EXTRA = ("kind", "issuers", "code")
+
+
+def _norm(value):
+    if isinstance(value, str):
+        return collapse_spaces(value)
+    if isinstance(value, list):
+        return [collapse_spaces(v) for v in value]
+    return value
+
+
+def compare(expected: dict, got: dict | None) -> dict[str, bool]:
+    """Field-by-field verdicts for one file."""
+    if got is None:
+        return {k: False for k in CORE + EXTRA}
+    out = {}
+    for key in ("name", "course", "kind", "completed_on", "code"):
+        out[key] = _norm(expected.get(key)) == _norm(got.get(key))
+    exp_h, got_h = expected.get("hours"), got.get("hours")
+    out["hours"] = exp_h is not None and got_h is not None and abs(float(exp_h) - float(got_h)) < 1e-6
+    out["issuers"] = _norm(expected.get("issuers") or []) == _norm(got.get("issuers") or [])
+    return out
+
+
+def read_one(path: Path) -> tuple[dict | None, float, str | None]:
+    """Read one file, timing it; returns (json dict or None, seconds, error code)."""
+    data = path.read_bytes()
+    t0 = time.perf_counter()
+    try:
+        result = read_certificate(data, path.name).to_json_dict(path.name)
+        err = None
+    except CertificateError as exc:
+        result, err = None, exc.code
+    return result, time.perf_counter() - t0, err
+
+
+def pct(n: int, d: int) -> str:
+    """n of d as a percentage, aligned."""
+    return f"{100.0 * n / d:5.1f}%" if d else "   n/a"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Generate, read, and print the figures."""
+    ap = argparse.ArgumentParser(description="certificate reader benchmark")
+    ap.add_argument("--per-variant", type=int, default=20)
+    ap.add_argument("--seed", type=int, default=2566)
+    ap.add_argument("--out", type=Path, default=HERE / "out")
+    ap.add_argument("--variants", default=",".join(generate.VARIANTS))
+    ap.add_argument("--reuse", action="store_true", help="read what is already in --out")
+    ap.add_argument("--show-failures", action="store_true")
+    args = ap.parse_args(argv)
+
+    variants = tuple(args.variants.split(","))
+    if args.reuse and (args.out / "truth.jsonl").exists():
+        records = [json.loads(x) for x in (args.out / "truth.jsonl").read_text(encoding="utf-8").splitlines()]
+        records = [r for r in records if r["variant"] in variants]
+    else:
+        t0 = time.perf_counter()
+        records = generate.generate(args.out, args.per_variant, args.seed, variants)
+        print(f"generated {len(records)} files in {time.perf_counter() - t0:.0f} s into {args.out}")
+
+    times: list[float] = []
+    per_variant: dict[str, list[dict[str, bool]]] = {}
+    failures: list[str] = []
+    for rec in records:
+        got, secs, err = read_one(args.out / rec["file"])
+        times.append(secs)
+        verdict = compare(rec, got)
+        per_variant.setdefault(rec["variant"], []).append(verdict)
+        if not all(verdict[k] for k in CORE):
+            wrong = [k for k in CORE + ("kind",) if not verdict[k]]
+            lines = [f"{rec['file']} ({secs:.1f}s) error={err}" if err else f"{rec['file']} ({secs:.1f}s)"]
+            for k in wrong:
+                lines.append(f"    {k}: expected {rec.get(k)!r} got {(got or {}).get(k)!r}")
+            failures.append("\n".join(lines))
+
+    all_verdicts = [v for vs in per_variant.values() for v in vs]
+    n = len(all_verdicts)
+    print()
+    print(f"files: {n}   (one process, sequential, OMP_THREAD_LIMIT=1)")
+    print("per-field accuracy:")
+    for key in CORE + EXTRA:
+        ok = sum(v[key] for v in all_verdicts)
+        print(f"  {key:<13} {pct(ok, n)}  ({ok}/{n})")
+    print("all four fields right (name, course, hours, completed_on):")
+    for variant, vs in per_variant.items():
+        ok = sum(all(v[k] for k in CORE) for v in vs)
+        print(f"  {variant:<12} {pct(ok, len(vs))}  ({ok}/{len(vs)})")
+    ok = sum(all(v[k] for k in CORE) for v in all_verdicts)
+    print(f"  {'overall':<12} {pct(ok, n)}  ({ok}/{n})")
+    if times:
+        q = sorted(times)
+        p95 = q[min(len(q) - 1, int(round(0.95 * (len(q) - 1))))]
+        print(f"seconds per file: median {statistics.median(times):.2f}  p95 {p95:.2f}  max {max(times):.2f}")
+
+    shared = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
+    sample = shared / "samples" / "certificates" / "ocsc-cocert-2566-team-leader.png"
+    if sample.exists():
+        expected = json.loads(sample.with_suffix(".json").read_text(encoding="utf-8"))
+        got, secs, err = read_one(sample)
+        verdict = compare(expected, got)
+        status = "ALL FOUR RIGHT" if all(verdict[k] for k in CORE) else "WRONG"
+        print(f"real sample {sample.name}: {status} in {secs:.2f} s")
+        for key in CORE + EXTRA:
+            print(f"  {key:<13} {'ok ' if verdict[key] else 'BAD'} {(got or {}).get(key)!r}")
+    else:
+        print(f"real sample not found under {shared} (set SHARED_DIR)")
+
+    if args.show_failures and failures:
+        print("\nfailures:")
+        print("\n".join(failures))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
