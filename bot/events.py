@@ -93,6 +93,7 @@ class Reply:
     file_path: str | None = None  # a stored file to send with the message
     file_name: str | None = None
     image: str | None = None  # sha256 of a stored image to show with the text
+    progress: float | None = None  # 0–1: drawn as a bar where the channel can (LINE Flex)
     edit_of: int | None = None  # outbox id of an earlier message to replace where the channel can
     edit_target: str | None = None  # filled in at delivery: the platform's id of that message
 
@@ -118,6 +119,7 @@ class Reply:
             file_path=data.get("file_path"),
             file_name=data.get("file_name"),
             image=data.get("image"),
+            progress=data.get("progress"),
             edit_of=data.get("edit_of"),
         )
 

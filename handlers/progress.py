@@ -58,14 +58,15 @@ def still_needed(item: PersonProgress) -> str | None:
     return text or None
 
 
-async def progress_text(person: Staff, today: dt.date) -> tuple[str, str]:
-    """The title and body of a person's progress answer."""
+async def progress_text(person: Staff, today: dt.date) -> tuple[str, str, float]:
+    """The title, body and done share of a person's progress answer."""
     item = (await progress_of([(person.id, person.target_group)], today))[person.id]
     fy = item.goal.fiscal_year
     year = fiscal_year(fy)
     rnd = assessment_round(fy, 1 if today <= assessment_round(fy, 1).end else 2)
+    done = item.fraction if not item.missing_required else min(item.fraction, 0.99)
     lines = [
-        progress_bar(item.fraction if not item.missing_required else min(item.fraction, 0.99)),
+        progress_bar(done),
         t("progress.goal", goal=goal_text(item.goal)),
         t(
             "progress.year_line", fy=fy, start=format_thai_day(year.start), end=format_thai_day(year.end),
@@ -89,7 +90,7 @@ async def progress_text(person: Staff, today: dt.date) -> tuple[str, str]:
     days_left = (deadline - today).days
     key = "progress.deadline" if days_left > 0 else "progress.deadline_today" if days_left == 0 else "progress.deadline_passed"
     lines.append(t(key, round=rnd.round, date=format_thai_day(deadline), days=days_left))
-    return t("progress.title", fy=fy), "\n".join(lines)
+    return t("progress.title", fy=fy), "\n".join(lines), done
 
 
 @router.command("progress", "ความก้าวหน้า")
@@ -97,8 +98,8 @@ async def progress_text(person: Staff, today: dt.date) -> tuple[str, str]:
 async def progress(turn: Turn) -> None:
     """The sender's progress toward this year's target."""
     assert turn.person is not None
-    title, body = await progress_text(turn.person, today_bangkok())
-    turn.reply_raw(Reply(text=body, title=title))
+    title, body, done = await progress_text(turn.person, today_bangkok())
+    turn.reply_raw(Reply(text=body, title=title, progress=done))
 
 
 @router.command("team", "ทีมของฉัน", "ทีม", roles=("supervisor", "admin"))

@@ -194,3 +194,12 @@ async def test_targets_cli_takes_effect(client, team, settings, sim_user):
     )
     assert f"FY {fy} group=* round=year: courses>=2 both hours>=18" in listing.stdout
     assert await Staff.filter(employee_code="E005").exists()
+
+
+async def test_line_progress_is_a_flex_bubble_with_a_bar(client, team, line_user, line_api, telegram_user, sim_user):
+    user = await chat_user("line", "E005", line_user, telegram_user, sim_user)
+    await user.says("ความก้าวหน้า")
+    message = line_api.messages_to(user.user_id)[-1]
+    assert message["type"] == "flex"
+    track = message["contents"]["body"]["contents"][1]
+    assert track["type"] == "box" and track["contents"][0]["width"] == "67%"

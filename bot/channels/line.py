@@ -18,6 +18,7 @@ from linebot.v3.messaging import (
     FlexBox,
     FlexBubble,
     FlexButton,
+    FlexFiller,
     FlexMessage,
     FlexText,
     ImageMessage,
@@ -257,13 +258,36 @@ def _quick(buttons: tuple[Button, ...]) -> QuickReply | None:
     )
 
 
+def _progress_bar(fraction: float) -> FlexBox:
+    """A filled bar: a grey track with a green box of the done share inside."""
+    percent = max(1, min(100, round(fraction * 100)))
+    return FlexBox(
+        layout="vertical",
+        backgroundColor="#E6E6E6",
+        height="10px",
+        cornerRadius="5px",
+        contents=[
+            FlexBox(
+                layout="vertical",
+                backgroundColor="#06C755" if percent >= 100 else "#F5A623",
+                width=f"{percent}%",
+                height="10px",
+                cornerRadius="5px",
+                contents=[FlexFiller()],
+            )
+        ],
+    )
+
+
 def render(reply: Reply) -> Any:
     """A neutral reply as a LINE message: text, or a Flex bubble when it has buttons or a title."""
-    if not reply.buttons and not reply.title:
+    if not reply.buttons and not reply.title and reply.progress is None:
         return TextMessage(text=reply.text[:TEXT_LIMIT], quickReply=_quick(reply.quick))
     body: list[Any] = []
     if reply.title:
         body.append(FlexText(text=reply.title, weight="bold", size="lg", wrap=True))
+    if reply.progress is not None:
+        body.append(_progress_bar(reply.progress))
     if reply.text.strip():  # LINE refuses an empty flex text
         body.append(FlexText(text=reply.text[:2000], wrap=True, size="md"))
     footer = (
