@@ -31,15 +31,22 @@ def _period(rest: str | None) -> tuple[int, int | None] | None:
     return int(found.group(1)), int(found.group(2)) if found.group(2) else None
 
 
-@router.text(r"สรุปหน่วยงาน(?:\s+(.*))?")
-async def agency_summary(turn: Turn, rest: str | None = None) -> None:
-    """Staff counted, % met, % with nothing, by unit (least met first) and by category."""
+def _admin_period(turn: Turn, rest: str | None) -> tuple[int, int | None] | None:
+    """The requested period, if the sender is an admin and the text names a valid one (else answers)."""
     if "admin" not in turn.roles:
-        turn.reply("approval.not_allowed")
-        return
+        turn.reply("common.not_allowed")
+        return None
     period = _period(rest)
     if period is None:
         turn.reply("report.bad_year")
+    return period
+
+
+@router.text(r"สรุปหน่วยงาน(?:\s+(.*))?")
+async def agency_summary(turn: Turn, rest: str | None = None) -> None:
+    """Staff counted, % met, % with nothing, by unit (least met first) and by category."""
+    period = _admin_period(turn, rest)
+    if period is None:
         return
     report = await collect(*period, with_certificates=False)
     total, pct = report.total, GroupRow.percent
@@ -68,12 +75,8 @@ async def agency_summary(turn: Turn, rest: str | None = None) -> None:
 @router.text(r"(?:รายงาน|/?report)(?:\s+(.*))?")
 async def report_file(turn: Turn, rest: str | None = None) -> None:
     """Build the XLSX report and send it (Telegram, sim); LINE bots cannot send files."""
-    if "admin" not in turn.roles:
-        turn.reply("approval.not_allowed")
-        return
-    period = _period(rest)
+    period = _admin_period(turn, rest)
     if period is None:
-        turn.reply("report.bad_year")
         return
     fy, rnd = period
     label = f" ปีงบประมาณ {fy}" + (f" รอบที่ {rnd}" if rnd else "")

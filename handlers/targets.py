@@ -129,7 +129,7 @@ async def set_or_list_targets(turn: Turn, rest: str | None = None) -> None:
 async def set_deadline(turn: Turn, fy: str | None = None, rnd: str | None = None, date_text: str | None = None) -> None:
     """Admins: the last day staff may send certificates for a round."""
     if "admin" not in turn.roles:
-        turn.reply("approval.not_allowed")
+        turn.reply("common.not_allowed")
         return
     day = parse_date(date_text) if date_text else None
     if not fy or not rnd or day is None:
@@ -185,7 +185,7 @@ async def _show_required(turn: Turn, staff: Staff, fy: int) -> None:
 async def assign_required(turn: Turn, code: str | None = None, query: str | None = None) -> None:
     """Supervisors: search the catalog and pick a course a subordinate must take this year."""
     if not ({"supervisor", "admin"} & turn.roles):
-        turn.reply("approval.not_allowed")
+        turn.reply("common.not_allowed")
         return
     if not code:
         turn.reply("targets.required_usage")
@@ -217,7 +217,7 @@ async def add_required(turn: Turn, staff_id: str = "", course_id: str = "") -> N
     staff = await _subordinate(turn, staff_id, by_id=True)
     course = await Course.get_or_none(id=int(course_id))
     if staff is None or course is None:
-        turn.reply("approval.not_allowed")
+        turn.reply("common.not_allowed")
         return
     fy = fiscal_year_of(today_bangkok())
     _, created = await RequiredCourse.get_or_create(
@@ -237,7 +237,7 @@ async def remove_required(turn: Turn, required_id: str = "") -> None:
     row = await RequiredCourse.get_or_none(id=int(required_id)).prefetch_related("course") if required_id.isdigit() else None
     staff = await _subordinate(turn, str(row.staff_id), by_id=True) if row else None
     if row is None or staff is None:
-        turn.reply("approval.not_allowed")
+        turn.reply("common.not_allowed")
         return
     await RequiredCourse.filter(id=row.id).delete()
     turn.reply("targets.required_removed", course=row.course.name, name=staff.display_name)
