@@ -5,12 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.events import Incoming
-
-if TYPE_CHECKING:
-    from bot.turn import Turn
 
 Handler = Callable[..., Awaitable[None]]
 

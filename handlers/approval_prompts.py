@@ -9,15 +9,8 @@ from config.texts import t
 from fiscal.calendar import today_bangkok
 from handlers.certificate_card import card_text
 from storage import approvals, outbox, people
-from storage.models import ApprovalPrompt, Course, PromptMessage, Staff, Submission
-
-
-async def course_code(submission: Submission) -> str | None:
-    """The catalog code of a submission's course, if matched."""
-    if not submission.course_id:
-        return None
-    course = await Course.get_or_none(id=submission.course_id)
-    return course.code if course else None
+from storage.models import ApprovalPrompt, PromptMessage, Staff, Submission
+from storage.submissions import course_code
 
 
 def prompt_reply(submission: Submission, owner: Staff, prompt: ApprovalPrompt, code: str | None, note: str = "") -> Reply:

@@ -19,7 +19,7 @@ from bot.turn import Turn
 from certificates.thai_dates import format_thai_date
 from config.texts import t
 from fiscal.calendar import format_thai_datetime, today_bangkok
-from handlers.approval_prompts import close_prompts, course_code, send_prompts
+from handlers.approval_prompts import close_prompts, send_prompts
 from handlers.certificate_card import card_text
 from handlers.certificates import parse_date
 from storage import approvals, audit, submissions
@@ -186,7 +186,7 @@ async def details(turn: Turn, token: str = "") -> None:
         confidence=round(100 * (sub.confidence or 0)),
         status=t(f"cert.status_{sub.status}"),
     )
-    turn.reply_raw(Reply(text=text + "\n\n" + card_text(sub, await course_code(sub))))
+    turn.reply_raw(Reply(text=text + "\n\n" + card_text(sub, await submissions.course_code(sub))))
 
 
 # --- the pending list --------------------------------------------------------------------------

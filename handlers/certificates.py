@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
-from bot.events import Action, Button
+from bot.events import Action, Button, Reply
 from bot.routing import Router
 from bot.turn import Turn
 from certificates.errors import CorruptFile, UnsupportedFile
@@ -84,16 +84,9 @@ async def _own_submission(turn: Turn, submission_id: str, states: tuple[str, ...
     return submission
 
 
-async def _course_code(submission: Submission) -> str | None:
-    if not submission.course_id:
-        return None
-    course = await Course.get_or_none(id=submission.course_id)
-    return course.code if course else None
-
-
 async def show_card(turn: Turn, submission: Submission) -> None:
     """Answer with the submission's card."""
-    turn.reply_raw(certificate_card(submission, await _course_code(submission)))
+    turn.reply_raw(certificate_card(submission, await submissions.course_code(submission)))
 
 
 @router.action("cert.confirm")
@@ -181,8 +174,6 @@ async def list_mine(turn: Turn) -> None:
         )
         if sub.status in ("read", "confirmed") and len(buttons) < 4:
             buttons.append(Button(t("cert.btn_withdraw", id=sub.id), Action("cert.withdraw", (str(sub.id),))))
-    from bot.events import Reply
-
     turn.reply_raw(Reply(text="\n".join(lines), buttons=tuple(buttons)))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from reports.csv_files import write_csv
@@ -10,11 +11,14 @@ from reports.xlsx import write_xlsx
 
 
 async def build(fy: int, round_number: int | None, out: Path) -> tuple[AgencyReport, list[Path]]:
-    """Collect the figures and write them as XLSX, or CSV when the name ends in .csv."""
+    """Collect the figures and write them as XLSX, or CSV when the name ends in .csv.
+
+    Writing takes seconds for a large agency, so it runs in a thread, not on the event loop.
+    """
     report = await collect(fy, round_number)
     if out.suffix.lower() == ".csv":
-        return report, write_csv(report, out)
-    return report, [write_xlsx(report, out)]
+        return report, await asyncio.to_thread(write_csv, report, out)
+    return report, [await asyncio.to_thread(write_xlsx, report, out)]
 
 
 def file_name(fy: int, round_number: int | None) -> str:

@@ -79,7 +79,3 @@ async def close_db(ctx: TortoiseContext | None = None) -> None:
     else:
         await connections.close_all()
 
-
-def is_postgres() -> bool:
-    """Whether the default connection is PostgreSQL (some queries differ)."""
-    return connections.get("default").capabilities.dialect == "postgres"

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from decimal import Decimal
 
 from tortoise.expressions import Q
 
-from storage.models import OcrJob, Staff, Submission
+from storage.models import Course, OcrJob, Staff, Submission
 
 # A submission in one of these states still counts (for duplicate checks and lists).
 LIVE_STATES = ("received", "read", "confirmed", "approved")
@@ -132,6 +131,9 @@ def hours_value(value: Decimal | float | int | None) -> str:
     return f"{number:f}"
 
 
-def completion_in_window(day: dt.date | None, window: tuple[dt.date, dt.date]) -> bool:
-    """Whether a completion date is inside the accepted window."""
-    return day is not None and window[0] <= day <= window[1]
+async def course_code(submission: Submission) -> str | None:
+    """The catalog code of a submission's course, if it was matched."""
+    if not submission.course_id:
+        return None
+    course = await Course.get_or_none(id=submission.course_id)
+    return course.code if course else None

@@ -6,7 +6,6 @@ so `scripts/test` runs the same suite on both.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator

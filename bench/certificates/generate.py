@@ -37,7 +37,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont, features
+from PIL import Image, ImageDraw, ImageFont, features
 
 REPO = Path(__file__).resolve().parents[2]
 CATALOG_PATH = REPO / "certificates" / "data" / "ocsc_catalog.csv"
