@@ -15,7 +15,12 @@ COPY config config
 COPY certificates certificates
 COPY fiscal fiscal
 COPY reports reports
-RUN pip install --no-cache-dir -c requirements.lock .
+# tesserocr is compiled against Debian's libtesseract; the compiler and headers go again afterwards.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libtesseract-dev libleptonica-dev pkg-config g++ \
+ && pip install --no-cache-dir --no-binary tesserocr -c requirements.lock . \
+ && apt-get purge -y --auto-remove libtesseract-dev libleptonica-dev pkg-config g++ \
+ && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 10001 bot && mkdir -p /data && chown bot /data
 USER bot

@@ -1,39 +1,47 @@
 """Tesseract OCR (Thai + English) and orientation detection.
 
-Tesseract runs as a subprocess with ``OMP_THREAD_LIMIT=1``: the reader gets
-its parallelism from one worker process per core (see ``pool.py``), and
-OpenMP threads inside each would only fight over the same cores.
+Tesseract is called in-process through tesserocr (built against Debian's
+libtesseract), one engine per language set and thread, loaded once per
+worker process: starting the ``tesseract`` program for each of the dozen
+page and line reads of a certificate spent a third of the time loading the
+Thai model again.  ``OMP_THREAD_LIMIT=1`` is set before the library loads:
+the reader gets its parallelism from one worker process per core (see
+``pool.py``), and OpenMP threads inside each would only fight over them.
 
-One run writes both the plain text and the TSV.  The text has Tesseract's
-word spacing (for Thai the TSV splits every character cluster into its own
-"word", so spaces cannot be rebuilt from it); the TSV gives each line's
-confidence and glyph height.  Lines are paired in order.
+One recognition gives both the plain text and the TSV.  The text has
+Tesseract's word spacing (for Thai the TSV splits every character cluster
+into its own "word", so spaces cannot be rebuilt from it); the TSV gives
+each line's confidence and glyph height.  Lines are paired in order.
 """
 
 from __future__ import annotations
 
-import logging
-import re
 import os
-import shutil
-import subprocess
-import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 
-import cv2
-import numpy as np
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # read once, when libtesseract loads
 
-from .fields import TextLine
-from .thai_dates import match_month
-from .thai_digits import read_thai_number
-from .thai_text import THAI_DIGITS, invalid_thai_sequences, normalize_thai, squash, thai_ratio
+import logging  # noqa: E402
+import re  # noqa: E402
+import threading  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+
+try:
+    import tesserocr
+except ImportError:  # the service reports OCR as unavailable instead of failing to start
+    tesserocr = None
+
+from .fields import TextLine  # noqa: E402
+from .thai_dates import match_month  # noqa: E402
+from .thai_digits import read_thai_number  # noqa: E402
+from .thai_text import THAI_DIGITS, invalid_thai_sequences, normalize_thai, squash, thai_ratio  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
 LANGS = "tha+eng"
-TIMEOUT_S = 90
 
 
 class OcrUnavailable(RuntimeError):
@@ -41,36 +49,42 @@ class OcrUnavailable(RuntimeError):
 
 
 def tesseract_available() -> bool:
-    """True when the tesseract binary with Thai and English data is installed."""
-    exe = shutil.which("tesseract")
-    if exe is None:
+    """True when libtesseract with Thai, English and orientation data is installed."""
+    if tesserocr is None:
         return False
     try:
-        out = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=20)
-    except (OSError, subprocess.SubprocessError):
+        _, langs = tesserocr.get_languages()
+    except RuntimeError:
         return False
-    langs = set((out.stdout + out.stderr).split())
-    return {"tha", "eng"} <= langs
+    return {"tha", "eng", "osd"} <= set(langs)
 
 
-def _env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["OMP_THREAD_LIMIT"] = "1"  # one core per worker; see module docstring
-    return env
+_engines = threading.local()
 
 
-def _run(args: list[str]) -> subprocess.CompletedProcess:
-    exe = shutil.which("tesseract")
-    if exe is None:
-        raise OcrUnavailable("tesseract is not installed")
-    return subprocess.run([exe, *args], capture_output=True, env=_env(), timeout=TIMEOUT_S)
+def _engine(lang: str) -> "tesserocr.PyTessBaseAPI":
+    """This thread's engine for ``lang``, loaded on first use (an engine is not thread-safe)."""
+    cache: dict[str, tesserocr.PyTessBaseAPI] | None = getattr(_engines, "by_lang", None)
+    if cache is None:
+        cache = _engines.by_lang = {}
+    if lang not in cache:
+        if tesserocr is None:
+            raise OcrUnavailable("tesserocr is not installed")
+        try:
+            api = tesserocr.PyTessBaseAPI(lang=lang)
+        except RuntimeError as exc:
+            raise OcrUnavailable(f"cannot load Tesseract data for {lang}: {exc}") from exc
+        if lang == "osd":
+            # As the command line's --psm 0: decide from fewer characters than the default 50.
+            api.SetVariable("min_characters_to_try", "20")
+        cache[lang] = api
+    return cache[lang]
 
 
-def _write_image(gray: np.ndarray, folder: str) -> str:
-    # PNM is written without compression: faster than PNG for a one-off file.
-    path = str(Path(folder) / "page.pgm")
-    cv2.imwrite(path, gray)
-    return path
+def _set_gray(api: "tesserocr.PyTessBaseAPI", gray: np.ndarray) -> None:
+    gray = np.ascontiguousarray(gray, dtype=np.uint8)
+    h, w = gray.shape[:2]
+    api.SetImageBytes(gray.tobytes(), w, h, 1, w)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,27 +96,24 @@ class Orientation:
 
 
 def detect_orientation(gray: np.ndarray) -> Orientation | None:
-    """Tesseract's orientation guess (OSD, ``--psm 0``), or None when it cannot tell."""
+    """Tesseract's orientation guess (OSD), or None when it cannot tell."""
     h, w = gray.shape[:2]
     scale = 1600 / max(h, w)
     if scale < 1:
         gray = cv2.resize(gray, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
-    with tempfile.TemporaryDirectory(prefix="cert_osd_") as tmp:
-        path = _write_image(gray, tmp)
-        proc = _run([path, "-", "--psm", "0", "-c", "min_characters_to_try=20"])
-    out = proc.stdout.decode("utf-8", "replace")
-    fields = {}
-    for line in out.splitlines():
-        if ":" in line:
-            key, _, value = line.partition(":")
-            fields[key.strip()] = value.strip()
+    api = _engine("osd")
+    api.SetPageSegMode(tesserocr.PSM.OSD_ONLY)
+    _set_gray(api, gray)
     try:
-        # "Rotate" is how far to turn clockwise to fix the page; we rotate CCW.
-        rotate = int(fields["Rotate"])
-        conf = float(fields["Orientation confidence"])
-    except (KeyError, ValueError):
+        found = api.DetectOrientationScript()
+    except RuntimeError:
+        return None  # too few characters to tell
+    finally:
+        api.Clear()
+    if not found:
         return None
-    return Orientation((360 - rotate) % 360, conf)
+    # orient_deg is how far the page is turned clockwise: turning it back CCW by as much fixes it.
+    return Orientation(int(found["orient_deg"]) % 360, float(found["orient_conf"]))
 
 
 @dataclass(slots=True)
@@ -117,7 +128,7 @@ class _TsvLine:
 def _parse_tsv(tsv: str) -> list[_TsvLine]:
     lines: dict[tuple[int, int, int], _TsvLine] = {}
     order: list[tuple[int, int, int]] = []
-    for row in tsv.splitlines()[1:]:
+    for row in tsv.splitlines():
         cols = row.split("\t")
         if len(cols) < 12 or cols[0] not in ("4", "5"):
             continue
@@ -140,18 +151,14 @@ def _parse_tsv(tsv: str) -> list[_TsvLine]:
 
 
 def _run_ocr(gray: np.ndarray, psm: int) -> tuple[str, str]:
-    with tempfile.TemporaryDirectory(prefix="cert_ocr_") as tmp:
-        path = _write_image(gray, tmp)
-        base = str(Path(tmp) / "out")
-        proc = _run([path, base, "-l", LANGS, "--psm", str(psm), "txt", "tsv"])
-        if proc.returncode != 0:
-            err = proc.stderr.decode("utf-8", "replace")[-300:]
-            if "Failed loading language" in err or "Error opening data file" in err:
-                raise OcrUnavailable(err)
-            raise RuntimeError(f"tesseract failed: {err}")
-        txt = Path(base + ".txt").read_text(encoding="utf-8", errors="replace")
-        tsv = Path(base + ".tsv").read_text(encoding="utf-8", errors="replace")
-    return txt, tsv
+    """Plain text and TSV of one recognition of ``gray`` with page segmentation mode ``psm``."""
+    api = _engine(LANGS)
+    api.SetPageSegMode(psm)
+    _set_gray(api, gray)
+    try:
+        return api.GetUTF8Text(), api.GetTSVText(0)
+    finally:
+        api.Clear()
 
 
 def _line_confidence(confs: list[float], text: str) -> float:
