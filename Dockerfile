@@ -2,7 +2,7 @@
 FROM python:3.11-slim-bookworm
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-tha fonts-thai-tlwg poppler-utils libraqm0 \
+ && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-tha tesseract-ocr-script-thai fonts-thai-tlwg poppler-utils libraqm0 \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -9,22 +9,22 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 
 def _similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
-def consensus(readings: Sequence[str]) -> str | None:
-    """The per-character majority of the readings, aligned on the most central one."""
+def _slots(readings: Sequence[str]) -> list[list[str]] | None:
+    """Aligned alternatives: for each gap before, and each letter of, the pivot, the options by votes.
+
+    The pivot is the reading most similar to all others: the others are
+    aligned to it, and ties in a vote go to it.
+    """
     texts = [t for t in readings if t]
     if not texts:
         return None
-    if len(texts) <= 2:
-        return texts[0]
-    # The pivot is the reading most similar to all others: the others are
-    # aligned to it, and ties in the vote go to it.
     pivot = max(texts, key=lambda s: sum(_similarity(s, o) for o in texts))
     n = len(pivot)
     votes = [Counter() for _ in range(n)]
@@ -49,9 +49,46 @@ def consensus(readings: Sequence[str]) -> str | None:
                 inserted[i1] += text[j1:j2]
         for k in range(n + 1):
             inserts[k][inserted[k]] += 1
-    out = []
+    slots: list[list[str]] = []
     for k in range(n + 1):
-        out.append(inserts[k].most_common(1)[0][0])  # Counter keeps first-seen order on ties: the pivot's
+        # most_common keeps first-seen order on ties: the pivot's option comes first.
+        slots.append([option for option, _ in inserts[k].most_common()])
         if k < n:
-            out.append(votes[k].most_common(1)[0][0])
-    return "".join(out)
+            slots.append([option for option, _ in votes[k].most_common()])
+    return slots
+
+
+def consensus(readings: Sequence[str]) -> str | None:
+    """The per-character majority of the readings, aligned on the most central one."""
+    texts = [t for t in readings if t]
+    if len(texts) <= 2:
+        return texts[0] if texts else None
+    slots = _slots(texts)
+    return "".join(options[0] for options in slots) if slots else None
+
+
+def consensus_by_words(readings: Sequence[str], cost: Callable[[str], int]) -> str | None:
+    """The majority reading, except where the readings disagree and another option reads as fewer, longer words.
+
+    ``cost(text)`` is lower for text that spells real words (for Thai, the
+    number of dictionary pieces it splits into).  Each disputed letter (or
+    gap) is settled in turn, the others held at their current choice; an
+    option some reading gave beats the majority only by lowering the cost.
+    """
+    texts = [t for t in readings if t]
+    if len(texts) <= 1:
+        return texts[0] if texts else None
+    slots = _slots(texts)
+    if slots is None:
+        return None
+    choice = [options[0] for options in slots]
+    best = cost("".join(choice))
+    for k, options in enumerate(slots):
+        if len(options) < 2:
+            continue
+        for option in options[1:]:
+            trial = choice[:k] + [option] + choice[k + 1 :]
+            score = cost("".join(trial))
+            if score < best:
+                choice, best = trial, score
+    return "".join(choice)

@@ -42,6 +42,10 @@ from .thai_text import THAI_DIGITS, invalid_thai_sequences, normalize_thai, squa
 logger = logging.getLogger(__name__)
 
 LANGS = "tha+eng"
+# Tesseract's model for the Thai script (Debian tesseract-ocr-script-thai): a
+# different network from ``tha`` that errs on different letters, used as a
+# second witness for names.  It spaces every character cluster.
+SCRIPT_LANG = "Thai"
 
 
 class OcrUnavailable(RuntimeError):
@@ -150,9 +154,9 @@ def _parse_tsv(tsv: str) -> list[_TsvLine]:
     return [lines[k] for k in order if lines[k].words]
 
 
-def _run_ocr(gray: np.ndarray, psm: int) -> tuple[str, str]:
+def _run_ocr(gray: np.ndarray, psm: int, lang: str = LANGS) -> tuple[str, str]:
     """Plain text and TSV of one recognition of ``gray`` with page segmentation mode ``psm``."""
-    api = _engine(LANGS)
+    api = _engine(lang)
     api.SetPageSegMode(psm)
     _set_gray(api, gray)
     try:
@@ -419,11 +423,14 @@ def line_crop(
 LINE_HEIGHT = 28
 
 
-def ocr_single_line(crop: np.ndarray, box_height: int, *, target_height: int | None = LINE_HEIGHT) -> TextLine | None:
+def ocr_single_line(
+    crop: np.ndarray, box_height: int, *, target_height: int | None = LINE_HEIGHT, lang: str = LANGS
+) -> TextLine | None:
     """Read a crop made by :func:`line_crop` as exactly one line (``--psm 7``).
 
     Page layout analysis can split a big line's stacked marks into a line of
     their own and lose them; a padded crop read as one line keeps them.
+    Raises :class:`OcrUnavailable` when ``lang``'s data is not installed.
     """
     if crop is None or crop.size == 0:
         return None
@@ -432,10 +439,10 @@ def ocr_single_line(crop: np.ndarray, box_height: int, *, target_height: int | N
     if abs(scale - 1.0) > 0.05:
         interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
         small = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=interp)
-    txt, tsv = _run_ocr(small, 7)
+    txt, tsv = _run_ocr(small, 7, lang)
     tsv_lines = _parse_tsv(tsv)
     raw = " ".join(line for line in txt.splitlines() if line.strip())
-    if tsv_lines:
+    if tsv_lines and lang == LANGS:
         whole = _TsvLine(
             [w for tl in tsv_lines for w in tl.words],
             [c for tl in tsv_lines for c in tl.confs],

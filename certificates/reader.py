@@ -36,7 +36,7 @@ import numpy as np
 
 from . import preprocessing as pre
 from .catalog import CatalogMatch, default_catalog, match_course
-from .consensus import consensus
+from .consensus import consensus, consensus_by_words
 from .errors import NotACertificate, TooLarge
 from .extraction import Extraction
 from .fields import (
@@ -54,9 +54,10 @@ from .fields import (
 )
 from .limits import DEFAULT_LIMITS, ReaderLimits
 from .loading import Page, iter_pages
-from .ocr import detect_orientation, line_crop, ocr_lines, ocr_single_line
+from .known_names import prefer_listed_name
+from .ocr import SCRIPT_LANG, OcrUnavailable, detect_orientation, line_crop, ocr_lines, ocr_single_line
 from .person_names import leading_title
-from .thai_text import drop_stray_consonants, squash, thai_ratio
+from .thai_text import drop_stray_consonants, thai_word_cost, squash, thai_ratio
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +69,8 @@ LOW_CONFIDENCE = 0.6
 # crop variant).  Different scales and stroke weights make Tesseract err on
 # different letters, which is what a vote needs.
 NAME_READS = ((24, "plain"), (28, "thin"), (28, "blur"))
+# Line heights of the second witness for names, Tesseract's Thai-script model.
+NAME_SCRIPT_READS = (28, 36, 48)
 TITLE_READ_HEIGHTS = (28, 36)
 
 
@@ -279,6 +282,9 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             text = consensus([r.text for r in reads])
             again = None
             if text:
+                # Readings that disagree with the vote may hold the listed spelling of a part.
+                others = [lines[i].text] + [r.text for r in reads] + _script_reads(crop, h)
+                text = prefer_listed_name(text, others)
                 conf = max(r.confidence for r in reads) if any(r.text == text for r in reads) else min(
                     r.confidence for r in reads
                 )
@@ -286,7 +292,8 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
         elif i in title_lines:
             # Titles: the page reading and two re-reads vote letter by letter.
             reads = [r for r in (ocr_single_line(crop, h, target_height=t) for t in TITLE_READ_HEIGHTS) if r]
-            text = consensus([lines[i].text] + [r.text for r in reads])
+            # Where they disagree, the option spelling real words wins (titles are made of words).
+            text = consensus_by_words([lines[i].text] + [r.text for r in reads], thai_word_cost)
             again = TextLine(text, max([lines[i].confidence] + [r.confidence for r in reads]), float(h)) if text else None
         else:
             again = ocr_single_line(crop, h)
@@ -298,6 +305,19 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
     if not changed:
         return None
     return _Reading(parse_fields(lines), lines)
+
+
+def _script_reads(crop: np.ndarray, box_height: int) -> list[str]:
+    """The name line read by the Thai-script model (empty when its data is not installed)."""
+    out = []
+    for t in NAME_SCRIPT_READS:
+        try:
+            r = ocr_single_line(crop, box_height, target_height=t, lang=SCRIPT_LANG)
+        except OcrUnavailable:
+            return []
+        if r is not None:
+            out.append(r.text)
+    return out
 
 
 def _variant(crop: np.ndarray, how: str) -> np.ndarray:

@@ -8,6 +8,7 @@ the reader compares or returns passes through :func:`normalize_thai` first.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -143,3 +144,30 @@ def drop_stray_consonants(text: str) -> str:
         if not stray:
             out.append(tok)
     return "".join(out)
+
+
+@functools.lru_cache(maxsize=1)
+def _dictionary() -> frozenset[str]:
+    from pythainlp.corpus import thai_words
+
+    return frozenset(thai_words())
+
+
+def thai_word_cost(text: str) -> int:
+    """How far the Thai in ``text`` is from plain dictionary words: lower reads more like real words.
+
+    Course titles are made of ordinary words.  A misread letter breaks a
+    word into more, shorter pieces under maximal matching (PyThaiNLP newmm:
+    "การออกแบบ" is two pieces, "ถารออกแบน" four) or leaves letters no word
+    covers ("พืฐาน"); the cost counts the pieces plus every letter outside
+    dictionary words, so among OCR readings the likelier one costs less.
+    """
+    from pythainlp.tokenize import word_tokenize
+
+    words = _dictionary()
+    cost = 0
+    for token in word_tokenize(text, engine="newmm", keep_whitespace=False):
+        letters = sum(1 for c in token if is_thai_char(c))
+        if letters:
+            cost += 1 if token in words else 1 + letters
+    return cost

@@ -137,6 +137,7 @@ class Spec:
     body_font: str
     name_font: str
     landscape: bool
+    name_listed: bool = True  # given and family name both on PyThaiNLP's lists
 
 
 def _thai_digits(text: str) -> str:
@@ -161,6 +162,24 @@ def _name_lists() -> tuple[list[str], list[str]]:
     return firsts, lasts
 
 
+def unlisted_name(rng: random.Random, pool: list[str]) -> str:
+    """A name spelled like Thai names but on no list: the front of one listed name joined to the back of another.
+
+    The reader uses PyThaiNLP's name lists to choose among its readings, so a
+    bench drawing every name from those lists would flatter it.
+    """
+    from pythainlp.tokenize import subword_tokenize
+
+    listed = set(pool)
+    while True:
+        a, b = (subword_tokenize(rng.choice(pool), engine="tcc") for _ in range(2))
+        if len(a) < 2 or len(b) < 2:
+            continue
+        name = "".join(a[: (len(a) + 1) // 2] + b[len(b) // 2 :])
+        if name not in listed and 3 <= len(name) <= 14:
+            return name
+
+
 def invented_title(rng: random.Random, catalog_names: list[str]) -> str:
     """A course title not in the catalog (and not close to any catalog name)."""
     from rapidfuzz import fuzz, process
@@ -177,6 +196,10 @@ def make_spec(rng: random.Random, catalog: list[dict[str, str]], names: tuple[li
     firsts, lasts = names
     title, glued, _ = rng.choices(TITLES, weights=[t[2] for t in TITLES])[0]
     first, last = rng.choice(firsts), rng.choice(lasts)
+    # A third of the learners have names no list knows, as many real people do.
+    listed = rng.random() >= 0.33
+    if not listed:
+        first, last = unlisted_name(rng, firsts), unlisted_name(rng, lasts)
     name = f"{title}{first} {last}" if glued else f"{title} {first} {last}"
 
     catalog_names = [r["name"] for r in catalog]
@@ -236,6 +259,7 @@ def make_spec(rng: random.Random, catalog: list[dict[str, str]], names: tuple[li
         body_font=rng.choice(fonts),
         name_font=rng.choice(fonts),
         landscape=rng.random() < 0.12,
+        name_listed=listed,
     )
 
 

@@ -1,0 +1,86 @@
+"""Choosing among OCR readings of a learner's name with PyThaiNLP's lists of Thai names.
+
+A name cannot be checked the way a course title is checked against the
+catalog: people's names are open-ended, and the lists shipped with PyThaiNLP
+(about 12,000 given names and 10,000 family names) miss many real ones.  So
+the lists never invent or correct a name on their own.  They only break a
+disagreement between readings: when the letter-wise majority of the name
+line gives a given or family name that is not on the list, and another
+reading of the same line (another scale, or Tesseract's ``Thai`` script
+model, which errs on different letters) gives one that is, the listed
+spelling is taken.  A name the lists do not know is kept as read.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from collections import Counter
+from collections.abc import Sequence
+
+from .person_names import leading_title
+from .thai_text import squash
+
+
+@functools.lru_cache(maxsize=1)
+def _given_names() -> frozenset[str]:
+    from pythainlp.corpus import thai_female_names, thai_male_names
+
+    return frozenset(thai_male_names()) | frozenset(thai_female_names())
+
+
+@functools.lru_cache(maxsize=1)
+def _family_names() -> frozenset[str]:
+    from pythainlp.corpus import thai_family_names
+
+    return frozenset(thai_family_names())
+
+
+def is_listed(part: str, *, family: bool) -> bool:
+    """True when ``part`` is a known Thai family name (``family``) or given name."""
+    return part in (_family_names() if family else _given_names())
+
+
+def _map_position(opcodes: list[tuple[str, int, int, int, int]], pos: int, other_len: int) -> int:
+    """Where position ``pos`` of the first string falls in the second, by an alignment."""
+    for tag, i1, i2, j1, j2 in opcodes:
+        if i1 <= pos < i2:
+            return j1 + (pos - i1 if tag == "equal" else min(pos - i1, j2 - j1))
+    return other_len
+
+
+def _span_in(reading: str, alternative: str, start: int, end: int) -> str:
+    """The part of ``alternative`` aligned with ``reading[start:end]`` (both squashed)."""
+    ops = difflib.SequenceMatcher(None, reading, alternative, autojunk=False).get_opcodes()
+    return alternative[_map_position(ops, start, len(alternative)) : _map_position(ops, end, len(alternative))]
+
+
+def prefer_listed_name(line: str, alternatives: Sequence[str]) -> str:
+    """The name line with an unlisted given or family name replaced by a listed one other readings saw.
+
+    ``line`` is the voted reading ("title+given family"); ``alternatives``
+    are other readings of the same line, spaced or not.  Each part is
+    replaced only when it is not listed and the most frequent listed
+    spelling among the alternatives' aligned parts exists.
+    """
+    title = leading_title(line) or ""
+    rest = line[len(title) :].strip()
+    parts = rest.split(" ")
+    if len(parts) != 2 or not all(parts):
+        return line
+    whole = squash(line)
+    start = len(squash(title))
+    spans = [(start, start + len(parts[0])), (start + len(parts[0]), len(whole))]
+    squashed_alts = [squash(a) for a in alternatives if a]
+    for k, (a, b) in enumerate(spans):
+        family = k == 1
+        if is_listed(parts[k], family=family):
+            continue
+        seen = Counter(
+            cand for alt in squashed_alts
+            if (cand := _span_in(whole, alt, a, b)) != parts[k] and cand and is_listed(cand, family=family)
+        )
+        if seen:
+            parts[k] = seen.most_common(1)[0][0]
+    prefix = line[: len(line) - len(line[len(title):].lstrip())] if title else ""
+    return f"{prefix}{parts[0]} {parts[1]}"
