@@ -149,9 +149,9 @@ def _pdf_pages(data: bytes, limits: ReaderLimits) -> Iterator[Page]:
                 raise CorruptFile(f"PDF page {index + 1} cannot be read: {exc}") from exc
 
             def render(page=page) -> Image.Image:
-                """Rasterise the page at limits.pdf_dpi, capped at the pixel limit."""
+                """Rasterise the page at limits.pdf_dpi or its pictures' own resolution, capped at the pixel limit."""
                 w_pt, h_pt = page.get_size()
-                scale = limits.pdf_dpi / 72.0
+                scale = max(limits.pdf_dpi / 72.0, _picture_scale(page))
                 pixels = w_pt * h_pt * scale * scale
                 if pixels > limits.max_pixels:
                     scale *= (limits.max_pixels / pixels) ** 0.5
@@ -164,6 +164,28 @@ def _pdf_pages(data: bytes, limits: ReaderLimits) -> Iterator[Page]:
             yield Page(index + 1, text, render)
     finally:
         doc.close()
+
+
+def _picture_scale(page) -> float:
+    """Pixels per point at which the page's largest picture is drawn at its own resolution.
+
+    A picture saved as PDF keeps its pixels but may get any page size (a
+    1250 px scan on a 300 x 424 pt page): rendering at a fixed dpi would
+    throw most of them away.
+    """
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    best = 0.0
+    try:
+        for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+            px_w, _ = obj.get_px_size()
+            left, _, right, _ = obj.get_bounds()
+            if right - left > 1:
+                best = max(best, px_w / (right - left))
+    except pdfium.PdfiumError:  # a picture pdfium cannot measure leaves the default dpi
+        return 0.0
+    return best
 
 
 def iter_pages(
