@@ -414,7 +414,46 @@ def line_crop(
         bottom = min(bottom, max(below - 2, y + h + int(0.35 * h)))
     y0, y1 = max(0, top), min(H, bottom)
     x0, x1 = max(0, x - h), min(W, x + w + h)
-    return gray[y0:y1, x0:x1]
+    crop = gray[y0:y1, x0:x1]
+    return _blank_other_lines(crop, y - y0, y + h - y0)
+
+
+def _blank_other_lines(crop: np.ndarray, top: int, bottom: int) -> np.ndarray:
+    """Whiten rows of ink that belong to other lines than the one at rows ``top``..``bottom``.
+
+    The neighbours' boxes limit the crop only when they were read well; a
+    smaller line above that OCR misread (or a rule under it) can reach into
+    the padding, and a single-line read of two lines is garbage.  Ink rows
+    are grouped into bands by blank gaps; the bands touching the line's box
+    are kept, and so are the bands just above or below them (Thai upper
+    marks and lower vowels stand a small gap away from their letters).
+    """
+    if crop.size == 0 or bottom <= top:
+        return crop
+    _, ink = cv2.threshold(crop, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    rows = ink.sum(axis=1) > max(2, 0.004 * crop.shape[1])
+    bands: list[list[int]] = []
+    for r, on in enumerate(rows):
+        if on:
+            if bands and bands[-1][1] == r:
+                bands[-1][1] = r + 1
+            else:
+                bands.append([r, r + 1])
+    height = bottom - top
+    core_a, core_b = top + 0.25 * height, bottom - 0.25 * height
+    kept = [i for i, (a, b) in enumerate(bands) if a < core_b and b > core_a]
+    if not kept:
+        return crop
+    gap = max(2, 0.2 * height)
+    first, last = min(kept), max(kept)
+    while first > 0 and bands[first][0] - bands[first - 1][1] <= gap:
+        first -= 1
+    while last + 1 < len(bands) and bands[last + 1][0] - bands[last][1] <= gap:
+        last += 1
+    out = crop.copy()
+    out[: bands[first][0]] = 255
+    out[bands[last][1] :] = 255
+    return out
 
 
 # Tesseract's LSTM reads lines normalised to a small height; handing it a
