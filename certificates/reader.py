@@ -13,9 +13,12 @@ For each page (one for an image, up to ``max_pdf_pages`` for a PDF):
    when it does not);
 3. the lines holding the fields are re-read one at a time from padded
    crops ("second look"): the name at three scales with a letter-wise vote,
-   the title lines likewise with the page reading, hours and date lines
-   when unsure; Thai digits are classified by ``thai_digits`` because
-   Tesseract's Thai model cannot read them;
+   then checked against readings by Tesseract's Thai-script model (a given
+   or family name off PyThaiNLP's name lists gives way to a listed spelling
+   another reading saw, see ``known_names``); the title lines likewise with
+   the page reading, disputes settled by which option reads as dictionary
+   words; hours and date lines when unsure; Thai digits are classified by
+   ``thai_digits`` because Tesseract's Thai model cannot read them;
 4. a field still missing gets one or two more page passes (larger scale,
    single-column layout), which only fill gaps.
 

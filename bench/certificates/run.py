@@ -11,7 +11,7 @@ normalising whitespace.
 
 Usage::
 
-    .venv/bin/python bench/certificates/run.py                # 20 per variant
+    .venv/bin/python bench/certificates/run.py                # 30 per variant
     .venv/bin/python bench/certificates/run.py --per-variant 5 --show-failures
 """
 
@@ -83,7 +83,7 @@ def pct(n: int, d: int) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Generate, read, and print the figures."""
     ap = argparse.ArgumentParser(description="certificate reader benchmark")
-    ap.add_argument("--per-variant", type=int, default=20)
+    ap.add_argument("--per-variant", type=int, default=30)
     ap.add_argument("--seed", type=int, default=2566)
     ap.add_argument("--out", type=Path, default=HERE / "out")
     ap.add_argument("--variants", default=",".join(generate.VARIANTS))
