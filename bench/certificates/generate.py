@@ -40,6 +40,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont, features
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))  # the reader's Thai spelling rules, for plausible invented names
 CATALOG_PATH = REPO / "certificates" / "data" / "ocsc_catalog.csv"
 FONT_DIR = Path("/usr/share/fonts/truetype/tlwg")
 LATIN_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
@@ -170,13 +171,16 @@ def unlisted_name(rng: random.Random, pool: list[str]) -> str:
     """
     from pythainlp.tokenize import subword_tokenize
 
+    from certificates.thai_text import invalid_thai_sequences
+
     listed = set(pool)
     while True:
         a, b = (subword_tokenize(rng.choice(pool), engine="tcc") for _ in range(2))
         if len(a) < 2 or len(b) < 2:
             continue
         name = "".join(a[: (len(a) + 1) // 2] + b[len(b) // 2 :])
-        if name not in listed and 3 <= len(name) <= 14:
+        # No archaic letters or impossible spellings: real names, just not listed ones.
+        if name not in listed and 3 <= len(name) <= 14 and "ๅ" not in name and not invalid_thai_sequences(name):
             return name
 
 
