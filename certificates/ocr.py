@@ -46,6 +46,9 @@ LANGS = "tha+eng"
 # different network from ``tha`` that errs on different letters, used as a
 # second witness for names.  It spaces every character cluster.
 SCRIPT_LANG = "Thai"
+# Thai alone: for lines that hold no Latin text, where ``tha+eng`` may read
+# small Thai glyphs as English ("พ.ค." as "wa.").
+THAI_ONLY = "tha"
 
 
 class OcrUnavailable(RuntimeError):
@@ -481,7 +484,7 @@ def ocr_single_line(
     txt, tsv = _run_ocr(small, 7, lang)
     tsv_lines = _parse_tsv(tsv)
     raw = " ".join(line for line in txt.splitlines() if line.strip())
-    if tsv_lines and lang == LANGS:
+    if tsv_lines and lang != SCRIPT_LANG:  # the script model spaces clusters: no word boxes to match
         whole = _TsvLine(
             [w for tl in tsv_lines for w in tl.words],
             [c for tl in tsv_lines for c in tl.confs],

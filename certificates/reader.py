@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -58,7 +59,7 @@ from .fields import (
 from .limits import DEFAULT_LIMITS, ReaderLimits
 from .loading import Page, iter_pages
 from .known_names import prefer_listed_name
-from .ocr import SCRIPT_LANG, OcrUnavailable, detect_orientation, line_crop, ocr_lines, ocr_single_line
+from .ocr import SCRIPT_LANG, THAI_ONLY, OcrUnavailable, detect_orientation, line_crop, ocr_lines, ocr_single_line
 from .person_names import leading_title
 from .thai_text import drop_stray_consonants, thai_word_cost, squash, thai_ratio
 
@@ -75,6 +76,7 @@ NAME_READS = ((24, "plain"), (28, "thin"), (28, "blur"))
 # Line heights of the second witness for names, Tesseract's Thai-script model.
 NAME_SCRIPT_READS = (28, 36, 48)
 TITLE_READ_HEIGHTS = (28, 36)
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
 
 
 @dataclass(slots=True)
@@ -300,6 +302,11 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             again = TextLine(text, max([lines[i].confidence] + [r.confidence for r in reads]), float(h)) if text else None
         else:
             again = ocr_single_line(crop, h)
+            if again is not None and _LATIN_LETTER.search(again.text):
+                # Hours and date lines are all Thai: Latin letters are Thai glyphs the English model took.
+                thai = ocr_single_line(crop, h, lang=THAI_ONLY)
+                if thai is not None and not _LATIN_LETTER.search(thai.text):
+                    again = thai
         if again is not None:
             again = TextLine(again.text, again.confidence, lines[i].height, lines[i].box)
         if again is not None and again.text != lines[i].text:
