@@ -282,7 +282,7 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
         if i in name_lines:
             # The name cannot be checked against any list: read it at three
             # scales and take the letter-by-letter majority.
-            reads = [ocr_single_line(_variant(crop, v), h, target_height=t) for t, v in NAME_READS]
+            reads = [_thai_line(_variant(crop, v), h, target_height=t) for t, v in NAME_READS]
             reads = [r for r in reads if r is not None]
             text = consensus([r.text for r in reads])
             again = None
@@ -301,12 +301,7 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             text = consensus_by_words([lines[i].text] + [r.text for r in reads], thai_word_cost)
             again = TextLine(text, max([lines[i].confidence] + [r.confidence for r in reads]), float(h)) if text else None
         else:
-            again = ocr_single_line(crop, h)
-            if again is not None and _LATIN_LETTER.search(again.text):
-                # Hours and date lines are all Thai: Latin letters are Thai glyphs the English model took.
-                thai = ocr_single_line(crop, h, lang=THAI_ONLY)
-                if thai is not None and not _LATIN_LETTER.search(thai.text):
-                    again = thai
+            again = _thai_line(crop, h)
         if again is not None:
             again = TextLine(again.text, again.confidence, lines[i].height, lines[i].box)
         if again is not None and again.text != lines[i].text:
@@ -315,6 +310,20 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
     if not changed:
         return None
     return _Reading(parse_fields(lines), lines)
+
+
+def _thai_line(crop: np.ndarray, box_height: int, **kw: Any) -> TextLine | None:
+    """A single-line read of a line printed all in Thai (name, hours, date).
+
+    Latin letters in it are Thai glyphs the English model took ("พ.ค." read
+    as "wa."): such a line is read again with the Thai model alone.
+    """
+    line = ocr_single_line(crop, box_height, **kw)
+    if line is not None and _LATIN_LETTER.search(line.text):
+        thai = ocr_single_line(crop, box_height, lang=THAI_ONLY, **kw)
+        if thai is not None and not _LATIN_LETTER.search(thai.text):
+            return thai
+    return line
 
 
 def _script_reads(crop: np.ndarray, box_height: int) -> list[str]:
