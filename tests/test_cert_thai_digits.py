@@ -1,0 +1,52 @@
+"""Thai-digit glyph reading on crops shaped like the reader's (no Tesseract needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from certificates.thai_digits import _split_widest, read_thai_number, segment_glyphs
+
+# A face of the certificate generator: the classifier never trained on it.
+FONT = Path("/usr/share/fonts/truetype/tlwg/Garuda.ttf")
+
+
+def _line(text: str, size: int = 40, height: int = 3) -> np.ndarray:
+    """Grey crop of ``text`` with room above and below, ``height`` times the font size tall."""
+    fnt = ImageFont.truetype(str(FONT), size)
+    img = Image.new("L", (size * (len(text) + 2), size * height), 255)
+    ImageDraw.Draw(img).text((size // 2, size * (height - 1) // 2), text, font=fnt, fill=20)
+    return np.array(img)
+
+
+def test_small_digits_in_a_tall_crop_are_segmented() -> None:
+    # A line crop can be three times a digit's height; ๓ is shorter than ๒'s tail.
+    crop = np.full((70, 120), 255, np.uint8)
+    for k, h in enumerate((20, 17, 19, 16)):
+        crop[40 - h : 40, 8 + 26 * k : 26 + 26 * k] = 0
+    crop[12:16, 10:14] = 0  # a tone mark from the line above
+    assert len(segment_glyphs(crop)) == 4
+
+
+def test_one_digit_wide_glyph_is_not_cut_to_match_a_count() -> None:
+    # Tesseract often counts five digits in a four-digit year; a glyph no wider
+    # than one digit must not be cut in two to match.
+    glyph = np.zeros((30, 20), np.uint8)
+    glyph[5:25, 2:18] = 255
+    assert _split_widest([glyph, glyph.copy()]) is None
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-thai-tlwg not installed")
+def test_reads_a_year_on_an_unseen_face() -> None:
+    got = read_thai_number(_line("๒๕๖๓"), expected=4)
+    assert got is not None and got[0] == "2563"
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-thai-tlwg not installed")
+def test_letter_caught_after_the_number_is_dropped() -> None:
+    # A loose box around the day catches the month's first letter: "๒๗ พ".
+    got = read_thai_number(_line("๒๗ พ"), expected=2)
+    assert got is not None and got[0] == "27"
