@@ -434,7 +434,7 @@ def _blank_other_lines(crop: np.ndarray, top: int, bottom: int) -> np.ndarray:
     if crop.size == 0 or bottom <= top:
         return crop
     _, ink = cv2.threshold(crop, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    rows = ink.sum(axis=1) > max(2, 0.004 * crop.shape[1])
+    rows = ink.sum(axis=1) >= 2  # a tone mark is only a few pixels wide
     bands: list[list[int]] = []
     for r, on in enumerate(rows):
         if on:
@@ -447,11 +447,20 @@ def _blank_other_lines(crop: np.ndarray, top: int, bottom: int) -> np.ndarray:
     kept = [i for i, (a, b) in enumerate(bands) if a < core_b and b > core_a]
     if not kept:
         return crop
-    gap = max(2, 0.2 * height)
+    fill = ink.sum(axis=1) / crop.shape[1]
+
+    def belongs(band: list[int], gap: int) -> bool:
+        # Close enough to be part of the line; or a short band of marks (a
+        # tone mark over an upper vowel stands further off), which a rule is not.
+        if gap <= max(2, 0.2 * height):
+            return True
+        a, b = band
+        return b - a <= 0.5 * height and gap <= 0.6 * height and fill[a:b].max() < 0.5
+
     first, last = min(kept), max(kept)
-    while first > 0 and bands[first][0] - bands[first - 1][1] <= gap:
+    while first > 0 and belongs(bands[first - 1], bands[first][0] - bands[first - 1][1]):
         first -= 1
-    while last + 1 < len(bands) and bands[last + 1][0] - bands[last][1] <= gap:
+    while last + 1 < len(bands) and belongs(bands[last + 1], bands[last + 1][0] - bands[last][1]):
         last += 1
     out = crop.copy()
     out[: bands[first][0]] = 255

@@ -324,3 +324,17 @@ async def test_pool_reads_off_the_event_loop() -> None:
         assert got.name == "นายสมชาย รักเรียน"
         with pytest.raises(UnsupportedFile):
             await pool.read(b"not an image at all", "x.bin")
+
+
+def test_line_crop_blanks_other_lines_but_keeps_high_tone_marks() -> None:
+    import numpy as np
+
+    from certificates.ocr import line_crop
+
+    page = np.full((400, 1600), 255, np.uint8)  # a long title: one mark is a tiny share of a row
+    page[150:200, 100:1500] = 0  # the line's letters (box height 50)
+    page[138:144, 300:304] = 0  # a tone mark over an upper vowel: 6 px high, 4 px wide
+    page[100:127, 100:1500] = 0  # the bottom of a line above that OCR missed, inside the crop's padding
+    crop = line_crop(page, (100, 150, 1400, 50))
+    assert crop is not None
+    assert (crop == 0).sum() == 50 * 1400 + 6 * 4  # letters and mark kept, the other line whitened
