@@ -103,13 +103,13 @@ def main(argv: list[str] | None = None) -> int:
     times: list[float] = []
     per_variant: dict[str, list[dict[str, bool]]] = {}
     failures: list[str] = []
-    listed_name: dict[int, bool] = {}
+    name_verdicts: dict[bool, list[bool]] = {True: [], False: []}  # by whether the name is on PyThaiNLP's lists
     for rec in records:
         got, secs, err = read_one(args.out / rec["file"])
         times.append(secs)
         verdict = compare(rec, got)
         per_variant.setdefault(rec["variant"], []).append(verdict)
-        listed_name[id(verdict)] = rec.get("name_listed", True)
+        name_verdicts[rec.get("name_listed", True)].append(verdict["name"])
         if not all(verdict[k] for k in CORE):
             wrong = [k for k in CORE + ("kind",) if not verdict[k]]
             lines = [f"{rec['file']} ({secs:.1f}s) error={err}" if err else f"{rec['file']} ({secs:.1f}s)"]
@@ -127,9 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {key:<13} {pct(ok, n)}  ({ok}/{n})")
         if key == "name":
             for listed, label in ((True, "on name lists"), (False, "not on lists")):
-                vs = [v for v in all_verdicts if listed_name[id(v)] is listed]
-                ok = sum(v["name"] for v in vs)
-                print(f"    {label:<13} {pct(ok, len(vs))}  ({ok}/{len(vs)})")
+                vs = name_verdicts[listed]
+                print(f"    {label:<13} {pct(sum(vs), len(vs))}  ({sum(vs)}/{len(vs)})")
     print("all four fields right (name, course, hours, completed_on):")
     for variant, vs in per_variant.items():
         ok = sum(all(v[k] for k in CORE) for v in vs)
