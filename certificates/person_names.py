@@ -121,7 +121,22 @@ def clean_name_line(line: str) -> str:
     line = re.sub(r"\.{2,}", ".", line)  # "ร.ต.." : a speck read as a second dot
     # Single stray Latin letters next to Thai text are speckles read as text.
     tokens = [t for t in line.split(" ") if not (len(t) <= 2 and t.isascii() and t.isalpha() and t.lower() not in {"de", "la"})]
-    return " ".join(tokens)
+    # A bracket with no partner in its word is a speck or a frame edge ("(พลชมชื่น").
+    tokens = [_drop_unpaired_brackets(t) for t in tokens]
+    line = " ".join(t for t in tokens if t)
+    # One letter of debris before an abbreviated title ("ตดร.", "ลผศ."): no name starts that way.
+    if not leading_title(line) and len(line) > 1:
+        title = leading_title(line[1:])
+        if title and "." in title:
+            line = line[1:]
+    return line
+
+
+def _drop_unpaired_brackets(token: str) -> str:
+    for opening, closing in ("()", "[]"):
+        if (opening in token) != (closing in token):
+            token = token.replace(opening, "").replace(closing, "")
+    return token
 
 
 def looks_like_name(line: str) -> float:

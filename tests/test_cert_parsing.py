@@ -562,3 +562,20 @@ def test_drop_stray_consonants_in_titles(catalog: list[CatalogEntry]) -> None:
     assert drop_stray_consonants("การบริหารงาน ณ จังหวัดสตูล") == "การบริหารงาน ณ จังหวัดสตูล"
     # Never changes a real course title.
     assert all(drop_stray_consonants(e.name) == e.name for e in catalog)
+
+
+@pytest.mark.parametrize(
+    "read, expected",
+    [
+        ("นายนัฐฑมล (พลชมชื่น", "นายนัฐฑมล พลชมชื่น"),  # a bracket with no partner is debris
+        ("(นางสาวสมหญิง ใจดี)", "นางสาวสมหญิง ใจดี"),
+        ("ตดร.ขจรเกียรติ นาคสิงห์คราญ", "ดร.ขจรเกียรติ นาคสิงห์คราญ"),  # one letter of debris before a dotted title
+        ("ว่าที่ ร.ต. สมชาย ใจดี", "ว่าที่ ร.ต. สมชาย ใจดี"),
+        ("นายสมชาย รักเรียน", "นายสมชาย รักเรียน"),
+        ("ดนัย ใจดี", "ดนัย ใจดี"),  # no title at all: nothing is cut
+    ],
+)
+def test_clean_name_line_drops_debris(read: str, expected: str) -> None:
+    from certificates.person_names import clean_name_line
+
+    assert clean_name_line(read) == expected
