@@ -64,8 +64,9 @@ def prefer_listed_name(line: str, alternatives: Sequence[str]) -> str:
     spelling among the alternatives' aligned parts exists.
     """
     title = leading_title(line) or ""
-    rest = line[len(title) :].strip()
-    parts = rest.split(" ")
+    rest = line[len(title) :].lstrip()
+    prefix = line[: len(line) - len(rest)]  # the title as printed, with its spacing
+    parts = rest.rstrip().split(" ")
     if len(parts) != 2 or not all(parts):
         return line
     whole = squash(line)
@@ -82,5 +83,4 @@ def prefer_listed_name(line: str, alternatives: Sequence[str]) -> str:
         )
         if seen:
             parts[k] = seen.most_common(1)[0][0]
-    prefix = line[: len(line) - len(line[len(title):].lstrip())] if title else ""
     return f"{prefix}{parts[0]} {parts[1]}"

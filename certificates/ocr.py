@@ -436,7 +436,7 @@ def _blank_other_lines(crop: np.ndarray, top: int, bottom: int) -> np.ndarray:
     _, ink = cv2.threshold(crop, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     # Specks of photo noise must not bridge the gap to another line; a tone
     # mark, a few pixels wide, must still count as ink.
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     specks = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] < 6)
     ink[np.isin(labels, specks[specks > 0])] = 0
     rows = ink.sum(axis=1) >= 2

@@ -61,7 +61,7 @@ from .loading import Page, iter_pages
 from .known_names import prefer_listed_name
 from .ocr import SCRIPT_LANG, THAI_ONLY, OcrUnavailable, detect_orientation, line_crop, ocr_lines, ocr_single_line
 from .person_names import leading_title
-from .thai_text import drop_stray_consonants, thai_word_cost, squash, thai_ratio
+from .thai_text import drop_stray_consonants, squash, thai_ratio, thai_word_cost
 
 logger = logging.getLogger(__name__)
 
@@ -280,8 +280,8 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             continue
         h = lines[i].box[3]
         if i in name_lines:
-            # The name cannot be checked against any list: read it at three
-            # scales and take the letter-by-letter majority.
+            # No list holds every name: read it at three scales and take the
+            # letter-by-letter majority; the name lists only choose among readings.
             reads = [_thai_line(_variant(crop, v), h, target_height=t) for t, v in NAME_READS]
             reads = [r for r in reads if r is not None]
             text = consensus([r.text for r in reads])
