@@ -507,6 +507,9 @@ def ocr_single_line(
         )
         # Digits are classified on the full-resolution crop.
         raw = _fix_thai_digits(raw, whole, crop, scale)
+    if lang == SCRIPT_LANG:
+        # Its spaces split clusters, not words, and would keep a split sara am ("ค ํ า") apart.
+        raw = squash(raw)
     text = normalize_thai(raw)
     confs = [c for tl in tsv_lines for c in tl.confs]
     if not text or not confs:

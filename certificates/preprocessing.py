@@ -77,6 +77,31 @@ def _quad_ok(quad: np.ndarray, area: float, img_area: float) -> bool:
     return True
 
 
+def _quad_from_long_sides(poly: np.ndarray) -> np.ndarray | None:
+    """The quadrilateral on a polygon's four longest sides, extended to meet.
+
+    A sheet whose corners are dark decorations (or under a thumb) comes out
+    of the lightness mask with those corners cut off; a four-point
+    approximation of that outline cuts through the page, while the sheet's
+    own edges are still its four longest sides.
+    """
+    n = len(poly)
+    lengths = [float(np.linalg.norm(poly[(i + 1) % n] - poly[i])) for i in range(n)]
+    sides = sorted(sorted(range(n), key=lambda i: -lengths[i])[:4])
+    if sum(lengths[i] for i in sides) < 0.75 * sum(lengths):
+        return None  # not a rectangle with a few corners cut
+    corners = []
+    for a, b in zip(sides, sides[1:] + sides[:1]):
+        p1, d1 = poly[a], poly[(a + 1) % n] - poly[a]
+        p2, d2 = poly[b], poly[(b + 1) % n] - poly[b]
+        cross = d1[0] * d2[1] - d1[1] * d2[0]
+        if abs(cross) < 1e-6 * (np.linalg.norm(d1) * np.linalg.norm(d2) + 1e-6):
+            return None  # parallel neighbours: the long sides are not the sheet's four edges
+        t = ((p2[0] - p1[0]) * d2[1] - (p2[1] - p1[1]) * d2[0]) / cross
+        corners.append(p1 + t * d1)
+    return np.array(corners, np.float32)
+
+
 def has_background(rgb: np.ndarray) -> bool:
     """True when the picture's edges are mostly not paper: a sheet photographed on something.
 
@@ -116,6 +141,12 @@ def find_page_quad(rgb: np.ndarray) -> np.ndarray | None:
             if area < 0.2 * img_area:
                 continue
             peri = cv2.arcLength(cnt, True)
+            fine = cv2.approxPolyDP(cnt, 0.01 * peri, True).reshape(-1, 2).astype(np.float32)
+            extended = _quad_from_long_sides(fine) if 5 <= len(fine) <= 8 else None
+            if extended is not None:
+                quad_area = cv2.contourArea(extended)
+                if _quad_ok(extended, quad_area, img_area):
+                    candidates.append((quad_area, extended))
             for eps in (0.02, 0.04):
                 approx = cv2.approxPolyDP(cnt, eps * peri, True)
                 if len(approx) == 4:
@@ -137,7 +168,22 @@ def find_page_quad(rgb: np.ndarray) -> np.ndarray | None:
     bright = cv2.morphologyEx(bright, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
     contours, _ = cv2.findContours(bright, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     consider(contours)
-    # 2) Edges, for light desks and dark screenshots' borders alike.
+    # 2) Whatever differs from the desk seen along the picture's border: keeps a
+    #    sheet's dark coloured corner decorations, which lightness alone cuts off.
+    lab = cv2.cvtColor(cv2.GaussianBlur(small, (5, 5), 0), cv2.COLOR_RGB2LAB).astype(np.float32)
+    border = np.concatenate([lab[:4].reshape(-1, 3), lab[-4:].reshape(-1, 3), lab[:, :4].reshape(-1, 3), lab[:, -4:].reshape(-1, 3)])
+    desk = np.median(border, axis=0)
+    # Lightness and colour apart: a navy corner is as dark as a grey desk but far from it in hue.
+    unlike = np.zeros(lab.shape[:2], bool)
+    for channels, floor in (((0,), 25.0), ((1, 2), 12.0)):
+        spread = float(np.median(np.linalg.norm(border[:, channels] - desk[list(channels)], axis=1)))
+        unlike |= np.linalg.norm(lab[:, :, channels] - desk[list(channels)], axis=2) > max(floor, 3.0 * spread)
+    unlike = unlike.astype(np.uint8) * 255
+    unlike = cv2.morphologyEx(unlike, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    unlike = cv2.morphologyEx(unlike, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
+    contours, _ = cv2.findContours(unlike, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    consider(contours)
+    # 3) Edges, for light desks and dark screenshots' borders alike.
     med = float(np.median(blur))
     edges = cv2.Canny(blur, int(max(0, 0.66 * med)), int(min(255, 1.33 * med)) or 50)
     edges = cv2.dilate(edges, np.ones((3, 3), np.uint8))

@@ -380,7 +380,17 @@ def _ocr_page(img_rgb: np.ndarray) -> _Reading:
             break  # hardly any text either way up: a photo of something else
     assert best is not None and best_gray is not None and best_scaled is not None
     if not best.is_certificate():
-        return best
+        if best.fields.found() < 2:
+            return best
+        # Some fields but too little wording: faint or small print that the
+        # other passes may read (psm 4 keeps lines layout analysis dropped).
+        for variant in _extra_passes(best_gray):
+            reading, scaled = variant()
+            if reading.is_certificate() and reading.quality > best.quality:
+                best, best_scaled = reading, scaled
+                break
+        if not best.is_certificate():
+            return best
     second = _second_look(best, best_scaled)
     if second is not None:
         best = _overlay(best, second)
@@ -392,7 +402,7 @@ def _ocr_page(img_rgb: np.ndarray) -> _Reading:
     # They only fill gaps: page-level passes share the blind spots the
     # single-line re-reads corrected, so they must not outvote those.
     for variant in _extra_passes(best_gray):
-        readings.append(variant())
+        readings.append(variant()[0])
         best = _fill_missing(best, _merge(readings))
         if best.fields.found() == 4:
             break
@@ -410,19 +420,18 @@ def _fill_missing(first: _Reading, voted: _Reading) -> _Reading:
     return _Reading(out, first.lines)
 
 
-def _extra_passes(gray: np.ndarray) -> list[Callable[[], _Reading]]:
-    def larger() -> _Reading:
-        return _read_scaled(pre.scale_for_ocr(gray, int(pre.TARGET_PAGE_SIDE * 1.3)), psm=3)
+def _extra_passes(gray: np.ndarray) -> list[Callable[[], tuple[_Reading, np.ndarray]]]:
+    """Other page reads, each giving its reading and the scaled image its line boxes refer to."""
 
-    def column() -> _Reading:
-        return _read_gray(gray, psm=4)[0]
+    def larger() -> tuple[_Reading, np.ndarray]:
+        scaled = pre.scale_for_ocr(gray, int(pre.TARGET_PAGE_SIDE * 1.3))
+        lines = ocr_lines(scaled, psm=3)
+        return _Reading(parse_fields(lines), lines), scaled
+
+    def column() -> tuple[_Reading, np.ndarray]:
+        return _read_gray(gray, psm=4)
 
     return [larger, column]
-
-
-def _read_scaled(gray: np.ndarray, *, psm: int) -> _Reading:
-    lines = ocr_lines(gray, psm=psm)
-    return _Reading(parse_fields(lines), lines)
 
 
 # --- assembling the result -------------------------------------------------------------------

@@ -51,9 +51,11 @@ _EXTRA_FORMS = {
     "กุมภาพันธ": 2,
 }
 
-# A day number; the month word and year are looked for just after it.
-_DAY_RE = re.compile(r"(?<!\d)([0-3]?\d)(?!\d)")
-_YEAR_RE = re.compile(r"(?<!\d)(\d{4}|\d{2})(?!\d)")
+# A day number; the month word and year are looked for just after it.  OCR
+# may split a number with a space ("1 1 เมษายน", "25 65"): one space between
+# its digits is allowed.
+_DAY_RE = re.compile(r"(?<!\d)([0-3] ?\d|\d)(?!\d)")
+_YEAR_RE = re.compile(r"(?<!\d)(\d(?: ?\d){3}|\d{2})(?!\d)")
 # The era marker and its OCR forms: "พ.ศ.", "พ.ศ", "พ ศ.", "พ.ศ,", "ค.ศ.".
 _ERA_RE = re.compile(r"([พค])\s*[.,]?\s*ศ\s*[.,]?")
 _MONTH_CHARS = re.compile(r"[^\u0e01-\u0e4e.]")
@@ -156,10 +158,10 @@ def find_dates(text: str) -> list[DateMatch]:
         month = match_month(month_word)
         if month is None:
             continue
-        ce = be_year_to_ce(int(year_m.group(1)), era=era)
+        ce = be_year_to_ce(int(year_m.group(1).replace(" ", "")), era=era)
         if ce is None:
             continue
-        value = make_date(int(day_m.group(1)), month[0], ce)
+        value = make_date(int(day_m.group(1).replace(" ", "")), month[0], ce)
         if value is None:
             continue
         conf = month[1]

@@ -107,6 +107,8 @@ def test_invalid_thai_sequences() -> None:
         ("วันที่ 30 เม.ย. 2563", dt.date(2020, 4, 30)),
         ("20 มิ.ย. พ.ศ. 2568", dt.date(2025, 6, 20)),
         ("3 มค 2565", dt.date(2022, 1, 3)),  # dots lost
+        ("ให้ไว้ ณ วันที่ 1 1 เมษายน พ.ศ. 2565", dt.date(2022, 4, 11)),  # OCR split the day
+        ("วันที่ ๒ ๙ ก.ย. ๒๕ ๖๖", dt.date(2023, 9, 29)),  # and the year
     ],
 )
 def test_parse_thai_date(text: str, expected: dt.date) -> None:
