@@ -12,7 +12,7 @@ For each page (one for an image, up to ``max_pdf_pages`` for a PDF):
    certificate (OSD is unreliable on Thai, so other orientations are tried
    when it does not);
 3. the lines holding the fields are re-read one at a time from padded
-   crops ("second look"): the name at three scales with a letter-wise vote,
+   crops ("second look"): the name at five scales with a letter-wise vote,
    then checked against readings by Tesseract's Thai-script model (a given
    or family name off PyThaiNLP's name lists gives way to a listed spelling
    another reading saw, see ``known_names``); the title lines likewise with
@@ -69,10 +69,11 @@ CORE_FIELDS = ("name", "title", "hours", "completed_on")
 # A field read with less confidence than this triggers another OCR pass.
 RETRY_BELOW = 0.8
 LOW_CONFIDENCE = 0.6
-# How the learner's name is re-read for a letter-wise vote: (line height px,
-# crop variant).  Different scales and stroke weights make Tesseract err on
-# different letters, which is what a vote needs.
-NAME_READS = ((24, "plain"), (28, "thin"), (28, "blur"))
+# Line heights (px) the learner's name is re-read at for a letter-wise vote:
+# at different scales Tesseract errs on different letters, which is what a
+# vote needs.  Five scales outvote a letter that two of them misread; thinned
+# or blurred crops added no votes that the scales did not.
+NAME_READ_HEIGHTS = (20, 24, 28, 32, 36)
 # Line heights of the second witness for names, Tesseract's Thai-script model.
 NAME_SCRIPT_READS = (28, 36, 48)
 TITLE_READ_HEIGHTS = (28, 36)
@@ -280,9 +281,9 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             continue
         h = lines[i].box[3]
         if i in name_lines:
-            # No list holds every name: read it at three scales and take the
+            # No list holds every name: read it at five scales and take the
             # letter-by-letter majority; the name lists only choose among readings.
-            reads = [_thai_line(_variant(crop, v), h, target_height=t) for t, v in NAME_READS]
+            reads = [_thai_line(crop, h, target_height=t) for t in NAME_READ_HEIGHTS]
             reads = [r for r in reads if r is not None]
             text = consensus([r.text for r in reads])
             again = None
@@ -337,15 +338,6 @@ def _script_reads(crop: np.ndarray, box_height: int) -> list[str]:
         if r is not None:
             out.append(r.text)
     return out
-
-
-def _variant(crop: np.ndarray, how: str) -> np.ndarray:
-    """A crop as is, with thinner strokes, or slightly blurred."""
-    if how == "thin":
-        return cv2.dilate(crop, np.ones((2, 2), np.uint8))  # white grows: ink gets thinner
-    if how == "blur":
-        return cv2.GaussianBlur(crop, (0, 0), 1.0)
-    return crop
 
 
 def _rotation_order(gray: np.ndarray) -> list[int]:
