@@ -16,21 +16,16 @@ def _similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
-def _central(texts: Sequence[str]) -> str:
-    """The reading most similar to all others."""
-    return max(texts, key=lambda s: sum(_similarity(s, o) for o in texts))
-
-
-def _slots(readings: Sequence[str], pivot: str | None = None) -> list[list[str]] | None:
+def _slots(readings: Sequence[str]) -> list[list[str]] | None:
     """Aligned alternatives: for each gap before, and each letter of, the pivot, the options by votes.
 
-    The pivot is by default the reading most similar to all others: the
-    others are aligned to it, and ties in a vote go to it.
+    The pivot is the reading most similar to all others: the others are
+    aligned to it, and ties in a vote go to it.
     """
     texts = [t for t in readings if t]
     if not texts:
         return None
-    pivot = pivot if pivot is not None else _central(texts)
+    pivot = max(texts, key=lambda s: sum(_similarity(s, o) for o in texts))
     n = len(pivot)
     votes = [Counter() for _ in range(n)]
     inserts = [Counter() for _ in range(n + 1)]
@@ -79,30 +74,14 @@ def consensus_by_words(readings: Sequence[str], cost: Callable[[str], int]) -> s
     number of dictionary pieces it splits into).  Each disputed letter (or
     gap) is settled in turn, the others held at their current choice; an
     option some reading gave beats the majority only by lowering the cost.
-    A dispute spanning several letters ("รุ่นที่" against "Sufi") cannot be
-    settled one letter at a time, so the same is done around each reading
-    in turn, and the cheapest result wins; on equal cost, the majority's.
     """
     texts = [t for t in readings if t]
     if len(texts) <= 1:
         return texts[0] if texts else None
-    central = _central(texts)
-    slots = _slots(texts, central) or []
-    best_text, best_cost = _settle(slots, [options[0] for options in slots], cost)
-    for pivot in dict.fromkeys(texts):
-        if pivot == central:
-            continue
-        slots = _slots(texts, pivot) or []
-        # Start from the reading itself: its letters, and no insertions.
-        own = [pivot[k // 2] if k % 2 else "" for k in range(len(slots))]
-        text, score = _settle(slots, own, cost)
-        if score < best_cost:
-            best_text, best_cost = text, score
-    return best_text
-
-
-def _settle(slots: list[list[str]], choice: list[str], cost: Callable[[str], int]) -> tuple[str, int]:
-    """``choice`` (an option per slot), changed one slot at a time wherever another option lowers the cost."""
+    slots = _slots(texts)
+    if slots is None:
+        return None
+    choice = [options[0] for options in slots]
     best = cost("".join(choice))
     for k, options in enumerate(slots):
         if len(options) < 2:
@@ -112,4 +91,4 @@ def _settle(slots: list[list[str]], choice: list[str], cost: Callable[[str], int
             score = cost("".join(trial))
             if score < best:
                 choice, best = trial, score
-    return "".join(choice), best
+    return "".join(choice)

@@ -165,23 +165,9 @@ def thai_word_cost(text: str) -> int:
     from pythainlp.tokenize import word_tokenize
 
     words = _dictionary()
-    # In a Thai title, where readings disagree, a Latin word is more often a
-    # misread Thai one ("รุ่นที่" read as "Sufi") than English: there it costs
-    # like a misread word, as does debris ("5%"); numbers and punctuation do
-    # not.  An English title costs nothing.
-    thai_letters = sum(1 for c in text if is_thai_char(c))
-    latin_suspect = thai_letters > len(_LATIN_LETTERS.findall(text))
     cost = 0
     for token in word_tokenize(text, engine="newmm", keep_whitespace=False):
         letters = sum(1 for c in token if is_thai_char(c))
         if letters:
             cost += 1 if token in words else 1 + letters
-        elif latin_suspect and token.strip() and not _NUMBER_OR_PUNCTUATION.fullmatch(token.strip()):
-            cost += _NOT_THAI_COST  # an English word, or debris like "5%"
     return cost
-
-
-_LATIN_LETTERS = re.compile(r"[A-Za-z]")
-_NUMBER_OR_PUNCTUATION = re.compile(r"[0-9\u0e50-\u0e59]+(?:[.,/:][0-9\u0e50-\u0e59]+)*|[-():.,/&+\"'“”]+")
-# As much as a short word misread: flat, so dropping letters from it gains nothing.
-_NOT_THAI_COST = 5
