@@ -124,6 +124,11 @@ def clean_name_line(line: str) -> str:
     # A bracket with no partner in its word is a speck or a frame edge ("(พลชมชื่น").
     tokens = [_drop_unpaired_brackets(t) for t in tokens]
     line = " ".join(t for t in tokens if t)
+    # An abbreviated title whose dot was lost reads as a word of its own ("ดร จีพร เรี่ยวยา"):
+    # with a given and a family name after it, it can only be the title.
+    first, _, rest = line.partition(" ")
+    if len(rest.split(" ")) == 2 and not first.endswith(".") and leading_title(f"{first}.ก") == f"{first}.":
+        line = f"{first}.{rest}"
     # One letter of debris before an abbreviated title ("ตดร.", "ลผศ."): no name starts that way.
     if not leading_title(line) and len(line) > 1:
         title = leading_title(line[1:])

@@ -143,6 +143,12 @@ def find_page_quad(rgb: np.ndarray) -> np.ndarray | None:
             peri = cv2.arcLength(cnt, True)
             fine = cv2.approxPolyDP(cnt, 0.01 * peri, True).reshape(-1, 2).astype(np.float32)
             extended = _quad_from_long_sides(fine) if 5 <= len(fine) <= 8 else None
+            h_small, w_small = gray.shape[:2]
+            margin = 0.02 * max(h_small, w_small)
+            if extended is not None and (
+                extended.min() < -margin or (extended[:, 0] > w_small + margin).any() or (extended[:, 1] > h_small + margin).any()
+            ):
+                extended = None  # sides that meet outside the picture are not the sheet's edges
             if extended is not None:
                 quad_area = cv2.contourArea(extended)
                 if _quad_ok(extended, quad_area, img_area):

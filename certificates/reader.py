@@ -61,7 +61,7 @@ from .loading import Page, iter_pages
 from .known_names import prefer_listed_name
 from .ocr import SCRIPT_LANG, THAI_ONLY, OcrUnavailable, detect_orientation, line_crop, ocr_lines, ocr_single_line
 from .person_names import leading_title
-from .thai_text import drop_stray_consonants, squash, thai_ratio, thai_word_cost
+from .thai_text import drop_stray_consonants, invalid_thai_sequences, squash, thai_ratio, thai_word_cost
 
 logger = logging.getLogger(__name__)
 
@@ -259,9 +259,15 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
                 targets.add(hit.index)
     lines = list(f.lines)
     changed = False
+    merged: set[int] = set()
     for i in sorted(targets):
         if not (0 <= i < len(lines)) or lines[i].box is None:
             continue
+        if i in name_lines:
+            for j in _row_fragments(lines, i):
+                lines[i] = TextLine(lines[i].text, lines[i].confidence, lines[i].height, _union(lines[i].box, lines[j].box))
+                merged.add(j)
+                changed = True
         above = below = None
         for other in f.lines:
             if other.box is None or other is lines[i] or other.confidence < 0.6 or thai_ratio(other.text) < 0.5:
@@ -286,6 +292,10 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             reads = [_thai_line(crop, h, target_height=t) for t in NAME_READ_HEIGHTS]
             reads = [r for r in reads if r is not None]
             text = consensus([r.text for r in reads])
+            if text and invalid_thai_sequences(text):
+                # Letters from different readings stacked into a spelling no name has
+                # ("พืี"): the vote of the readings that spell possible Thai instead.
+                text = consensus([r.text for r in reads if not invalid_thai_sequences(r.text)]) or text
             again = None
             if text:
                 # Readings that disagree with the vote may hold the listed spelling of a part.
@@ -308,9 +318,71 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
         if again is not None and again.text != lines[i].text:
             lines[i] = again
             changed = True
+    missed = _missed_title_line(lines, f, scaled)
+    if missed is not None:
+        lines.insert(max(f.sources["title"]) + 1, missed)
+        changed = True
     if not changed:
         return None
+    lines = [line for k, line in enumerate(lines) if k not in merged]
     return _Reading(parse_fields(lines), lines)
+
+
+def _missed_title_line(lines: Sequence[TextLine], f: ParsedFields, scaled: np.ndarray) -> TextLine | None:
+    """The end of a wrapped title that page layout analysis dropped, read from the gap above the hours.
+
+    A short centred last line of a title ("ระดับต้น") is sometimes not found
+    as a line at all; the title then silently loses its last words.
+    """
+    title_idx, hours_idx = f.sources.get("title"), f.sources.get("hours")
+    if not title_idx or not hours_idx or min(hours_idx) != max(title_idx) + 1:
+        return None
+    last, hours = lines[max(title_idx)].box, lines[min(hours_idx)].box
+    if last is None or hours is None:
+        return None
+    x, y, w, h = last
+    top, bottom = y + h + int(0.2 * h), hours[1] - int(0.2 * hours[3])
+    if bottom - top < 0.8 * h:
+        return None
+    region = scaled[top:bottom, max(0, x) : x + w]
+    if region.size == 0:
+        return None
+    _, ink = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
+    if len(rows) < 0.4 * h or len(cols) < h:
+        return None  # empty paper, or a speck
+    box = (max(0, x) + int(cols[0]), top + int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1))
+    crop = line_crop(scaled, box, above=y + h, below=hours[1])
+    read = ocr_single_line(crop, h) if crop is not None else None
+    if read is None or read.confidence < 0.6 or thai_ratio(read.text) < 0.8 or len(squash(read.text)) < 2:
+        return None
+    return TextLine(read.text, read.confidence, float(h), box)
+
+
+def _row_fragments(lines: Sequence[TextLine], i: int) -> list[int]:
+    """Neighbours of line ``i`` that are pieces of the same printed row.
+
+    Layout analysis sometimes cuts a long name where a slanted row drifts
+    ("ว่าที่ร้อ" | "อยตรีหญิง…"); a crop of one piece loses the other's letters.
+    """
+    x, y, w, h = lines[i].box
+    out = []
+    for j in (i - 1, i + 1):
+        if not 0 <= j < len(lines) or lines[j].box is None:
+            continue
+        ox, oy, ow, oh = lines[j].box
+        overlap = min(y + h, oy + oh) - max(y, oy)
+        gap = max(ox - (x + w), x - (ox + ow))
+        if overlap >= 0.5 * min(h, oh) and -h <= gap <= 2 * h:
+            out.append(j)
+    return out
+
+
+def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+    return (x0, y0, x1 - x0, y1 - y0)
 
 
 def _thai_line(crop: np.ndarray, box_height: int, **kw: Any) -> TextLine | None:

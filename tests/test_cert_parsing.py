@@ -575,6 +575,9 @@ def test_drop_stray_consonants_in_titles(catalog: list[CatalogEntry]) -> None:
         ("ว่าที่ ร.ต. สมชาย ใจดี", "ว่าที่ ร.ต. สมชาย ใจดี"),
         ("นายสมชาย รักเรียน", "นายสมชาย รักเรียน"),
         ("ดนัย ใจดี", "ดนัย ใจดี"),  # no title at all: nothing is cut
+        ("ดร จีพร เรี่ยวยา", "ดร.จีพร เรี่ยวยา"),  # a title's lost dot
+        ("ผศ.ดร วุฒิพร ชนะพล", "ผศ.ดร.วุฒิพร ชนะพล"),
+        ("นาง สมศรี ใจดี", "นาง สมศรี ใจดี"),  # undotted titles stay as printed
     ],
 )
 def test_clean_name_line_drops_debris(read: str, expected: str) -> None:

@@ -338,3 +338,51 @@ def test_line_crop_blanks_other_lines_but_keeps_high_tone_marks() -> None:
     crop = line_crop(page, (100, 150, 1400, 50))
     assert crop is not None
     assert (crop == 0).sum() == 50 * 1400 + 6 * 4  # letters and mark kept, the other line whitened
+
+
+def test_a_name_row_cut_in_two_by_layout_analysis_is_read_whole() -> None:
+    from certificates.fields import TextLine
+    from certificates.reader import _row_fragments
+
+    lines = [
+        TextLine("ขอมอบประกาศนียบัตรนี้เพื่อแสดงว่า", 0.9, 23, (877, 448, 577, 23)),
+        TextLine("ว่าที่ร้อ", 0.8, 75, (562, 549, 210, 75)),  # the row's left piece, a little higher
+        TextLine("อยตรีหญิงปรียาทร สรรณ์ไตรติใจ", 0.9, 77, (730, 559, 1038, 77)),
+        TextLine("ได้ผ่านการอบรม", 0.9, 26, (1043, 678, 245, 26)),
+    ]
+    assert _row_fragments(lines, 2) == [1]
+    assert _row_fragments(lines, 0) == []  # the line above is another row
+
+
+@needs_tesseract
+def test_last_title_line_that_layout_analysis_dropped_is_read_from_the_gap() -> None:
+    import numpy as np
+    from PIL import ImageDraw, ImageFont
+
+    from certificates.fields import TextLine, parse_fields
+    from certificates.reader import _missed_title_line
+
+    img = Image.new("L", (1400, 420), 255)
+    draw = ImageDraw.Draw(img)
+    fnt = ImageFont.truetype("/usr/share/fonts/truetype/tlwg/Garuda.ttf", 40)
+    rows = [
+        (40, "วิชา การวางแผนภาวะผู้นำเชิงสร้างสรรค์สำหรับผู้บริหาร"),
+        (150, "ระดับต้น"),
+        (300, "(รวมระยะเวลาทั้งสิ้น 20 ชั่วโมง)"),
+    ]
+    boxes = []
+    for y, text in rows:
+        x = (1400 - draw.textlength(text, font=fnt)) // 2
+        draw.text((x, y), text, font=fnt, fill=0)
+        x0, y0, x1, y1 = draw.textbbox((x, y), text, font=fnt)
+        boxes.append((int(x0), int(y0), int(x1 - x0), int(y1 - y0)))
+    # The page reading found the first and last rows only.
+    lines = [TextLine(rows[0][1], 0.9, boxes[0][3], boxes[0]), TextLine(rows[2][1], 0.9, boxes[2][3], boxes[2])]
+    fields = parse_fields(lines)
+    assert fields.sources["title"] == [0] and fields.sources["hours"] == [1]
+    missed = _missed_title_line(lines, fields, np.array(img))
+    assert missed is not None and missed.text == "ระดับต้น"
+    # Nothing in the gap: nothing is made up.
+    blank = np.array(img)
+    blank[boxes[0][1] + boxes[0][3] + 5 : boxes[2][1] - 5, :] = 255
+    assert _missed_title_line(lines, fields, blank) is None

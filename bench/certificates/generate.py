@@ -164,18 +164,20 @@ def _name_lists() -> tuple[list[str], list[str]]:
 
 
 def unlisted_name(rng: random.Random, pool: list[str]) -> str:
-    """A name spelled like Thai names but on no list: the front of one listed name joined to the back of another.
+    """A name spelled like Thai names but on no list: the first syllables of one listed name, the last of another.
 
     The reader uses PyThaiNLP's name lists to choose among its readings, so a
-    bench drawing every name from those lists would flatter it.
+    bench drawing every name from those lists would flatter it.  The names
+    are joined at syllable boundaries: joined at character clusters they came
+    out as spellings no Thai name has ("วรจัอน", "ญูนัชัย", "พุฒซ้รมย์").
     """
-    from pythainlp.tokenize import subword_tokenize
+    from pythainlp.tokenize import syllable_tokenize
 
     from certificates.thai_text import invalid_thai_sequences
 
     listed = set(pool)
     while True:
-        a, b = (subword_tokenize(rng.choice(pool), engine="tcc") for _ in range(2))
+        a, b = (syllable_tokenize(rng.choice(pool), engine="dict") for _ in range(2))
         if len(a) < 2 or len(b) < 2:
             continue
         name = "".join(a[: (len(a) + 1) // 2] + b[len(b) // 2 :])
