@@ -299,6 +299,12 @@ def _is_junk(text: str) -> bool:
     return len(letters) < 3 or len(letters) < 0.5 * len(squash(text))
 
 
+def _is_short_thai_tail(line: TextLine) -> bool:
+    """A wrapped title's last word alone on its line ("ต้น" of "ระดับต้น", its tone mark maybe lost)."""
+    text = squash(line.text)
+    return 2 <= len(text) <= 6 and all("\u0e01" <= c <= "\u0e4e" for c in text) and line.confidence >= 0.7
+
+
 def join_wrapped(parts: Sequence[str]) -> str:
     """Join a title printed over several lines: no space between Thai characters, else one space."""
     out = ""
@@ -382,7 +388,7 @@ def _find_title(
         text = lines[j].text
         if _is_stop_line(text) or _is_signer_line(text):
             break
-        if _is_junk(text):
+        if _is_junk(text) and not (parts and _is_short_thai_tail(lines[j])):
             j += 1
             continue
         parts.append(text)
