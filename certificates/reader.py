@@ -395,8 +395,24 @@ def _thai_line(crop: np.ndarray, box_height: int, **kw: Any) -> TextLine | None:
     if line is not None and _LATIN_LETTER.search(line.text):
         thai = ocr_single_line(crop, box_height, lang=THAI_ONLY, **kw)
         if thai is not None and not _LATIN_LETTER.search(thai.text):
-            return thai
+            return TextLine(_keep_digits(thai.text, line.text), thai.confidence, thai.height, thai.box)
     return line
+
+
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+def _keep_digits(thai_read: str, mixed_read: str) -> str:
+    """The Thai-only reading with the digits of the Thai+English one, where their numbers line up.
+
+    The Thai model misreads Latin digits ("2564" as "2566") that the English
+    model reads right; Thai digits are classified separately in both.
+    """
+    ours, theirs = _DIGIT_RUN.findall(thai_read), _DIGIT_RUN.findall(mixed_read)
+    if len(ours) != len(theirs) or any(len(a) != len(b) for a, b in zip(ours, theirs)):
+        return thai_read
+    replacements = iter(theirs)
+    return _DIGIT_RUN.sub(lambda _: next(replacements), thai_read)
 
 
 def _script_reads(crop: np.ndarray, box_height: int) -> list[str]:

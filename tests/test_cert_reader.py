@@ -386,3 +386,14 @@ def test_last_title_line_that_layout_analysis_dropped_is_read_from_the_gap() -> 
     blank = np.array(img)
     blank[boxes[0][1] + boxes[0][3] + 5 : boxes[2][1] - 5, :] = 255
     assert _missed_title_line(lines, fields, blank) is None
+
+
+def test_thai_only_reread_keeps_the_digits_english_read() -> None:
+    from certificates.reader import _keep_digits
+
+    # "วันที่" came back as "Fun" from Thai+English, "2564" as "2566" from Thai alone.
+    assert _keep_digits("ให้ไว้ ณ วันที่ 25 กรกฎาคม พ.ศ. 2566", "ให้ไว้ ณ Fun 25 กรกฎาคม พ.ศ. 2564") == (
+        "ให้ไว้ ณ วันที่ 25 กรกฎาคม พ.ศ. 2564"
+    )
+    # Numbers that do not line up are left as the Thai model read them.
+    assert _keep_digits("วันที่ 5 มีนาคม 2566", "Fun 15 มีนาคม 2566") == "วันที่ 5 มีนาคม 2566"
