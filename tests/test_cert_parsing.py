@@ -297,12 +297,12 @@ def test_title_wrapped_over_two_lines() -> None:
 def test_last_word_of_a_title_alone_on_its_line_is_kept() -> None:
     # "ต้น" read without its tone mark has only two letters, like debris.
     text = "วิชา การเสริมสร้างนวัตกรรมท้องถิ่นสำหรับผู้บริหารระดับ\nตน\n(รวมระยะเวลาทั้งสิ้น 24 ชม.)"
-    title, _, printed = parse_title(lines(text))
+    title, _, _ = parse_title(lines(text))
     assert title is not None and title.value == "การเสริมสร้างนวัตกรรมท้องถิ่นสำหรับผู้บริหารระดับตน"
     # Debris read with little confidence is still left out.
     unsure = lines(text)
     unsure[1] = TextLine("ตน", 0.4)
-    title, _, printed = parse_title(unsure)
+    title, _, _ = parse_title(unsure)
     assert title is not None and title.value == "การเสริมสร้างนวัตกรรมท้องถิ่นสำหรับผู้บริหารระดับ"
 
 
