@@ -476,6 +476,11 @@ def _ocr_page(img_rgb: np.ndarray) -> _Reading:
         best = _overlay(best, second)
     if best.fields.found() == 4:
         return best
+    # Lines that layout analysis never found (faint, small print in a photo)
+    # are read one by one from the rows of ink no found line covers.
+    best = _fill_missing(best, _with_missed_rows(best, best_scaled))
+    if best.fields.found() == 4:
+        return best
     readings = [best]
     # A field still missing: other passes may see it (a larger scale helps
     # small chat-app text; psm 4 reads the page as one column of lines).
@@ -487,6 +492,47 @@ def _ocr_page(img_rgb: np.ndarray) -> _Reading:
         if best.fields.found() == 4:
             break
     return best
+
+
+def _with_missed_rows(reading: _Reading, scaled: np.ndarray) -> _Reading:
+    """The reading with every row of ink that none of its lines covers read as a line of its own."""
+    boxes = [line.box for line in reading.lines if line.box is not None]
+    if not boxes:
+        return reading
+    line_h = float(np.median([b[3] for b in boxes]))
+    _, ink = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    for x, y, w, h in boxes:
+        pad = int(0.5 * h)
+        ink[max(0, y - pad) : y + h + pad, max(0, x - pad) : x + w + pad] = 0
+    rows = ink.sum(axis=1) / 255 > max(3.0, 0.002 * ink.shape[1])
+    found: list[TextLine] = []
+    for top, bottom in _bands(rows, gap=max(2, int(0.4 * line_h))):
+        h = bottom - top
+        cols = np.nonzero(ink[top:bottom].any(axis=0))[0]
+        box = (int(cols[0]), top, int(cols[-1] - cols[0] + 1), h)
+        # Small print stands a third of the name's height; specks, rules, seals and signatures do not look like a line.
+        if not max(10.0, 0.3 * line_h) <= h <= 2.5 * line_h or box[2] < 3 * h:
+            continue
+        crop = line_crop(scaled, box)
+        read = ocr_single_line(crop, h) if crop is not None else None
+        if read is not None and read.confidence >= 0.6 and len(squash(read.text)) >= 3:
+            found.append(TextLine(read.text, read.confidence, float(h), box))
+    if not found:
+        return reading
+    lines = sorted(list(reading.lines) + found, key=lambda line: line.box[1] if line.box else 0)
+    return _Reading(parse_fields(lines), lines)
+
+
+def _bands(rows: np.ndarray, gap: int) -> list[tuple[int, int]]:
+    """Runs of true rows, joined across gaps of at most ``gap`` rows (marks above a line)."""
+    bands: list[list[int]] = []
+    for y in np.nonzero(rows)[0]:
+        if bands and y - bands[-1][1] <= gap:
+            bands[-1][1] = int(y) + 1
+        else:
+            bands.append([int(y), int(y) + 1])
+    return [(a, b) for a, b in bands]
 
 
 def _fill_missing(first: _Reading, voted: _Reading) -> _Reading:

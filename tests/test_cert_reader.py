@@ -397,3 +397,38 @@ def test_thai_only_reread_keeps_the_digits_english_read() -> None:
     )
     # Numbers that do not line up are left as the Thai model read them.
     assert _keep_digits("วันที่ 5 มีนาคม 2566", "Fun 15 มีนาคม 2566") == "วันที่ 5 มีนาคม 2566"
+
+
+@needs_tesseract
+def test_rows_layout_analysis_missed_are_read_and_fill_missing_fields() -> None:
+    import numpy as np
+    from PIL import ImageDraw, ImageFont
+
+    from certificates.fields import TextLine, parse_fields
+    from certificates.reader import _Reading, _with_missed_rows
+
+    img = Image.new("L", (1400, 520), 255)
+    draw = ImageDraw.Draw(img)
+    big = ImageFont.truetype("/usr/share/fonts/truetype/tlwg/Garuda.ttf", 56)
+    small = ImageFont.truetype("/usr/share/fonts/truetype/tlwg/Garuda.ttf", 26)
+    rows = [
+        (30, "ขอมอบประกาศนียบัตรฉบับนี้ให้ไว้เพื่อแสดงว่า", small),
+        (90, "นายสมชาย รักเรียน", big),
+        (200, "วิชา การบริหารงานภาครัฐแนวใหม่", big),
+        (330, "(รวมระยะเวลาทั้งสิ้น 36.5 ชั่วโมง)", small),
+        (400, "ให้ไว้ ณ วันที่ 13 มีนาคม พ.ศ. 2563", small),
+    ]
+    lines = []
+    for y, text, fnt in rows:
+        x = (1400 - draw.textlength(text, font=fnt)) // 2
+        draw.text((x, y), text, font=fnt, fill=0)
+        x0, y0, x1, y1 = draw.textbbox((x, y), text, font=fnt)
+        lines.append(TextLine(text, 0.9, y1 - y0, (int(x0), int(y0), int(x1 - x0), int(y1 - y0))))
+    # Layout analysis found neither small line at the bottom.
+    found = lines[:3]
+    reading = _Reading(parse_fields(found), found)
+    assert reading.fields.hours is None and reading.fields.completed_on is None
+    again = _with_missed_rows(reading, np.array(img))
+    assert again.fields.hours is not None and again.fields.hours.value == 36.5
+    assert again.fields.completed_on is not None and str(again.fields.completed_on.value) == "2020-03-13"
+    assert [line.text for line in again.lines[:3]] == [line.text for line in found]
