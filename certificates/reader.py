@@ -319,12 +319,13 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             lines[i] = again
             changed = True
     missed = _missed_title_line(lines, f, scaled)
+    last_title = lines[max(f.sources["title"])] if missed is not None else None
+    lines = [line for k, line in enumerate(lines) if k not in merged]
     if missed is not None:
-        lines.insert(max(f.sources["title"]) + 1, missed)
+        lines.insert(next(k for k, line in enumerate(lines) if line is last_title) + 1, missed)
         changed = True
     if not changed:
         return None
-    lines = [line for k, line in enumerate(lines) if k not in merged]
     return _Reading(parse_fields(lines), lines)
 
 
@@ -347,8 +348,7 @@ def _missed_title_line(lines: Sequence[TextLine], f: ParsedFields, scaled: np.nd
     region = scaled[top:bottom, max(0, x) : x + w]
     if region.size == 0:
         return None
-    _, ink = cv2.threshold(region, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    ink = _ink(region)
     rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
     if len(rows) < 0.4 * h or len(cols) < h:
         return None  # empty paper, or a speck
@@ -500,8 +500,7 @@ def _with_missed_rows(reading: _Reading, scaled: np.ndarray) -> _Reading:
     if not boxes:
         return reading
     line_h = float(np.median([b[3] for b in boxes]))
-    _, ink = cv2.threshold(scaled, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    ink = cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    ink = _ink(scaled)
     for x, y, w, h in boxes:
         pad = int(0.5 * h)
         ink[max(0, y - pad) : y + h + pad, max(0, x - pad) : x + w + pad] = 0
@@ -522,6 +521,12 @@ def _with_missed_rows(reading: _Reading, scaled: np.ndarray) -> _Reading:
         return reading
     lines = sorted(list(reading.lines) + found, key=lambda line: line.box[1] if line.box else 0)
     return _Reading(parse_fields(lines), lines)
+
+
+def _ink(gray: np.ndarray) -> np.ndarray:
+    """Ink (255) on paper (0), without single-pixel specks."""
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    return cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
 
 
 def _bands(rows: np.ndarray, gap: int) -> list[tuple[int, int]]:
