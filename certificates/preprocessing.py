@@ -77,8 +77,8 @@ def _quad_ok(quad: np.ndarray, area: float, img_area: float) -> bool:
     return True
 
 
-def _quad_from_long_sides(poly: np.ndarray) -> np.ndarray | None:
-    """The quadrilateral on a polygon's four longest sides, extended to meet.
+def _quad_from_long_sides(poly: np.ndarray, shape: tuple[int, int]) -> np.ndarray | None:
+    """The quadrilateral on a polygon's four longest sides, extended to meet inside a picture of ``shape``.
 
     A sheet whose corners are dark decorations (or under a thumb) comes out
     of the lightness mask with those corners cut off; a four-point
@@ -99,7 +99,27 @@ def _quad_from_long_sides(poly: np.ndarray) -> np.ndarray | None:
             return None  # parallel neighbours: the long sides are not the sheet's four edges
         t = ((p2[0] - p1[0]) * d2[1] - (p2[1] - p1[1]) * d2[0]) / cross
         corners.append(p1 + t * d1)
-    return np.array(corners, np.float32)
+    quad = np.array(corners, np.float32)
+    h, w = shape
+    margin = 0.02 * max(h, w)
+    if quad.min() < -margin or (quad[:, 0] > w + margin).any() or (quad[:, 1] > h + margin).any():
+        return None  # sides that meet outside the picture are not the sheet's edges
+    return quad
+
+
+def _unlike_desk(rgb: np.ndarray) -> np.ndarray:
+    """Mask (255) of what differs from the desk seen along the picture's border."""
+    lab = cv2.cvtColor(cv2.GaussianBlur(rgb, (5, 5), 0), cv2.COLOR_RGB2LAB).astype(np.float32)
+    border = np.concatenate([lab[:4].reshape(-1, 3), lab[-4:].reshape(-1, 3), lab[:, :4].reshape(-1, 3), lab[:, -4:].reshape(-1, 3)])
+    desk = np.median(border, axis=0)
+    # Lightness and colour apart: a navy corner is as dark as a grey desk but far from it in hue.
+    unlike = np.zeros(lab.shape[:2], bool)
+    for channels, floor in (((0,), 25.0), ((1, 2), 12.0)):
+        spread = float(np.median(np.linalg.norm(border[:, channels] - desk[list(channels)], axis=1)))
+        unlike |= np.linalg.norm(lab[:, :, channels] - desk[list(channels)], axis=2) > max(floor, 3.0 * spread)
+    mask = unlike.astype(np.uint8) * 255
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    return cv2.morphologyEx(mask, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
 
 
 def has_background(rgb: np.ndarray) -> bool:
@@ -142,13 +162,7 @@ def find_page_quad(rgb: np.ndarray) -> np.ndarray | None:
                 continue
             peri = cv2.arcLength(cnt, True)
             fine = cv2.approxPolyDP(cnt, 0.01 * peri, True).reshape(-1, 2).astype(np.float32)
-            extended = _quad_from_long_sides(fine) if 5 <= len(fine) <= 8 else None
-            h_small, w_small = gray.shape[:2]
-            margin = 0.02 * max(h_small, w_small)
-            if extended is not None and (
-                extended.min() < -margin or (extended[:, 0] > w_small + margin).any() or (extended[:, 1] > h_small + margin).any()
-            ):
-                extended = None  # sides that meet outside the picture are not the sheet's edges
+            extended = _quad_from_long_sides(fine, gray.shape[:2]) if 5 <= len(fine) <= 8 else None
             if extended is not None:
                 quad_area = cv2.contourArea(extended)
                 if _quad_ok(extended, quad_area, img_area):
@@ -176,18 +190,7 @@ def find_page_quad(rgb: np.ndarray) -> np.ndarray | None:
     consider(contours)
     # 2) Whatever differs from the desk seen along the picture's border: keeps a
     #    sheet's dark coloured corner decorations, which lightness alone cuts off.
-    lab = cv2.cvtColor(cv2.GaussianBlur(small, (5, 5), 0), cv2.COLOR_RGB2LAB).astype(np.float32)
-    border = np.concatenate([lab[:4].reshape(-1, 3), lab[-4:].reshape(-1, 3), lab[:, :4].reshape(-1, 3), lab[:, -4:].reshape(-1, 3)])
-    desk = np.median(border, axis=0)
-    # Lightness and colour apart: a navy corner is as dark as a grey desk but far from it in hue.
-    unlike = np.zeros(lab.shape[:2], bool)
-    for channels, floor in (((0,), 25.0), ((1, 2), 12.0)):
-        spread = float(np.median(np.linalg.norm(border[:, channels] - desk[list(channels)], axis=1)))
-        unlike |= np.linalg.norm(lab[:, :, channels] - desk[list(channels)], axis=2) > max(floor, 3.0 * spread)
-    unlike = unlike.astype(np.uint8) * 255
-    unlike = cv2.morphologyEx(unlike, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
-    unlike = cv2.morphologyEx(unlike, cv2.MORPH_CLOSE, np.ones((9, 9), np.uint8))
-    contours, _ = cv2.findContours(unlike, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    contours, _ = cv2.findContours(_unlike_desk(small), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     consider(contours)
     # 3) Edges, for light desks and dark screenshots' borders alike.
     med = float(np.median(blur))

@@ -48,10 +48,12 @@ def test_sheet_with_dark_corner_decorations_is_found_whole(angle: float) -> None
 def test_four_longest_sides_rebuild_a_rectangle_with_cut_corners() -> None:
     # A 400 x 600 rectangle with its top-left and bottom-right corners cut off.
     hexagon = np.array([[80, 0], [400, 0], [400, 520], [320, 600], [0, 600], [0, 80]], np.float32)
-    quad = pre._quad_from_long_sides(hexagon)
+    quad = pre._quad_from_long_sides(hexagon, (700, 500))
     assert quad is not None
     expected = np.array([[0, 0], [400, 0], [400, 600], [0, 600]], np.float32)
     assert np.abs(pre._order_corners(quad) - expected).max() < 1
+    # Sides that would meet outside the picture are not the sheet's edges.
+    assert pre._quad_from_long_sides(hexagon, (560, 380)) is None
 
 
 def test_shape_that_is_no_cut_rectangle_gives_no_quad() -> None:
@@ -59,4 +61,4 @@ def test_shape_that_is_no_cut_rectangle_gives_no_quad() -> None:
     octagon = np.array(
         [[100 + 100 * np.cos(a), 100 + 100 * np.sin(a)] for a in np.linspace(0, 2 * np.pi, 9)[:-1]], np.float32
     )
-    assert pre._quad_from_long_sides(octagon) is None
+    assert pre._quad_from_long_sides(octagon, (300, 300)) is None
