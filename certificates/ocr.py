@@ -168,6 +168,30 @@ def _run_ocr(gray: np.ndarray, psm: int, lang: str = LANGS) -> tuple[str, str]:
         api.Clear()
 
 
+def ocr_symbols(gray: np.ndarray, lang: str = THAI_ONLY) -> list[tuple[str, tuple[int, int, int, int]]]:
+    """Each character of a one-line read (``--psm 7``) with its box (left, top, right, bottom), in reading order."""
+    api = _engine(lang)
+    api.SetPageSegMode(7)
+    _set_gray(api, gray)
+    try:
+        api.Recognize()
+        iterator = api.GetIterator()
+        out: list[tuple[str, tuple[int, int, int, int]]] = []
+        if iterator is None:
+            return out
+        for symbol in tesserocr.iterate_level(iterator, tesserocr.RIL.SYMBOL):
+            try:
+                text = symbol.GetUTF8Text(tesserocr.RIL.SYMBOL)
+            except RuntimeError:  # an empty symbol ("No text returned")
+                continue
+            box = symbol.BoundingBox(tesserocr.RIL.SYMBOL)
+            if text and box:
+                out.append((text, tuple(int(v) for v in box)))
+        return out
+    finally:
+        api.Clear()
+
+
 def _line_confidence(confs: list[float], text: str) -> float:
     """Line confidence 0–1 from Tesseract's per-cluster confidences and the spelling."""
     # Mean confidence, pulled down by the worst cluster: one misread letter

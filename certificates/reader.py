@@ -61,6 +61,7 @@ from .loading import Page, iter_pages
 from .known_names import prefer_listed_name
 from .ocr import SCRIPT_LANG, THAI_ONLY, OcrUnavailable, detect_orientation, line_crop, ocr_lines, ocr_single_line
 from .person_names import leading_title
+from .stacked_marks import restore_tone_over_sara_am
 from .thai_text import drop_stray_consonants, invalid_thai_sequences, squash, thai_ratio, thai_word_cost
 
 logger = logging.getLogger(__name__)
@@ -300,7 +301,7 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             if text:
                 # Readings that disagree with the vote may hold the listed spelling of a part.
                 others = [lines[i].text] + [r.text for r in reads] + _script_reads(crop, h)
-                text = prefer_listed_name(text, others)
+                text = restore_tone_over_sara_am(prefer_listed_name(text, others), crop)
                 conf = max(r.confidence for r in reads) if any(r.text == text for r in reads) else min(
                     r.confidence for r in reads
                 )
