@@ -445,6 +445,17 @@ def line_crop(
     return _blank_other_lines(crop, y - y0, y + h - y0)
 
 
+def ink_bands(rows: np.ndarray, gap: int = 0) -> list[tuple[int, int]]:
+    """Runs of true rows, joined across gaps of at most ``gap`` rows (marks above a line)."""
+    bands: list[list[int]] = []
+    for y in np.nonzero(rows)[0]:
+        if bands and y - bands[-1][1] <= gap:
+            bands[-1][1] = int(y) + 1
+        else:
+            bands.append([int(y), int(y) + 1])
+    return [(a, b) for a, b in bands]
+
+
 def _blank_other_lines(crop: np.ndarray, top: int, bottom: int) -> np.ndarray:
     """Whiten rows of ink that belong to other lines than the one at rows ``top``..``bottom``.
 
@@ -463,14 +474,7 @@ def _blank_other_lines(crop: np.ndarray, top: int, bottom: int) -> np.ndarray:
     _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     specks = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] < 6)
     ink[np.isin(labels, specks[specks > 0])] = 0
-    rows = ink.sum(axis=1) >= 2
-    bands: list[list[int]] = []
-    for r, on in enumerate(rows):
-        if on:
-            if bands and bands[-1][1] == r:
-                bands[-1][1] = r + 1
-            else:
-                bands.append([r, r + 1])
+    bands = ink_bands(ink.sum(axis=1) >= 2)
     height = bottom - top
     core_a, core_b = top + 0.25 * height, bottom - 0.25 * height
     kept = [i for i, (a, b) in enumerate(bands) if a < core_b and b > core_a]
@@ -478,7 +482,7 @@ def _blank_other_lines(crop: np.ndarray, top: int, bottom: int) -> np.ndarray:
         return crop
     fill = ink.sum(axis=1) / crop.shape[1]
 
-    def belongs(band: list[int], gap: int) -> bool:
+    def belongs(band: tuple[int, int], gap: int) -> bool:
         # Close enough to be part of the line; or a short band of marks (a
         # tone mark over an upper vowel stands further off), which a rule is not.
         if gap <= max(2, 0.2 * height):

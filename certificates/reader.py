@@ -35,7 +35,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import cv2
 import numpy as np
 
 from . import preprocessing as pre
@@ -58,6 +57,7 @@ from .fields import (
 )
 from .limits import DEFAULT_LIMITS, ReaderLimits
 from .loading import Page, iter_pages
+from .missed_lines import missed_rows, missed_title_line, row_fragments, union_box
 from .known_names import prefer_listed_name
 from .ocr import SCRIPT_LANG, THAI_ONLY, OcrUnavailable, detect_orientation, line_crop, ocr_lines, ocr_single_line
 from .person_names import leading_title
@@ -265,8 +265,8 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
         if not (0 <= i < len(lines)) or lines[i].box is None:
             continue
         if i in name_lines:
-            for j in _row_fragments(lines, i):
-                lines[i] = TextLine(lines[i].text, lines[i].confidence, lines[i].height, _union(lines[i].box, lines[j].box))
+            for j in row_fragments(lines, i):
+                lines[i] = TextLine(lines[i].text, lines[i].confidence, lines[i].height, union_box(lines[i].box, lines[j].box))
                 merged.add(j)
                 changed = True
         above = below = None
@@ -319,7 +319,7 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
         if again is not None and again.text != lines[i].text:
             lines[i] = again
             changed = True
-    missed = _missed_title_line(lines, f, scaled)
+    missed = missed_title_line(lines, f, scaled)
     last_title = lines[max(f.sources["title"])] if missed is not None else None
     lines = [line for k, line in enumerate(lines) if k not in merged]
     if missed is not None:
@@ -328,62 +328,6 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
     if not changed:
         return None
     return _Reading(parse_fields(lines), lines)
-
-
-def _missed_title_line(lines: Sequence[TextLine], f: ParsedFields, scaled: np.ndarray) -> TextLine | None:
-    """The end of a wrapped title that page layout analysis dropped, read from the gap above the hours.
-
-    A short centred last line of a title ("ระดับต้น") is sometimes not found
-    as a line at all; the title then silently loses its last words.
-    """
-    title_idx, hours_idx = f.sources.get("title"), f.sources.get("hours")
-    if not title_idx or not hours_idx or min(hours_idx) != max(title_idx) + 1:
-        return None
-    last, hours = lines[max(title_idx)].box, lines[min(hours_idx)].box
-    if last is None or hours is None:
-        return None
-    x, y, w, h = last
-    top, bottom = y + h + int(0.2 * h), hours[1] - int(0.2 * hours[3])
-    if bottom - top < 0.8 * h:
-        return None
-    region = scaled[top:bottom, max(0, x) : x + w]
-    if region.size == 0:
-        return None
-    ink = _ink(region)
-    rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
-    if len(rows) < 0.4 * h or len(cols) < h:
-        return None  # empty paper, or a speck
-    box = (max(0, x) + int(cols[0]), top + int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1))
-    crop = line_crop(scaled, box, above=y + h, below=hours[1])
-    read = ocr_single_line(crop, h) if crop is not None else None
-    if read is None or read.confidence < 0.6 or thai_ratio(read.text) < 0.8 or len(squash(read.text)) < 2:
-        return None
-    return TextLine(read.text, read.confidence, float(h), box)
-
-
-def _row_fragments(lines: Sequence[TextLine], i: int) -> list[int]:
-    """Neighbours of line ``i`` that are pieces of the same printed row.
-
-    Layout analysis sometimes cuts a long name where a slanted row drifts
-    ("ว่าที่ร้อ" | "อยตรีหญิง…"); a crop of one piece loses the other's letters.
-    """
-    x, y, w, h = lines[i].box
-    out = []
-    for j in (i - 1, i + 1):
-        if not 0 <= j < len(lines) or lines[j].box is None:
-            continue
-        ox, oy, ow, oh = lines[j].box
-        overlap = min(y + h, oy + oh) - max(y, oy)
-        gap = max(ox - (x + w), x - (ox + ow))
-        if overlap >= 0.5 * min(h, oh) and -h <= gap <= 2 * h:
-            out.append(j)
-    return out
-
-
-def _union(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
-    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
-    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
-    return (x0, y0, x1 - x0, y1 - y0)
 
 
 def _thai_line(crop: np.ndarray, box_height: int, **kw: Any) -> TextLine | None:
@@ -497,48 +441,11 @@ def _ocr_page(img_rgb: np.ndarray) -> _Reading:
 
 def _with_missed_rows(reading: _Reading, scaled: np.ndarray) -> _Reading:
     """The reading with every row of ink that none of its lines covers read as a line of its own."""
-    boxes = [line.box for line in reading.lines if line.box is not None]
-    if not boxes:
-        return reading
-    line_h = float(np.median([b[3] for b in boxes]))
-    ink = _ink(scaled)
-    for x, y, w, h in boxes:
-        pad = int(0.5 * h)
-        ink[max(0, y - pad) : y + h + pad, max(0, x - pad) : x + w + pad] = 0
-    rows = ink.sum(axis=1) / 255 > max(3.0, 0.002 * ink.shape[1])
-    found: list[TextLine] = []
-    for top, bottom in _bands(rows, gap=max(2, int(0.4 * line_h))):
-        h = bottom - top
-        cols = np.nonzero(ink[top:bottom].any(axis=0))[0]
-        box = (int(cols[0]), top, int(cols[-1] - cols[0] + 1), h)
-        # Small print stands a third of the name's height; specks, rules, seals and signatures do not look like a line.
-        if not max(10.0, 0.3 * line_h) <= h <= 2.5 * line_h or box[2] < 3 * h:
-            continue
-        crop = line_crop(scaled, box)
-        read = ocr_single_line(crop, h) if crop is not None else None
-        if read is not None and read.confidence >= 0.6 and len(squash(read.text)) >= 3:
-            found.append(TextLine(read.text, read.confidence, float(h), box))
+    found = missed_rows(reading.lines, scaled)
     if not found:
         return reading
     lines = sorted(list(reading.lines) + found, key=lambda line: line.box[1] if line.box else 0)
     return _Reading(parse_fields(lines), lines)
-
-
-def _ink(gray: np.ndarray) -> np.ndarray:
-    """Ink (255) on paper (0), without single-pixel specks."""
-    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    return cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
-
-
-def _bands(rows: np.ndarray, gap: int) -> list[tuple[int, int]]:
-    """Runs of true rows, joined across gaps of at most ``gap`` rows (marks above a line)."""
-    bands: list[list[int]] = []
-    for y in np.nonzero(rows)[0]:
-        if bands and y - bands[-1][1] <= gap:
-            bands[-1][1] = int(y) + 1
-        else:
-            bands.append([int(y), int(y) + 1])
-    return [(a, b) for a, b in bands]
 
 
 def _fill_missing(first: _Reading, voted: _Reading) -> _Reading:

@@ -81,12 +81,6 @@ def _model() -> dict[str, np.ndarray] | None:
         return {k: data[k].astype(np.float32) for k in data.files}
 
 
-def classify_features(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Classes (0–9 Thai digits, 10–19 Latin digits, 20 not a digit) and their probabilities for feature rows."""
-    probs = _class_probs(features)
-    return probs.argmax(axis=1), probs.max(axis=1)
-
-
 def model_available() -> bool:
     """True when the digit model file is present."""
     return _model() is not None

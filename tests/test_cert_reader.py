@@ -342,7 +342,7 @@ def test_line_crop_blanks_other_lines_but_keeps_high_tone_marks() -> None:
 
 def test_a_name_row_cut_in_two_by_layout_analysis_is_read_whole() -> None:
     from certificates.fields import TextLine
-    from certificates.reader import _row_fragments
+    from certificates.missed_lines import row_fragments
 
     lines = [
         TextLine("ขอมอบประกาศนียบัตรนี้เพื่อแสดงว่า", 0.9, 23, (877, 448, 577, 23)),
@@ -350,8 +350,8 @@ def test_a_name_row_cut_in_two_by_layout_analysis_is_read_whole() -> None:
         TextLine("อยตรีหญิงปรียาทร สรรณ์ไตรติใจ", 0.9, 77, (730, 559, 1038, 77)),
         TextLine("ได้ผ่านการอบรม", 0.9, 26, (1043, 678, 245, 26)),
     ]
-    assert _row_fragments(lines, 2) == [1]
-    assert _row_fragments(lines, 0) == []  # the line above is another row
+    assert row_fragments(lines, 2) == [1]
+    assert row_fragments(lines, 0) == []  # the line above is another row
 
 
 @needs_tesseract
@@ -360,7 +360,7 @@ def test_last_title_line_that_layout_analysis_dropped_is_read_from_the_gap() -> 
     from PIL import ImageDraw, ImageFont
 
     from certificates.fields import TextLine, parse_fields
-    from certificates.reader import _missed_title_line
+    from certificates.missed_lines import missed_title_line
 
     img = Image.new("L", (1400, 420), 255)
     draw = ImageDraw.Draw(img)
@@ -380,12 +380,12 @@ def test_last_title_line_that_layout_analysis_dropped_is_read_from_the_gap() -> 
     lines = [TextLine(rows[0][1], 0.9, boxes[0][3], boxes[0]), TextLine(rows[2][1], 0.9, boxes[2][3], boxes[2])]
     fields = parse_fields(lines)
     assert fields.sources["title"] == [0] and fields.sources["hours"] == [1]
-    missed = _missed_title_line(lines, fields, np.array(img))
+    missed = missed_title_line(lines, fields, np.array(img))
     assert missed is not None and missed.text == "ระดับต้น"
     # Nothing in the gap: nothing is made up.
     blank = np.array(img)
     blank[boxes[0][1] + boxes[0][3] + 5 : boxes[2][1] - 5, :] = 255
-    assert _missed_title_line(lines, fields, blank) is None
+    assert missed_title_line(lines, fields, blank) is None
 
 
 def test_thai_only_reread_keeps_the_digits_english_read() -> None:

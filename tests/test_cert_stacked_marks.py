@@ -38,10 +38,8 @@ def test_single_marks_are_left_alone(printed: str) -> None:
     assert restore_tone_over_sara_am(printed, _line(printed)) == printed
 
 
-def test_pictures_without_text_give_no_symbols_and_change_nothing() -> None:
-    from certificates.ocr import ocr_symbols
-
+def test_pictures_without_text_change_nothing() -> None:
+    # Tesseract returns empty symbols for noise; the name must come back as read.
     noise = np.random.default_rng(1).integers(0, 255, (60, 300)).astype(np.uint8)
     for picture in (np.full((60, 300), 255, np.uint8), noise):
-        ocr_symbols(picture)  # Tesseract returns empty symbols here; they must not raise
         assert restore_tone_over_sara_am("นายภูคม เพชรรักกำ", picture) == "นายภูคม เพชรรักกำ"

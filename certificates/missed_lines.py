@@ -1,0 +1,111 @@
+"""Lines that page layout analysis lost, recovered from the page image.
+
+Tesseract's layout analysis sometimes cuts a printed row in two, drops the
+short last line of a wrapped title, or misses faint small print altogether.
+The reader looks for what it lost here: by the found lines' boxes, and by
+the rows of ink no found line covers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from .fields import ParsedFields, TextLine
+from .ocr import ink_bands, line_crop, ocr_single_line
+from .thai_text import squash, thai_ratio
+
+
+def missed_title_line(lines: Sequence[TextLine], f: ParsedFields, scaled: np.ndarray) -> TextLine | None:
+    """The end of a wrapped title that page layout analysis dropped, read from the gap above the hours.
+
+    A short centred last line of a title ("ระดับต้น") is sometimes not found
+    as a line at all; the title then silently loses its last words.
+    """
+    title_idx, hours_idx = f.sources.get("title"), f.sources.get("hours")
+    if not title_idx or not hours_idx or min(hours_idx) != max(title_idx) + 1:
+        return None
+    last, hours = lines[max(title_idx)].box, lines[min(hours_idx)].box
+    if last is None or hours is None:
+        return None
+    x, y, w, h = last
+    top, bottom = y + h + int(0.2 * h), hours[1] - int(0.2 * hours[3])
+    if bottom - top < 0.8 * h:
+        return None
+    region = scaled[top:bottom, max(0, x) : x + w]
+    if region.size == 0:
+        return None
+    ink = _ink(region)
+    rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
+    if len(rows) < 0.4 * h or len(cols) < h:
+        return None  # empty paper, or a speck
+    box = (max(0, x) + int(cols[0]), top + int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1))
+    crop = line_crop(scaled, box, above=y + h, below=hours[1])
+    read = ocr_single_line(crop, h) if crop is not None else None
+    if read is None or read.confidence < 0.6 or thai_ratio(read.text) < 0.8 or len(squash(read.text)) < 2:
+        return None
+    return TextLine(read.text, read.confidence, float(h), box)
+
+
+def row_fragments(lines: Sequence[TextLine], i: int) -> list[int]:
+    """Neighbours of line ``i`` that are pieces of the same printed row.
+
+    Layout analysis sometimes cuts a long name where a slanted row drifts
+    ("ว่าที่ร้อ" | "อยตรีหญิง…"); a crop of one piece loses the other's letters.
+    """
+    x, y, w, h = lines[i].box
+    out = []
+    for j in (i - 1, i + 1):
+        if not 0 <= j < len(lines) or lines[j].box is None:
+            continue
+        ox, oy, ow, oh = lines[j].box
+        overlap = min(y + h, oy + oh) - max(y, oy)
+        gap = max(ox - (x + w), x - (ox + ow))
+        if overlap >= 0.5 * min(h, oh) and -h <= gap <= 2 * h:
+            out.append(j)
+    return out
+
+
+def union_box(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """The smallest box holding both."""
+    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+    return (x0, y0, x1 - x0, y1 - y0)
+
+
+def missed_rows(lines: Sequence[TextLine], scaled: np.ndarray) -> list[TextLine]:
+    """Rows of ink in ``scaled`` that none of ``lines`` covers and that are shaped like text, each read as a line.
+
+    Page layout analysis drops faint small print in photos (the hours and
+    date lines of a sheet on a desk).
+    """
+    boxes = [line.box for line in lines if line.box is not None]
+    if not boxes:
+        return []
+    line_h = float(np.median([b[3] for b in boxes]))
+    ink = _ink(scaled)
+    for x, y, w, h in boxes:
+        pad = int(0.5 * h)
+        ink[max(0, y - pad) : y + h + pad, max(0, x - pad) : x + w + pad] = 0
+    rows = ink.sum(axis=1) / 255 > max(3.0, 0.002 * ink.shape[1])
+    found: list[TextLine] = []
+    for top, bottom in ink_bands(rows, gap=max(2, int(0.4 * line_h))):
+        h = bottom - top
+        cols = np.nonzero(ink[top:bottom].any(axis=0))[0]
+        box = (int(cols[0]), top, int(cols[-1] - cols[0] + 1), h)
+        # Small print stands a third of the name's height; specks, rules, seals and signatures do not look like a line.
+        if not max(10.0, 0.3 * line_h) <= h <= 2.5 * line_h or box[2] < 3 * h:
+            continue
+        crop = line_crop(scaled, box)
+        read = ocr_single_line(crop, h) if crop is not None else None
+        if read is not None and read.confidence >= 0.6 and len(squash(read.text)) >= 3:
+            found.append(TextLine(read.text, read.confidence, float(h), box))
+    return found
+
+
+def _ink(gray: np.ndarray) -> np.ndarray:
+    """Ink (255) on paper (0), without single-pixel specks."""
+    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    return cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
