@@ -66,7 +66,7 @@ def build(out_dir: Path, per_variant: int, seed: int) -> list[dict]:
     records = []
     for variant in VARIANTS:
         for i in range(per_variant):
-            spec = generate.make_spec(rng, catalog, names)
+            spec = generate.make_spec(rng, catalog, names, generate.face_set("tlwg"))
             # Idempotent on lines already in Thai digits.
             spec = dataclasses.replace(
                 spec, hours_line=generate._thai_digits(spec.hours_line), date_line=generate._thai_digits(spec.date_line)

@@ -3,8 +3,9 @@
 Renders portrait A4 certificates like the portal's (issuer lines, optional
 "ร่วมกับ" partner, intro phrase, learner name in a big coloured font,
 completion wording, "วิชา"/"หลักสูตร" title, hours, date, signatures, border,
-background shapes and emblems) with the Thai fonts of fonts-thai-tlwg, laid
-out by Pillow with raqm so Thai marks stack correctly.  A share are landscape
+background shapes and emblems) with the Thai fonts of fonts-thai-tlwg, or
+with Google's Thai families held out from all development (``--faces web``,
+see ``webfonts.py``), laid out by Pillow with raqm so Thai marks stack correctly.  A share are landscape
 (older portal layout) so the reader is not measured on one layout only.
 
 Each certificate is then degraded as one variant:
@@ -49,18 +50,25 @@ VARIANTS = ("clean", "chat_jpeg", "photo", "rotated", "screenshot", "pdf", "pdf_
 
 # (regular, bold) files of the Thai families used for text.  Purisa and the
 # typewriter faces are left out: certificates use formal faces.
-FONT_FAMILIES = {
-    "Garuda": ("Garuda.ttf", "Garuda-Bold.ttf"),
-    "Loma": ("Loma.ttf", "Loma-Bold.ttf"),
-    "Kinnari": ("Kinnari.ttf", "Kinnari-Bold.ttf"),
-    "Norasi": ("Norasi.ttf", "Norasi-Bold.ttf"),
-    "Sawasdee": ("Sawasdee.ttf", "Sawasdee-Bold.ttf"),
-    "TlwgTypist": ("TlwgTypist.ttf", "TlwgTypist-Bold.ttf"),
-    "Umpush": ("Umpush.ttf", "Umpush-Bold.ttf"),
-    "Laksaman": ("Laksaman.ttf", "Laksaman-Bold.ttf"),
-    "Waree": ("Waree.ttf", "Waree-Bold.ttf"),
-    "TlwgTypo": ("TlwgTypo.ttf", "TlwgTypo-Bold.ttf"),
+FONT_FAMILIES: dict[str, tuple[Path, Path]] = {
+    family: (FONT_DIR / regular, FONT_DIR / bold)
+    for family, (regular, bold) in {
+        "Garuda": ("Garuda.ttf", "Garuda-Bold.ttf"),
+        "Loma": ("Loma.ttf", "Loma-Bold.ttf"),
+        "Kinnari": ("Kinnari.ttf", "Kinnari-Bold.ttf"),
+        "Norasi": ("Norasi.ttf", "Norasi-Bold.ttf"),
+        "Sawasdee": ("Sawasdee.ttf", "Sawasdee-Bold.ttf"),
+        "TlwgTypist": ("TlwgTypist.ttf", "TlwgTypist-Bold.ttf"),
+        "Umpush": ("Umpush.ttf", "Umpush-Bold.ttf"),
+        "Laksaman": ("Laksaman.ttf", "Laksaman-Bold.ttf"),
+        "Waree": ("Waree.ttf", "Waree-Bold.ttf"),
+        "TlwgTypo": ("TlwgTypo.ttf", "TlwgTypo-Bold.ttf"),
+    }.items()
 }
+TLWG_FAMILIES = tuple(FONT_FAMILIES)
+# Face sets a bench run can render in: the TLWG faces above, or the held-out
+# web faces (see webfonts.py), fetched on first use.
+FACE_SETS = ("tlwg", "web")
 
 OCSC_FULL = "สำนักงานคณะกรรมการข้าราชการพลเรือน"
 OCSC_SHORT = "สำนักงาน ก.พ."
@@ -197,8 +205,10 @@ def invented_title(rng: random.Random, catalog_names: list[str]) -> str:
             return title
 
 
-def make_spec(rng: random.Random, catalog: list[dict[str, str]], names: tuple[list[str], list[str]]) -> Spec:
-    """Draw the content of one certificate."""
+def make_spec(
+    rng: random.Random, catalog: list[dict[str, str]], names: tuple[list[str], list[str]], fonts: list[str]
+) -> Spec:
+    """Draw the content of one certificate, printed in faces drawn from ``fonts``."""
     firsts, lasts = names
     title, glued, _ = rng.choices(TITLES, weights=[t[2] for t in TITLES])[0]
     first, last = rng.choice(firsts), rng.choice(lasts)
@@ -247,7 +257,6 @@ def make_spec(rng: random.Random, catalog: list[dict[str, str]], names: tuple[li
     issuer_line = OCSC_FULL if rng.random() < 0.6 else OCSC_SHORT
     partner = rng.choice(PARTNERS) if rng.random() < 0.35 else None
     issuers = [issuer_line] + ([partner] if partner else [])
-    fonts = list(FONT_FAMILIES)
     return Spec(
         name=name,
         course=course,
@@ -286,7 +295,7 @@ def font(path: Path, size: int) -> ImageFont.FreeTypeFont:
 def family_font(family: str, size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     """A font of one of the Thai families."""
     regular, bold_file = FONT_FAMILIES[family]
-    return font(FONT_DIR / (bold_file if bold else regular), size)
+    return font(bold_file if bold else regular, size)
 
 
 def wrap(text: str, fnt: ImageFont.FreeTypeFont, max_width: float) -> list[str]:
@@ -604,7 +613,7 @@ def text_pdf(img: Image.Image, spec: Spec, rng: random.Random) -> bytes:
     pimg.set_matrix(pdfium.PdfMatrix().scale(W, H))
     page.insert_obj(pimg)
     regular, _ = FONT_FAMILIES[spec.body_font]
-    data = (FONT_DIR / regular).read_bytes()
+    data = regular.read_bytes()
     cbuf = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
     pdf_font = raw.FPDFText_LoadFont(pdf, cbuf, len(data), raw.FPDF_FONT_TRUETYPE, 1)
     keyword = "วิชา" if spec.kind == "course" else "หลักสูตร"
@@ -633,16 +642,34 @@ def text_pdf(img: Image.Image, spec: Spec, rng: random.Random) -> bytes:
 # --- driver --------------------------------------------------------------------------------
 
 
-def generate(out_dir: Path, per_variant: int, seed: int = 2566, variants: tuple[str, ...] = VARIANTS) -> list[dict]:
+def face_set(name: str) -> list[str]:
+    """The families of one face set (see FACE_SETS), registered in FONT_FAMILIES."""
+    if name == "tlwg":
+        return list(TLWG_FAMILIES)
+    if name == "web":
+        from webfonts import web_font_families
+
+        web = web_font_families()
+        FONT_FAMILIES.update(web)
+        return list(web)
+    raise ValueError(name)
+
+
+def generate(
+    out_dir: Path, per_variant: int, seed: int = 2566, variants: tuple[str, ...] = VARIANTS, faces: str = "tlwg"
+) -> list[dict]:
     """Write per_variant certificates of each variant into out_dir; return the truth records."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    fonts = face_set(faces)
+    if not fonts:
+        raise RuntimeError(f"no fonts of the {faces!r} face set could be had")
     rng = random.Random(seed)
     catalog = load_catalog()
     names = _name_lists()
     records = []
     for variant in variants:
         for i in range(per_variant):
-            spec = make_spec(rng, catalog, names)
+            spec = make_spec(rng, catalog, names, fonts)
             img = render(spec, rng)
             extra: dict = {}
             if variant == "clean":
@@ -665,7 +692,7 @@ def generate(out_dir: Path, per_variant: int, seed: int = 2566, variants: tuple[
                 raise ValueError(variant)
             fname = f"{variant}_{i:03d}.{ext}"
             (out_dir / fname).write_bytes(data)
-            rec = {"file": fname, "variant": variant, **asdict(spec), **extra}
+            rec = {"file": fname, "variant": variant, "faces": faces, **asdict(spec), **extra}
             records.append(rec)
     with (out_dir / "truth.jsonl").open("w", encoding="utf-8") as fh:
         for rec in records:
@@ -680,10 +707,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=2566)
     ap.add_argument("--out", type=Path, default=Path(__file__).with_name("out"))
     ap.add_argument("--variants", default=",".join(VARIANTS))
+    ap.add_argument("--faces", choices=FACE_SETS, default="tlwg")
     args = ap.parse_args(argv)
     if not features.check("raqm"):
         print("warning: Pillow has no raqm; Thai marks will be misplaced (apt-get install libraqm0)", file=sys.stderr)
-    recs = generate(args.out, args.per_variant, args.seed, tuple(args.variants.split(",")))
+    recs = generate(args.out, args.per_variant, args.seed, tuple(args.variants.split(",")), args.faces)
     print(f"wrote {len(recs)} files to {args.out}")
     return 0
 

@@ -1,9 +1,11 @@
 """Benchmark of the certificate reader on generated certificates and the shared real sample.
 
-Generates N certificates per variant (see generate.py), reads each one in
+Generates N certificates per variant in each face set (see generate.py:
+Debian's TLWG faces, and Google's Thai families held out from development,
+see webfonts.py), reads each one in
 this single process, sequentially, with ``OMP_THREAD_LIMIT=1`` (one core, as
 one pool worker has), and prints per-field accuracy, the all-four-fields-right
-rate per variant and overall, and median / p95 seconds per file.
+rate per variant and overall, for each face set and both, and median / p95 seconds per file.
 
 Comparison rules: name and course exact after normalising whitespace; hours
 numerically; completion date exactly; kind exactly; issuers as a list after
@@ -80,6 +82,10 @@ def pct(n: int, d: int) -> str:
     return f"{100.0 * n / d:5.1f}%" if d else "   n/a"
 
 
+def _cell(ok: int, n: int) -> str:
+    return f"{pct(ok, n)} ({ok:>3}/{n:<3})" if n else f"{'n/a':>16}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Generate, read, and print the figures."""
     ap = argparse.ArgumentParser(description="certificate reader benchmark")
@@ -87,54 +93,75 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=2566)
     ap.add_argument("--out", type=Path, default=HERE / "out")
     ap.add_argument("--variants", default=",".join(generate.VARIANTS))
+    ap.add_argument("--faces", default=",".join(generate.FACE_SETS),
+                    help="face sets to render in: tlwg (Debian's), web (held-out Google families)")
     ap.add_argument("--reuse", action="store_true", help="read what is already in --out")
     ap.add_argument("--show-failures", action="store_true")
     args = ap.parse_args(argv)
 
     variants = tuple(args.variants.split(","))
-    if args.reuse and (args.out / "truth.jsonl").exists():
-        records = [json.loads(x) for x in (args.out / "truth.jsonl").read_text(encoding="utf-8").splitlines()]
-        records = [r for r in records if r["variant"] in variants]
-    else:
-        t0 = time.perf_counter()
-        records = generate.generate(args.out, args.per_variant, args.seed, variants)
-        print(f"generated {len(records)} files in {time.perf_counter() - t0:.0f} s into {args.out}")
+    face_sets = tuple(args.faces.split(","))
+    records: list[dict] = []
+    for faces in face_sets:
+        folder = args.out / faces
+        if args.reuse and (folder / "truth.jsonl").exists():
+            recs = [json.loads(x) for x in (folder / "truth.jsonl").read_text(encoding="utf-8").splitlines()]
+            recs = [r for r in recs if r["variant"] in variants]
+        else:
+            t0 = time.perf_counter()
+            try:
+                recs = generate.generate(folder, args.per_variant, args.seed, variants, faces)
+            except RuntimeError as exc:
+                print(f"{faces}: {exc}; skipped")
+                continue
+            print(f"generated {len(recs)} files ({faces} faces) in {time.perf_counter() - t0:.0f} s into {folder}")
+        records += [{**r, "faces": faces, "path": str(folder / r["file"])} for r in recs]
 
     times: list[float] = []
-    per_variant: dict[str, list[dict[str, bool]]] = {}
+    verdicts: list[tuple[dict, dict[str, bool]]] = []
     failures: list[str] = []
-    name_verdicts: dict[bool, list[bool]] = {True: [], False: []}  # by whether the name is on PyThaiNLP's lists
     for rec in records:
-        got, secs, err = read_one(args.out / rec["file"])
+        got, secs, err = read_one(Path(rec["path"]))
         times.append(secs)
         verdict = compare(rec, got)
-        per_variant.setdefault(rec["variant"], []).append(verdict)
-        name_verdicts[rec.get("name_listed", True)].append(verdict["name"])
+        verdicts.append((rec, verdict))
         if not all(verdict[k] for k in CORE):
             wrong = [k for k in CORE + ("kind",) if not verdict[k]]
-            lines = [f"{rec['file']} ({secs:.1f}s) error={err}" if err else f"{rec['file']} ({secs:.1f}s)"]
+            where = f"{rec['faces']}/{rec['file']} ({secs:.1f}s) name font {rec['name_font']}, body {rec['body_font']}"
+            lines = [f"{where} error={err}" if err else where]
             for k in wrong:
                 lines.append(f"    {k}: expected {rec.get(k)!r} got {(got or {}).get(k)!r}")
             failures.append("\n".join(lines))
 
-    all_verdicts = [v for vs in per_variant.values() for v in vs]
-    n = len(all_verdicts)
+    groups = [(faces, [v for v in verdicts if v[0]["faces"] == faces]) for faces in face_sets]
+    groups = [g for g in groups if g[1]]
+    if len(groups) > 1:
+        groups.append(("all", verdicts))
+
+    def row(label: str, test) -> str:
+        cells = []
+        for _, vs in groups:
+            chosen = [v for r, v in vs if test(r, v) is not None]
+            ok = sum(bool(test(r, v)) for r, v in vs if test(r, v) is not None)
+            cells.append(_cell(ok, len(chosen)))
+        return f"  {label:<15}" + "  ".join(cells)
+
     print()
-    print(f"files: {n}   (one process, sequential, OMP_THREAD_LIMIT=1)")
+    print(f"files: {len(verdicts)}   (one process, sequential, OMP_THREAD_LIMIT=1)")
+    header = f"{'':17}" + "  ".join(f"{name + ' faces' if name != 'all' else 'all':<16}" for name, _ in groups)
     print("per-field accuracy:")
+    print(header)
     for key in CORE + EXTRA:
-        ok = sum(v[key] for v in all_verdicts)
-        print(f"  {key:<13} {pct(ok, n)}  ({ok}/{n})")
+        print(row(key, lambda r, v, key=key: v[key]))
         if key == "name":
-            for listed, label in ((True, "on name lists"), (False, "not on lists")):
-                vs = name_verdicts[listed]
-                print(f"    {label:<13} {pct(sum(vs), len(vs))}  ({sum(vs)}/{len(vs)})")
+            # The reader consults PyThaiNLP's name lists: names off them show whether the lists flatter it.
+            print(row("  on name lists", lambda r, v: v["name"] if r.get("name_listed", True) else None))
+            print(row("  not on lists", lambda r, v: None if r.get("name_listed", True) else v["name"]))
     print("all four fields right (name, course, hours, completed_on):")
-    for variant, vs in per_variant.items():
-        ok = sum(all(v[k] for k in CORE) for v in vs)
-        print(f"  {variant:<12} {pct(ok, len(vs))}  ({ok}/{len(vs)})")
-    ok = sum(all(v[k] for k in CORE) for v in all_verdicts)
-    print(f"  {'overall':<12} {pct(ok, n)}  ({ok}/{n})")
+    print(header)
+    for variant in variants:
+        print(row(variant, lambda r, v, variant=variant: all(v[k] for k in CORE) if r["variant"] == variant else None))
+    print(row("overall", lambda r, v: all(v[k] for k in CORE)))
     if times:
         q = sorted(times)
         p95 = q[min(len(q) - 1, int(round(0.95 * (len(q) - 1))))]
