@@ -37,7 +37,7 @@ except ImportError:  # the service reports OCR as unavailable instead of failing
 from .fields import TextLine  # noqa: E402
 from .thai_dates import match_month  # noqa: E402
 from .thai_digits import read_thai_number  # noqa: E402
-from .thai_text import THAI_DIGITS, invalid_thai_sequences, normalize_thai, squash, thai_ratio  # noqa: E402
+from .thai_text import THAI_DIGITS, invalid_thai_sequences, latin_ones, normalize_thai, squash, thai_ratio  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -272,6 +272,10 @@ def _fix_thai_digits(raw: str, tl: _TsvLine, gray: np.ndarray, scale: float = 1.
     squashed = "".join(tl.words)
     if squashed != squash(raw):
         return raw
+    # Latin digits with a "1" read as a bracket ("]8"): mended before any slot is taken for Thai digits.
+    squashed = latin_ones(squashed)
+    mended = iter(squashed)
+    raw = "".join(ch if ch.isspace() else next(mended) for ch in raw)
     # (start, end, value check) in the squashed line; slots first, runs not inside a slot after.
     slots = [(m.start(1), m.end(1), None) for m in _HOURS_SLOT.finditer(squashed)]
     slots += _date_slots(raw)

@@ -129,10 +129,11 @@ def clean_name_line(line: str) -> str:
     first, _, rest = line.partition(" ")
     if len(rest.split(" ")) == 2 and not first.endswith(".") and leading_title(f"{first}.ก") == f"{first}.":
         line = f"{first}.{rest}"
-    # One letter of debris before an abbreviated title ("ตดร.", "ลผศ."): no name starts that way.
+    # One letter of debris before a title ("ตดร.", "พนาง…", a speck or the sheet's edge): no
+    # name starts that way.  An undotted title must leave a given and a family name behind it.
     if not leading_title(line) and len(line) > 1:
         title = leading_title(line[1:])
-        if title and "." in title:
+        if title and ("." in title or len(line[1 + len(title):].split()) == 2):
             line = line[1:]
     return line
 
@@ -193,12 +194,41 @@ def _near_title(squashed: str) -> tuple[str, int] | None:
     return (best[2], best[3]) if best else None
 
 
+# Letters the Thai model takes for one another in a short title, by shape:
+# "นาง" read as "พาง", "ดร." as "ตร." or "ด5.".
+_LOOKALIKES = ("นพหมฟผปบษ", "ดตค", "รธว5", "งจ", "ยขช")
+
+
+def _lookalike(a: str, b: str) -> bool:
+    return any(a in group and b in group for group in _LOOKALIKES)
+
+
+def _near_short_title(squashed: str) -> tuple[str, int] | None:
+    """A short title ("นาง", "ดร.") the text starts with but for one look-alike letter, if only one fits.
+
+    Short titles are a letter apart from each other, so only a letter of
+    similar shape counts as a slip, and the guess is made only when one
+    title fits and a given and a family name follow (see :func:`fix_title`).
+    """
+    fits = []
+    for title in _SQUASHED_TITLES:
+        if len(title) >= 5 or len(squashed) <= len(title) or _cannot_start_word(squashed[len(title)]):
+            continue
+        slips = [(a, b) for a, b in zip(squashed, title) if a != b]
+        if len(slips) == 1 and _lookalike(*slips[0]):
+            fits.append(title)
+    return (fits[0], len(fits[0])) if len(fits) == 1 else None
+
+
 def fix_title(name: str) -> str:
-    """Snap a misread long title to the closed list ("จำเอก" -> "จ่าเอก"); other names unchanged."""
+    """Snap a misread title to the closed list ("จำเอก" -> "จ่าเอก", "พาง" -> "นาง"); other names unchanged."""
     if leading_title(name):
         return name
     squashed = name.replace(" ", "")
     near = _near_title(squashed)
+    short = near is None
+    if short:
+        near = _near_short_title(squashed)
     if near is None:
         return name
     title, used = near
@@ -212,6 +242,8 @@ def fix_title(name: str) -> str:
                 break
     printed = next(t for t in TITLES if t.replace(" ", "") == title)
     rest = name[cut:]
+    if short and len(rest.split()) != 2:
+        return name  # a short title is guessed only with a given and a family name behind it
     return collapse_spaces(printed + (" " if printed.endswith(".") and " " in printed else "") + rest.lstrip()) if rest.startswith(" ") and not printed.endswith(".") else collapse_spaces(printed + rest)
 
 

@@ -42,6 +42,16 @@ def thai_digits_to_ascii(text: str) -> str:
     return text.translate(_DIGIT_TABLE)
 
 
+# A "1" with a flag or foot (K2D, Chakra Petch, Prompt) is read as a bracket or
+# a letter beside the digit it belongs to: "]8" for 18, "3]" for 31.
+_ONE_LOOKALIKE = re.compile(r"(?<![A-Za-z])[\]\[|lI!](?=[0-9])|(?<=[0-9])[\]\[|lI!](?![A-Za-z])")
+
+
+def latin_ones(text: str) -> str:
+    """A "1" that OCR read as a bracket or letter next to a digit, made a "1" again (one for one)."""
+    return _ONE_LOOKALIKE.sub("1", text)
+
+
 def collapse_spaces(text: str) -> str:
     """Collapse runs of horizontal whitespace to one space and strip the ends."""
     return _SPACES.sub(" ", text).strip()
@@ -55,7 +65,7 @@ def normalize_thai(text: str) -> str:
     # PyThaiNLP fixes decomposed sara am ("ํา" -> "ำ"), tone/vowel order and
     # duplicated marks; it works per character so it is safe on mixed Thai/Latin.
     text = _pythainlp_normalize(text)
-    text = thai_digits_to_ascii(text)
+    text = latin_ones(thai_digits_to_ascii(text))
     # A space before a combining mark is never meaningful; OCR sometimes emits it.
     text = re.sub(r" +([\u0e31\u0e34-\u0e3a\u0e47-\u0e4e])", r"\1", text)
     return collapse_spaces(text)

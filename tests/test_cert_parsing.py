@@ -81,6 +81,22 @@ def test_thai_digits_to_ascii() -> None:
     assert thai_digits_to_ascii("๐๑๒๓๔๕๖๗๘๙") == "0123456789"
 
 
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [
+        ("ให้ไว้ ณ วันที่ ]8 ต.ค. 66", "ให้ไว้ ณ วันที่ 18 ต.ค. 66"),  # a flagged "1" read as a bracket
+        ("วันที่ 3] ธันวาคม 2563", "วันที่ 31 ธันวาคม 2563"),
+        ("รวม l5 ชั่วโมง", "รวม 15 ชั่วโมง"),
+        ("Microsoft Office Word 2016", "Microsoft Office Word 2016"),  # letters beside letters stay
+        ("Level I 2", "Level I 2"),  # a letter on its own is no digit
+        ("ISO/IEC 27001", "ISO/IEC 27001"),
+    ],
+)
+def test_one_read_as_bracket_or_letter(read: str, expected: str) -> None:
+    assert normalize_thai(read) == expected
+    assert find_dates(normalize_thai("ให้ไว้ ณ วันที่ ]8 ต.ค. 66"))[0].value == dt.date(2023, 10, 18)
+
+
 def test_invalid_thai_sequences() -> None:
     assert invalid_thai_sequences("มณีสวัสดิ์") == 0
     assert invalid_thai_sequences("ภูุชงค์") == 1  # two below vowels on one consonant
@@ -522,6 +538,13 @@ def test_consensus_takes_letter_majority() -> None:
         ("นายสมชาย รักเรียน", "นายสมชาย รักเรียน"),  # already a title: untouched
         ("นางคำ ดี", "นางคำ ดี"),
         ("สมศักดิ์ ใจงาม", "สมศักดิ์ ใจงาม"),  # no title, nothing close to one
+        ("พางแสงเดือน ประจิตร", "นางแสงเดือน ประจิตร"),  # a short title, one look-alike letter off
+        ("พายดาลี่ พีระเกียรติขจร", "นายดาลี่ พีระเกียรติขจร"),
+        ("ตร.จิรดา เจียกขจร", "ดร.จิรดา เจียกขจร"),
+        ("พายุ ใจดี", "พายุ ใจดี"),  # a given name: "ุ" cannot follow a title
+        ("มานพ ดีใจ", "มานพ ดีใจ"),  # "มาน" is no look-alike of "นาง" or "นาย"
+        ("นาจ ใจดี", "นาจ ใจดี"),  # no name behind the title
+        ("พาขสมชาย รักเรียน", "พาขสมชาย รักเรียน"),  # two letters off: not guessed
     ],
 )
 def test_fix_title(read: str, fixed: str) -> None:
@@ -587,6 +610,9 @@ def test_drop_stray_consonants_in_titles(catalog: list[CatalogEntry]) -> None:
         ("ว่าที่ ร.ต. สมชาย ใจดี", "ว่าที่ ร.ต. สมชาย ใจดี"),
         ("นายสมชาย รักเรียน", "นายสมชาย รักเรียน"),
         ("ดนัย ใจดี", "ดนัย ใจดี"),  # no title at all: nothing is cut
+        ("พนางภัทรพรรณ เพ็ชรจินดา", "นางภัทรพรรณ เพ็ชรจินดา"),  # one letter of debris before a title
+        ("แนายสมชาย รักเรียน", "นายสมชาย รักเรียน"),
+        ("สนางค์", "สนางค์"),  # no given and family name would follow
         ("ดร จีพร เรี่ยวยา", "ดร.จีพร เรี่ยวยา"),  # a title's lost dot
         ("ผศ.ดร วุฒิพร ชนะพล", "ผศ.ดร.วุฒิพร ชนะพล"),
         ("นาง สมศรี ใจดี", "นาง สมศรี ใจดี"),  # undotted titles stay as printed
