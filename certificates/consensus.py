@@ -16,8 +16,8 @@ def _similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
-def _slots(readings: Sequence[str]) -> list[list[str]] | None:
-    """Aligned alternatives: for each gap before, and each letter of, the pivot, the options by votes.
+def _slots(readings: Sequence[str]) -> list[list[tuple[str, int]]] | None:
+    """Aligned alternatives: for each gap before, and each letter of, the pivot, the options and their votes, most first.
 
     The pivot is the reading most similar to all others: the others are
     aligned to it, and ties in a vote go to it.
@@ -25,11 +25,12 @@ def _slots(readings: Sequence[str]) -> list[list[str]] | None:
     texts = [t for t in readings if t]
     if not texts:
         return None
-    pivot = max(texts, key=lambda s: sum(_similarity(s, o) for o in texts))
+    p = max(range(len(texts)), key=lambda i: sum(_similarity(texts[i], o) for o in texts))
+    pivot = texts[p]
     n = len(pivot)
     votes = [Counter() for _ in range(n)]
     inserts = [Counter() for _ in range(n + 1)]
-    for text in [pivot] + [t for t in texts if t is not pivot]:
+    for text in [pivot] + texts[:p] + texts[p + 1 :]:
         inserted = [""] * (n + 1)
         matcher = difflib.SequenceMatcher(None, pivot, text, autojunk=False)
         for tag, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -49,12 +50,12 @@ def _slots(readings: Sequence[str]) -> list[list[str]] | None:
                 inserted[i1] += text[j1:j2]
         for k in range(n + 1):
             inserts[k][inserted[k]] += 1
-    slots: list[list[str]] = []
+    slots: list[list[tuple[str, int]]] = []
     for k in range(n + 1):
         # most_common keeps first-seen order on ties: the pivot's option comes first.
-        slots.append([option for option, _ in inserts[k].most_common()])
+        slots.append(inserts[k].most_common())
         if k < n:
-            slots.append([option for option, _ in votes[k].most_common()])
+            slots.append(votes[k].most_common())
     return slots
 
 
@@ -64,16 +65,19 @@ def consensus(readings: Sequence[str]) -> str | None:
     if len(texts) <= 2:
         return texts[0] if texts else None
     slots = _slots(texts)
-    return "".join(options[0] for options in slots) if slots else None
+    return "".join(options[0][0] for options in slots) if slots else None
 
 
-def consensus_by_words(readings: Sequence[str], cost: Callable[[str], int]) -> str | None:
+def consensus_by_words(
+    readings: Sequence[str], cost: Callable[[str], float], *, min_votes: int = 1, vote_cost: float = 0.0
+) -> str | None:
     """The majority reading, except where the readings disagree and another option reads as fewer, longer words.
 
     ``cost(text)`` is lower for text that spells real words (for Thai, the
     number of dictionary pieces it splits into).  Each disputed letter (or
     gap) is settled in turn, the others held at their current choice; an
-    option some reading gave beats the majority only by lowering the cost.
+    option at least ``min_votes`` readings gave beats the majority only by
+    lowering the cost, and by ``vote_cost`` more for each vote it trails by.
     """
     texts = [t for t in readings if t]
     if len(texts) <= 1:
@@ -81,14 +85,17 @@ def consensus_by_words(readings: Sequence[str], cost: Callable[[str], int]) -> s
     slots = _slots(texts)
     if slots is None:
         return None
-    choice = [options[0] for options in slots]
+    choice = [options[0][0] for options in slots]
     best = cost("".join(choice))
     for k, options in enumerate(slots):
         if len(options) < 2:
             continue
-        for option in options[1:]:
+        top = options[0][1]
+        for option, votes in options[1:]:
+            if votes < min_votes:
+                continue
             trial = choice[:k] + [option] + choice[k + 1 :]
-            score = cost("".join(trial))
+            score = cost("".join(trial)) + vote_cost * (top - votes)
             if score < best:
                 choice, best = trial, score
     return "".join(choice)

@@ -18,8 +18,8 @@ import functools
 from collections import Counter
 from collections.abc import Sequence
 
-from .person_names import leading_title
-from .thai_text import squash
+from .person_names import clean_name_line, fix_title, leading_title, rejoin_split_parts, split_name
+from .thai_text import invalid_thai_sequences, squash, thai_word_cost
 
 
 @functools.lru_cache(maxsize=1)
@@ -84,3 +84,25 @@ def prefer_listed_name(line: str, alternatives: Sequence[str]) -> str:
         if seen:
             parts[k] = seen.most_common(1)[0][0]
     return f"{prefix}{parts[0]} {parts[1]}"
+
+
+def name_line_cost(line: str) -> float:
+    """How unlike a printed Thai name a reading of the name line is: lower is likelier.
+
+    Used to settle the letters the readings of a name line disagree on (see
+    :func:`certificates.consensus.consensus_by_words`).  A listed given or
+    family name costs nothing; another is costed as words (many Thai names
+    are made of dictionary words: "ธรรม"+"พิ"+"วรรณ"+"รงค์"), so a misread
+    letter that breaks a word ("รรรม") costs more.  Impossible spellings and
+    a line with no title or no family name cost more again.
+    """
+    name = split_name(rejoin_split_parts(fix_title(clean_name_line(line))))
+    if name is None:
+        return 99.0
+    cost = 3.0 * invalid_thai_sequences(name.full) + (0.0 if name.title else 2.0)
+    for part, family in ((name.first, False), (name.last, True)):
+        if not part:
+            cost += 5.0
+        elif not is_listed(part, family=family):
+            cost += thai_word_cost(part)
+    return cost

@@ -12,8 +12,9 @@ For each page (one for an image, up to ``max_pdf_pages`` for a PDF):
    certificate (OSD is unreliable on Thai, so other orientations are tried
    when it does not);
 3. the lines holding the fields are re-read one at a time from padded
-   crops ("second look"): the name at five scales with a letter-wise vote,
-   then checked against readings by Tesseract's Thai-script model (a given
+   crops ("second look"): the name at five scales with a letter-wise vote
+   in which a minority letter wins where it makes the line read more like a
+   name (``known_names.name_line_cost``), then checked against readings by Tesseract's Thai-script model (a given
    or family name off PyThaiNLP's name lists gives way to a listed spelling
    another reading saw, see ``known_names``); the title lines likewise with
    the page reading, disputes settled by which option reads as dictionary
@@ -39,7 +40,7 @@ import numpy as np
 
 from . import preprocessing as pre
 from .catalog import CatalogMatch, default_catalog, match_course
-from .consensus import consensus, consensus_by_words
+from .consensus import consensus_by_words
 from .errors import NotACertificate, TooLarge
 from .extraction import Extraction
 from .fields import (
@@ -58,11 +59,11 @@ from .fields import (
 from .limits import DEFAULT_LIMITS, ReaderLimits
 from .loading import Page, iter_pages
 from .missed_lines import missed_rows, missed_title_line, row_fragments, union_box
-from .known_names import prefer_listed_name
+from .known_names import name_line_cost, prefer_listed_name
 from .ocr import SCRIPT_LANG, THAI_ONLY, OcrUnavailable, detect_orientation, line_crop, ocr_lines, ocr_single_line
 from .person_names import leading_title
 from .stacked_marks import restore_tone_over_sara_am
-from .thai_text import drop_stray_consonants, invalid_thai_sequences, squash, thai_ratio, thai_word_cost
+from .thai_text import drop_stray_consonants, squash, thai_ratio, thai_word_cost
 
 logger = logging.getLogger(__name__)
 
@@ -292,11 +293,10 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             # letter-by-letter majority; the name lists only choose among readings.
             reads = [_thai_line(crop, h, target_height=t) for t in NAME_READ_HEIGHTS]
             reads = [r for r in reads if r is not None]
-            text = consensus([r.text for r in reads])
-            if text and invalid_thai_sequences(text):
-                # Letters from different readings stacked into a spelling no name has
-                # ("พืี"): the vote of the readings that spell possible Thai instead.
-                text = consensus([r.text for r in reads if not invalid_thai_sequences(r.text)]) or text
+            # Where the readings disagree, a letter that makes the line read more like
+            # a name (a title, listed or word-like parts, possible spelling) may
+            # outvote the majority, by a word piece for each vote it trails by.
+            text = consensus_by_words([r.text for r in reads], name_line_cost, vote_cost=1.0)
             again = None
             if text:
                 # Readings that disagree with the vote may hold the listed spelling of a part.

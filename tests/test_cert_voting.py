@@ -67,3 +67,29 @@ def test_line_that_is_not_title_first_last_is_untouched() -> None:
 def test_letters_outside_words_cost_more_than_extra_pieces() -> None:
     # Dropping marks can glue letters into one unknown piece; that must not look like a better reading.
     assert thai_word_cost("พื้นฐานเกี่ยวกับ") < thai_word_cost("พืฐานเียวกบ")
+
+
+def test_name_cost_prefers_a_title_words_and_possible_spelling() -> None:
+    from certificates.known_names import name_line_cost
+
+    assert name_line_cost("นางสาวปรียาวลัย ธรรมพิวรรณรงค์") < name_line_cost("นางสาวปรียาวลัย รรรมพิวรรณรงค์")
+    assert name_line_cost("นายสุราษ แสงมีสี") < name_line_cost("แายสุราษ แสงมีสี")  # no title
+    assert name_line_cost("นายบุญรุ่ง เสมอภาพ") < name_line_cost("นายบุญรุ่งเสมอภาพ")  # no family name
+    assert name_line_cost("นางสมศรี ใจดี") < name_line_cost("นางสมศรี ใจดีี")  # two upper vowels
+
+
+def test_a_name_letter_outvoted_by_one_wins_where_it_reads_as_a_name() -> None:
+    from certificates.known_names import name_line_cost
+
+    # Three readings of a loopless face take "ธ" for "ร", two read it; the words settle it.
+    readings = ["นางสาวเหมรงฤทธิ์ คำรนะเวทย์"] * 3 + ["นางสาวเหมรงฤทธิ์ คำธนะเวทย์"] * 2
+    assert consensus(readings) == readings[0]
+    assert consensus_by_words(readings, name_line_cost, vote_cost=1.0) == "นางสาวเหมรงฤทธิ์ คำธนะเวทย์"
+
+
+def test_a_name_letter_far_outvoted_keeps_the_majority() -> None:
+    from certificates.known_names import name_line_cost
+
+    # Four readings of an unlisted name against one that happens to spell a word: the votes hold.
+    readings = ["นายเสริพฤทธิ์ กิจอำปะมา"] * 4 + ["นายเสรีพฤทธิ์ กิจอำปะมา"]
+    assert consensus_by_words(readings, name_line_cost, vote_cost=1.0) == "นายเสริพฤทธิ์ กิจอำปะมา"
