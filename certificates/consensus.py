@@ -8,6 +8,7 @@ recovers letters that any single reading dropped or misread.
 from __future__ import annotations
 
 import difflib
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 
@@ -99,3 +100,23 @@ def consensus_by_words(
             if score < best:
                 choice, best = trial, score
     return "".join(choice)
+
+
+def respace(text: str, like: str) -> str:
+    """``text`` with its spaces replaced by those of ``like``, another reading of the same line, by alignment."""
+    plain, model = re.sub(r"\s+", "", text), re.sub(r"\s+", "", like)
+    cuts, seen = [], 0
+    for ch in like.strip():
+        if ch.isspace():
+            if not cuts or cuts[-1] != seen:
+                cuts.append(seen)
+        else:
+            seen += 1
+    opcodes = difflib.SequenceMatcher(None, model, plain, autojunk=False).get_opcodes()
+    at: set[int] = set()
+    for cut in cuts:
+        for _, i1, i2, j1, j2 in opcodes:
+            if i1 <= cut < i2:
+                at.add(j1 + min(cut - i1, j2 - j1))
+                break
+    return "".join((" " if j in at and j else "") + ch for j, ch in enumerate(plain))

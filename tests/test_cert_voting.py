@@ -93,3 +93,12 @@ def test_a_name_letter_far_outvoted_keeps_the_majority() -> None:
     # Four readings of an unlisted name against one that happens to spell a word: the votes hold.
     readings = ["นายเสริพฤทธิ์ กิจอำปะมา"] * 4 + ["นายเสรีพฤทธิ์ กิจอำปะมา"]
     assert consensus_by_words(readings, name_line_cost, vote_cost=1.0) == "นายเสริพฤทธิ์ กิจอำปะมา"
+
+
+def test_respace_takes_the_spacing_of_another_reading() -> None:
+    from certificates.consensus import respace
+
+    # The Thai-script model spaces clusters, not words: its letters, the other model's spaces.
+    assert respace("นางสาวณัฐธัญโพธิวงค์", "พางสาวณัฐรัญ โพธิวงค์") == "นางสาวณัฐธัญ โพธิวงค์"
+    assert respace("ว่าที่ร.ต.ทิพยรอซีสามสูงระเวก", "ว่าที่ ร.ต. ทิพยรอชี สามสูงระเวก") == "ว่าที่ ร.ต. ทิพยรอซี สามสูงระเวก"
+    assert respace("น า ย ส ม ช า ย", "นายสมชาย") == "นายสมชาย"
