@@ -289,25 +289,7 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             continue
         h = lines[i].box[3]
         if i in name_lines:
-            # No list holds every name: read it at five scales and take the
-            # letter-by-letter majority; the name lists only choose among readings.
-            reads = [_thai_line(crop, h, target_height=t) for t in NAME_READ_HEIGHTS]
-            reads = [r for r in reads if r is not None]
-            # Where the readings disagree, a letter that makes the line read more like
-            # a name (a title, listed or word-like parts, possible spelling) may
-            # outvote the majority, by a word piece for each vote it trails by.
-            text = consensus_by_words([r.text for r in reads], name_line_cost, vote_cost=1.0)
-            script = _script_reads(crop, h)
-            again = None
-            if text:
-                text = _second_opinion(text, [r.text for r in reads], script)
-                # Readings that disagree with the vote may hold the listed spelling of a part.
-                others = [lines[i].text] + [r.text for r in reads] + script
-                text = restore_tone_over_sara_am(prefer_listed_name(text, others), crop)
-                conf = max(r.confidence for r in reads) if any(r.text == text for r in reads) else min(
-                    r.confidence for r in reads
-                )
-                again = TextLine(text, conf, float(h))
+            again = _read_name_line(crop, h, lines[i].text)
         elif i in title_lines:
             # Titles: the page reading and two re-reads vote letter by letter.
             reads = [r for r in (ocr_single_line(crop, h, target_height=t) for t in TITLE_READ_HEIGHTS) if r]
@@ -360,6 +342,29 @@ def _keep_digits(thai_read: str, mixed_read: str) -> str:
         return thai_read
     replacements = iter(theirs)
     return _DIGIT_RUN.sub(lambda _: next(replacements), thai_read)
+
+
+def _read_name_line(crop: np.ndarray, box_height: int, page_text: str) -> TextLine | None:
+    """The learner's name from its line crop, read at five scales and settled letter by letter.
+
+    No list holds every name: the letter vote decides, and where the
+    readings disagree a letter that makes the line read more like a name (a
+    title, listed or word-like parts, possible spelling) may outvote the
+    majority, by a word piece for each vote it trails by.  The name lists
+    only choose among readings (``prefer_listed_name``).
+    """
+    reads = [r for r in (_thai_line(crop, box_height, target_height=t) for t in NAME_READ_HEIGHTS) if r is not None]
+    text = consensus_by_words([r.text for r in reads], name_line_cost, vote_cost=1.0)
+    if not text:
+        return None
+    script = _script_reads(crop, box_height)
+    text = _second_opinion(text, [r.text for r in reads], script)
+    # Readings that disagree with the vote may hold the listed spelling of a part.
+    others = [page_text] + [r.text for r in reads] + script
+    text = restore_tone_over_sara_am(prefer_listed_name(text, others), crop)
+    sure = any(r.text == text for r in reads)
+    conf = max(r.confidence for r in reads) if sure else min(r.confidence for r in reads)
+    return TextLine(text, conf, float(box_height))
 
 
 def _second_opinion(voted: str, reads: list[str], script: list[str]) -> str:
