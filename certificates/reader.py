@@ -14,9 +14,11 @@ For each page (one for an image, up to ``max_pdf_pages`` for a PDF):
 3. the lines holding the fields are re-read one at a time from padded
    crops ("second look"): the name at five scales with a letter-wise vote
    in which a minority letter wins where it makes the line read more like a
-   name (``known_names.name_line_cost``), then checked against readings by Tesseract's Thai-script model (a given
-   or family name off PyThaiNLP's name lists gives way to a listed spelling
-   another reading saw, see ``known_names``); the title lines likewise with
+   name (``known_names.name_line_cost``), then checked against readings by
+   Tesseract's Thai-script model (its own vote replaces an unsure one that
+   reads less like a name; a given or family name off PyThaiNLP's name
+   lists gives way to a listed spelling another reading saw, see
+   ``known_names``); the title lines likewise with
    the page reading, disputes settled by which option reads as dictionary
    words; hours and date lines when unsure; Thai digits are classified by
    ``thai_digits`` because Tesseract's Thai model cannot read them;
