@@ -261,6 +261,10 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             hit = find_phrase(f.lines, phrases, threshold=0.55)
             if hit is not None:
                 targets.add(hit.index)
+    if f.completed_on is None:
+        # The date is printed under the hours; small serif print can come back as
+        # Latin junk no phrase matches ("ให้[วั ณ TUN 7 B.A. 64"), which a re-read mends.
+        targets |= {i + 1 for i in f.sources.get("hours", []) if i + 1 < len(f.lines)}
     lines = list(f.lines)
     changed = False
     merged: set[int] = set()
