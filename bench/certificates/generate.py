@@ -5,8 +5,9 @@ Renders portrait A4 certificates like the portal's (issuer lines, optional
 completion wording, "วิชา"/"หลักสูตร" title, hours, date, signatures, border,
 background shapes and emblems) with the Thai fonts of fonts-thai-tlwg, or
 with Google's Thai families held out from all development (``--faces web``,
-see ``webfonts.py``), laid out by Pillow with raqm so Thai marks stack correctly.  A share are landscape
-(older portal layout) so the reader is not measured on one layout only.
+see ``webfonts.py``), laid out by Pillow with raqm so Thai marks stack
+correctly.  A share are landscape (older portal layout) so the reader is
+not measured on one layout only.
 
 Each certificate is then degraded as one variant:
 
