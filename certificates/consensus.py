@@ -8,9 +8,10 @@ recovers letters that any single reading dropped or misread.
 from __future__ import annotations
 
 import difflib
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
+
+from .thai_text import squash
 
 
 def _similarity(a: str, b: str) -> float:
@@ -69,16 +70,14 @@ def consensus(readings: Sequence[str]) -> str | None:
     return "".join(options[0][0] for options in slots) if slots else None
 
 
-def consensus_by_words(
-    readings: Sequence[str], cost: Callable[[str], float], *, min_votes: int = 1, vote_cost: float = 0.0
-) -> str | None:
+def consensus_by_words(readings: Sequence[str], cost: Callable[[str], float], *, vote_cost: float = 0.0) -> str | None:
     """The majority reading, except where the readings disagree and another option reads as fewer, longer words.
 
     ``cost(text)`` is lower for text that spells real words (for Thai, the
     number of dictionary pieces it splits into).  Each disputed letter (or
     gap) is settled in turn, the others held at their current choice; an
-    option at least ``min_votes`` readings gave beats the majority only by
-    lowering the cost, and by ``vote_cost`` more for each vote it trails by.
+    option some reading gave beats the majority only by lowering the cost,
+    and by ``vote_cost`` more for each vote it trails by.
     """
     texts = [t for t in readings if t]
     if len(texts) <= 1:
@@ -93,8 +92,6 @@ def consensus_by_words(
             continue
         top = options[0][1]
         for option, votes in options[1:]:
-            if votes < min_votes:
-                continue
             trial = choice[:k] + [option] + choice[k + 1 :]
             score = cost("".join(trial)) + vote_cost * (top - votes)
             if score < best:
@@ -104,7 +101,7 @@ def consensus_by_words(
 
 def respace(text: str, like: str) -> str:
     """``text`` with its spaces replaced by those of ``like``, another reading of the same line, by alignment."""
-    plain, model = re.sub(r"\s+", "", text), re.sub(r"\s+", "", like)
+    plain, model = squash(text), squash(like)
     cuts, seen = [], 0
     for ch in like.strip():
         if ch.isspace():

@@ -19,7 +19,7 @@ from typing import Generic, TypeVar
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from .person_names import clean_name_line, fix_title, leading_title, looks_like_name, rejoin_split_parts
+from .person_names import leading_title, looks_like_name, tidy_name_line
 from .thai_dates import find_dates
 from .thai_text import collapse_spaces, is_thai_char, normalize_thai, squash, thai_ratio
 
@@ -225,7 +225,7 @@ def _is_signer_line(text: str) -> bool:
 
 def _name_candidate(text: str) -> tuple[str, float]:
     """Clean a candidate name line and score it 0–1."""
-    name = rejoin_split_parts(fix_title(clean_name_line(text)))
+    name = tidy_name_line(text)
     score = looks_like_name(name)
     if thai_ratio(name) < 0.5:
         score *= 0.5  # OCSC certificates print Thai names

@@ -18,7 +18,7 @@ import functools
 from collections import Counter
 from collections.abc import Sequence
 
-from .person_names import clean_name_line, fix_title, leading_title, rejoin_split_parts, split_name
+from .person_names import leading_title, split_name, tidy_name_line
 from .thai_text import invalid_thai_sequences, squash, thai_word_cost
 
 
@@ -96,7 +96,7 @@ def name_line_cost(line: str) -> float:
     letter that breaks a word ("รรรม") costs more.  Impossible spellings and
     a line with no title or no family name cost more again.
     """
-    name = split_name(rejoin_split_parts(fix_title(clean_name_line(line))))
+    name = split_name(tidy_name_line(line))
     if name is None:
         return 99.0
     cost = 3.0 * invalid_thai_sequences(name.full) + (0.0 if name.title else 2.0)

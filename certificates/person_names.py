@@ -247,6 +247,11 @@ def fix_title(name: str) -> str:
     return collapse_spaces(printed + (" " if printed.endswith(".") and " " in printed else "") + rest.lstrip()) if rest.startswith(" ") and not printed.endswith(".") else collapse_spaces(printed + rest)
 
 
+def tidy_name_line(line: str) -> str:
+    """A name line as the parser keeps it: debris stripped, a misread title snapped, split parts rejoined."""
+    return rejoin_split_parts(fix_title(clean_name_line(line)))
+
+
 def rejoin_split_parts(name: str) -> str:
     """Join a name part OCR split off as a lone consonant ("แพรไพศา ล" -> "แพรไพศาล").
 

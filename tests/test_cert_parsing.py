@@ -94,6 +94,9 @@ def test_thai_digits_to_ascii() -> None:
 )
 def test_one_read_as_bracket_or_letter(read: str, expected: str) -> None:
     assert normalize_thai(read) == expected
+
+
+def test_date_with_a_one_read_as_bracket() -> None:
     assert find_dates(normalize_thai("ให้ไว้ ณ วันที่ ]8 ต.ค. 66"))[0].value == dt.date(2023, 10, 18)
 
 

@@ -141,9 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     def row(label: str, test) -> str:
         cells = []
         for _, vs in groups:
-            chosen = [v for r, v in vs if test(r, v) is not None]
-            ok = sum(bool(test(r, v)) for r, v in vs if test(r, v) is not None)
-            cells.append(_cell(ok, len(chosen)))
+            counted = [x for x in (test(r, v) for r, v in vs) if x is not None]
+            cells.append(_cell(sum(map(bool, counted)), len(counted)))
         return f"  {label:<15}" + "  ".join(cells)
 
     print()
