@@ -54,6 +54,9 @@ class OcrRunner:
         self._tasks: list[asyncio.Task[None]] = []
         self._catalog: list[Course] = []
         self._catalog_at = 0.0
+        # Jobs being read or committed now: a job is seen finished as soon as it
+        # commits, before its card is handed to delivery.
+        self._busy = 0
 
     def wake(self) -> None:
         """A job was committed: look now."""
@@ -72,7 +75,7 @@ class OcrRunner:
     async def drain(self, timeout: float = 60.0) -> None:
         """Wait until no job is pending (tests, CLI)."""
         deadline = time.monotonic() + timeout
-        while await submissions.pending_jobs():
+        while await submissions.pending_jobs() or self._busy:
             if time.monotonic() > deadline:
                 raise TimeoutError("OCR jobs still pending")
             self.wake()
@@ -93,7 +96,11 @@ class OcrRunner:
                 except TimeoutError:
                     pass
                 continue
-            await self.process(job)
+            self._busy += 1
+            try:
+                await self.process(job)
+            finally:
+                self._busy -= 1
 
     async def _catalog_rows(self) -> list[Course]:
         if time.monotonic() - self._catalog_at > CATALOG_REFRESH_SECONDS:

@@ -64,7 +64,9 @@ class EventProcessor:
         self.on_signal: dict[str, Callable[[], None]] = {}
         self.inflight_webhooks = 0  # maintained by the webhook handlers of this process
         self._wake = asyncio.Event()
-        self._idle = asyncio.Event()
+        # Events being handled now: on PostgreSQL another connection sees an event
+        # done as soon as it commits, before its replies are handed to delivery.
+        self._busy = 0
         self._task: asyncio.Task[None] | None = None
 
     def wake(self) -> None:
@@ -85,7 +87,7 @@ class EventProcessor:
         """Wait until nothing is pending (for tests and the CLI)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if await inbox.pending_count() == 0:
+            if await inbox.pending_count() == 0 and self._busy == 0:
                 await self.delivery.drain(deadline - time.monotonic())
                 return
             self.wake()
@@ -118,7 +120,11 @@ class EventProcessor:
             async with limit:
                 for row in group:
                     await self._yield_to_webhooks()
-                    await self.process(row)
+                    self._busy += 1
+                    try:
+                        await self.process(row)
+                    finally:
+                        self._busy -= 1
 
         await asyncio.gather(*(in_order(g) for g in by_sender.values()))
 
