@@ -64,6 +64,7 @@ from .missed_lines import missed_rows, missed_title_line, row_fragments, union_b
 from .known_names import name_line_cost, prefer_listed_name
 from .ocr import SCRIPT_LANG, THAI_ONLY, OcrUnavailable, detect_orientation, line_crop, ocr_lines, ocr_single_line
 from .person_names import leading_title
+from .spelling_check import best_spelling
 from .stacked_marks import restore_tone_over_sara_am
 from .thai_text import drop_stray_consonants, squash, thai_ratio, thai_word_cost
 
@@ -80,6 +81,10 @@ LOW_CONFIDENCE = 0.6
 NAME_READ_HEIGHTS = (20, 24, 28, 32, 36)
 # Line heights of the second witness for names, Tesseract's Thai-script model.
 NAME_SCRIPT_READS = (28, 36, 48)
+# How much the name cost counts beside the line network's likelihood (see
+# spelling_check): a swap the network likes that breaks a word ("ธรรม" to
+# "รรรม") is held back.
+NAME_PRIOR_WEIGHT = 2.0
 TITLE_READ_HEIGHTS = (28, 36)
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 
@@ -368,6 +373,8 @@ def _read_name_line(crop: np.ndarray, box_height: int, page_text: str) -> TextLi
     # Readings that disagree with the vote may hold the listed spelling of a part.
     others = [page_text] + [r.text for r in reads] + script
     text = restore_tone_over_sara_am(prefer_listed_name(text, others), crop)
+    # Letters every reading got wrong alike: the line network may spot them.
+    text = best_spelling(crop, text, others, prior=name_line_cost, weight=NAME_PRIOR_WEIGHT)
     sure = any(r.text == text for r in reads)
     conf = max(r.confidence for r in reads) if sure else min(r.confidence for r in reads)
     return TextLine(text, conf, float(box_height))

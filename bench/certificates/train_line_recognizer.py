@@ -1,0 +1,312 @@
+"""Train the Thai line recogniser shipped as certificates/data/thai_lines.onnx.
+
+The network must judge names printed in faces it has never seen, so it is
+trained only on faces that neither benchmark face set uses: Noto Thai
+(sans, serif, looped), Arundina, Purisa, Tlwg Mono and Typewriter, the SIPA
+national fonts, and Google Thai families outside ``webfonts.FAMILIES``
+(``TRAIN_FAMILIES`` here: KoHo, Kodchasan, Maitree, Anuphan, IBM Plex Sans
+Thai Looped, ...), fetched the same way as the bench's.  The benchmark
+therefore measures it on unseen faces.
+
+Lines are names (a title, then given and family names from PyThaiNLP's
+lists, from dictionary words, or from recombined syllables, as real names
+off every list are) and short certificate phrases.  Each is rendered at
+print size and put through the chain a certificate goes through before the
+reader cuts the line: a capture size where the text is 12–40 px tall, blur,
+noise, JPEG, the reader's upscaling, sometimes a hard threshold; then
+``line_recognizer.normalize_line``, exactly as at reading time.
+
+Needs PyTorch (CPU) and ONNX besides the project's packages, in a separate
+environment so the service never carries them::
+
+    python -m venv /tmp/trainvenv
+    /tmp/trainvenv/bin/pip install torch==2.13.0 onnx onnxruntime numpy pillow pythainlp opencv-python-headless fonttools
+    /tmp/trainvenv/bin/python bench/certificates/train_line_recognizer.py   # about half an hour on two cores
+"""
+
+from __future__ import annotations
+
+import os
+
+# The reader caps OpenMP at one thread for Tesseract (certificates/ocr.py);
+# under that cap PyTorch's two-thread backward pass never returns.
+os.environ["OMP_THREAD_LIMIT"] = str(os.cpu_count() or 1)
+
+import argparse  # noqa: E402
+import io  # noqa: E402
+import multiprocessing  # noqa: E402
+import random  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+from PIL import Image, ImageDraw, ImageFont, features  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(HERE))
+
+from certificates.line_recognizer import FRAME, HEIGHT, MODEL_PATH, N_CLASSES, encode, normalize_line  # noqa: E402
+from certificates.person_names import TITLES  # noqa: E402
+
+import train_digits  # noqa: E402
+import webfonts  # noqa: E402
+
+# Google Thai families that webfonts.FAMILIES (the held-out bench faces) does not hold.
+TRAIN_FAMILIES = (
+    "koho", "kodchasan", "maitree", "anuphan", "ibm-plex-sans-thai-looped", "noto-sans-thai-looped",
+    "noto-serif-thai", "fahkwang", "mali", "itim", "chonburi", "charm", "charmonman", "sriracha", "pattaya",
+    "playpen-sans-thai",
+)
+TRAIN_WEIGHTS = ("300", "400", "500", "600", "700")
+LAYOUT = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
+PHRASES = (
+    "ให้ไว้ ณ วันที่", "ระยะเวลา", "ชั่วโมง", "ได้ผ่านการอบรมหลักสูตร", "ประกาศนียบัตรฉบับนี้ให้ไว้เพื่อแสดงว่า",
+    "สำนักงานคณะกรรมการข้าราชการพลเรือน", "ได้สำเร็จการศึกษาชุดวิชา", "พ.ศ.", "ม.ค.", "ต.ค.",
+)
+MONTHS = ("มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน", "กรกฎาคม", "สิงหาคม",
+          "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม")
+
+
+def train_fonts() -> list[str]:
+    """Every face the network may learn from, none of them a bench face."""
+    fonts = [f for f in train_digits.TRAIN_FONTS if Path(f).exists()] + train_digits.sipa_fonts()
+    held_out = set(webfonts.FAMILIES)
+    for family in TRAIN_FAMILIES:
+        assert family not in held_out
+        files = webfonts._fetch(family)
+        for weight in TRAIN_WEIGHTS:
+            path = webfonts._ttf(family, weight)
+            if path.exists() or (files is not None and webfonts._merge(files, family, weight)):
+                fonts.append(str(path))
+    return fonts
+
+
+class TextSource:
+    """Name lines and certificate phrases, drawn at random."""
+
+    def __init__(self, seed: int) -> None:
+        from pythainlp.corpus import thai_family_names, thai_female_names, thai_male_names, thai_words
+        from pythainlp.tokenize import syllable_tokenize
+
+        thai_only = lambda s: s and all("\u0e01" <= c <= "\u0e4e" for c in s)  # noqa: E731
+        self.firsts = sorted(n for n in set(thai_male_names()) | set(thai_female_names()) if thai_only(n))
+        self.lasts = sorted(n for n in set(thai_family_names()) if thai_only(n))
+        self.words = sorted(w for w in thai_words() if thai_only(w) and 2 <= len(w) <= 12)
+        self.syllables = sorted({s for n in self.firsts[:3000] + self.lasts[:3000] for s in syllable_tokenize(n)
+                                 if thai_only(s)})
+        self.rng = random.Random(seed)
+
+    def _part(self, listed: list[str]) -> str:
+        r, rng = self.rng.random(), self.rng
+        if r < 0.5:
+            return rng.choice(listed)
+        if r < 0.8:
+            return "".join(rng.choice(self.syllables) for _ in range(rng.randint(2, 4)))
+        return "".join(rng.choice(self.words) for _ in range(rng.randint(1, 2)))
+
+    def line(self) -> str:
+        rng = self.rng
+        r = rng.random()
+        if r < 0.75:
+            title = rng.choice(TITLES) if rng.random() < 0.9 else ""
+            return f"{title}{self._part(self.firsts)} {self._part(self.lasts)}"
+        if r < 0.85:
+            return f"{rng.choice(PHRASES)} {rng.randint(1, 31)} {rng.choice(MONTHS)} {rng.randint(2560, 2570)}"
+        return " ".join(rng.choice(self.words) for _ in range(rng.randint(2, 4)))
+
+
+def render(text: str, font_path: str, rng: random.Random) -> np.ndarray:
+    """``text`` at print size, then through a capture chain; grey, dark on light."""
+    size = rng.randint(40, 64)
+    fnt = ImageFont.truetype(font_path, size, layout_engine=LAYOUT)
+    left, top, right, bottom = fnt.getbbox(text)
+    margin = size // 2
+    w, h = right - left + 2 * margin, bottom - top + 2 * margin
+    paper, ink = rng.randint(200, 255), rng.randint(0, 70)
+    img = Image.new("L", (w, h), paper)
+    stroke = 1 if rng.random() < 0.25 else 0  # synthetic bold: heavy faces are the hard ones
+    ImageDraw.Draw(img).text((margin - left, margin - top), text, font=fnt, fill=ink,
+                             stroke_width=stroke, stroke_fill=ink)
+    arr = np.asarray(img)
+    if rng.random() < 0.3:  # a slight tilt the deskew left
+        angle = rng.uniform(-0.8, 0.8)
+        m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+        arr = cv2.warpAffine(arr, m, (w, h), borderValue=paper)
+    # Capture: the text's em is 12-40 px in the photo, chat image or scan.
+    down = rng.uniform(12, 40) / size
+    small = cv2.resize(arr, None, fx=down, fy=down, interpolation=cv2.INTER_AREA)
+    if rng.random() < 0.6:
+        small = cv2.GaussianBlur(small, (0, 0), rng.uniform(0.3, 1.0))
+    if rng.random() < 0.5:
+        noise = np.random.default_rng(rng.randrange(1 << 30)).normal(0, rng.uniform(2, 10), small.shape)
+        small = np.clip(small + noise, 0, 255).astype(np.uint8)
+    if rng.random() < 0.6:
+        buf = io.BytesIO()
+        Image.fromarray(small).save(buf, "JPEG", quality=rng.randint(35, 95))
+        small = np.asarray(Image.open(io.BytesIO(buf.getvalue())).convert("L"))
+    # The reader upscales small text before it cuts lines.
+    up = rng.uniform(1.5, 3.0)
+    out = cv2.resize(small, None, fx=up, fy=up, interpolation=cv2.INTER_CUBIC)
+    if rng.random() < 0.3:
+        _, out = cv2.threshold(out, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return out
+
+
+def _make(args: tuple[int, int, list[str]]) -> list[tuple[np.ndarray, list[int]]]:
+    seed, count, fonts = args
+    rng = random.Random(seed)
+    texts = TextSource(seed)
+    out = []
+    while len(out) < count:
+        text = texts.line()
+        labels = encode(text.replace(" ", ""))
+        if not labels:
+            continue
+        line = normalize_line(render(text, rng.choice(fonts), rng))
+        if line is None or line.shape[1] // FRAME < 1.5 * len(labels):
+            continue
+        out.append(((line * 255).astype(np.uint8), labels))
+    return out
+
+
+def make_samples(count: int, seed: int, fonts: list[str], procs: int) -> list[tuple[np.ndarray, list[int]]]:
+    """``count`` rendered lines with their labels, made in ``procs`` processes."""
+    chunk = 2000
+    jobs = [(seed + i, min(chunk, count - i * chunk), fonts) for i in range((count + chunk - 1) // chunk)]
+    with multiprocessing.Pool(procs) as pool:
+        return [s for part in pool.imap_unordered(_make, jobs) for s in part]
+
+
+def build_model():
+    import torch
+    from torch import nn
+
+    def block(cin: int, cout: int) -> list:
+        return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True)]
+
+    class Recognizer(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.cnn = nn.Sequential(
+                *block(1, 16), nn.MaxPool2d(2, 2),  # 16 × W/2
+                *block(16, 32), nn.MaxPool2d(2, 2),  # 8 × W/4
+                *block(32, 64), *block(64, 64), nn.MaxPool2d((2, 1)),  # 4
+                *block(64, 96), nn.MaxPool2d((2, 1)),  # 2
+            )
+            self.rnn = nn.LSTM(192, 96, bidirectional=True, batch_first=True)
+            self.out = nn.Linear(192, N_CLASSES)
+
+        def forward(self, image: torch.Tensor) -> torch.Tensor:
+            f = self.cnn(image)  # B × C × 2 × T
+            b, c, h, t = f.shape
+            f = f.permute(0, 3, 1, 2).reshape(b, t, c * h)
+            f, _ = self.rnn(f)
+            return torch.log_softmax(self.out(f), dim=-1)  # B × T × classes
+
+    return Recognizer()
+
+
+def batches(samples, batch_size: int, rng: random.Random):
+    """Batches of lines of similar width, shuffled."""
+    order = sorted(range(len(samples)), key=lambda i: samples[i][0].shape[1] + rng.random() * 40)
+    groups = [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    rng.shuffle(groups)
+    return groups
+
+
+def to_tensor(samples, idx):
+    import torch
+
+    width = max(samples[i][0].shape[1] for i in idx)
+    width += (-width) % 4
+    x = np.zeros((len(idx), 1, HEIGHT, width), np.float32)
+    for j, i in enumerate(idx):
+        img = samples[i][0]
+        x[j, 0, :, : img.shape[1]] = img / 255.0
+    targets = [samples[i][1] for i in idx]
+    in_lens = [samples[i][0].shape[1] // FRAME for i in idx]
+    return (torch.from_numpy(x), torch.tensor([c for t in targets for c in t]),
+            torch.tensor(in_lens), torch.tensor([len(t) for t in targets]))
+
+
+def decode(row: np.ndarray) -> list[int]:
+    out, prev = [], 0
+    for k in row:
+        if k != prev and k != 0:
+            out.append(int(k))
+        prev = k
+    return out
+
+
+def export(model, path: Path) -> None:
+    """The model as ONNX, its width free."""
+    import torch
+
+    model.eval()
+    dummy = torch.zeros(1, 1, HEIGHT, 256)
+    torch.onnx.export(model, dummy, str(path), input_names=["image"], output_names=["logp"],
+                      dynamic_axes={"image": {3: "width"}, "logp": {1: "frames"}}, opset_version=17, dynamo=False)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import torch
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--samples", type=int, default=64000)
+    ap.add_argument("--epochs", type=int, default=4)
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    ap.add_argument("--checkpoint", type=Path, help="also save PyTorch weights here after every epoch")
+    args = ap.parse_args(argv)
+
+    torch.manual_seed(args.seed)
+    rng = random.Random(args.seed)
+    fonts = train_fonts()
+    print(f"{len(fonts)} training faces", flush=True)
+    t0 = time.time()
+    samples = make_samples(args.samples, args.seed, fonts, procs=2)
+    valid, train = samples[:1500], samples[1500:]
+    print(f"{len(samples)} lines rendered in {time.time() - t0:.0f} s", flush=True)
+
+    model = build_model()
+    ctc = torch.nn.CTCLoss(blank=0, zero_infinity=True)
+    steps = args.epochs * ((len(train) + 31) // 32)
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3, weight_decay=1e-4)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=3e-3, total_steps=steps, pct_start=0.1)
+    for epoch in range(args.epochs):
+        model.train()
+        total, n = 0.0, 0
+        for idx in batches(train, 32, rng):
+            x, y, il, tl = to_tensor(train, idx)
+            lp = model(x).permute(1, 0, 2)  # T × B × C for CTCLoss
+            loss = ctc(lp, y, il, tl)
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            opt.step()
+            sched.step()
+            total, n = total + loss.item(), n + 1
+            if n % 500 == 0:
+                print(f"  step {n}: loss {total / n:.3f} ({time.time() - t0:.0f} s)", flush=True)
+        model.eval()
+        right = 0
+        with torch.no_grad():
+            for idx in batches(valid, 64, rng):
+                x, _, _, _ = to_tensor(valid, idx)
+                best = model(x).argmax(-1).numpy()
+                right += sum(decode(best[j][: valid[i][0].shape[1] // FRAME]) == valid[i][1] for j, i in enumerate(idx))
+        print(f"epoch {epoch + 1}: loss {total / n:.3f}, lines exactly right {right}/{len(valid)} "
+              f"({time.time() - t0:.0f} s)", flush=True)
+        export(model, args.out)  # after every epoch, so a long run can be judged (and stopped) early
+        if args.checkpoint:
+            torch.save(model.state_dict(), args.checkpoint)
+    print(f"saved {args.out} ({args.out.stat().st_size // 1024} KiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,160 @@
+"""A small trained recogniser for one printed Thai line, used to check Tesseract's reading of names.
+
+Debian's Thai model misreads some letters of modern web faces at every
+scale, often in all its readings at once: ฐ as ช, ธ as ร on loopless faces,
+ุ as ู.  Its float model, which could be fine-tuned, is not packaged.  This
+module runs a convolutional + BiLSTM network trained with CTC (``data/
+thai_lines.onnx``, trained by ``bench/certificates/train_line_recognizer.py``
+on faces the benchmark never uses) through ONNX Runtime.
+
+The network does not replace Tesseract: :func:`line_scores` gives how
+likely each candidate spelling is under the network (the CTC
+log-likelihood), so the reader can choose among Tesseract's readings and
+look-alike variants of them.  A line is normalised the same way in
+training and here (:func:`normalize_line`): the ink's bounding box, scaled
+to :data:`HEIGHT` pixels, white text on black in 0..1.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+MODEL_PATH = Path(__file__).with_name("data") / "thai_lines.onnx"
+HEIGHT = 32
+FRAME = 4  # pixels of normalised width per output frame
+MAX_WIDTH = 1024
+# Index 0 is CTC's blank.  Thai letters, vowels, tone marks and digits, Latin
+# digits and the punctuation a name or a certificate line carries.  No space:
+# the network judges letters, and word spacing is Tesseract's to give.
+CHARSET = (
+    "".join(chr(c) for c in range(0x0E01, 0x0E3B))
+    + "".join(chr(c) for c in range(0x0E40, 0x0E5A))
+    + "0123456789.()-/:"
+)
+_INDEX = {ch: i + 1 for i, ch in enumerate(CHARSET)}
+N_CLASSES = len(CHARSET) + 1
+
+
+def normalize_line(gray: np.ndarray) -> np.ndarray | None:
+    """The ink of a line crop (dark text on light paper), ``HEIGHT`` px tall, ink high, as float32 in 0..1.
+
+    None when the crop holds no ink.
+    """
+    if gray.ndim == 3:
+        gray = cv2.cvtColor(gray, cv2.COLOR_BGR2GRAY)
+    lo, hi = np.percentile(gray, (1, 99))
+    if hi - lo < 30:
+        return None
+    ink = gray < (lo + hi) / 2
+    # A stray speck or a neighbour's clipped stroke must not stretch the box.
+    rows = np.flatnonzero(ink.sum(axis=1) >= max(2, 0.003 * ink.shape[1]))
+    cols = np.flatnonzero(ink.sum(axis=0) >= 1)
+    if rows.size == 0 or cols.size == 0:
+        return None
+    top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+    pad = max(1, (bottom - top) // 12)
+    h, w = gray.shape
+    box = gray[max(0, top - pad):min(h, bottom + pad), max(0, left - pad):min(w, right + pad)]
+    scale = HEIGHT / box.shape[0]
+    width = int(min(MAX_WIDTH, max(8, round(box.shape[1] * scale))))
+    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    small = cv2.resize(box, (width, HEIGHT), interpolation=interp).astype(np.float32)
+    small = (hi - small) / max(hi - lo, 1.0)
+    return np.clip(small, 0.0, 1.0)
+
+
+def encode(text: str) -> list[int] | None:
+    """Class indices of ``text``, or None when it holds a character the network does not know."""
+    out = [_INDEX.get(ch) for ch in text]
+    return None if any(i is None for i in out) else out  # type: ignore[return-value]
+
+
+@functools.lru_cache(maxsize=1)
+def _session():
+    if not MODEL_PATH.exists():
+        return None
+    import onnxruntime
+
+    opts = onnxruntime.SessionOptions()
+    # One pool worker is one core: the reader's processes must not fight over threads.
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(str(MODEL_PATH), opts, providers=["CPUExecutionProvider"])
+
+
+def available() -> bool:
+    """Whether the trained model is installed."""
+    return _session() is not None
+
+
+def log_probs(gray: np.ndarray) -> np.ndarray | None:
+    """Per-frame log-probabilities (frames × classes) of a line crop, or None (no ink, no model)."""
+    session = _session()
+    line = normalize_line(gray)
+    if session is None or line is None:
+        return None
+    width = line.shape[1] + (-line.shape[1]) % FRAME
+    batch = np.zeros((1, 1, HEIGHT, width), np.float32)
+    batch[0, 0, :, : line.shape[1]] = line
+    (out,) = session.run(None, {"image": batch})
+    return out[0]
+
+
+def greedy(lp: np.ndarray) -> str:
+    """The best path through the frames, repeats merged and blanks dropped."""
+    best = lp.argmax(axis=1)
+    chars, prev = [], 0
+    for k in best:
+        if k != prev and k != 0:
+            chars.append(CHARSET[k - 1])
+        prev = k
+    return "".join(chars)
+
+
+def ctc_log_likelihood(lp: np.ndarray, labels: list[int]) -> float:
+    """log P(labels | frames) by CTC's forward algorithm (-inf when the line is too short for them)."""
+    n = len(labels)
+    frames = lp.shape[0]
+    if n == 0:
+        return float(lp[:, 0].sum())
+    ext = [0] * (2 * n + 1)
+    ext[1::2] = labels
+    ext_arr = np.array(ext)
+    size = len(ext)
+    # A label may skip the blank before it unless it repeats the label before.
+    skip = np.zeros(size, bool)
+    skip[3::2] = ext_arr[3::2] != ext_arr[1:-2:2]
+    alpha = np.full(size, -np.inf)
+    alpha[0] = lp[0, 0]
+    alpha[1] = lp[0, ext[1]]
+    for t in range(1, frames):
+        prev = alpha
+        stay = prev
+        step = np.concatenate(([-np.inf], prev[:-1]))
+        jump = np.concatenate(([-np.inf, -np.inf], prev[:-2]))
+        jump = np.where(skip, jump, -np.inf)
+        alpha = np.logaddexp(np.logaddexp(stay, step), jump) + lp[t, ext_arr]
+    total = np.logaddexp(alpha[-1], alpha[-2])
+    return float(total) if math.isfinite(total) else float("-inf")
+
+
+def line_scores(gray: np.ndarray, candidates: list[str]) -> dict[str, float] | None:
+    """Each candidate's CTC log-likelihood per character under the network, or None without a model.
+
+    Spaces are left out: the network is not trusted with word spacing,
+    only with letters.
+    """
+    lp = log_probs(gray)
+    if lp is None:
+        return None
+    out: dict[str, float] = {}
+    for cand in candidates:
+        squashed = cand.replace(" ", "")
+        labels = encode(squashed)
+        out[cand] = float("-inf") if labels is None else ctc_log_likelihood(lp, labels)
+    return out

@@ -1,0 +1,96 @@
+"""Choosing a line's spelling with the line network: among Tesseract's readings and look-alike letters.
+
+Tesseract's Thai model misreads some letters of web faces in all its
+readings alike (ฐ as ช, ธ as ร, ุ as ู), so no vote among them can mend
+the name.  :mod:`certificates.line_recognizer` was trained on other faces
+and fails elsewhere; alone it is no better.  Together they do better: the
+network scores spellings (how likely the line image is to show each one),
+and the candidates are the readings Tesseract made plus the voted reading
+with letters swapped for look-alikes.  A candidate replaces the vote only
+when the network prefers it clearly, and Tesseract keeps the word spacing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from . import line_recognizer
+from .consensus import respace, squash
+
+# Letters that Tesseract's Thai model takes for one another on some faces;
+# each pair is tried both ways.
+LOOKALIKES = (
+    ("ฐ", "ช"), ("ฐ", "ชุ"), ("ฐ", "ชู"), ("ธ", "ร"), ("ุ", "ู"), ("ิ", "ื"), ("ิ", "ี"), ("ี", "ื"),
+    ("ด", "ต"), ("น", "พ"), ("พ", "ฟ"), ("บ", "ป"), ("ฎ", "ฏ"), ("ภ", "ถ"), ("ภ", "ก"), ("ผ", "ฝ"),
+    ("ซ", "ช"), ("ข", "ช"), ("ท", "ห"), ("ค", "ด"), ("ร", "ว"), ("่", "้"), ("ั", "็"), ("ศ", "ค"),
+    ("ล", "ส"), ("ม", "น"), ("ษ", "บ"), ("ฑ", "ท"),
+)
+_SWAPS = tuple(LOOKALIKES) + tuple((b, a) for a, b in LOOKALIKES)
+# How much better (in nats) a spelling must score than Tesseract's vote to replace it.
+MARGIN = 3.0
+# Look-alike swaps tried on top of the best reading.  The network is right
+# about one letter far more often than about several: on the bench's name
+# crops a second and third swap mended nothing more and broke a name.
+ROUNDS = 1
+
+
+def lookalike_variants(text: str) -> set[str]:
+    """``text`` with one letter (or letter and mark) swapped for a look-alike, every way there is."""
+    out = set()
+    for a, b in _SWAPS:
+        i = text.find(a)
+        while i >= 0:
+            out.add(text[:i] + b + text[i + len(a):])
+            i = text.find(a, i + 1)
+    return out
+
+
+def best_spelling(
+    crop: np.ndarray,
+    voted: str,
+    readings: Iterable[str],
+    *,
+    prior: Callable[[str], float] | None = None,
+    weight: float = 0.0,
+) -> str:
+    """The spelling of the line in ``crop`` the network finds clearly likelier than ``voted``, else ``voted``.
+
+    Candidates are ``readings`` (spaced like ``voted``) and, from the best
+    of them, look-alike swaps of up to :data:`ROUNDS` letters.  The
+    network's own best reading is not a candidate: alone it reads worse
+    than Tesseract, and taking it broke more names than it mended.
+    ``prior`` (a cost, lower likelier, such as the name cost) may be weighed
+    in by ``weight``.  Without the trained model installed, ``voted`` stands.
+    """
+    if not voted:
+        return voted
+    lp = line_recognizer.log_probs(crop)
+    if lp is None:
+        return voted
+    if line_recognizer.greedy(lp) == squash(voted):
+        return voted  # the network reads what Tesseract voted
+
+    def score(text: str) -> float:
+        labels = line_recognizer.encode(squash(text))
+        if labels is None:
+            return float("-inf")
+        value = line_recognizer.ctc_log_likelihood(lp, labels)
+        return value - weight * prior(text) if prior is not None and weight else value
+
+    scored = {voted: score(voted)}
+    for alt in readings:
+        if alt:
+            spaced = respace(alt, voted)
+            scored.setdefault(spaced, score(spaced))
+    current = max(scored, key=scored.__getitem__)
+    for _ in range(ROUNDS):
+        for variant in lookalike_variants(current):
+            if variant not in scored:
+                scored[variant] = score(variant)
+        best = max(scored, key=scored.__getitem__)
+        if best == current:
+            break
+        current = best
+    return current if scored[current] > scored[voted] + MARGIN else voted

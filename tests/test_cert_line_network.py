@@ -1,0 +1,98 @@
+"""The line network: its CTC scoring, and its choice among look-alike spellings of a printed name."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from certificates import line_recognizer
+from certificates.spelling_check import best_spelling, lookalike_variants
+
+# A TLWG face: neither the network's training faces nor the fonts of the test's expectations.
+FONT = Path("/usr/share/fonts/truetype/tlwg/Garuda.ttf")
+needs_model = pytest.mark.skipif(
+    not (line_recognizer.available() and FONT.exists()), reason="line network or Thai fonts missing"
+)
+
+
+def _line(text: str, size: int = 44) -> np.ndarray:
+    fnt = ImageFont.truetype(str(FONT), size, layout_engine=ImageFont.Layout.RAQM)
+    left, top, right, bottom = fnt.getbbox(text)
+    img = Image.new("L", (right - left + 60, bottom - top + 60), 255)
+    ImageDraw.Draw(img).text((30 - left, 30 - top), text, font=fnt, fill=0)
+    return np.array(img)
+
+
+def _brute_force(lp: np.ndarray, labels: list[int]) -> float:
+    """log P(labels) summed over every frame path that collapses to them."""
+    total = 0.0
+    for path in itertools.product(range(lp.shape[1]), repeat=lp.shape[0]):
+        collapsed = [k for i, k in enumerate(path) if k != 0 and (i == 0 or path[i - 1] != k)]
+        if collapsed == labels:
+            total += math.exp(sum(lp[t, k] for t, k in enumerate(path)))
+    return math.log(total) if total else float("-inf")
+
+
+@pytest.mark.parametrize("labels", [[1], [1, 2], [2, 2], [1, 2, 1], [3, 3, 3]])
+def test_ctc_likelihood_sums_every_path(labels: list[int]) -> None:
+    rng = np.random.default_rng(len(labels))
+    logits = rng.normal(size=(5, 4))
+    lp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    expected = _brute_force(lp, labels)
+    if math.isinf(expected):
+        assert line_recognizer.ctc_log_likelihood(lp, labels) == float("-inf")
+    else:
+        assert line_recognizer.ctc_log_likelihood(lp, labels) == pytest.approx(expected, rel=1e-9)
+
+
+def test_encode_refuses_unknown_characters() -> None:
+    assert line_recognizer.encode("ณัฐ") is not None
+    assert line_recognizer.encode("Anna") is None
+
+
+def test_a_blank_crop_has_no_line() -> None:
+    assert line_recognizer.normalize_line(np.full((60, 300), 255, np.uint8)) is None
+
+
+def test_normalised_line_is_the_network_height() -> None:
+    crop = np.full((120, 500), 250, np.uint8)
+    crop[40:80, 50:450] = 20
+    line = line_recognizer.normalize_line(crop)
+    assert line is not None and line.shape[0] == line_recognizer.HEIGHT
+    assert line.max() == pytest.approx(1.0) and line.min() == pytest.approx(0.0)
+
+
+def test_lookalike_variants_swap_one_letter() -> None:
+    variants = lookalike_variants("นายณัชพล")
+    assert "นายณัฐพล" in variants  # ช → ฐ
+    assert "พายณัชพล" in variants  # น → พ
+    assert "นายณัชพล" not in variants
+    assert "ณัฐ" in lookalike_variants("ณัชุ")  # ฐ read as ช with a sara u under it
+
+
+@needs_model
+@pytest.mark.parametrize(
+    ("printed", "misread"),
+    [
+        ("นายณัฐพล ศรีสุข", "นายณัชพล ศรีสุข"),  # ฐ read as ช
+        ("นางสาวธนพร ใจดี", "นางสาวรนพร ใจดี"),  # ธ read as ร
+        ("นายกิตติ บุญมา", "นายกิตติ บูญมา"),  # ุ read as ู
+    ],
+)
+def test_a_letter_every_reading_got_wrong_is_mended(printed: str, misread: str) -> None:
+    assert best_spelling(_line(printed), misread, [misread]) == printed
+
+
+@needs_model
+@pytest.mark.parametrize("printed", ["นายสมชาย คำดี", "นางสาวชุติมา ธรรมรักษ์", "ว่าที่ร้อยตรีวิชัย ชูใจ"])
+def test_a_right_reading_stands(printed: str) -> None:
+    assert best_spelling(_line(printed), printed, [printed]) == printed
+
+
+def test_without_a_picture_the_vote_stands() -> None:
+    assert best_spelling(np.full((60, 300), 255, np.uint8), "นายณัชพล ศรีสุข", ["นายณัฐพล ศรีสุข"]) == "นายณัชพล ศรีสุข"
