@@ -64,7 +64,7 @@ from .missed_lines import missed_rows, missed_title_line, row_fragments, union_b
 from .known_names import name_line_cost, prefer_listed_name
 from .ocr import SCRIPT_LANG, THAI_ONLY, OcrUnavailable, detect_orientation, line_crop, ocr_lines, ocr_single_line
 from .person_names import leading_title
-from .spelling_check import best_spelling
+from .spelling_check import DIGIT_LOOKALIKES, best_spelling
 from .stacked_marks import restore_tone_over_sara_am
 from .thai_text import drop_stray_consonants, squash, thai_ratio, thai_word_cost
 
@@ -86,7 +86,10 @@ NAME_SCRIPT_READS = (28, 36, 48)
 # "รรรม") is held back.
 NAME_PRIOR_WEIGHT = 2.0
 TITLE_READ_HEIGHTS = (28, 36)
+# The word cost's weight beside the line network's likelihood, for title lines.
+TITLE_PRIOR_WEIGHT = 2.0
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
+_LATIN_DIGIT = re.compile(r"[0-9]")
 
 
 @dataclass(slots=True)
@@ -270,6 +273,11 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
         # The date is printed under the hours; small serif print can come back as
         # Latin junk no phrase matches ("ให้[วั ณ TUN 7 B.A. 64"), which a re-read mends.
         targets |= {i + 1 for i in f.sources.get("hours", []) if i + 1 < len(f.lines)}
+    # Hours and dates read with confidence may still hold a digit misread on a
+    # heavy face (Mitr's 0 as 9: "20" as "29"): the line network checks them.
+    digit_lines = {i for key in ("hours", "completed_on") for i in f.sources.get(key, []) if 0 <= i < len(f.lines)}
+    check_only = digit_lines - targets
+    targets |= digit_lines
     lines = list(f.lines)
     changed = False
     merged: set[int] = set()
@@ -299,16 +307,17 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
         if crop is None:
             continue
         h = lines[i].box[3]
-        if i in name_lines:
+        if i in check_only:
+            again = lines[i]
+        elif i in name_lines:
             again = _read_name_line(crop, h, lines[i].text)
         elif i in title_lines:
-            # Titles: the page reading and two re-reads vote letter by letter.
-            reads = [r for r in (ocr_single_line(crop, h, target_height=t) for t in TITLE_READ_HEIGHTS) if r]
-            # Where they disagree, the option spelling real words wins (titles are made of words).
-            text = consensus_by_words([lines[i].text] + [r.text for r in reads], thai_word_cost)
-            again = TextLine(text, max([lines[i].confidence] + [r.confidence for r in reads]), float(h)) if text else None
+            again = _read_title_line(crop, h, lines[i])
         else:
             again = _thai_line(crop, h)
+        if again is not None and i in digit_lines and _LATIN_DIGIT.search(again.text):
+            checked = best_spelling(crop, again.text, [], swaps=DIGIT_LOOKALIKES)
+            again = TextLine(checked, again.confidence, again.height)
         if again is not None:
             again = TextLine(again.text, again.confidence, lines[i].height, lines[i].box)
         if again is not None and again.text != lines[i].text:
@@ -378,6 +387,23 @@ def _read_name_line(crop: np.ndarray, box_height: int, page_text: str) -> TextLi
     sure = any(r.text == text for r in reads)
     conf = max(r.confidence for r in reads) if sure else min(r.confidence for r in reads)
     return TextLine(text, conf, float(box_height))
+
+
+def _read_title_line(crop: np.ndarray, box_height: int, page_line: TextLine) -> TextLine | None:
+    """A line of the course title: the page reading and two re-reads vote letter by letter.
+
+    Where they disagree, the option spelling real words wins (titles are made
+    of words); then the line network checks the spelling (``spelling_check``).
+    """
+    reads = [r for r in (ocr_single_line(crop, box_height, target_height=t) for t in TITLE_READ_HEIGHTS) if r]
+    readings = [page_line.text] + [r.text for r in reads]
+    text = consensus_by_words(readings, thai_word_cost)
+    if not text:
+        return None
+    # A title not in the catalog is kept as printed: a letter misread alike in
+    # every reading ("ภาครัช", "ภารบริหาร") would stay, and the network may spot it.
+    text = best_spelling(crop, text, readings, prior=thai_word_cost, weight=TITLE_PRIOR_WEIGHT)
+    return TextLine(text, max([page_line.confidence] + [r.confidence for r in reads]), float(box_height))
 
 
 def _second_opinion(voted: str, reads: list[str], script: list[str]) -> str:

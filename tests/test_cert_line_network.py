@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from certificates import line_recognizer
-from certificates.spelling_check import best_spelling, lookalike_variants
+from certificates.spelling_check import DIGIT_LOOKALIKES, best_spelling, lookalike_variants
 
 # A TLWG face: neither the network's training faces nor the fonts of the test's expectations.
 FONT = Path("/usr/share/fonts/truetype/tlwg/Garuda.ttf")
@@ -96,3 +96,21 @@ def test_a_right_reading_stands(printed: str) -> None:
 
 def test_without_a_picture_the_vote_stands() -> None:
     assert best_spelling(np.full((60, 300), 255, np.uint8), "นายณัชพล ศรีสุข", ["นายณัฐพล ศรีสุข"]) == "นายณัชพล ศรีสุข"
+
+
+@needs_model
+@pytest.mark.parametrize(
+    ("printed", "misread"),
+    [
+        ("(รวมระยะเวลาทั้งสิ้น 20 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 29 ชั่วโมง)"),
+        ("ให้ไว้ ณ วันที่ 10 มีนาคม พ.ศ. 2567", "ให้ไว้ ณ วันที่ 19 มีนาคม พ.ศ. 2567"),
+    ],
+)
+def test_a_misread_digit_is_mended(printed: str, misread: str) -> None:
+    assert best_spelling(_line(printed), misread, [], swaps=DIGIT_LOOKALIKES) == printed
+
+
+@needs_model
+@pytest.mark.parametrize("printed", ["(รวมระยะเวลาทั้งสิ้น 6 ชั่วโมง)", "ให้ไว้ ณ วันที่ 28 มีนาคม พ.ศ. 2566"])
+def test_right_digits_stand(printed: str) -> None:
+    assert best_spelling(_line(printed), printed, [], swaps=DIGIT_LOOKALIKES) == printed
