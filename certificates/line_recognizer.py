@@ -1,4 +1,4 @@
-"""A small trained recogniser for one printed Thai line, used to check Tesseract's reading of names.
+"""A small trained recogniser for one printed Thai line, used to check Tesseract's readings.
 
 Debian's Thai model misreads some letters of modern web faces at every
 scale, often in all its readings at once: ฐ as ช, ธ as ร on loopless faces,
@@ -7,10 +7,10 @@ module runs a convolutional + BiLSTM network trained with CTC (``data/
 thai_lines.onnx``, trained by ``bench/certificates/train_line_recognizer.py``
 on faces the benchmark never uses) through ONNX Runtime.
 
-The network does not replace Tesseract: :func:`line_scores` gives how
-likely each candidate spelling is under the network (the CTC
-log-likelihood), so the reader can choose among Tesseract's readings and
-look-alike variants of them.  A line is normalised the same way in
+The network does not replace Tesseract: :func:`ctc_log_likelihood` over
+:func:`log_probs` says how likely a candidate spelling is under the
+network, so the reader can choose among Tesseract's readings and
+look-alike variants of them (:mod:`certificates.spelling_check`).  A line is normalised the same way in
 training and here (:func:`normalize_line`): the ink's bounding box, scaled
 to :data:`HEIGHT` pixels, white text on black in 0..1.
 """
@@ -133,28 +133,9 @@ def ctc_log_likelihood(lp: np.ndarray, labels: list[int]) -> float:
     alpha[0] = lp[0, 0]
     alpha[1] = lp[0, ext[1]]
     for t in range(1, frames):
-        prev = alpha
-        stay = prev
-        step = np.concatenate(([-np.inf], prev[:-1]))
-        jump = np.concatenate(([-np.inf, -np.inf], prev[:-2]))
-        jump = np.where(skip, jump, -np.inf)
-        alpha = np.logaddexp(np.logaddexp(stay, step), jump) + lp[t, ext_arr]
+        # Stay on a symbol, step from the one before, or jump over a blank.
+        step = np.concatenate(([-np.inf], alpha[:-1]))
+        jump = np.where(skip, np.concatenate(([-np.inf, -np.inf], alpha[:-2])), -np.inf)
+        alpha = np.logaddexp(np.logaddexp(alpha, step), jump) + lp[t, ext_arr]
     total = np.logaddexp(alpha[-1], alpha[-2])
     return float(total) if math.isfinite(total) else float("-inf")
-
-
-def line_scores(gray: np.ndarray, candidates: list[str]) -> dict[str, float] | None:
-    """Each candidate's CTC log-likelihood per character under the network, or None without a model.
-
-    Spaces are left out: the network is not trusted with word spacing,
-    only with letters.
-    """
-    lp = log_probs(gray)
-    if lp is None:
-        return None
-    out: dict[str, float] = {}
-    for cand in candidates:
-        squashed = cand.replace(" ", "")
-        labels = encode(squashed)
-        out[cand] = float("-inf") if labels is None else ctc_log_likelihood(lp, labels)
-    return out
