@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 import cv2
@@ -87,11 +88,6 @@ def _session():
     return onnxruntime.InferenceSession(str(MODEL_PATH), opts, providers=["CPUExecutionProvider"])
 
 
-def available() -> bool:
-    """Whether the trained model is installed."""
-    return _session() is not None
-
-
 def log_probs(gray: np.ndarray) -> np.ndarray | None:
     """Per-frame log-probabilities (frames × classes) of a line crop, or None (no ink, no model)."""
     session = _session()
@@ -105,15 +101,19 @@ def log_probs(gray: np.ndarray) -> np.ndarray | None:
     return out[0]
 
 
-def greedy(lp: np.ndarray) -> str:
-    """The best path through the frames, repeats merged and blanks dropped."""
-    best = lp.argmax(axis=1)
-    chars, prev = [], 0
+def collapse(best: Iterable[int]) -> list[int]:
+    """A frame path's labels: repeats merged, blanks dropped."""
+    out, prev = [], 0
     for k in best:
         if k != prev and k != 0:
-            chars.append(CHARSET[k - 1])
+            out.append(int(k))
         prev = k
-    return "".join(chars)
+    return out
+
+
+def greedy(lp: np.ndarray) -> str:
+    """The text of the best path through the frames."""
+    return "".join(CHARSET[k - 1] for k in collapse(lp.argmax(axis=1)))
 
 
 def ctc_log_likelihood(lp: np.ndarray, labels: list[int]) -> float:

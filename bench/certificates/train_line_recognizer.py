@@ -55,7 +55,7 @@ REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(HERE))
 
-from certificates.line_recognizer import FRAME, HEIGHT, MODEL_PATH, N_CLASSES, encode, normalize_line  # noqa: E402
+from certificates.line_recognizer import FRAME, HEIGHT, MODEL_PATH, N_CLASSES, collapse, encode, normalize_line  # noqa: E402
 from certificates.person_names import TITLES  # noqa: E402
 
 import train_digits  # noqa: E402
@@ -83,11 +83,7 @@ def train_fonts() -> list[str]:
     held_out = set(webfonts.FAMILIES)
     for family in TRAIN_FAMILIES:
         assert family not in held_out
-        files = webfonts._fetch(family)
-        for weight in TRAIN_WEIGHTS:
-            path = webfonts._ttf(family, weight)
-            if path.exists() or (files is not None and webfonts._merge(files, family, weight)):
-                fonts.append(str(path))
+        fonts += [str(path) for path in webfonts.family_files(family, TRAIN_WEIGHTS)]
     return fonts
 
 
@@ -239,15 +235,6 @@ def to_tensor(samples, idx):
             torch.tensor(in_lens), torch.tensor([len(t) for t in targets]))
 
 
-def decode(row: np.ndarray) -> list[int]:
-    out, prev = [], 0
-    for k in row:
-        if k != prev and k != 0:
-            out.append(int(k))
-        prev = k
-    return out
-
-
 def export(model, path: Path) -> None:
     """The model as ONNX, its width free."""
     import torch
@@ -304,7 +291,8 @@ def main(argv: list[str] | None = None) -> int:
             for idx in batches(valid, 64, rng):
                 x, _, _, _ = to_tensor(valid, idx)
                 best = model(x).argmax(-1).numpy()
-                right += sum(decode(best[j][: valid[i][0].shape[1] // FRAME]) == valid[i][1] for j, i in enumerate(idx))
+                frames = [valid[i][0].shape[1] // FRAME for i in idx]
+                right += sum(collapse(best[j][: frames[j]]) == valid[i][1] for j, i in enumerate(idx))
         print(f"epoch {epoch + 1}: loss {total / n:.3f}, lines exactly right {right}/{len(valid)} "
               f"({time.time() - t0:.0f} s)", flush=True)
         export(model, args.out)  # after every epoch, so a long run can be judged (and stopped) early

@@ -76,6 +76,16 @@ def _merge(files: Path, family: str, weight: str) -> bool:
     return True
 
 
+def family_files(family: str, weights: tuple[str, ...]) -> list[Path]:
+    """TrueType files of those of ``family``'s weights that could be had, fetching once."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    if all(_ttf(family, w).exists() for w in weights):
+        return [_ttf(family, w) for w in weights]
+    files = _fetch(family)
+    return [_ttf(family, w) for w in weights
+            if _ttf(family, w).exists() or (files is not None and _merge(files, family, w))]
+
+
 def web_font_families() -> dict[str, tuple[Path, Path]]:
     """(regular, bold) TrueType files of each held-out family that could be had, fetching once."""
     out: dict[str, tuple[Path, Path]] = {}
@@ -84,14 +94,12 @@ def web_font_families() -> dict[str, tuple[Path, Path]]:
     except ImportError:
         print("webfonts: fontTools is not installed; held-out faces skipped", file=sys.stderr)
         return out
-    CACHE.mkdir(parents=True, exist_ok=True)
     for family in FAMILIES:
-        if not all(_ttf(family, w).exists() for w in WEIGHTS):
-            files = _fetch(family)
-            if files is None or not all(_merge(files, family, w) for w in WEIGHTS):
-                print(f"webfonts: @fontsource/{family} could not be had; skipped", file=sys.stderr)
-                continue
-        out[family] = (_ttf(family, WEIGHTS[0]), _ttf(family, WEIGHTS[1]))
+        files = family_files(family, WEIGHTS)
+        if len(files) < len(WEIGHTS):
+            print(f"webfonts: @fontsource/{family} could not be had; skipped", file=sys.stderr)
+            continue
+        out[family] = (files[0], files[1])
     return out
 
 
