@@ -64,9 +64,9 @@ from .missed_lines import missed_rows, missed_title_line, row_fragments, union_b
 from .known_names import name_line_cost, prefer_listed_name
 from .ocr import SCRIPT_LANG, THAI_ONLY, OcrUnavailable, detect_orientation, line_crop, ocr_lines, ocr_single_line
 from .person_names import leading_title
-from .spelling_check import DIGIT_LOOKALIKES, best_spelling
+from .spelling_check import DIGIT_LOOKALIKES, TITLE_LOOKALIKES, best_spelling
 from .stacked_marks import restore_tone_over_sara_am
-from .thai_text import drop_stray_consonants, squash, thai_ratio, thai_word_cost
+from .thai_text import drop_stray_consonants, squash, thai_ratio, thai_word_cost, title_word_cost
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ NAME_SCRIPT_READS = (28, 36, 48)
 # "รรรม") is held back.
 NAME_PRIOR_WEIGHT = 2.0
 TITLE_READ_HEIGHTS = (28, 36)
-# The word cost's weight beside the line network's likelihood, for title lines.
+# The title word cost's weight beside the line network's likelihood, for title lines.
 TITLE_PRIOR_WEIGHT = 2.0
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 _LATIN_DIGIT = re.compile(r"[0-9]")
@@ -401,8 +401,11 @@ def _read_title_line(crop: np.ndarray, box_height: int, page_line: TextLine) -> 
     if not text:
         return None
     # A title not in the catalog is kept as printed: a letter misread alike in
-    # every reading ("ภาครัช", "ภารบริหาร") would stay, and the network may spot it.
-    text = best_spelling(crop, text, readings, prior=thai_word_cost, weight=TITLE_PRIOR_WEIGHT)
+    # every reading ("ภาครัช", "ยุด" for "ยุค") would stay, and the network may
+    # spot it.  Its prior weighs how rare each word is, since such misreads
+    # are often real but rare words.
+    text = best_spelling(crop, text, readings, prior=title_word_cost, weight=TITLE_PRIOR_WEIGHT,
+                         swaps=TITLE_LOOKALIKES)
     return TextLine(text, max([page_line.confidence] + [r.confidence for r in reads]), float(box_height))
 
 

@@ -9,6 +9,7 @@ the reader compares or returns passes through :func:`normalize_thai` first.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
 
@@ -180,4 +181,43 @@ def thai_word_cost(text: str) -> int:
         letters = sum(1 for c in token if is_thai_char(c))
         if letters:
             cost += 1 if token in words else 1 + letters
+    return cost
+
+
+# Words at least this frequent in the Thai National Corpus count as common.
+_COMMON_FREQUENCY = 1000
+# The rarity of a dictionary word the corpus list lacks (mostly compounds,
+# "ภาครัฐ", which the corpus counts as their parts).
+_UNLISTED_RARITY = 1.0
+
+
+@functools.lru_cache(maxsize=1)
+def _word_frequencies() -> dict[str, int]:
+    from pythainlp.corpus import tnc
+
+    return dict(tnc.word_freqs())
+
+
+def title_word_cost(text: str) -> float:
+    """:func:`thai_word_cost`, plus how rare each word is: lower reads more like a course title.
+
+    A misread letter often makes another real but rare word ("ยุด" for
+    "ยุค", "เซิง" for "เชิง", "ย้า" for "ข้า"), which the plain cost cannot
+    tell apart.  Each word adds log10 of how much rarer than common it is in
+    the Thai National Corpus (0 for common words, about 1.1 for "ยุด").
+    """
+    from pythainlp.tokenize import word_tokenize
+
+    words, freqs = _dictionary(), _word_frequencies()
+    cost = 0.0
+    for token in word_tokenize(text, engine="newmm", keep_whitespace=False):
+        letters = sum(1 for c in token if is_thai_char(c))
+        if not letters:
+            continue
+        if token not in words:
+            cost += 1 + letters
+            continue
+        freq = freqs.get(token)
+        rarity = _UNLISTED_RARITY if freq is None else max(0.0, math.log10(_COMMON_FREQUENCY / freq))
+        cost += 1 + rarity
     return cost

@@ -11,7 +11,9 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from certificates import line_recognizer
-from certificates.spelling_check import DIGIT_LOOKALIKES, best_spelling, lookalike_variants
+from certificates.reader import TITLE_PRIOR_WEIGHT
+from certificates.spelling_check import DIGIT_LOOKALIKES, TITLE_LOOKALIKES, best_spelling, lookalike_variants
+from certificates.thai_text import title_word_cost
 
 # A TLWG face, which the network never trained on.
 FONT = Path("/usr/share/fonts/truetype/tlwg/Garuda.ttf")
@@ -113,3 +115,26 @@ def test_a_misread_digit_is_mended(printed: str, misread: str) -> None:
 @pytest.mark.parametrize("printed", ["(รวมระยะเวลาทั้งสิ้น 6 ชั่วโมง)", "ให้ไว้ ณ วันที่ 28 มีนาคม พ.ศ. 2566"])
 def test_right_digits_stand(printed: str) -> None:
     assert best_spelling(_line(printed), printed, [], swaps=DIGIT_LOOKALIKES) == printed
+
+
+@needs_font
+@pytest.mark.parametrize(
+    ("printed", "misread"),
+    [
+        ("การทำงานเป็นทีมสำหรับข้าราชการ", "การทำงานเป็นทีมสำหรับย้าราชการ"),  # ข read as ย, a rare word
+        ("การสื่อสารเชิงกลยุทธ์", "การสื่อสารเซิงกลยุทธ์"),
+        ("การวางแผนการเงิน", "ถารวางแผนการเงิน"),  # ก read as ถ
+    ],
+)
+def test_a_title_misread_into_a_rare_word_is_mended(printed: str, misread: str) -> None:
+    got = best_spelling(_line(printed), misread, [misread], prior=title_word_cost, weight=TITLE_PRIOR_WEIGHT,
+                        swaps=TITLE_LOOKALIKES)
+    assert got == printed
+
+
+@needs_font
+@pytest.mark.parametrize("printed", ["การบริหารเงินสำหรับข้าราชการ", "เทคนิคการสื่อสารเชิงกลยุทธ์ รุ่นที่ 2"])
+def test_a_right_title_stands(printed: str) -> None:
+    got = best_spelling(_line(printed), printed, [printed], prior=title_word_cost, weight=TITLE_PRIOR_WEIGHT,
+                        swaps=TITLE_LOOKALIKES)
+    assert got == printed

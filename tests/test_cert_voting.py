@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from certificates.consensus import consensus, consensus_by_words
 from certificates.known_names import is_listed, prefer_listed_name
-from certificates.thai_text import thai_word_cost
+from certificates.thai_text import thai_word_cost, title_word_cost
 
 
 def test_consensus_takes_each_letters_majority() -> None:
@@ -102,3 +104,21 @@ def test_respace_takes_the_spacing_of_another_reading() -> None:
     assert respace("นางสาวณัฐธัญโพธิวงค์", "พางสาวณัฐรัญ โพธิวงค์") == "นางสาวณัฐธัญ โพธิวงค์"
     assert respace("ว่าที่ร.ต.ทิพยรอซีสามสูงระเวก", "ว่าที่ ร.ต. ทิพยรอชี สามสูงระเวก") == "ว่าที่ ร.ต. ทิพยรอซี สามสูงระเวก"
     assert respace("น า ย ส ม ช า ย", "นายสมชาย") == "นายสมชาย"
+
+
+@pytest.mark.parametrize(
+    ("right", "misread"),
+    [
+        ("ในยุคดิจิทัล", "ในยุดดิจิทัล"),  # "ยุด" is a word, but a rare one
+        ("การสื่อสารเชิงกลยุทธ์", "การสื่อสารเซิงกลยุทธ์"),
+        ("สำหรับข้าราชการ", "สำหรับย้าราชการ"),
+        ("การวางแผน", "ถารวางแผน"),
+    ],
+)
+def test_rare_words_cost_more_in_titles(right: str, misread: str) -> None:
+    assert title_word_cost(right) < title_word_cost(misread)
+
+
+def test_common_words_and_latin_cost_no_rarity() -> None:
+    assert title_word_cost("การเงิน") == thai_word_cost("การเงิน")
+    assert title_word_cost("Data Analytics") == 0
