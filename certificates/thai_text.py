@@ -12,6 +12,7 @@ import functools
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 
 from pythainlp.util import normalize as _pythainlp_normalize
 
@@ -173,15 +174,7 @@ def thai_word_cost(text: str) -> int:
     covers ("พืฐาน"); the cost counts the pieces plus every letter outside
     dictionary words, so among OCR readings the likelier one costs less.
     """
-    from pythainlp.tokenize import word_tokenize
-
-    words = _dictionary()
-    cost = 0
-    for token in word_tokenize(text, engine="newmm", keep_whitespace=False):
-        letters = sum(1 for c in token if is_thai_char(c))
-        if letters:
-            cost += 1 if token in words else 1 + letters
-    return cost
+    return int(_word_cost(text, None))
 
 
 # Words at least this frequent in the Thai National Corpus count as common.
@@ -198,6 +191,11 @@ def _word_frequencies() -> dict[str, int]:
     return dict(tnc.word_freqs())
 
 
+def _rarity(word: str) -> float:
+    freq = _word_frequencies().get(word)
+    return _UNLISTED_RARITY if freq is None else max(0.0, math.log10(_COMMON_FREQUENCY / freq))
+
+
 def title_word_cost(text: str) -> float:
     """:func:`thai_word_cost`, plus how rare each word is: lower reads more like a course title.
 
@@ -206,9 +204,13 @@ def title_word_cost(text: str) -> float:
     tell apart.  Each word adds log10 of how much rarer than common it is in
     the Thai National Corpus (0 for common words, about 1.1 for "ยุด").
     """
+    return _word_cost(text, _rarity)
+
+
+def _word_cost(text: str, rarity: Callable[[str], float] | None) -> float:
     from pythainlp.tokenize import word_tokenize
 
-    words, freqs = _dictionary(), _word_frequencies()
+    words = _dictionary()
     cost = 0.0
     for token in word_tokenize(text, engine="newmm", keep_whitespace=False):
         letters = sum(1 for c in token if is_thai_char(c))
@@ -216,8 +218,6 @@ def title_word_cost(text: str) -> float:
             continue
         if token not in words:
             cost += 1 + letters
-            continue
-        freq = freqs.get(token)
-        rarity = _UNLISTED_RARITY if freq is None else max(0.0, math.log10(_COMMON_FREQUENCY / freq))
-        cost += 1 + rarity
+        else:
+            cost += 1 + (rarity(token) if rarity is not None else 0.0)
     return cost
