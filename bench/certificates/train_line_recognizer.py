@@ -22,6 +22,7 @@ noise, JPEG, the reader's upscaling, sometimes a hard threshold; then
 Needs PyTorch (CPU) and ONNX besides the project's packages, in a separate
 environment so the service never carries them::
 
+    apt-get install fonts-noto-core fonts-arundina   # training faces the service does not need
     python -m venv /tmp/trainvenv
     /tmp/trainvenv/bin/pip install --no-binary tesserocr -c requirements.lock -e ".[test]"
     /tmp/trainvenv/bin/pip install torch==2.13.0 onnx
