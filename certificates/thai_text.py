@@ -174,7 +174,7 @@ def thai_word_cost(text: str) -> int:
     covers ("พืฐาน"); the cost counts the pieces plus every letter outside
     dictionary words, so among OCR readings the likelier one costs less.
     """
-    return int(_word_cost(text, None))
+    return int(_word_cost(text, lambda _word: 0.0))
 
 
 # Words at least this frequent in the Thai National Corpus count as common.
@@ -207,17 +207,13 @@ def title_word_cost(text: str) -> float:
     return _word_cost(text, _rarity)
 
 
-def _word_cost(text: str, rarity: Callable[[str], float] | None) -> float:
+def _word_cost(text: str, rarity: Callable[[str], float]) -> float:
     from pythainlp.tokenize import word_tokenize
 
     words = _dictionary()
     cost = 0.0
     for token in word_tokenize(text, engine="newmm", keep_whitespace=False):
         letters = sum(1 for c in token if is_thai_char(c))
-        if not letters:
-            continue
-        if token not in words:
-            cost += 1 + letters
-        else:
-            cost += 1 + (rarity(token) if rarity is not None else 0.0)
+        if letters:
+            cost += 1 + (rarity(token) if token in words else letters)
     return cost
