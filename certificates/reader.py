@@ -66,7 +66,14 @@ from .ocr import SCRIPT_LANG, THAI_ONLY, OcrUnavailable, detect_orientation, lin
 from .person_names import leading_title
 from .spelling_check import DIGIT_LOOKALIKES, TITLE_LOOKALIKES, best_spelling
 from .stacked_marks import restore_tone_over_sara_am
-from .thai_text import drop_stray_consonants, squash, thai_ratio, thai_word_cost, title_word_cost
+from .thai_text import (
+    drop_stray_consonants,
+    one_letter_word_repairs,
+    squash,
+    thai_ratio,
+    thai_word_cost,
+    title_word_cost,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -403,9 +410,10 @@ def _read_title_line(crop: np.ndarray, box_height: int, page_line: TextLine) -> 
     # A title not in the catalog is kept as printed: a letter misread alike in
     # every reading ("ภาครัช", "ยุด" for "ยุค") would stay, and the network may
     # spot it.  Its prior weighs how rare each word is, since such misreads
-    # are often real but rare words.
+    # are often real but rare words.  A letter misread into no look-alike
+    # ("รุ่แที่") leaves a piece that is no word: its one-letter repairs are candidates too.
     text = best_spelling(crop, text, readings, prior=title_word_cost, weight=TITLE_PRIOR_WEIGHT,
-                         swaps=TITLE_LOOKALIKES)
+                         swaps=TITLE_LOOKALIKES, repairs=one_letter_word_repairs)
     return TextLine(text, max([page_line.confidence] + [r.confidence for r in reads]), float(box_height))
 
 

@@ -72,6 +72,7 @@ def best_spelling(
     prior: Callable[[str], float] | None = None,
     weight: float = 0.0,
     swaps: Iterable[tuple[str, str]] | None = None,
+    repairs: Callable[[str], Iterable[str]] | None = None,
 ) -> str:
     """The spelling of the line in ``crop`` the network finds clearly likelier than ``voted``, else ``voted``.
 
@@ -81,6 +82,10 @@ def best_spelling(
     than Tesseract, and taking it broke more names than it mended.
     ``prior`` (a cost, lower likelier, such as the name cost) may be weighed
     in by ``weight``; ``swaps`` replaces the Thai look-alikes (digits, say).
+    ``repairs`` gives further candidates from the best spelling once the
+    swaps are done (one-letter word repairs of a title, say): repairing the
+    readings before the swaps, or both before and after, mended fewer of the
+    bench's titles and broke one.
     Without the trained model installed, ``voted`` stands.
     """
     if not voted:
@@ -112,4 +117,8 @@ def best_spelling(
         if best == current:
             break
         current = best
+    if repairs is not None:
+        for variant in repairs(current):
+            scored.setdefault(variant, score(variant))
+        current = max(scored, key=scored.__getitem__)
     return current if scored[current] > scored[voted] + MARGIN else voted

@@ -207,6 +207,44 @@ def title_word_cost(text: str) -> float:
     return _word_cost(text, _rarity)
 
 
+# Letters and marks a one-letter repair may put in (Thai consonants, vowels, tone marks).
+_REPAIR_LETTERS = tuple(chr(c) for c in range(0x0E01, 0x0E3B)) + tuple(chr(c) for c in range(0x0E40, 0x0E4E))
+# A longer unknown piece is no one-letter slip, and its repairs would cost too much to try.
+_REPAIR_MAX_LETTERS = 12
+
+
+def one_letter_word_repairs(text: str) -> set[str]:
+    """``text`` with one piece that is no word mended by one letter into dictionary words.
+
+    A letter misread as one no look-alike pair covers leaves a piece
+    maximal matching cannot place ("รุ่แที่" for "รุ่นที่", "เจิน" in
+    "การบริหารเจินสำหรับ").  Each such piece is tried with one letter put
+    in, dropped or replaced; the repairs that split into dictionary words
+    are the candidates (the line network then judges them).
+    """
+    from pythainlp.tokenize import word_tokenize
+
+    words = _dictionary()
+
+    def all_words(piece: str) -> bool:
+        return all(t in words for t in word_tokenize(piece, engine="newmm", keep_whitespace=False))
+
+    tokens = word_tokenize(text, engine="newmm", keep_whitespace=True)
+    out = set()
+    for i, tok in enumerate(tokens):
+        if tok in words or not tok.strip() or len(tok) > _REPAIR_MAX_LETTERS or not all(map(is_thai_char, tok)):
+            continue
+        edits = {tok[:k] + tok[k + 1:] for k in range(len(tok))}
+        for k in range(len(tok) + 1):
+            edits.update(tok[:k] + ch + tok[k:] for ch in _REPAIR_LETTERS)
+            if k < len(tok):
+                edits.update(tok[:k] + ch + tok[k + 1:] for ch in _REPAIR_LETTERS)
+        edits.discard(tok)
+        head, tail = "".join(tokens[:i]), "".join(tokens[i + 1:])
+        out.update(head + piece + tail for piece in edits if piece and all_words(piece))
+    return out
+
+
 def _word_cost(text: str, rarity: Callable[[str], float]) -> float:
     from pythainlp.tokenize import word_tokenize
 

@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw, ImageFont
 from certificates import line_recognizer
 from certificates.reader import TITLE_PRIOR_WEIGHT
 from certificates.spelling_check import DIGIT_LOOKALIKES, TITLE_LOOKALIKES, best_spelling, lookalike_variants
-from certificates.thai_text import title_word_cost
+from certificates.thai_text import one_letter_word_repairs, title_word_cost
 
 # A TLWG face, which the network never trained on.
 FONT = Path("/usr/share/fonts/truetype/tlwg/Garuda.ttf")
@@ -133,8 +133,22 @@ def test_a_title_misread_into_a_rare_word_is_mended(printed: str, misread: str) 
 
 
 @needs_font
+@pytest.mark.parametrize(
+    ("printed", "misread"),
+    [
+        ("การบริหารเงินสำหรับข้าราชการ", "การบริหารเจินสำหรับข้าราชการ"),  # ง read as จ
+        ("การประเมินผลโครงการ", "การประเมินผลโคงการ"),  # ร lost
+    ],
+)
+def test_a_title_letter_misread_into_no_word_is_repaired(printed: str, misread: str) -> None:
+    kw = {"prior": title_word_cost, "weight": TITLE_PRIOR_WEIGHT, "swaps": TITLE_LOOKALIKES}
+    assert best_spelling(_line(printed), misread, [misread], **kw) == misread  # no look-alike pair mends it
+    assert best_spelling(_line(printed), misread, [misread], repairs=one_letter_word_repairs, **kw) == printed
+
+
+@needs_font
 @pytest.mark.parametrize("printed", ["การบริหารเงินสำหรับข้าราชการ", "เทคนิคการสื่อสารเชิงกลยุทธ์ รุ่นที่ 2"])
 def test_a_right_title_stands(printed: str) -> None:
     got = best_spelling(_line(printed), printed, [printed], prior=title_word_cost, weight=TITLE_PRIOR_WEIGHT,
-                        swaps=TITLE_LOOKALIKES)
+                        swaps=TITLE_LOOKALIKES, repairs=one_letter_word_repairs)
     assert got == printed

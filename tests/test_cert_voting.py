@@ -6,7 +6,7 @@ import pytest
 
 from certificates.consensus import consensus, consensus_by_words
 from certificates.known_names import is_listed, prefer_listed_name
-from certificates.thai_text import thai_word_cost, title_word_cost
+from certificates.thai_text import one_letter_word_repairs, thai_word_cost, title_word_cost
 
 
 def test_consensus_takes_each_letters_majority() -> None:
@@ -122,3 +122,23 @@ def test_rare_words_cost_more_in_titles(right: str, misread: str) -> None:
 def test_common_words_and_latin_cost_no_rarity() -> None:
     assert title_word_cost("การเงิน") == thai_word_cost("การเงิน")
     assert title_word_cost("Data Analytics") == 0
+
+
+@pytest.mark.parametrize(
+    ("misread", "right"),
+    [
+        ("ข้อมูลเปิดภาครัฐ รุ่แที่ 2", "ข้อมูลเปิดภาครัฐ รุ่นที่ 2"),  # a letter replaced
+        ("การบริหารเจินสำหรับข้าราชการ", "การบริหารเงินสำหรับข้าราชการ"),
+        ("การประเมินผลโคงการ", "การประเมินผลโครงการ"),  # a letter lost
+    ],
+)
+def test_a_piece_that_is_no_word_has_its_one_letter_repair(misread: str, right: str) -> None:
+    assert right in one_letter_word_repairs(misread)
+
+
+def test_repairs_leave_words_and_latin_alone() -> None:
+    # Every piece is a word (or not Thai): nothing to repair, so no candidates to judge.
+    assert one_letter_word_repairs("การวางแผนการเงิน Data Analytics 2") == set()
+    # Only the piece that is no word changes; the rest of the line stays as read.
+    assert all(r.startswith("การบริหาร") and r.endswith("สำหรับข้าราชการ")
+               for r in one_letter_word_repairs("การบริหารเจินสำหรับข้าราชการ"))
