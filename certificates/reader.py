@@ -223,13 +223,9 @@ def _overlay(base: _Reading, second: _Reading) -> _Reading:
 # --- OCR of one page image -----------------------------------------------------------------
 
 
-def _prepare(rgb: np.ndarray) -> np.ndarray:
-    """Find and flatten the sheet (or cut UI bars), then grey with even light."""
-    quad = pre.find_page_quad(rgb)
-    if quad is not None:
-        rgb = pre.warp_page(rgb, quad)
-    else:
-        rgb = pre.crop_ui_bars(rgb)
+def _prepare(rgb: np.ndarray, quad: np.ndarray | None) -> np.ndarray:
+    """Flatten the sheet bounded by ``quad`` (or cut UI bars when there is none), then grey with even light."""
+    rgb = pre.warp_page(rgb, quad) if quad is not None else pre.crop_ui_bars(rgb)
     return pre.remove_rules(pre.normalize_light(pre.text_gray(rgb)))
 
 
@@ -463,8 +459,36 @@ def _rotation_order(gray: np.ndarray) -> list[int]:
 
 
 def _ocr_page(img_rgb: np.ndarray) -> _Reading:
-    """OCR one page picture: orientation search, then extra passes while fields are unsure."""
-    gray = _prepare(img_rgb)
+    """OCR one page picture, flattened along the sheet's outline when one is found.
+
+    The outline search can take a decoration or the frame's edge for a side
+    of the sheet (a screenshot letterboxed in black, a sheet running off the
+    photo); the warp then squeezes the text until little of it reads.  So
+    when the flattened page leaves a field unread, the picture is read as it
+    is as well, and the reading with more fields wins.
+    """
+    quad = pre.find_page_quad(img_rgb)
+    if quad is None:
+        return _ocr_gray(_prepare(img_rgb, None))
+    try:
+        warped: _Reading | None = _ocr_gray(_prepare(img_rgb, quad))
+    except NotACertificate:
+        warped = None
+    if warped is not None and warped.fields.found() == 4:
+        return warped
+    try:
+        flat = _ocr_gray(_prepare(img_rgb, None))
+    except NotACertificate:
+        if warped is None:
+            raise
+        return warped
+    if warped is None:
+        return flat
+    return max((warped, flat), key=lambda r: (r.is_certificate(), r.fields.found(), r.quality))
+
+
+def _ocr_gray(gray: np.ndarray) -> _Reading:
+    """OCR a prepared page: orientation search, then extra passes while fields are unsure."""
     if pre.is_blank(gray):
         raise NotACertificate("blank page")
     best: _Reading | None = None

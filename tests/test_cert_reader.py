@@ -88,6 +88,25 @@ def test_real_sample_turned_upside_down_and_sent_as_jpeg() -> None:
 
 @needs_tesseract
 @needs_sample
+def test_real_sample_in_a_letterboxed_screenshot_is_read_despite_a_wrong_sheet_outline() -> None:
+    # A phone screenshot: green status bar, the sheet across the full width
+    # on black.  The sheet-outline search takes a trapezoid here (the left
+    # side runs on into the black), so the flattened page reads badly; the
+    # picture read as it is must win.
+    src = Image.open(SAMPLE).convert("RGB")
+    canvas = Image.new("RGB", (1080, 2340), (0, 0, 0))
+    canvas.paste((18, 140, 80), (0, 0, 1080, 80))
+    sheet = src.resize((1080, round(src.height * 1080 / src.width)))
+    canvas.paste(sheet, (0, (canvas.height - sheet.height) // 2))
+    got = read_certificate(_png(canvas), "screenshot.png")
+    assert got.name == "นายสมชาย รักเรียน"
+    assert got.course == "ผู้นำทีมที่มีประสิทธิภาพ"
+    assert got.hours == 45
+    assert got.completed_on == dt.date(2023, 12, 13)
+
+
+@needs_tesseract
+@needs_sample
 def test_exif_orientation_is_applied() -> None:
     # Pixels stored turned a quarter; the EXIF tag says how to show them upright.
     img = Image.open(SAMPLE).convert("RGB")
