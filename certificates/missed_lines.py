@@ -17,6 +17,9 @@ from .fields import ParsedFields, TextLine
 from .ocr import ink_bands, line_crop, ocr_single_line
 from .thai_text import squash, thai_ratio
 
+# Grey level under which a pixel of a light-normalised page is ink however pale the print.
+FAINT_INK_BELOW = 205
+
 
 def missed_title_line(lines: Sequence[TextLine], f: ParsedFields, scaled: np.ndarray) -> TextLine | None:
     """The end of a wrapped title that page layout analysis dropped, read from the gap above the hours.
@@ -79,19 +82,28 @@ def missed_rows(lines: Sequence[TextLine], scaled: np.ndarray) -> list[TextLine]
     """Rows of ink in ``scaled`` that none of ``lines`` covers and that are shaped like text, each read as a line.
 
     Page layout analysis drops faint small print in photos (the hours and
-    date lines of a sheet on a desk).
+    date lines of a sheet on a desk), and a line printed pale (a gold name
+    in a greyscale scan).
     """
     boxes = [line.box for line in lines if line.box is not None]
     if not boxes:
         return []
     line_h = float(np.median([b[3] for b in boxes]))
-    ink = _ink(scaled)
-    for x, y, w, h in boxes:
-        pad = int(0.5 * h)
-        ink[max(0, y - pad) : y + h + pad, max(0, x - pad) : x + w + pad] = 0
-    rows = ink.sum(axis=1) / 255 > max(3.0, 0.002 * ink.shape[1])
+    gap = max(2, int(0.4 * line_h))
+    clear = _uncovered_ink(scaled, boxes, faint=False)
+    bands = [(top, bottom, clear) for top, bottom in ink_bands(_ink_rows(clear), gap=gap)]
+    # Pale print is looked for only between the rows of clear ink: on a photo
+    # the faint mask also holds paper grain and shading, which would merge
+    # the clear rows into bands too tall to be lines.
+    pale = _uncovered_ink(scaled, boxes, faint=True)
+    # A sheet's frame runs down every row of the pale mask; letters never stand three lines tall.
+    pale &= ~cv2.morphologyEx(pale, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, int(3 * line_h))))
+    bands += [
+        (top, bottom, pale) for top, bottom in ink_bands(_ink_rows(pale), gap=gap)
+        if not any(top < b and a < bottom for a, b, _ in bands)
+    ]
     found: list[TextLine] = []
-    for top, bottom in ink_bands(rows, gap=max(2, int(0.4 * line_h))):
+    for top, bottom, ink in sorted(bands, key=lambda band: band[0]):
         h = bottom - top
         cols = np.nonzero(ink[top:bottom].any(axis=0))[0]
         box = (int(cols[0]), top, int(cols[-1] - cols[0] + 1), h)
@@ -105,7 +117,28 @@ def missed_rows(lines: Sequence[TextLine], scaled: np.ndarray) -> list[TextLine]
     return found
 
 
-def _ink(gray: np.ndarray) -> np.ndarray:
-    """Ink (255) on paper (0), without single-pixel specks."""
-    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+def _uncovered_ink(scaled: np.ndarray, boxes: Sequence[tuple[int, int, int, int]], *, faint: bool) -> np.ndarray:
+    """The ink of ``scaled`` outside the found lines' boxes (each padded by half its height)."""
+    ink = _ink(scaled, faint=faint)
+    for x, y, w, h in boxes:
+        pad = int(0.5 * h)
+        ink[max(0, y - pad) : y + h + pad, max(0, x - pad) : x + w + pad] = 0
+    return ink
+
+
+def _ink_rows(ink: np.ndarray) -> np.ndarray:
+    """Which rows hold more than a speck of ink."""
+    return ink.sum(axis=1) / 255 > max(3.0, 0.002 * ink.shape[1])
+
+
+def _ink(gray: np.ndarray, *, faint: bool = False) -> np.ndarray:
+    """Ink (255) on paper (0), without single-pixel specks.
+
+    Otsu's cut falls between the paper and the black print, so a line
+    printed pale (a gold name in a greyscale scan comes out light grey)
+    counts as paper.  With ``faint``, anything clearly darker than the
+    light-normalised paper (255) is ink as well.
+    """
+    otsu, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    _, ink = cv2.threshold(gray, max(otsu, FAINT_INK_BELOW) if faint else otsu, 255, cv2.THRESH_BINARY_INV)
     return cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))

@@ -107,6 +107,18 @@ def test_real_sample_in_a_letterboxed_screenshot_is_read_despite_a_wrong_sheet_o
 
 @needs_tesseract
 @needs_sample
+def test_real_sample_scanned_in_greyscale_keeps_its_pale_name() -> None:
+    # The gold name turns light grey: layout analysis drops its row, and
+    # only the faint-ink search for missed rows finds it.
+    img = Image.open(SAMPLE).convert("L").convert("RGB")
+    got = read_certificate(_jpeg(img), "scan.jpg")
+    assert got.name == "นายสมชาย รักเรียน"
+    assert got.course == "ผู้นำทีมที่มีประสิทธิภาพ"
+    assert got.completed_on == dt.date(2023, 12, 13)
+
+
+@needs_tesseract
+@needs_sample
 def test_exif_orientation_is_applied() -> None:
     # Pixels stored turned a quarter; the EXIF tag says how to show them upright.
     img = Image.open(SAMPLE).convert("RGB")
