@@ -7,7 +7,9 @@ For each page (one for an image, up to ``max_pdf_pages`` for a PDF):
 
 1. a PDF text layer is parsed directly when present;
 2. otherwise the page is rasterised, the sheet is found and flattened
-   (photos), UI bars cut (screenshots), light evened, and the orientation
+   (photos; read unflattened as well when the flattened page misses a
+   field, since the outline found may be wrong), UI bars cut
+   (screenshots), light evened, and the orientation
    taken from Tesseract OSD, checked by whether the OCR text reads as a
    certificate (OSD is unreliable on Thai, so other orientations are tried
    when it does not);
@@ -471,19 +473,15 @@ def _ocr_page(img_rgb: np.ndarray) -> _Reading:
     if quad is None:
         return _ocr_gray(_prepare(img_rgb, None))
     try:
-        warped: _Reading | None = _ocr_gray(_prepare(img_rgb, quad))
+        warped = _ocr_gray(_prepare(img_rgb, quad))
     except NotACertificate:
-        warped = None
-    if warped is not None and warped.fields.found() == 4:
+        return _ocr_gray(_prepare(img_rgb, None))
+    if warped.fields.found() == 4:
         return warped
     try:
         flat = _ocr_gray(_prepare(img_rgb, None))
     except NotACertificate:
-        if warped is None:
-            raise
         return warped
-    if warped is None:
-        return flat
     return max((warped, flat), key=lambda r: (r.is_certificate(), r.fields.found(), r.quality))
 
 

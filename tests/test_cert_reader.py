@@ -46,6 +46,14 @@ def _jpeg(img: Image.Image, **kw) -> bytes:
     return buf.getvalue()
 
 
+def _assert_sample_read(got: Extraction) -> None:
+    """The shared sample's four core fields, as a user would see them on the card."""
+    assert got.name == "นายสมชาย รักเรียน"
+    assert got.course == "ผู้นำทีมที่มีประสิทธิภาพ"
+    assert got.hours == 45
+    assert got.completed_on == dt.date(2023, 12, 13)
+
+
 # --- the real sample ----------------------------------------------------------------------
 
 
@@ -98,11 +106,7 @@ def test_real_sample_in_a_letterboxed_screenshot_is_read_despite_a_wrong_sheet_o
     canvas.paste((18, 140, 80), (0, 0, 1080, 80))
     sheet = src.resize((1080, round(src.height * 1080 / src.width)))
     canvas.paste(sheet, (0, (canvas.height - sheet.height) // 2))
-    got = read_certificate(_png(canvas), "screenshot.png")
-    assert got.name == "นายสมชาย รักเรียน"
-    assert got.course == "ผู้นำทีมที่มีประสิทธิภาพ"
-    assert got.hours == 45
-    assert got.completed_on == dt.date(2023, 12, 13)
+    _assert_sample_read(read_certificate(_png(canvas), "screenshot.png"))
 
 
 @needs_tesseract
@@ -111,10 +115,7 @@ def test_real_sample_scanned_in_greyscale_keeps_its_pale_name() -> None:
     # The gold name turns light grey: layout analysis drops its row, and
     # only the faint-ink search for missed rows finds it.
     img = Image.open(SAMPLE).convert("L").convert("RGB")
-    got = read_certificate(_jpeg(img), "scan.jpg")
-    assert got.name == "นายสมชาย รักเรียน"
-    assert got.course == "ผู้นำทีมที่มีประสิทธิภาพ"
-    assert got.completed_on == dt.date(2023, 12, 13)
+    _assert_sample_read(read_certificate(_jpeg(img), "scan.jpg"))
 
 
 @needs_tesseract
