@@ -87,6 +87,8 @@ _HOURS_UNIT = "ชั่วโมง"
 _NUMBER = r"\d{1,4}(?:[.,]\d{1,2})?"
 _HOURS_RE = re.compile(rf"(?<![\d.])({_NUMBER})\s*(ช[\u0e00-\u0e7f.]{{0,8}})")
 _MINUTES_RE = re.compile(r"(\d{1,2})\s*นา[\u0e00-\u0e7f]{0,2}")
+_MINUTES_UNIT = "นาที"
+_MINUTES_ONLY_RE = re.compile(r"(?<![\d.])(\d{1,4})\s*(นา[\u0e00-\u0e7f]{0,3})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +284,7 @@ def _is_stop_line(text: str) -> bool:
     squashed = squash(text)
     if not squashed:
         return True
-    if _HOURS_RE.search(text) and ("ชั่วโมง" in squashed or "ชม" in squashed):
+    if hours_in_text(text) is not None:
         return True
     for phrases in (HOURS_PHRASES, DATE_PHRASES, COMPLETION_PHRASES):
         for phrase in phrases:
@@ -453,7 +455,7 @@ def _to_number(text: str) -> float | None:
 
 
 def hours_in_text(text: str) -> float | None:
-    """Hours in a line like "(รวมระยะเวลาทั้งสิ้น 45 ชั่วโมง)", "12 ชม.", "2 ชั่วโมง 30 นาที"."""
+    """Hours in a line like "(รวมระยะเวลาทั้งสิ้น 45 ชั่วโมง)", "12 ชม.", "2 ชั่วโมง 30 นาที", "90 นาที"."""
     text = normalize_thai(text)
     for m in _HOURS_RE.finditer(text):
         unit = m.group(2)
@@ -467,6 +469,14 @@ def hours_in_text(text: str) -> float | None:
         if minutes and minutes.start() - m.end() < 4:
             value += int(minutes.group(1)) / 60.0
         return round(value, 2)
+    # Short partner modules print minutes only ("รวมระยะเวลาทั้งสิ้น 90 นาที"); without
+    # this the number after the hours phrase would be taken as 90 hours.
+    for m in _MINUTES_ONLY_RE.finditer(text):
+        if fuzz.ratio(m.group(2)[: len(_MINUTES_UNIT)], _MINUTES_UNIT) < 70:
+            continue
+        minutes = int(m.group(1))
+        if 0 < minutes <= 60_000:
+            return round(minutes / 60.0, 2)
     return None
 
 

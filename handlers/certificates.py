@@ -256,16 +256,24 @@ async def receive_field(turn: Turn, text: str) -> None:
     await show_card(turn, submission)
 
 
+_HOURS_INPUT_RE = re.compile(
+    r"\s*(?:(?P<hours>\d{1,4}(?:[.,]\d{1,2})?)(?![\d.,])\s*(?:ชั่วโมง|ชม\.?|h|hours?)?(?!\s*(?:นาที|น\.|min)))?"
+    r"\s*(?:(?P<minutes>\d{1,5})\s*(?:นาที|น\.|min|minutes?))?\s*",
+    re.IGNORECASE,
+)
+
+
 def parse_hours(text: str) -> Decimal | None:
-    """A positive number of hours (Thai digits and "ชั่วโมง"/"ชม." allowed)."""
-    cleaned = normalize_text(text)
-    match = re.fullmatch(r"\s*(\d{1,4}(?:[.,]\d{1,2})?)\s*(?:ชั่วโมง|ชม\.?|h|hours?)?\s*", cleaned, re.IGNORECASE)
-    if not match:
+    """A positive number of hours: "6", "1.5 ชม.", "2 ชั่วโมง 30 นาที", "90 นาที" (Thai digits allowed)."""
+    match = _HOURS_INPUT_RE.fullmatch(normalize_text(text))
+    if not match or not (match["hours"] or match["minutes"]):
         return None
     try:
-        value = Decimal(match.group(1).replace(",", "."))
+        value = Decimal(match["hours"].replace(",", ".")) if match["hours"] else Decimal(0)
     except InvalidOperation:
         return None
+    if match["minutes"]:
+        value += (Decimal(match["minutes"]) / 60).quantize(Decimal("0.01"))
     return value if Decimal(0) < value <= MAX_HOURS else None
 
 

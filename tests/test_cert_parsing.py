@@ -203,15 +203,25 @@ def test_parse_date_without_anchor_takes_last_date() -> None:
         ("(รวมระยะเวลาทั้งสิ้น 1.5 ชั่วโมง)", 1.5),
         ("รวม 2 ชั่วโมง 30 นาที", 2.5),
         ("[รวมระยะเวลาทั้งสิ้น 6 ชัวโมง]", 6),  # OCR lost the tone mark
+        ("(รวมระยะเวลาทั้งสิ้น 90 นาที)", 1.5),
+        ("(รวมระยะเวลาทั้งสิ้น ๔๕ นาที)", 0.75),
+        ("รวมระยะเวลา 30 นาท", 0.5),  # OCR lost the last vowel
     ],
 )
 def test_hours_in_text(text: str, expected: float) -> None:
     assert hours_in_text(text) == expected
 
 
-@pytest.mark.parametrize("text", ["ให้ไว้ ณ วันที่ 13 ธันวาคม 2566", "รุ่นที่ 2", "ชั่วโมง", "0 ชั่วโมง"])
+@pytest.mark.parametrize(
+    "text", ["ให้ไว้ ณ วันที่ 13 ธันวาคม 2566", "รุ่นที่ 2", "ชั่วโมง", "0 ชั่วโมง", "0 นาที", "นาย 2 นาย"]
+)
 def test_hours_absent(text: str) -> None:
     assert hours_in_text(text) is None
+
+
+def test_parse_hours_reads_minutes_only_as_a_fraction_of_an_hour() -> None:
+    got = parse_hours(lines("ได้สำเร็จการศึกษาตามหลักเกณฑ์ที่กำหนด\n(รวมระยะเวลาทั้งสิ้น 90 นาที)\nให้ไว้ ณ วันที่ 1 มีนาคม 2567"))
+    assert got is not None and got.value == 1.5
 
 
 def test_parse_hours_uses_anchor_when_unit_lost() -> None:
