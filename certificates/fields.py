@@ -324,6 +324,9 @@ def join_wrapped(parts: Sequence[str]) -> str:
 
 
 _TITLE_EDGE_JUNK = re.compile(r"^[\s\-–—:;.,'\"|_~*]+|[\s\-–—:;,'\"|_~*]+$")
+# "รุ่นที่ 2", "ครั้งที่ 3": before a number "ที" is always "ที่"; OCR often drops its
+# small tone mark, and no word prior can restore it ("ที" is a word too).
+_ORDINAL_LOST_MARK = re.compile(r"(รุ่น|ครั้ง)ที(?=\s*[0-9๐-๙])")
 
 
 def _clean_title(text: str) -> str:
@@ -332,7 +335,7 @@ def _clean_title(text: str) -> str:
     # Titles are often printed in quotes or brackets as a whole.
     if len(text) > 2 and text[0] in "\"'“" and text[-1] in "\"'”":
         text = text[1:-1].strip()
-    return text
+    return _ORDINAL_LOST_MARK.sub(r"\1ที่", text)
 
 
 def parse_title(

@@ -106,3 +106,26 @@ def name_line_cost(line: str) -> float:
         elif not is_listed(part, family=family):
             cost += thai_word_cost(part)
     return cost
+
+
+def space_run_together(line: str) -> str:
+    """The name line with the space put back between given and family name, when OCR lost it.
+
+    Every learner has a family name, so a line that reads as a title and one
+    long part ("นางสมธีร์โอทอง") lost the gap between them.  The space goes
+    back only where it leaves a listed given name and a listed family name,
+    and only if one cut does: a cut between unlisted parts would be a guess, and a
+    lone given name ("สุดารัตน์") must not gain a family name by it.
+    """
+    name = split_name(tidy_name_line(line))
+    if name is None or name.last:
+        return line
+    at = line.rfind(name.first)
+    if at < 0:
+        return line
+    cuts = [
+        line[: at + i] + " " + line[at + i :]
+        for i in range(2, len(name.first) - 1)
+        if is_listed(name.first[:i], family=False) and is_listed(name.first[i:], family=True)
+    ]
+    return cuts[0] if len(cuts) == 1 else line

@@ -11,8 +11,15 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from certificates import line_recognizer
-from certificates.reader import TITLE_PRIOR_WEIGHT
-from certificates.spelling_check import DIGIT_LOOKALIKES, TITLE_LOOKALIKES, best_spelling, lookalike_variants
+from certificates.known_names import name_line_cost
+from certificates.reader import NAME_PRIOR_WEIGHT, TITLE_PRIOR_WEIGHT
+from certificates.spelling_check import (
+    DIGIT_LOOKALIKES,
+    TITLE_LOOKALIKES,
+    best_spelling,
+    lookalike_variants,
+    network_edits,
+)
 from certificates.thai_text import one_letter_word_repairs, title_word_cost
 
 # A TLWG face, which the network never trained on.
@@ -93,6 +100,37 @@ def test_a_letter_every_reading_got_wrong_is_mended(printed: str, misread: str) 
 @pytest.mark.parametrize("printed", ["นายสมชาย คำดี", "นางสาวชุติมา ธรรมรักษ์", "ว่าที่ร้อยตรีวิชัย ชูใจ"])
 def test_a_right_reading_stands(printed: str) -> None:
     assert best_spelling(_line(printed), printed, [printed]) == printed
+
+
+def test_network_edits_take_one_differing_stretch_at_a_time_and_keep_the_spacing() -> None:
+    edits = network_edits("นางนัฐธิญา มีสรี", "นางนัฐธิฌามีศรี")
+    assert sorted(edits) == sorted(["นางนัฐธิฌา มีสรี", "นางนัฐธิญา มีศรี"])
+    assert network_edits("นายสมชาย ใจดี", "นายสมชายใจดี") == []
+
+
+@needs_font
+@pytest.mark.parametrize(
+    ("printed", "misread"),
+    [
+        ("นางนัฐธิฌา มีศรี", "นางนัฐธิญา มีศรี"),  # ฌ read as ญ: no look-alike pair, the network's letter
+        ("นางเกษยศ พงศ์ถาวมี", "นางเกษยศ พจศ์ถาวมี"),  # ง read as จ
+    ],
+)
+def test_the_networks_letter_mends_a_name_when_it_makes_a_listed_name(printed: str, misread: str) -> None:
+    def choose(network_letters: bool) -> str:
+        return best_spelling(_line(printed), misread, [misread], prior=name_line_cost, weight=NAME_PRIOR_WEIGHT,
+                             network_letters=network_letters)
+
+    assert choose(False) == misread
+    assert choose(True) == printed
+
+
+@needs_font
+@pytest.mark.parametrize("printed", ["นายปิยกานต์ แสงสง่าฤทธิ์", "นายสุทธิพล สุภาเนอำไพ", "นายสมชาย รักเรียน"])
+def test_the_networks_letters_leave_a_right_name_alone(printed: str) -> None:
+    got = best_spelling(_line(printed), printed, [printed], prior=name_line_cost, weight=NAME_PRIOR_WEIGHT,
+                        network_letters=True)
+    assert got == printed
 
 
 def test_without_a_picture_the_vote_stands() -> None:

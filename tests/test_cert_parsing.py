@@ -311,6 +311,20 @@ def test_course_title() -> None:
     assert kind is not None and kind.value == "course"
 
 
+@pytest.mark.parametrize(
+    ("printed", "expected"),
+    [
+        ("เทคนิคงานสารบรรณอิเล็กทรอนิกส์ รุ่นที 2", "เทคนิคงานสารบรรณอิเล็กทรอนิกส์ รุ่นที่ 2"),  # tone mark lost
+        ("การบริหารโครงการ ครั้งที ๓", "การบริหารโครงการ ครั้งที่ 3"),  # Thai digits read as Latin
+        ("การบริหารโครงการ รุ่นที่ 2", "การบริหารโครงการ รุ่นที่ 2"),
+        ("การทำงานเป็นทีม", "การทำงานเป็นทีม"),  # "ที" of another word is no ordinal
+    ],
+)
+def test_ordinal_after_a_title_gets_its_tone_mark_back(printed: str, expected: str) -> None:
+    title, _, _ = parse_title(lines(f"วิชา {printed}\n(รวมระยะเวลาทั้งสิ้น 3 ชั่วโมง)"))
+    assert title is not None and title.value == expected
+
+
 def test_title_wrapped_over_two_lines() -> None:
     text = (
         "วิชา ความรู้เกี่ยวกับการดำเนินคดีอาชญากรรมทางเทคโนโลยี\n"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from certificates.consensus import consensus, consensus_by_words
-from certificates.known_names import is_listed, prefer_listed_name
+from certificates.known_names import is_listed, prefer_listed_name, space_run_together
 from certificates.thai_text import one_letter_word_repairs, thai_word_cost, title_word_cost
 
 
@@ -60,6 +60,21 @@ def test_unlisted_name_is_kept_as_read() -> None:
 def test_spaced_title_is_kept() -> None:
     voted = "ว่าที่ ร.ต. ชัยนับ แซ่ว่าง"
     assert prefer_listed_name(voted, ["ว่าที่ร.ต.ซัยนับแซ่ว่าง"]) == "ว่าที่ ร.ต. ซัยนับ แซ่ว่าง"
+
+
+@pytest.mark.parametrize(
+    ("read", "expected"),
+    [
+        ("นางสมธีร์โอทอง", "นางสมธีร์ โอทอง"),  # the gap between given and family name was lost
+        ("ว่าที่ ร.ต. สมธีร์โอทอง", "ว่าที่ ร.ต. สมธีร์ โอทอง"),
+        ("นางสมธีร์ โอทอง", "นางสมธีร์ โอทอง"),  # already spaced
+        ("นายสมชายรักเรียน", "นายสมชายรักเรียน"),  # no listed family name to cut at: no guess
+        ("นางสาวสุดารัตน์", "นางสาวสุดารัตน์"),  # a lone given name gains no family name
+        ("นายประเสริฐ", "นายประเสริฐ"),
+    ],
+)
+def test_run_together_name_is_spaced_only_at_listed_parts(read: str, expected: str) -> None:
+    assert space_run_together(read) == expected
 
 
 def test_line_that_is_not_title_first_last_is_untouched() -> None:
