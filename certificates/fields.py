@@ -99,6 +99,8 @@ class TextLine:
     confidence: float = 1.0
     height: float = 0.0
     box: tuple[int, int, int, int] | None = None  # left, top, width, height in the OCR'd image
+    # Printed in Thai digits (the text holds Latin ones, as read by the digit classifier).
+    thai_digits: bool = False
 
 
 @dataclass(frozen=True, slots=True)

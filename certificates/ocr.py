@@ -354,6 +354,12 @@ def _fix_thai_digits(raw: str, tl: _TsvLine, gray: np.ndarray, scale: float = 1.
     return raw
 
 
+def _with_thai_digits(raw: str, tl: _TsvLine, gray: np.ndarray, scale: float = 1.0) -> tuple[str, bool]:
+    """:func:`_fix_thai_digits`, and whether the line shows Thai digits (Tesseract saw some, or the classifier did)."""
+    fixed = _fix_thai_digits(raw, tl, gray, scale)
+    return fixed, fixed != raw or any(ch in THAI_DIGITS for ch in raw)
+
+
 def ocr_lines(gray: np.ndarray, *, psm: int = 3) -> list[TextLine]:
     """OCR a grey page into normalised text lines with confidence (0–1), height and box."""
     txt, tsv = _run_ocr(gray, psm)
@@ -364,7 +370,7 @@ def ocr_lines(gray: np.ndarray, *, psm: int = 3) -> list[TextLine]:
     for raw in text_lines:
         # Pair the text line with the TSV line holding the same characters.
         target = squash(raw)
-        conf, height, box = 0.6, 0.0, None
+        conf, height, box, thai_digits = 0.6, 0.0, None, False
         for k in range(t, min(t + 3, len(tsv_lines))):
             if squash("".join(tsv_lines[k].words)) == target:
                 tl = tsv_lines[k]
@@ -372,7 +378,7 @@ def ocr_lines(gray: np.ndarray, *, psm: int = 3) -> list[TextLine]:
                 height = float(np.median(tl.heights))
                 box = tl.box
                 t = k + 1
-                raw = _fix_thai_digits(raw, tl, gray)
+                raw, thai_digits = _with_thai_digits(raw, tl, gray)
                 break
         text = normalize_thai(raw)
         if not text:
@@ -381,7 +387,7 @@ def ocr_lines(gray: np.ndarray, *, psm: int = 3) -> list[TextLine]:
             # Unpaired (rare): keep it right after its predecessor in reading order.
             prev = out[-1].box if out and out[-1].box else (0, len(out), 0, 0)
             box = (prev[0], prev[1] + 1, 0, 0)
-        out.append(TextLine(text, round(conf, 3), height, box))
+        out.append(TextLine(text, round(conf, 3), height, box, thai_digits))
     return sort_reading_order(drop_mark_fragments(out))
 
 
@@ -530,6 +536,7 @@ def ocr_single_line(
     txt, tsv = _run_ocr(small, 7, lang)
     tsv_lines = _parse_tsv(tsv)
     raw = " ".join(line for line in txt.splitlines() if line.strip())
+    thai_digits = False
     if tsv_lines and lang != SCRIPT_LANG:  # the script model spaces clusters: no word boxes to match
         whole = _TsvLine(
             [w for tl in tsv_lines for w in tl.words],
@@ -538,7 +545,7 @@ def ocr_single_line(
             word_boxes=[b for tl in tsv_lines for b in tl.word_boxes],
         )
         # Digits are classified on the full-resolution crop.
-        raw = _fix_thai_digits(raw, whole, crop, scale)
+        raw, thai_digits = _with_thai_digits(raw, whole, crop, scale)
     if lang == SCRIPT_LANG:
         # Its spaces split clusters, not words, and would keep a split sara am ("ค ํ า") apart.
         raw = squash(raw)
@@ -546,7 +553,7 @@ def ocr_single_line(
     confs = [c for tl in tsv_lines for c in tl.confs]
     if not text or not confs:
         return None
-    return TextLine(text, round(_line_confidence(confs, text), 3), float(box_height))
+    return TextLine(text, round(_line_confidence(confs, text), 3), float(box_height), thai_digits=thai_digits)
 
 
 def sort_reading_order(lines: list[TextLine]) -> list[TextLine]:

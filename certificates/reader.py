@@ -212,10 +212,12 @@ def _overlay(base: _Reading, second: _Reading) -> _Reading:
     s = second.fields
     if s.name is not None:
         out.name = s.name
-    # Hours and dates are re-read only when unsure; the re-read wins only if surer.
+    # Hours and dates are re-read only when unsure; the re-read wins only if no less sure.
+    # A sure line the network only checked keeps its confidence: a digit it mended
+    # ("29" to "20") must win the tie.
     for attr in ("hours", "completed_on"):
         mine, theirs = getattr(out, attr), getattr(s, attr)
-        if theirs is not None and (mine is None or theirs.confidence > mine.confidence):
+        if theirs is not None and (mine is None or theirs.confidence >= mine.confidence):
             setattr(out, attr, theirs)
     if s.title is not None:
         out.title, out.kind, out.title_lines = s.title, s.kind, s.title_lines
@@ -320,11 +322,13 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             again = _read_title_line(crop, h, lines[i])
         else:
             again = _thai_line(crop, h)
-        if again is not None and i in digit_lines and _LATIN_DIGIT.search(again.text):
+        # Only Latin print: Thai digits reach the text as the digit classifier's Latin
+        # ones, and the network's 0/9 check on "๑๐" "mended" 10 to 19.
+        if again is not None and i in digit_lines and _LATIN_DIGIT.search(again.text) and not again.thai_digits:
             checked = best_spelling(crop, again.text, [], swaps=DIGIT_LOOKALIKES)
-            again = TextLine(checked, again.confidence, again.height)
+            again = TextLine(checked, again.confidence, again.height, thai_digits=again.thai_digits)
         if again is not None:
-            again = TextLine(again.text, again.confidence, lines[i].height, lines[i].box)
+            again = TextLine(again.text, again.confidence, lines[i].height, lines[i].box, again.thai_digits)
         if again is not None and again.text != lines[i].text:
             lines[i] = again
             changed = True
@@ -349,7 +353,8 @@ def _thai_line(crop: np.ndarray, box_height: int, **kw: Any) -> TextLine | None:
     if line is not None and _LATIN_LETTER.search(line.text):
         thai = ocr_single_line(crop, box_height, lang=THAI_ONLY, **kw)
         if thai is not None and not _LATIN_LETTER.search(thai.text):
-            return TextLine(_keep_digits(thai.text, line.text), thai.confidence, thai.height, thai.box)
+            return TextLine(_keep_digits(thai.text, line.text), thai.confidence, thai.height, thai.box,
+                            thai.thai_digits or line.thai_digits)
     return line
 
 

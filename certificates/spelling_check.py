@@ -61,6 +61,9 @@ ROUNDS = 1
 def lookalike_variants(text: str, swaps: Iterable[tuple[str, str]] | None = None) -> set[str]:
     """``text`` with one letter (or letter and mark) swapped for a look-alike, every way there is.
 
+    A letter that occurs more than once is also swapped everywhere at once:
+    a face Tesseract misreads, it misreads alike throughout the line
+    ("ถารวางแผนถารควบคุม" for "การวางแผนการควบคุม").
     ``swaps`` are the pairs to try both ways (default: :data:`LOOKALIKES`).
     """
     out = set()
@@ -69,6 +72,8 @@ def lookalike_variants(text: str, swaps: Iterable[tuple[str, str]] | None = None
         while i >= 0:
             out.add(text[:i] + b + text[i + len(a):])
             i = text.find(a, i + 1)
+        if text.count(a) > 1:
+            out.add(text.replace(a, b))
     return out
 
 

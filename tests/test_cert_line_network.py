@@ -81,6 +81,7 @@ def test_lookalike_variants_swap_one_letter() -> None:
     assert "พายณัชพล" in variants  # น → พ
     assert "นายณัชพล" not in variants
     assert "ณัฐ" in lookalike_variants("ณัชุ")  # ฐ read as ช with a sara u under it
+    assert "การวางแผนการ" in lookalike_variants("ถารวางแผนถาร", TITLE_LOOKALIKES)  # one misread, everywhere
 
 
 @needs_font
@@ -162,6 +163,7 @@ def test_right_digits_stand(printed: str) -> None:
         ("การทำงานเป็นทีมสำหรับข้าราชการ", "การทำงานเป็นทีมสำหรับย้าราชการ"),  # ข read as ย, a rare word
         ("การสื่อสารเชิงกลยุทธ์", "การสื่อสารเซิงกลยุทธ์"),
         ("การวางแผนการเงิน", "ถารวางแผนการเงิน"),  # ก read as ถ
+        ("การวางแผนการควบคุมภายใน", "ถารวางแผนถารควบคุมภายใน"),  # ... each time it is printed
     ],
 )
 def test_a_title_misread_into_a_rare_word_is_mended(printed: str, misread: str) -> None:

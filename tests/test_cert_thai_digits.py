@@ -50,3 +50,15 @@ def test_letter_caught_after_the_number_is_dropped() -> None:
     # A loose box around the day catches the month's first letter: "๒๗ พ".
     got = read_thai_number(_line("๒๗ พ"), expected=2)
     assert got is not None and got[0] == "27"
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-thai-tlwg not installed")
+@pytest.mark.parametrize(("printed", "thai"), [("(รวมระยะเวลาทั้งสิ้น ๑๐ ชั่วโมง)", True), ("(รวมระยะเวลาทั้งสิ้น 10 ชั่วโมง)", False)])
+def test_a_line_read_in_thai_digits_says_so(printed: str, thai: bool) -> None:
+    # The text holds Latin digits either way; the reader must know which were printed
+    # (its Latin 0/9 check would "mend" ๑๐ to 19).
+    from certificates.ocr import ocr_single_line
+
+    line = ocr_single_line(_line(printed), 40)
+    assert line is not None and "10" in line.text
+    assert line.thai_digits is thai
