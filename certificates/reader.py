@@ -37,6 +37,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable, Sequence
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
@@ -326,9 +327,9 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
         # ones, and the network's 0/9 check on "๑๐" "mended" 10 to 19.
         if again is not None and i in digit_lines and _LATIN_DIGIT.search(again.text) and not again.thai_digits:
             checked = best_spelling(crop, again.text, [], swaps=DIGIT_LOOKALIKES)
-            again = TextLine(checked, again.confidence, again.height, thai_digits=again.thai_digits)
+            again = dataclasses.replace(again, text=checked)
         if again is not None:
-            again = TextLine(again.text, again.confidence, lines[i].height, lines[i].box, again.thai_digits)
+            again = dataclasses.replace(again, height=lines[i].height, box=lines[i].box)
         if again is not None and again.text != lines[i].text:
             lines[i] = again
             changed = True
