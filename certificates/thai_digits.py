@@ -35,6 +35,8 @@ THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 # Classes: 0–9 Thai digits, 10–19 Latin digits, 20 anything else (a letter the crop caught).
 N_CLASSES = 21
 JUNK = 20
+# P(not a digit) above which a glyph Tesseract read as a digit is dropped all the same.
+SURE_LETTER = 0.95
 _BITMAP = 18  # side of the normalised glyph bitmap
 _CELLS = 6  # gradient histogram grid
 _BINS = 8
@@ -192,12 +194,17 @@ def _number_glyphs(gray: np.ndarray, keep: tuple[float, float] | None, expected:
     if not glyphs or len(glyphs) > 8:
         return glyphs
     # A box that overlaps the next word catches its first letter ("๒๙ พ"):
-    # letters at either end are dropped.
+    # letters at either end are dropped.  Below the count of digits Tesseract
+    # saw there only a sure letter is: a blurred ๑ half looks like one ("๑๔" read as 4).
     junk = _junk_probs(glyphs)
     lo, hi = 0, len(glyphs)
-    while hi - lo > 1 and junk[lo] > 0.5:
+
+    def letter(k: int) -> bool:
+        return junk[k] > (SURE_LETTER if expected and hi - lo <= expected else 0.5)
+
+    while hi - lo > 1 and letter(lo):
         lo += 1
-    while hi - lo > 1 and junk[hi - 1] > 0.5:
+    while hi - lo > 1 and letter(hi - 1):
         hi -= 1
     glyphs = glyphs[lo:hi]
     # Tesseract counted the digits even when it misread them: blur-joined

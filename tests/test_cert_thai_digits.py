@@ -62,3 +62,29 @@ def test_a_line_read_in_thai_digits_says_so(printed: str, thai: bool) -> None:
     line = ocr_single_line(_line(printed), 40)
     assert line is not None and "10" in line.text
     assert line.thai_digits is thai
+
+
+def _blocks(n: int) -> np.ndarray:
+    crop = np.full((40, 30 * n + 10), 255, np.uint8)
+    for k in range(n):
+        crop[10:30, 8 + 30 * k : 24 + 30 * k] = 0
+    return crop
+
+
+@pytest.mark.parametrize(
+    ("junk", "expected", "kept"),
+    [
+        ([0.84, 0.0], 2, 2),  # a blurred ๑ the classifier half takes for a letter: Tesseract counted it
+        ([0.84, 0.0], None, 1),  # no count to go by: a likely letter at the end is dropped
+        ([0.0, 0.0, 1.0], 3, 2),  # a sure letter goes even against the count ("๓๖ ช" read as ๓๖๐)
+        ([0.0, 0.0, 0.7], 2, 2),  # beyond the count a likely letter goes
+    ],
+)
+def test_letters_at_the_ends_are_dropped_down_to_tesseracts_count(
+    monkeypatch: pytest.MonkeyPatch, junk: list[float], expected: int | None, kept: int
+) -> None:
+    from certificates import thai_digits
+
+    monkeypatch.setattr(thai_digits, "_junk_probs", lambda glyphs: np.array(junk[: len(glyphs)]))
+    glyphs = thai_digits._number_glyphs(_blocks(len(junk)), None, expected)
+    assert len(glyphs) == kept
