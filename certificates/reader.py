@@ -142,6 +142,11 @@ def _vote(readings: Sequence[_Reading], attr: str) -> Field[Any] | None:
             best_single[key] = f
     if not totals:
         return None
+    if attr == "hours":
+        # "6.5" and "65" are one reading, its dot lost in the blur of one pass (a dot is not invented).
+        for whole in [k for k in totals if any(_dot_lost(k, d) for d in totals)]:
+            decimal = next(d for d in totals if _dot_lost(whole, d))
+            totals[decimal] += totals.pop(whole)
     key = max(totals, key=lambda k: totals[k])
     chosen = best_single[key]
     if isinstance(chosen.value, str):
@@ -168,6 +173,13 @@ def _space_rank(value: str, attr: str) -> int:
         n = len(rest.split(" "))
         return 0 if n == 2 else (1 if n > 2 else 2)
     return len(parts)
+
+
+def _dot_lost(whole: Any, decimal: Any) -> bool:
+    """True when hours ``whole`` reads as ``decimal`` with its decimal point dropped (65 for 6.5)."""
+    if not isinstance(whole, (int, float)) or not isinstance(decimal, (int, float)) or float(decimal).is_integer():
+        return False
+    return float(whole).is_integer() and f"{decimal:g}".replace(".", "") == f"{int(whole)}"
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -218,7 +230,9 @@ def _overlay(base: _Reading, second: _Reading) -> _Reading:
     # ("29" to "20") must win the tie.
     for attr in ("hours", "completed_on"):
         mine, theirs = getattr(out, attr), getattr(s, attr)
-        if theirs is not None and (mine is None or theirs.confidence >= mine.confidence):
+        if theirs is None or (mine is not None and _dot_lost(theirs.value, mine.value)):
+            continue
+        if mine is None or theirs.confidence >= mine.confidence or _dot_lost(mine.value, theirs.value):
             setattr(out, attr, theirs)
     if s.title is not None:
         out.title, out.kind, out.title_lines = s.title, s.kind, s.title_lines

@@ -1,0 +1,30 @@
+"""How the reader settles hours between its OCR passes (no Tesseract needed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from certificates.fields import Field, ParsedFields
+from certificates.reader import _merge, _overlay, _Reading
+
+
+def _hours(value: float, confidence: float) -> _Reading:
+    return _Reading(ParsedFields(hours=Field(value, confidence)), [])
+
+
+def test_a_pass_that_lost_the_decimal_point_votes_for_the_decimal() -> None:
+    # "๖.๕" read as 65 by the surer pass and as 6.5 by another: one reading, its dot lost once.
+    merged = _merge([_hours(65, 0.78), _hours(6.5, 0.70)])
+    assert merged.fields.hours is not None and merged.fields.hours.value == 6.5
+
+
+def test_different_hours_are_still_outvoted_by_confidence() -> None:
+    merged = _merge([_hours(65, 0.78), _hours(6, 0.70)])
+    assert merged.fields.hours is not None and merged.fields.hours.value == 65
+
+
+@pytest.mark.parametrize(("page", "reread", "kept"), [(15.5, 155, 15.5), (155, 15.5, 15.5), (25, 24, 24)])
+def test_a_reread_never_drops_a_decimal_point(page: float, reread: float, kept: float) -> None:
+    # The re-read wins ties and surer readings, but a dot it lost is not its to drop.
+    out = _overlay(_hours(page, 0.9), _hours(reread, 0.9))
+    assert out.fields.hours is not None and out.fields.hours.value == kept
