@@ -108,6 +108,16 @@ def name_line_cost(line: str) -> float:
     return cost
 
 
+def is_listed_name(line: str) -> bool:
+    """True when the name line reads as a title and a listed given and family name, spelled possibly."""
+    name = split_name(tidy_name_line(line))
+    return (
+        name is not None and bool(name.title) and not invalid_thai_sequences(name.full)
+        and bool(name.first) and bool(name.last)
+        and is_listed(name.first, family=False) and is_listed(name.last, family=True)
+    )
+
+
 def space_run_together(line: str) -> str:
     """The name line with the space put back between given and family name, when OCR lost it.
 

@@ -64,7 +64,7 @@ from .fields import (
 from .limits import DEFAULT_LIMITS, ReaderLimits
 from .loading import Page, iter_pages
 from .missed_lines import missed_rows, missed_title_line, row_fragments, union_box
-from .known_names import name_line_cost, prefer_listed_name, space_run_together
+from .known_names import is_listed_name, name_line_cost, prefer_listed_name, space_run_together
 from .ocr import SCRIPT_LANG, THAI_ONLY, OcrUnavailable, detect_orientation, line_crop, ocr_lines, ocr_single_line
 from .person_names import leading_title
 from .spelling_check import DIGIT_LOOKALIKES, TITLE_LOOKALIKES, best_spelling
@@ -408,7 +408,8 @@ def _read_name_line(crop: np.ndarray, box_height: int, page_text: str) -> TextLi
     others = [page_text] + [r.text for r in reads] + script
     text = restore_tone_over_sara_am(prefer_listed_name(text, others), crop)
     # Letters every reading got wrong alike: the line network may spot them.
-    text = best_spelling(crop, text, others, prior=name_line_cost, weight=NAME_PRIOR_WEIGHT, network_letters=True)
+    text = best_spelling(crop, text, others, prior=name_line_cost, weight=NAME_PRIOR_WEIGHT, network_letters=True,
+                         vouched=is_listed_name)
     text = space_run_together(text)
     sure = any(r.text == text for r in reads)
     conf = max(r.confidence for r in reads) if sure else min(r.confidence for r in reads)

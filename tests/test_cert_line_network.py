@@ -11,7 +11,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from certificates import line_recognizer
-from certificates.known_names import name_line_cost
+from certificates.known_names import is_listed_name, name_line_cost
 from certificates.reader import NAME_PRIOR_WEIGHT, TITLE_PRIOR_WEIGHT
 from certificates.spelling_check import (
     DIGIT_LOOKALIKES,
@@ -132,6 +132,29 @@ def test_the_networks_letters_leave_a_right_name_alone(printed: str) -> None:
     got = best_spelling(_line(printed), printed, [printed], prior=name_line_cost, weight=NAME_PRIOR_WEIGHT,
                         network_letters=True)
     assert got == printed
+
+
+def _name_spelling(printed: str, misread: str, vouched: bool) -> str:
+    # Without the network's own letters, which on a clean print would spot these alone.
+    return best_spelling(_line(printed), misread, [misread], prior=name_line_cost, weight=NAME_PRIOR_WEIGHT,
+                         vouched=is_listed_name if vouched else None)
+
+
+@needs_font
+@pytest.mark.parametrize(
+    ("printed", "misread"),
+    [("นายพรชัย ขุรีทรัพย์", "นายพรชัย ยุรีทรัพย์"), ("นายนพพร ศรีบุตร", "นายแพพร ศรีบุตร")],
+)
+def test_a_risky_lookalike_mends_a_name_only_into_a_listed_one(printed: str, misread: str) -> None:
+    assert is_listed_name(printed) and not is_listed_name(misread)
+    assert _name_spelling(printed, misread, vouched=False) == misread
+    assert _name_spelling(printed, misread, vouched=True) == printed
+
+
+@needs_font
+@pytest.mark.parametrize("printed", ["นายพรชัย ยุรีทรัพย์", "นายแพพร ศรีบุตร"])
+def test_an_unlisted_name_printed_clearly_is_not_snapped_to_a_listed_one(printed: str) -> None:
+    assert _name_spelling(printed, printed, vouched=True) == printed
 
 
 def test_without_a_picture_the_vote_stands() -> None:
