@@ -129,6 +129,10 @@ def clean_name_line(line: str) -> str:
     first, _, rest = line.partition(" ")
     if len(rest.split(" ")) == 2 and not first.endswith(".") and leading_title(f"{first}.ก") == f"{first}.":
         line = f"{first}.{rest}"
+    # A dotted title is written against the given name ("ดร.จีพร"), as official Thai
+    # style has it; OCR often sees a gap after the small dot ("ดร. จีพร เรี่ยวยา").
+    elif len(rest.split(" ")) == 2 and first.endswith(".") and leading_title(f"{first}ก") == first:
+        line = f"{first}{rest}"
     # One letter of debris before a title ("ตดร.", "พนาง…", a speck or the sheet's edge): no
     # name starts that way.  An undotted title must leave a given and a family name behind it.
     if not leading_title(line) and len(line) > 1:

@@ -642,6 +642,8 @@ def test_drop_stray_consonants_in_titles(catalog: list[CatalogEntry]) -> None:
         ("สนางค์", "สนางค์"),  # no given and family name would follow
         ("ดร จีพร เรี่ยวยา", "ดร.จีพร เรี่ยวยา"),  # a title's lost dot
         ("ผศ.ดร วุฒิพร ชนะพล", "ผศ.ดร.วุฒิพร ชนะพล"),
+        ("ดร. จีพร เรี่ยวยา", "ดร.จีพร เรี่ยวยา"),  # a gap OCR saw after the title's dot
+        ("น.ส. สมใจ ใจดี", "น.ส.สมใจ ใจดี"),
         ("นาง สมศรี ใจดี", "นาง สมศรี ใจดี"),  # undotted titles stay as printed
     ],
 )
