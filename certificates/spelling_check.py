@@ -109,6 +109,7 @@ def best_spelling(
     repairs: Callable[[str], Iterable[str]] | None = None,
     network_letters: bool = False,
     vouched: Callable[[str], bool] | None = None,
+    margin: float = MARGIN,
 ) -> str:
     """The spelling of the line in ``crop`` the network finds clearly likelier than ``voted``, else ``voted``.
 
@@ -128,7 +129,7 @@ def best_spelling(
     ``vouched`` tells a spelling an outside list vouches for (a listed
     name): look-alikes of :data:`VOUCHED_LOOKALIKES` are candidates only
     where they make one, and one beats an unvouched vote by
-    :data:`VOUCHED_MARGIN` instead of :data:`MARGIN`.
+    :data:`VOUCHED_MARGIN` instead of ``margin`` (:data:`MARGIN`).
     Without the trained model installed, ``voted`` stands.
     """
     if not voted:
@@ -171,5 +172,6 @@ def best_spelling(
         for variant in repairs(current):
             scored.setdefault(variant, score(variant))
         current = max(scored, key=scored.__getitem__)
-    margin = VOUCHED_MARGIN if vouched is not None and vouched(current) and not vouched(voted) else MARGIN
+    if vouched is not None and vouched(current) and not vouched(voted):
+        margin = min(margin, VOUCHED_MARGIN)
     return current if scored[current] > scored[voted] + margin else voted

@@ -181,6 +181,22 @@ def test_right_digits_stand(printed: str) -> None:
 
 @needs_font
 @pytest.mark.parametrize(
+    ("printed", "read"),
+    [
+        ("ให้ไว้ ณ วันที่ 10 มกราคม พ.ศ. 2562", "ให้ไว้ ณ วันที่ 19 มกราคม พ.ศ. 2562"),
+        ("ให้ไว้ ณ วันที่ 19 มกราคม พ.ศ. 2569", "ให้ไว้ ณ วันที่ 19 มกราคม พ.ศ. 2569"),
+        ("(รวมระยะเวลาทั้งสิ้น 90 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 90 ชั่วโมง)"),
+        ("(รวมระยะเวลาทั้งสิ้น 9 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 9 ชั่วโมง)"),
+    ],
+)
+def test_the_readers_digit_check_mends_0_and_9_and_leaves_right_ones(printed: str, read: str) -> None:
+    from certificates.reader import _checked_digits
+
+    assert _checked_digits(_line(printed), read) == printed
+
+
+@needs_font
+@pytest.mark.parametrize(
     ("printed", "misread"),
     [
         ("การทำงานเป็นทีมสำหรับข้าราชการ", "การทำงานเป็นทีมสำหรับย้าราชการ"),  # ข read as ย, a rare word
