@@ -4,10 +4,9 @@ The classifier must read faces it has never seen, so it is trained on as
 many faces as can be had that the benchmark generator does NOT use: Noto
 Thai, Noto Looped Thai, Arundina, Purisa, Tlwg Mono and Typewriter, and the
 SIPA national fonts (TH Sarabun New, TH Niramit AS, TH Krub, ... fourteen
-faces that Thai government documents are set in), the sixteen Fontsource
-Thai families the bench does not draw (``webfonts.TRAINING_FAMILIES``),
-with synthetic bold.  Accuracy is reported on the generator's fonts
-(fonts-thai-tlwg faces), which the network never sees.
+faces that Thai government documents are set in), with synthetic bold.
+Accuracy is reported on the generator's fonts (fonts-thai-tlwg faces),
+which the network never sees.
 
 Short numbers are rendered at print resolution and put through the chain a
 certificate goes through before the reader cuts the glyphs: a capture
@@ -43,7 +42,6 @@ from PIL import Image, ImageDraw, ImageFont, features
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from webfonts import training_fonts  # noqa: E402  (bench/certificates is on sys.path when run as a script)
 from certificates.thai_digits import (  # noqa: E402
     JUNK,
     MODEL_PATH,
@@ -399,7 +397,7 @@ def tesseract_confusion(fonts: list[str], per_font: int, seed: int) -> np.ndarra
 def main() -> int:
     """Build the data sets, train, report, save."""
     sipa = sipa_fonts()
-    train_fonts = TRAIN_FONTS + sipa + training_fonts()
+    train_fonts = TRAIN_FONTS + sipa
     x_thai, y_thai = make_set(train_fonts, 800, seed=1)
     x_lat, y_lat = make_set(ASCII_FONTS + sipa, 500, seed=3, kind="latin")
     x_junk, y_junk = make_set(train_fonts, 60, seed=5, kind="junk")

@@ -30,12 +30,6 @@ FAMILIES = (
     "k2d", "niramit", "krub", "bai-jamjuree", "pridi", "taviraj", "trirong",
 )
 WEIGHTS = ("400", "700")
-# Fontsource's other Thai families, never drawn by the bench: more faces for the
-# digit classifier to learn from, while the bench's families stay unseen.
-TRAINING_FAMILIES = (
-    "anuphan", "charm", "charmonman", "chonburi", "fahkwang", "ibm-plex-sans-thai-looped", "itim", "kodchasan",
-    "koho", "maitree", "mali", "noto-sans-thai-looped", "noto-serif-thai", "pattaya", "playpen-sans-thai", "sriracha",
-)
 
 
 def _ttf(family: str, weight: str) -> Path:
@@ -107,15 +101,6 @@ def web_font_families() -> dict[str, tuple[Path, Path]]:
             continue
         out[family] = (files[0], files[1])
     return out
-
-
-def training_fonts() -> list[str]:
-    """TrueType files of the training families' weights that could be had (none when fontTools is missing)."""
-    try:
-        import fontTools  # noqa: F401
-    except ImportError:
-        return []
-    return [str(path) for family in TRAINING_FAMILIES for path in family_files(family, WEIGHTS)]
 
 
 if __name__ == "__main__":
