@@ -322,6 +322,8 @@ def _fix_thai_digits(raw: str, tl: _TsvLine, gray: np.ndarray, scale: float = 1.
         digits = sum(ch.isdigit() or ch in thai_set for ch in span_text)
         if check is _plausible_year and digits not in (2, 4):
             digits = 2 if len(span_text) <= 2 else 4  # a year misread as letters has 4 digits (or 2)
+        elif check is _plausible_day and len(span_text) <= 2:
+            digits = len(span_text)  # a day's digit misread as a letter ("๑ข" for ๑๗) still counts
         got = read_thai_number(
             crop,
             keep=(x0 - cx0 - 0.25 * bh, x1 - cx0 + 0.25 * bh),

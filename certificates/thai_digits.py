@@ -186,11 +186,14 @@ def _number_glyphs(gray: np.ndarray, keep: tuple[float, float] | None, expected:
     """The glyphs of one number, reconciled with Tesseract's digit count where it is plausible."""
     glyphs = segment_glyphs(gray, keep)
     if expected and keep is not None and len(glyphs) < expected:
-        # Tesseract's box can be narrower than the number: look a little wider.
+        # Tesseract's box can be narrower than the number: look a little wider, on
+        # both sides, else on one (both may catch the clipped digit and the next word's letter).
         margin = 0.5 * gray.shape[0]
-        wider = segment_glyphs(gray, (keep[0] - margin, keep[1] + margin))
-        if len(glyphs) < len(wider) <= expected:
-            glyphs = wider
+        for lo, hi in ((margin, margin), (margin, 0.0), (0.0, margin)):
+            wider = segment_glyphs(gray, (keep[0] - lo, keep[1] + hi))
+            if len(glyphs) < len(wider) <= expected:
+                glyphs = wider
+                break
     if not glyphs or len(glyphs) > 8:
         return glyphs
     # A box that overlaps the next word catches its first letter ("๒๙ พ"):

@@ -88,3 +88,37 @@ def test_letters_at_the_ends_are_dropped_down_to_tesseracts_count(
     monkeypatch.setattr(thai_digits, "_junk_probs", lambda glyphs: np.array(junk[: len(glyphs)]))
     glyphs = thai_digits._number_glyphs(_blocks(len(junk)), None, expected)
     assert len(glyphs) == kept
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-thai-tlwg not installed")
+def test_a_day_half_misread_as_a_letter_keeps_both_digits() -> None:
+    # Tesseract read the day ๑๗ as "๑ข": one digit and a letter, but two glyphs to find and classify.
+    from certificates.ocr import _fix_thai_digits, _TsvLine
+
+    size, words = 40, ["ให้ไว้", "ณ", "วันที่", "๑๗", "เมษายน"]
+    fnt = ImageFont.truetype(str(FONT), size)
+    img = Image.new("L", (size * 20, size * 3), 255)
+    draw, x, boxes = ImageDraw.Draw(img), size // 2, []
+    for word in words:
+        draw.text((x, size), word, font=fnt, fill=20)
+        left, top, right, bottom = draw.textbbox((x, size), word, font=fnt)
+        boxes.append((left, top, right - left, bottom - top))
+        x = right + size // 2
+    # And its box, as often, clipped the first digit off.
+    left, top, width, height = boxes[3]
+    boxes[3] = (left + width // 2, top, width - width // 2, height)
+    read = ["ให้ไว้", "ณ", "วันที่", "๑ข", "เมษายน"]
+    line = _TsvLine(read, [90.0] * 5, [size] * 5, (0, 0, x, 3 * size), boxes)
+    assert _fix_thai_digits(" ".join(read), line, np.array(img)).split()[3] == "17"
+
+
+def test_a_digit_clipped_off_the_box_is_found_beside_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tesseract's box missed the first of two digits; widening both ways would
+    # also catch the next word's first letter, so one side is tried alone.
+    from certificates import thai_digits
+
+    crop = np.full((40, 100), 255, np.uint8)
+    for left, right in ((4, 16), (26, 40), (56, 66)):
+        crop[10:30, left:right] = 0
+    monkeypatch.setattr(thai_digits, "_junk_probs", lambda glyphs: np.zeros(len(glyphs)))
+    assert len(thai_digits._number_glyphs(crop, (24.0, 46.0), 2)) == 2
