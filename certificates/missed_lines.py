@@ -71,6 +71,38 @@ def row_fragments(lines: Sequence[TextLine], i: int) -> list[int]:
     return out
 
 
+def widened_to_row(scaled: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """``box`` stretched sideways over ink of its own row that layout analysis left out.
+
+    Tesseract's layout sometimes drops the start of a big centred name
+    ("นางเขมจิรา" read from "มจิรา" on), leaving no fragment for
+    :func:`row_fragments` to join.  Ink in the middle of the box's row,
+    within a word gap (one line height) of the box, belongs to the row; a
+    stretch is taken only if it is at least a letter wide.
+    """
+    x, y, w, h = box
+    band = scaled[y + h // 4 : y + h - h // 4, :]
+    if band.size == 0 or h < 4:
+        return box
+    cols = _ink(band).any(axis=0)
+    gap, left, right = h, x, x + w
+    while True:
+        ink = np.flatnonzero(cols[max(0, left - gap) : left])
+        if ink.size == 0:
+            break
+        left = max(0, left - gap) + int(ink[0])
+    while True:
+        ink = np.flatnonzero(cols[right : right + gap])
+        if ink.size == 0:
+            break
+        right = right + int(ink[-1]) + 1
+    if left > x - h // 2:
+        left = x
+    if right < x + w + h // 2:
+        right = x + w
+    return (left, y, right - left, h)
+
+
 def union_box(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
     """The smallest box holding both."""
     x0, y0 = min(a[0], b[0]), min(a[1], b[1])

@@ -63,7 +63,7 @@ from .fields import (
 )
 from .limits import DEFAULT_LIMITS, ReaderLimits
 from .loading import Page, iter_pages
-from .missed_lines import missed_rows, missed_title_line, row_fragments, union_box
+from .missed_lines import missed_rows, missed_title_line, row_fragments, union_box, widened_to_row
 from .known_names import is_listed_name, name_line_cost, prefer_listed_name, space_run_together
 from .line_recognizer import greedy, log_probs
 from .ocr import SCRIPT_LANG, THAI_ONLY, OcrUnavailable, detect_orientation, line_crop, ocr_lines, ocr_single_line
@@ -313,6 +313,10 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             for j in row_fragments(lines, i):
                 lines[i] = TextLine(lines[i].text, lines[i].confidence, lines[i].height, union_box(lines[i].box, lines[j].box))
                 merged.add(j)
+                changed = True
+            wide = widened_to_row(scaled, lines[i].box)
+            if wide != lines[i].box:
+                lines[i] = dataclasses.replace(lines[i], box=wide)
                 changed = True
         above = below = None
         for other in f.lines:

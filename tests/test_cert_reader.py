@@ -386,6 +386,21 @@ def test_a_name_row_cut_in_two_by_layout_analysis_is_read_whole() -> None:
     assert row_fragments(lines, 0) == []  # the line above is another row
 
 
+def test_a_name_box_missing_the_start_of_its_row_is_widened_over_it() -> None:
+    import numpy as np
+
+    from certificates.missed_lines import widened_to_row
+
+    page = np.full((300, 1200), 255, np.uint8)
+    page[100:160, 200:330] = 0  # "นางเข", which layout analysis left out
+    page[100:160, 370:700] = 0  # the rest of the name: the box it found
+    page[100:160, 1000:1100] = 0  # a seal far along the same row
+    page[20:60, 100:1100] = 0  # the line above
+    x, y, w, h = widened_to_row(page, (370, 100, 330, 60))
+    assert abs(x - 200) <= 1 and x + w == 700 and (y, h) == (100, 60)  # not as far as the seal
+    assert widened_to_row(page, (200, 100, 500, 60)) == (200, 100, 500, 60)  # whole already
+
+
 @needs_tesseract
 def test_last_title_line_that_layout_analysis_dropped_is_read_from_the_gap() -> None:
     import numpy as np
