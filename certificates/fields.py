@@ -21,7 +21,7 @@ from rapidfuzz.distance import Levenshtein
 
 from .person_names import leading_title, looks_like_name, tidy_name_line
 from .thai_dates import find_dates
-from .thai_text import collapse_spaces, is_thai_char, normalize_thai, squash, thai_ratio
+from .thai_text import collapse_spaces, is_thai_char, is_thai_word, normalize_thai, squash, thai_ratio
 
 T = TypeVar("T")
 
@@ -87,6 +87,9 @@ _HOURS_UNIT = "ชั่วโมง"
 _NUMBER = r"\d{1,4}(?:[.,]\d{1,2})?"
 _HOURS_RE = re.compile(rf"(?<![\d.])({_NUMBER})\s*(ช[\u0e00-\u0e7f.]{{0,8}})")
 _MINUTES_RE = re.compile(r"(\d{1,2})\s*นา[\u0e00-\u0e7f]{0,2}")
+# A lone "1" in faces with a flat-footed one (K2D, Kanit) comes back as a bracket
+# or bar: "(รวมระยะเวลาทั้งสิ้น ] ชั่วโมง)".  Only standing alone before the unit.
+_ONE_GLYPH_RE = re.compile(r"(?<=\s)[\]\[|lI!](?=\s*ช)")
 _MINUTES_UNIT = "นาที"
 _MINUTES_ONLY_RE = re.compile(r"(?<![\d.])(\d{1,4})\s*(นา[\u0e00-\u0e7f]{0,3})")
 
@@ -348,6 +351,19 @@ def parse_title(
     return title, kind, printed
 
 
+def _misread_course_word(text: str) -> int | None:
+    """The offset after a "วิชา" misread by one letter ("จิชา"), when it stands as the line's first word.
+
+    The keyword alone allows no edit, since titles start with words one letter
+    from it; printed apart from the title by a space, a one-letter misread
+    that is no dictionary word is the keyword.
+    """
+    m = re.match(r"\s*(\S{3,5})\s+(?=[\u0e01-\u0e4e])", text)
+    if m is None or Levenshtein.distance(m.group(1), COURSE_WORD) != 1 or is_thai_word(m.group(1)):
+        return None
+    return m.end(1)
+
+
 def _find_title(
     lines: Sequence[TextLine], *, after: int | None = None
 ) -> tuple[Field[str] | None, Field[str] | None, list[str], list[int]]:
@@ -357,6 +373,8 @@ def _find_title(
         text = lines[i].text
         for word, kind in ((CURRICULUM_WORD, "curriculum"), (COURSE_WORD, "course")):
             off = _starts_with_word(text, word, max_edits=1 if len(word) > 4 else 0)
+            if off is None and word == COURSE_WORD:
+                off = _misread_course_word(text)
             if off is not None:
                 exact = squash(text).startswith(word)
                 score = 1.0 if exact else 0.85
@@ -461,7 +479,7 @@ def _to_number(text: str) -> float | None:
 
 def hours_in_text(text: str) -> float | None:
     """Hours in a line like "(รวมระยะเวลาทั้งสิ้น 45 ชั่วโมง)", "12 ชม.", "2 ชั่วโมง 30 นาที", "90 นาที"."""
-    text = normalize_thai(text)
+    text = _ONE_GLYPH_RE.sub("1", normalize_thai(text))
     for m in _HOURS_RE.finditer(text):
         unit = m.group(2)
         is_abbrev = unit.startswith("ชม")

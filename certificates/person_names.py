@@ -229,6 +229,11 @@ def fix_title(name: str) -> str:
     if leading_title(name):
         return name
     squashed = name.replace(" ", "")
+    if squashed.startswith(("ที่ร้อย", "ที่ร.")):
+        # "ว่า" of "ว่าที่ร้อยตรี" lost (cropped or faint): no title starts "ที่".
+        restored = "ว่า" + name.lstrip()
+        if leading_title(restored):
+            return restored
     near = _near_title(squashed)
     short = near is None
     if short:

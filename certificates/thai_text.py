@@ -165,6 +165,11 @@ def _dictionary() -> frozenset[str]:
     return frozenset(thai_words())
 
 
+def is_thai_word(text: str) -> bool:
+    """True when ``text`` is a word of PyThaiNLP's Thai dictionary."""
+    return text in _dictionary()
+
+
 def thai_word_cost(text: str) -> int:
     """How far the Thai in ``text`` is from plain dictionary words: lower reads more like real words.
 
@@ -241,7 +246,7 @@ def one_letter_word_repairs(text: str) -> set[str]:
                 edits.update(tok[:k] + ch + tok[k + 1:] for ch in _REPAIR_LETTERS)
         edits.discard(tok)
         head, tail = "".join(tokens[:i]), "".join(tokens[i + 1:])
-        out.update(head + piece + tail for piece in edits if piece and all_words(piece))
+        out.update(head + piece + tail for piece in edits if all_words(piece))
     return out
 
 

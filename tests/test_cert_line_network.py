@@ -225,6 +225,11 @@ def test_a_title_letter_misread_into_no_word_is_repaired(printed: str, misread: 
     assert best_spelling(_line(printed), misread, [misread], repairs=one_letter_word_repairs, **kw) == printed
 
 
+def test_a_stray_letter_between_words_is_a_repair_candidate() -> None:
+    # A lone letter read where two words meet ("สารบรรณ" "ล" "อิเล็กทรอนิกส์") may be dropped.
+    assert "งานสารบรรณอิเล็กทรอนิกส์" in one_letter_word_repairs("งานสารบรรณลอิเล็กทรอนิกส์")
+
+
 @needs_font
 @pytest.mark.parametrize("printed", ["การบริหารเงินสำหรับข้าราชการ", "เทคนิคการสื่อสารเชิงกลยุทธ์ รุ่นที่ 2"])
 def test_a_right_title_stands(printed: str) -> None:

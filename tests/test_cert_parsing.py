@@ -158,11 +158,17 @@ def test_find_dates_skips_title_year_and_finds_date() -> None:
 
 @pytest.mark.parametrize(
     ("word", "month"),
-    [("มกราคม", 1), ("ก.พ.", 2), ("กพ", 2), ("มี.ค.", 3), ("พฤศจิกายน", 11), ("พฤศจิกายม", 11), ("ธ.ค", 12)],
+    [("มกราคม", 1), ("ก.พ.", 2), ("กพ", 2), ("มี.ค.", 3), ("พฤศจิกายน", 11), ("พฤศจิกายม", 11), ("ธ.ค", 12),
+     ("ธร.ค.", 12)],  # a letter too in an abbreviation only one month is that near
 )
 def test_match_month(word: str, month: int) -> None:
     got = match_month(word)
     assert got is not None and got[0] == month
+
+
+@pytest.mark.parametrize("word", ["กข", "ก.ข.", "พ.ศ.", "ศ.ค."])  # one letter from several abbreviations, or none
+def test_no_month_in_a_near_miss_of_several(word: str) -> None:
+    assert match_month(word) is None
 
 
 def test_be_year_conversion() -> None:
@@ -206,6 +212,8 @@ def test_parse_date_without_anchor_takes_last_date() -> None:
         ("(รวมระยะเวลาทั้งสิ้น 90 นาที)", 1.5),
         ("(รวมระยะเวลาทั้งสิ้น ๔๕ นาที)", 0.75),
         ("รวมระยะเวลา 30 นาท", 0.5),  # OCR lost the last vowel
+        ("(รวมระยะเวลาทั้งสิ้น ] ชั่วโมง)", 1),  # a flat-footed "1" read as a bracket
+        ("(รวมระยะเวลาทั้งสิ้น | ชม.)", 1),
     ],
 )
 def test_hours_in_text(text: str, expected: float) -> None:
@@ -366,6 +374,20 @@ def test_noisy_keyword() -> None:
     title, kind, _ = parse_title(lines("หลักสูดร ผู้นำทีมที่มีประสิทธิภาพ\n(รวมระยะเวลาทั้งสิ้น 45 ชั่วโมง)"))
     assert title is not None and title.value == "ผู้นำทีมที่มีประสิทธิภาพ"
     assert kind is not None and kind.value == "curriculum"
+
+
+@pytest.mark.parametrize("keyword", ["จิชา", "วิซา"])
+def test_course_keyword_one_letter_off_standing_alone(keyword: str) -> None:
+    title, kind, _ = parse_title(lines(f"{keyword} การคิดสร้างสรรค์และนวัตกรรม\n(รวมระยะเวลาทั้งสิ้น 3 ชั่วโมง)"))
+    assert title is not None and title.value == "การคิดสร้างสรรค์และนวัตกรรม"
+    assert kind is not None and kind.value == "course"
+
+
+def test_a_word_one_letter_from_the_keyword_starts_a_title() -> None:
+    # "วิชชา" (knowledge) is a word one letter from "วิชา": the title's, not a misread keyword.
+    title, kind, _ = parse_title(lines("ได้ผ่านการอบรม\nวิชชา ทักษะดิจิทัล\n(รวมระยะเวลาทั้งสิ้น 3 ชั่วโมง)"))
+    assert title is not None and title.value == "วิชชา ทักษะดิจิทัล"
+    assert kind is None
 
 
 def test_completion_phrase_is_not_a_curriculum() -> None:
@@ -572,6 +594,8 @@ def test_consensus_takes_letter_majority() -> None:
         ("มานพ ดีใจ", "มานพ ดีใจ"),  # "มาน" is no look-alike of "นาง" or "นาย"
         ("นาจ ใจดี", "นาจ ใจดี"),  # no name behind the title
         ("พาขสมชาย รักเรียน", "พาขสมชาย รักเรียน"),  # two letters off: not guessed
+        ("ที่ร้อยตรีสิทธิเดนาย ศรีระพันธ์", "ว่าที่ร้อยตรีสิทธิเดนาย ศรีระพันธ์"),  # "ว่า" lost
+        ("ที่ ร.ต. สมชาย ใจดี", "ว่าที่ ร.ต. สมชาย ใจดี"),
     ],
 )
 def test_fix_title(read: str, fixed: str) -> None:
