@@ -122,3 +122,19 @@ def test_a_digit_clipped_off_the_box_is_found_beside_it(monkeypatch: pytest.Monk
         crop[10:30, left:right] = 0
     monkeypatch.setattr(thai_digits, "_junk_probs", lambda glyphs: np.zeros(len(glyphs)))
     assert len(thai_digits._number_glyphs(crop, (24.0, 46.0), 2)) == 2
+
+
+@pytest.mark.parametrize(
+    ("line", "year"),
+    [
+        ("ให้ไว้ ณ วันที่ ๕ กันยายน พ.ศ. ๒๕ ๖๘", "๒๕๖๘"),  # Tesseract spaced the year in two
+        ("ให้ไว้ ณ วันที่ ๕ กันยายน พ.ศ. ๒๕๖๘", "๒๕๖๘"),
+        ("ให้ไว้ ณ วันที่ ๕ ก.ย. ๖๘", "๖๘"),
+    ],
+)
+def test_the_year_slot_of_a_date_line_holds_all_its_digits(line: str, year: str) -> None:
+    from certificates.ocr import _date_slots, _plausible_year
+
+    squashed = line.replace(" ", "")
+    slots = [squashed[a:b] for a, b, check in _date_slots(line) if check is _plausible_year]
+    assert slots == [year]
