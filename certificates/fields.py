@@ -332,6 +332,11 @@ _TITLE_EDGE_JUNK = re.compile(r"^[\s\-–—:;.,'\"|_~*]+|[\s\-–—:;,'\"|_~*]
 # "รุ่นที่ 2", "ครั้งที่ 3": before a number "ที" is always "ที่"; OCR often drops its
 # small tone mark, and no word prior can restore it ("ที" is a word too).
 _ORDINAL_LOST_MARK = re.compile(r"(รุ่น|ครั้ง)ที(?=\s*[0-9๐-๙])")
+# "หลักสูตรนักบริหาร รุ่นที่ 5": the cohort is set apart from the title by a space, which OCR may lose.
+_ORDINAL_GLUED = re.compile(r"(?<=[\u0e01-\u0e4e])((?:รุ่น|ครั้ง)ที่\s*[0-9๐-๙])")
+# Titles bracket an English subtitle in round brackets (the OCSC catalog has no
+# other kind); some faces' "(" and ")" come back square or curly.
+_ROUND_BRACKETS = str.maketrans("[]{}", "()()")
 
 
 def _clean_title(text: str) -> str:
@@ -340,7 +345,8 @@ def _clean_title(text: str) -> str:
     # Titles are often printed in quotes or brackets as a whole.
     if len(text) > 2 and text[0] in "\"'“" and text[-1] in "\"'”":
         text = text[1:-1].strip()
-    return _ORDINAL_LOST_MARK.sub(r"\1ที่", text)
+    text = _ORDINAL_LOST_MARK.sub(r"\1ที่", text).translate(_ROUND_BRACKETS)
+    return _ORDINAL_GLUED.sub(r" \1", text)
 
 
 def parse_title(

@@ -326,9 +326,12 @@ def test_course_title() -> None:
         ("การบริหารโครงการ ครั้งที ๓", "การบริหารโครงการ ครั้งที่ 3"),  # Thai digits read as Latin
         ("การบริหารโครงการ รุ่นที่ 2", "การบริหารโครงการ รุ่นที่ 2"),
         ("การทำงานเป็นทีม", "การทำงานเป็นทีม"),  # "ที" of another word is no ordinal
+        ("การประเมินผลโครงการรุ่นที่ 2", "การประเมินผลโครงการ รุ่นที่ 2"),  # the space before the cohort lost
+        ("การสร้างรุ่นที่ดี", "การสร้างรุ่นที่ดี"),  # no number: no cohort
+        ("การออกแบบระบบงาน [Advanced]", "การออกแบบระบบงาน (Advanced)"),  # round brackets read square
     ],
 )
-def test_ordinal_after_a_title_gets_its_tone_mark_back(printed: str, expected: str) -> None:
+def test_title_ordinals_and_brackets_are_printed_as_titles_print_them(printed: str, expected: str) -> None:
     title, _, _ = parse_title(lines(f"วิชา {printed}\n(รวมระยะเวลาทั้งสิ้น 3 ชั่วโมง)"))
     assert title is not None and title.value == expected
 
