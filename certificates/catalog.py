@@ -136,6 +136,46 @@ def _match_truncated(key: str, entries: list[Any], keys: list[str], kind: str | 
     return CatalogMatch(collapse_spaces(_field(same[0], "name")), code, _field(same[0], "kind") or None, score, code is None)
 
 
+_NOT_THAI = re.compile(r"[^\u0e01-\u0e4e]")
+# The Thai a title must keep, with a Latin name garbled, to be matched on its Thai alone.
+_MIN_THAI_CORE = 15
+
+
+def _match_thai_core(key: str, entries: list[Any], keys: list[str], kind: str | None) -> CatalogMatch | None:
+    """A title with a Latin name in it that OCR garbled ("0คะ เครื่องมือ…" for "OKRs เครื่องมือ…"), by its Thai.
+
+    Some faces' Latin letters come back as Thai or digits, several edits for
+    one short word, so the whole title is too far from its catalog name; its
+    Thai part is not.  Only catalog names with Latin letters are candidates,
+    and only one may be near: "การใช้ Microsoft Word" and "… Excel" share
+    their Thai and are told apart by nothing here.
+    """
+    thai = _NOT_THAI.sub("", key)
+    if len(thai) < _MIN_THAI_CORE:
+        return None
+    hits = []
+    for entry, k in zip(entries, keys):
+        if not re.search("[a-z]", k):
+            continue
+        core = _NOT_THAI.sub("", k)
+        if len(core) >= _MIN_THAI_CORE and Levenshtein.distance(thai, core) <= _allowed_distance(len(core)):
+            hits.append((entry, k))
+    if len({k for _, k in hits}) != 1:
+        return None
+    if any(word not in hits[0][1] for word in re.findall("[a-z]{3,}", key)):
+        return None  # Latin read clearly and not the catalog's: another course sharing the Thai
+    same = [e for e, _ in hits]
+    if kind:
+        same = [e for e in same if (_field(e, "kind") or "course") == kind] or same
+    k = hits[0][1]
+    if _numbers(k) and _numbers(k) != _numbers(key):
+        return None  # editions differ by number ("Excel 2016"); digits in a title without any are the garbling
+    codes = {_field(e, "code") for e in same}
+    score = round(0.8 * fuzz.ratio(key, k) / 100.0, 3)  # less sure than a match of the whole title
+    code = codes.pop() if len(codes) == 1 else None
+    return CatalogMatch(collapse_spaces(_field(same[0], "name")), code, _field(same[0], "kind") or None, score, code is None)
+
+
 def match_course(
     title: str,
     catalog: Sequence[Any] | Iterable[Any] | None = None,
@@ -160,7 +200,7 @@ def match_course(
         return None
     best_key, distance, _ = best
     if distance > _allowed_distance(len(best_key)):
-        return _match_truncated(key, entries, keys, kind)
+        return _match_truncated(key, entries, keys, kind) or _match_thai_core(key, entries, keys, kind)
     # A close but different catalog name must not be closer than the runner-up
     # by a hair: two catalog names within the tolerance of each other are told
     # apart only when the read title is clearly nearer one of them.

@@ -520,6 +520,8 @@ def test_catalog_loads_packaged_csv(catalog: list[CatalogEntry]) -> None:
         ("Data Visualization 2", "DS02"),
         ("Data Visualization", "DS01"),
         ("KD05", "KD05"),  # a printed code
+        ("0คะ เครื่องมือวางเป้าหมายองค์กรยุคใหม่", "SL42"),  # "OKRs" garbled: matched on the Thai
+        ("การสร้าง 602ป่า Mindset เพื่อผลสำเร็จของชีวิตและงาน", "MS04"),  # "Growth" garbled
     ],
 )
 def test_near_miss_titles_match(catalog: list[CatalogEntry], read: str, code: str) -> None:
@@ -534,6 +536,8 @@ def test_near_miss_titles_match(catalog: list[CatalogEntry], read: str, code: st
         "Microsoft Office Excel 2019",  # another edition
         "การพัฒนาทักษะการสื่อสารเชิงกลยุทธ์สำหรับหัวหน้างาน",
         "การเงินการคลังภาครัฐ",
+        "การสร้าง Team Spirit เพื่อผลสำเร็จของชีวิตและงาน",  # the Thai of MS04, but Latin read clearly and not its
+        "0คะ เครื่องมือวางเป้าหมาย",  # too little Thai left to go on
         "ภาวะผู้นำเชิงสร้างสรรค์",
         "",
     ],
