@@ -127,11 +127,15 @@ def _match_truncated(key: str, entries: list[Any], keys: list[str], kind: str | 
     if len(names) != 1:
         return None  # none, or the prefix fits several courses
     d, entry, k = min(hits, key=lambda h: h[0])
-    same = [e for _, e, _ in hits]
+    score = round(0.9 * len(key) / len(k) * (1 - d / len(key)), 3)  # less sure than a full match
+    return _partial_match([e for _, e, _ in hits], kind, score)
+
+
+def _partial_match(same: list[Any], kind: str | None, score: float) -> CatalogMatch:
+    """The match for entries of one catalog name found on part of a title: the code only if they share one."""
     if kind:
         same = [e for e in same if (_field(e, "kind") or "course") == kind] or same
     codes = {_field(e, "code") for e in same}
-    score = round(0.9 * len(key) / len(k) * (1 - d / len(key)), 3)  # less sure than a full match
     code = codes.pop() if len(codes) == 1 else None
     return CatalogMatch(collapse_spaces(_field(same[0], "name")), code, _field(same[0], "kind") or None, score, code is None)
 
@@ -162,18 +166,13 @@ def _match_thai_core(key: str, entries: list[Any], keys: list[str], kind: str | 
             hits.append((entry, k))
     if len({k for _, k in hits}) != 1:
         return None
-    if any(word not in hits[0][1] for word in re.findall("[a-z]{3,}", key)):
-        return None  # Latin read clearly and not the catalog's: another course sharing the Thai
-    same = [e for e, _ in hits]
-    if kind:
-        same = [e for e in same if (_field(e, "kind") or "course") == kind] or same
     k = hits[0][1]
+    if any(word not in k for word in re.findall("[a-z]{3,}", key)):
+        return None  # Latin read clearly and not the catalog's: another course sharing the Thai
     if _numbers(k) and _numbers(k) != _numbers(key):
         return None  # editions differ by number ("Excel 2016"); digits in a title without any are the garbling
-    codes = {_field(e, "code") for e in same}
     score = round(0.8 * fuzz.ratio(key, k) / 100.0, 3)  # less sure than a match of the whole title
-    code = codes.pop() if len(codes) == 1 else None
-    return CatalogMatch(collapse_spaces(_field(same[0], "name")), code, _field(same[0], "kind") or None, score, code is None)
+    return _partial_match([e for e, _ in hits], kind, score)
 
 
 def match_course(

@@ -231,10 +231,6 @@ def _plausible_year(digits: str) -> bool:
     return 2533 <= value <= dt.date.today().year + 544 or len(digits) == 2
 
 
-def _is_digit(ch: str) -> bool:
-    return ch.isdigit() or ch in THAI_DIGITS
-
-
 def _date_slots(raw: str) -> list[tuple[int, int, Callable[[str], bool]]]:
     """Day and year of a date line, as squashed-index spans, found by Tesseract's word spacing.
 
@@ -261,8 +257,9 @@ def _date_slots(raw: str) -> list[tuple[int, int, Callable[[str], bool]]]:
         if y_idx < len(tokens) and 2 <= len(tokens[y_idx]) <= 6:
             end = starts[y_idx] + len(tokens[y_idx])
             nxt = tokens[y_idx + 1] if y_idx + 1 < len(tokens) else ""
-            if len(tokens[y_idx]) == 2 and 2 <= len(nxt) <= 3 and all(_is_digit(c) for c in tokens[y_idx] + nxt):
-                end += len(nxt)  # a year Tesseract spaced in two ("๒๕ ๖๘"): one slot, read as four digits
+            if len(tokens[y_idx]) == 2 and 2 <= len(nxt) <= 3 and (tokens[y_idx] + nxt).isdigit():
+                # A year Tesseract spaced in two ("๒๕ ๖๘"; str.isdigit holds for Thai digits): one slot, four digits.
+                end += len(nxt)
             spans.append((starts[y_idx], end, _plausible_year))
         break
     return spans
