@@ -140,9 +140,9 @@ def best_spelling(
     than Tesseract, and taking it broke more names than it mended.  With
     ``network_letters`` (and a ``prior``), each stretch where it differs is
     tried in the best spelling alone, when that lowers the prior by
-    :data:`NETWORK_EDIT_GAIN`: two witnesses, the image and the name, agree;
-    a stretch that only adds or changes tone marks is tried regardless
-    (see :func:`adds_tone_mark_only`).
+    :data:`NETWORK_EDIT_GAIN`: two witnesses, the image and the name, agree.
+    With a ``prior``, a stretch that only adds or changes tone marks is
+    tried regardless (see :func:`adds_tone_mark_only`).
     ``prior`` (a cost, lower likelier, such as the name cost) may be weighed
     in by ``weight``; ``swaps`` replaces the Thai look-alikes (digits, say).
     ``repairs`` gives further candidates from the best spelling once the
@@ -179,7 +179,7 @@ def best_spelling(
     current = max(scored, key=scored.__getitem__)
     for _ in range(ROUNDS):
         variants = lookalike_variants(current, swaps)
-        if network_letters:
+        if prior is not None:  # names and titles, not numbers
             variants |= {v for v in network_edits(current, network_read) if adds_tone_mark_only(current, v)}
         if network_letters and prior is not None:
             bar = prior(current) - NETWORK_EDIT_GAIN
