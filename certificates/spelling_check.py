@@ -153,6 +153,8 @@ def best_spelling(
     name): look-alikes of :data:`VOUCHED_LOOKALIKES` are candidates only
     where they make one, and one beats an unvouched vote by
     :data:`VOUCHED_MARGIN` instead of ``margin`` (:data:`MARGIN`).
+    Where the network reads just what Tesseract voted, only a spelling the
+    lists vouch for, one look-alike away, may still win, by ``margin``.
     Without the trained model installed, ``voted`` stands.
     """
     if not voted:
@@ -161,8 +163,6 @@ def best_spelling(
     if lp is None:
         return voted
     network_read = line_recognizer.greedy(lp)
-    if network_read == squash(voted):
-        return voted  # the network reads what Tesseract voted
 
     def score(text: str) -> float:
         labels = line_recognizer.encode(squash(text))
@@ -170,6 +170,19 @@ def best_spelling(
             return float("-inf")
         value = line_recognizer.ctc_log_likelihood(lp, labels)
         return value - weight * prior(text) if prior is not None and weight else value
+
+    if network_read == squash(voted):
+        # The network reads what Tesseract voted: only a listed name one
+        # look-alike away may still replace an unlisted vote, and by the full
+        # margin ("ชื่อสัตย์" read alike by both for the family name "ซื่อสัตย์").
+        if vouched is None or vouched(voted):
+            return voted
+        scored = {voted: score(voted)}
+        for variant in lookalike_variants(voted, LOOKALIKES + VOUCHED_LOOKALIKES):
+            if vouched(variant):
+                scored[variant] = score(variant)
+        best = max(scored, key=scored.__getitem__)
+        return best if scored[best] > scored[voted] + margin else voted
 
     scored = {voted: score(voted)}
     for alt in readings:

@@ -175,9 +175,9 @@ def test_a_lost_tone_mark_in_a_title_is_taken_from_the_network(printed: str, mis
     assert got == printed
 
 
-def _name_spelling(printed: str, misread: str, vouched: bool) -> str:
+def _name_spelling(printed: str, misread: str, vouched: bool, crop: np.ndarray | None = None) -> str:
     # Without the network's own letters, which on a clean print would spot these alone.
-    return best_spelling(_line(printed), misread, [misread], prior=name_line_cost, weight=NAME_PRIOR_WEIGHT,
+    return best_spelling(_line(printed) if crop is None else crop, misread, [misread], prior=name_line_cost, weight=NAME_PRIOR_WEIGHT,
                          vouched=is_listed_name if vouched else None)
 
 
@@ -190,6 +190,15 @@ def test_a_risky_lookalike_mends_a_name_only_into_a_listed_one(printed: str, mis
     assert is_listed_name(printed) and not is_listed_name(misread)
     assert _name_spelling(printed, misread, vouched=False) == misread
     assert _name_spelling(printed, misread, vouched=True) == printed
+
+
+@needs_font
+def test_a_listed_name_a_look_alike_away_wins_even_where_the_network_reads_as_tesseract_voted() -> None:
+    printed, misread = "นางบุษยา ซื่อสัตย์บุญ", "นางบุษยา ชื่อสัตย์บุญ"
+    crop = _line(printed, size=21)  # small enough that the network too reads ช
+    assert line_recognizer.greedy(line_recognizer.log_probs(crop)) == misread.replace(" ", "")
+    assert _name_spelling(printed, misread, vouched=False, crop=crop) == misread
+    assert _name_spelling(printed, misread, vouched=True, crop=crop) == printed
 
 
 @needs_font
