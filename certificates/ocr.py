@@ -203,7 +203,7 @@ def _line_confidence(confs: list[float], text: str) -> float:
 
 # Runs of digits (Thai or Latin) in a squashed line, and the number slot of an
 # hours phrase ("ทั้งสิ้น ณ ชั่วโมง": ๙ misread as the letter ณ).
-_DIGIT_RUN = re.compile(rf"[0-9{THAI_DIGITS}]+")
+_DIGIT_RUN = re.compile(rf"[0-9{THAI_DIGITS}]+(?:\.[0-9{THAI_DIGITS}]+)?")
 _HOURS_SLOT = re.compile(r"(?<=ทั้งสิ้น|ระยะเวลา)([^0-9\u0e50-\u0e59]{1,2})(?=ชั่วโมง|ชม)")
 # The day between "วันที่" and a month word, whatever Tesseract made of its digits.
 _MONTH_START = (
@@ -341,7 +341,7 @@ def _fix_thai_digits(raw: str, tl: _TsvLine, gray: np.ndarray, scale: float = 1.
         floor = 0.01 if check is _plausible_year else 0.15 if check else 0.4
         if got is None or got[1] < floor:
             continue
-        if span_text.isascii() and span_text.isdigit():
+        if span_text.isascii() and span_text.replace(".", "", 1).isdigit():
             # Tesseract reads Latin digits well: overrule it only when the line
             # shows Thai digits elsewhere or its reading is implausible for the
             # slot (year 2525), and the glyphs are surely as many Thai digits.
@@ -349,9 +349,13 @@ def _fix_thai_digits(raw: str, tl: _TsvLine, gray: np.ndarray, scale: float = 1.
             implausible = check is not None and not check(span_text)
             if not (thai_elsewhere or implausible) or got[2] < 0.9 or len(got[0]) != len(span_text):
                 continue
+        value = got[0]
+        if "." in span_text and len(value) > (decimals := len(span_text) - span_text.index(".") - 1):
+            # The classifier reads digits, not the decimal point ("๑๐.๕" as 105): put it back.
+            value = f"{value[:-decimals]}.{value[-decimals:]}"
         # Replace the whole words covered (a Thai digit run is its own word).
         wa, wb = starts[words[0]], starts[words[-1]] + len(tl.words[words[-1]])
-        replacements.append((raw_index[wa], raw_index[wb - 1] + 1, got[0]))
+        replacements.append((raw_index[wa], raw_index[wb - 1] + 1, value))
     for ra, rb, digits in sorted(replacements, reverse=True):
         old = raw[ra:rb]
         if all(ch.isdigit() or ch in thai_set or ch.isspace() for ch in old):

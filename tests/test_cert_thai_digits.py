@@ -112,6 +112,35 @@ def test_a_day_half_misread_as_a_letter_keeps_both_digits() -> None:
     assert _fix_thai_digits(" ".join(read), line, np.array(img)).split()[3] == "17"
 
 
+def _tsv_line(words: list[str], read: list[str], size: int = 40):
+    """A rendered line of ``words`` and the TSV line Tesseract would give for it, reading ``read``."""
+    from certificates.ocr import _TsvLine
+
+    fnt = ImageFont.truetype(str(FONT), size)
+    img = Image.new("L", (size * 20, size * 3), 255)
+    draw, x, boxes = ImageDraw.Draw(img), size // 2, []
+    for word in words:
+        draw.text((x, size), word, font=fnt, fill=20)
+        left, top, right, bottom = draw.textbbox((x, size), word, font=fnt)
+        boxes.append((left, top, right - left, bottom - top))
+        x = right + size // 2
+    return _TsvLine(read, [90.0] * len(read), [size] * len(read), (0, 0, x, 3 * size), boxes), np.array(img)
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-thai-tlwg not installed")
+def test_hours_with_a_decimal_point_keep_it() -> None:
+    # The classifier reads the digits of "๑๐.๕" and not its point: it goes back where Tesseract saw it.
+    from certificates.ocr import _fix_thai_digits
+
+    read = ["รวมระยะเวลา", "๒๐.๕", "ชั่วโมง"]
+    line, gray = _tsv_line(["รวมระยะเวลา", "๑๐.๕", "ชั่วโมง"], read)
+    assert _fix_thai_digits(" ".join(read), line, gray).split() == ["รวมระยะเวลา", "10.5", "ชั่วโมง"]
+    # Latin digits Tesseract read are its to keep, decimal or not.
+    latin = ["รวมระยะเวลา", "10.5", "ชั่วโมง"]
+    line, gray = _tsv_line(latin, latin)
+    assert _fix_thai_digits(" ".join(latin), line, gray) == " ".join(latin)
+
+
 def test_a_digit_clipped_off_the_box_is_found_beside_it(monkeypatch: pytest.MonkeyPatch) -> None:
     # Tesseract's box missed the first of two digits; widening both ways would
     # also catch the next word's first letter, so one side is tried alone.
