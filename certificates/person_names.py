@@ -50,9 +50,11 @@ _TITLE_WORDS = [
     # nobility and clergy, rare but valid
     "หม่อมหลวง", "หม่อมราชวงศ์", "ม.ล.", "ม.ร.ว.", "พระ", "พระครู",
 ]
-TITLES: tuple[str, ...] = tuple(sorted(set(_TITLE_WORDS), key=len, reverse=True))
+# Titles of a length keep the list's order, commoner first within a group:
+# a misread rank that fits several ("ว่าที่ ร.3.") is read as the commonest (ร.ต.).
+TITLES: tuple[str, ...] = tuple(sorted(dict.fromkeys(_TITLE_WORDS), key=len, reverse=True))
 # Compare titles with spaces removed: "ว่าที่ ร.ต." and "ว่าที่ร.ต." are the same title.
-_SQUASHED_TITLES = tuple(sorted({t.replace(" ", "") for t in TITLES}, key=len, reverse=True))
+_SQUASHED_TITLES = tuple(sorted(dict.fromkeys(t.replace(" ", "") for t in _TITLE_WORDS), key=len, reverse=True))
 
 
 @dataclass(frozen=True, slots=True)

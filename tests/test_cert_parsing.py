@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -609,6 +612,20 @@ def test_fix_title(read: str, fixed: str) -> None:
     from certificates.person_names import fix_title
 
     assert fix_title(read) == fixed
+
+
+@pytest.mark.parametrize("hash_seed", ["0", "1", "2", "3", "4", "5"])
+def test_a_rank_misread_to_fit_several_is_the_commonest_in_every_process(hash_seed: str) -> None:
+    # "ร.3." is one letter from ร.ต., ร.ท. and ร.อ.; the titles were once tried
+    # in set order, so the guess changed with Python's string hash seed.
+    import os
+    import subprocess
+    import sys
+
+    code = "from certificates.person_names import fix_title; print(fix_title('ว่าที่ ร.3. รอม บุญชัย'))"
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "ว่าที่ ร.ต. รอม บุญชัย"
 
 
 def test_rejoin_split_parts() -> None:
