@@ -88,7 +88,7 @@ def lookalike_variants(text: str, swaps: Iterable[tuple[str, str]] | None = None
     return out
 
 
-def adds_tone_mark_only(text: str, variant: str) -> bool:
+def adds_tone_mark_only(text: str, variant: str, *, changed: bool = True) -> bool:
     """True when ``variant`` differs from ``text`` only by tone marks added or changed, none dropped.
 
     Tone marks are small and sit high: Tesseract loses them ("เปียม" for
@@ -96,11 +96,13 @@ def adds_tone_mark_only(text: str, variant: str) -> bool:
     network sees them, so the network's marks are candidates even when the
     name prior has no opinion.  A mark the network does not see is kept:
     dropping marks that way broke a name on the bench ("ช่วย" to "ชวย").
+    Without ``changed``, only added marks count.
     """
     a, b = squash(text), squash(variant)
     ops = difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    allowed = ("insert", "replace") if changed else ("insert",)
     return a != b and all(
-        tag == "equal" or (tag != "delete" and set(a[i1:i2] + b[j1:j2]) <= TONE_MARKS)
+        tag == "equal" or (tag in allowed and set(a[i1:i2] + b[j1:j2]) <= TONE_MARKS)
         for tag, i1, i2, j1, j2 in ops
     )
 
@@ -214,6 +216,14 @@ def best_spelling(
         for variant in lookalike_variants(current, swaps):
             if variant not in scored and vouched(variant):
                 scored[variant] = score(variant)
+        current = max(scored, key=scored.__getitem__)
+    if network_letters and prior is not None:
+        # A mark the network sees and the settled spelling lacks ("พ.ส.…จีนอ๋ำ":
+        # พ/น swapped first, then the mark).  Only added, and only in names: on
+        # titles, added after a swap it made words of other words ("ทำ" to "ท่า").
+        for variant in network_edits(current, network_read):
+            if adds_tone_mark_only(current, variant, changed=False):
+                scored.setdefault(variant, score(variant))
         current = max(scored, key=scored.__getitem__)
     if repairs is not None:
         for variant in repairs(current):

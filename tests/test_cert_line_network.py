@@ -164,6 +164,23 @@ def test_a_tone_mark_tesseract_missed_is_taken_from_the_network(printed: str, mi
 @needs_font
 @pytest.mark.parametrize(
     ("printed", "misread"),
+    [("น.ส.ตันติมา จีนอ่ำ", "พ.ส.ตันติมา จีนอำ"), ("นางสาวสุรวัชญา เปี่ยมวนาบอน", "พางสาวสุรวัชญา เปียมวนาบอน")],
+)
+def test_a_lost_tone_mark_is_put_back_after_a_look_alike_letter_is_mended(printed: str, misread: str) -> None:
+    got = best_spelling(_line(printed), misread, [misread], prior=name_line_cost, weight=NAME_PRIOR_WEIGHT,
+                        network_letters=True)
+    assert got == printed
+
+
+def test_a_changed_tone_mark_counts_only_where_changes_are_asked_for() -> None:
+    assert adds_tone_mark_only("นายยี่โชติ ใจดี", "นายยี้โชติ ใจดี")
+    assert not adds_tone_mark_only("นายยี่โชติ ใจดี", "นายยี้โชติ ใจดี", changed=False)
+    assert adds_tone_mark_only("นายยีโชติ ใจดี", "นายยี่โชติ ใจดี", changed=False)
+
+
+@needs_font
+@pytest.mark.parametrize(
+    ("printed", "misread"),
     [
         ("เทคนิคงานสารบรรณอิเล็กทรอนิกส์ รุ่นที่ 2", "เทคนิคงานสารบรรณอิเล็กทรอนิกส์ รุ่นที 2"),
         ("การพัฒนาตนเองเพื่อเพิ่มประสิทธิภาพ", "การพัฒนาตนเองเพื่อเพิมประสิทธิภาพ"),
