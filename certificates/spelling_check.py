@@ -218,7 +218,7 @@ def best_spelling(
                 scored[variant] = score(variant)
         current = max(scored, key=scored.__getitem__)
     if network_letters and prior is not None:
-        # A mark the network sees and the settled spelling lacks ("พ.ส.…จีนอ๋ำ":
+        # A mark the network sees and the settled spelling lacks ("พ.ส.…จีนอำ":
         # พ/น swapped first, then the mark).  Only added, and only in names: on
         # titles, added after a swap it made words of other words ("ทำ" to "ท่า").
         for variant in network_edits(current, network_read):
