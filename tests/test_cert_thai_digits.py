@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from certificates.thai_digits import _split_widest, read_thai_number, segment_glyphs
+
+if TYPE_CHECKING:
+    from certificates.ocr import _TsvLine
 
 # A face of the certificate generator: the classifier never trained on it.
 FONT = Path("/usr/share/fonts/truetype/tlwg/Garuda.ttf")
@@ -90,29 +94,7 @@ def test_letters_at_the_ends_are_dropped_down_to_tesseracts_count(
     assert len(glyphs) == kept
 
 
-@pytest.mark.skipif(not FONT.exists(), reason="fonts-thai-tlwg not installed")
-def test_a_day_half_misread_as_a_letter_keeps_both_digits() -> None:
-    # Tesseract read the day ๑๗ as "๑ข": one digit and a letter, but two glyphs to find and classify.
-    from certificates.ocr import _fix_thai_digits, _TsvLine
-
-    size, words = 40, ["ให้ไว้", "ณ", "วันที่", "๑๗", "เมษายน"]
-    fnt = ImageFont.truetype(str(FONT), size)
-    img = Image.new("L", (size * 20, size * 3), 255)
-    draw, x, boxes = ImageDraw.Draw(img), size // 2, []
-    for word in words:
-        draw.text((x, size), word, font=fnt, fill=20)
-        left, top, right, bottom = draw.textbbox((x, size), word, font=fnt)
-        boxes.append((left, top, right - left, bottom - top))
-        x = right + size // 2
-    # And its box, as often, clipped the first digit off.
-    left, top, width, height = boxes[3]
-    boxes[3] = (left + width // 2, top, width - width // 2, height)
-    read = ["ให้ไว้", "ณ", "วันที่", "๑ข", "เมษายน"]
-    line = _TsvLine(read, [90.0] * 5, [size] * 5, (0, 0, x, 3 * size), boxes)
-    assert _fix_thai_digits(" ".join(read), line, np.array(img)).split()[3] == "17"
-
-
-def _tsv_line(words: list[str], read: list[str], size: int = 40):
+def _tsv_line(words: list[str], read: list[str], size: int = 40) -> tuple[_TsvLine, np.ndarray]:
     """A rendered line of ``words`` and the TSV line Tesseract would give for it, reading ``read``."""
     from certificates.ocr import _TsvLine
 
@@ -125,6 +107,19 @@ def _tsv_line(words: list[str], read: list[str], size: int = 40):
         boxes.append((left, top, right - left, bottom - top))
         x = right + size // 2
     return _TsvLine(read, [90.0] * len(read), [size] * len(read), (0, 0, x, 3 * size), boxes), np.array(img)
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-thai-tlwg not installed")
+def test_a_day_half_misread_as_a_letter_keeps_both_digits() -> None:
+    # Tesseract read the day ๑๗ as "๑ข": one digit and a letter, but two glyphs to find and classify.
+    from certificates.ocr import _fix_thai_digits
+
+    read = ["ให้ไว้", "ณ", "วันที่", "๑ข", "เมษายน"]
+    line, gray = _tsv_line(["ให้ไว้", "ณ", "วันที่", "๑๗", "เมษายน"], read)
+    # And its box, as often, clipped the first digit off.
+    left, top, width, height = line.word_boxes[3]
+    line.word_boxes[3] = (left + width // 2, top, width - width // 2, height)
+    assert _fix_thai_digits(" ".join(read), line, gray).split()[3] == "17"
 
 
 @pytest.mark.skipif(not FONT.exists(), reason="fonts-thai-tlwg not installed")
