@@ -195,10 +195,11 @@ def best_spelling(
     for _ in range(ROUNDS):
         variants = lookalike_variants(current, swaps)
         if prior is not None:  # names and titles, not numbers
-            variants |= {v for v in network_edits(current, network_read) if adds_tone_mark_only(current, v)}
-        if network_letters and prior is not None:
-            bar = prior(current) - NETWORK_EDIT_GAIN
-            variants |= {v for v in network_edits(current, network_read) if prior(v) <= bar}
+            edits = network_edits(current, network_read)
+            variants |= {v for v in edits if adds_tone_mark_only(current, v)}
+            if network_letters:
+                bar = prior(current) - NETWORK_EDIT_GAIN
+                variants |= {v for v in edits if prior(v) <= bar}
         if vouched is not None:
             variants |= {v for v in lookalike_variants(current, VOUCHED_LOOKALIKES) if vouched(v)}
         for variant in variants:
