@@ -90,12 +90,13 @@ def match_month(word: str) -> tuple[int, float] | None:
             return month, 1.0
         if undotted == short.replace(".", ""):
             return month, 0.85
-    if len(bare) <= 4:
+    if 3 <= len(bare) <= 4:
         # One letter off a single abbreviation ("ธรค" for "ธค") is that month;
-        # one letter off two ("กข": "กพ", "กค", "กย") is no month.
+        # one letter off two is no month, and two letters ("กข": "กพ", "กค",
+        # "กย") are too few to tell.
         near = [m for m, short in enumerate(SHORT_MONTHS, start=1)
                 if Levenshtein.distance(undotted, short.replace(".", "")) == 1]
-        if len(near) == 1 and len(bare) >= 3:
+        if len(near) == 1:
             return near[0], 0.7
     if len(bare) <= 3:
         return None  # too short to fuzzy-match safely ("กพ" vs "กค" is one letter apart)
