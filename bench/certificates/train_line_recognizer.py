@@ -31,9 +31,10 @@ environment so the service never carries them::
 It writes ``certificates/data/thai_lines.onnx``.  The shipped model was made
 with the defaults (96,000 lines, five epochs, seed 7).  It replaced a smaller
 one (a 96-channel last block and one LSTM layer of 96, 64,000 lines, four
-epochs): on 1,500 freshly rendered lines the greedy reading was exactly
-right for 1,266 against 1,148, and on an unseen bench draw (seed 2571) all
-four fields were right on 392 of 420 files against 388, at the same speed.
+epochs): on 1,500 freshly rendered lines (``line_network_eval.py``) the
+greedy reading was exactly right for 1,266 against 1,148, and on unseen
+bench draws all four fields were right on 392 and 378 of 420 files (seeds
+2571, 2572) against 388 and 375, at the same speed.
 """
 
 from __future__ import annotations
