@@ -365,15 +365,31 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
     return _Reading(parse_fields(lines), lines)
 
 
+_THREE_DIGITS = re.compile(r"(?<![0-9])[0-9]{3}(?![0-9])")
+
+
+def _stray_ones(text: str) -> list[str]:
+    """``text`` without one 1 of a three-digit number: a stroke or bracket Tesseract took for a 1 ("214" for 24).
+
+    No day, month or year has three digits, and hardly any course that many hours.
+    """
+    out = []
+    for run in _THREE_DIGITS.finditer(text):
+        for k in range(run.start(), run.end()):
+            if text[k] == "1":
+                out.append(text[:k] + text[k + 1:])
+    return list(dict.fromkeys(out))
+
+
 def _checked_digits(crop: np.ndarray, text: str) -> str:
-    """``text`` with a 0/9 the line network finds misread mended (Mitr's 0 reads as 9: "20" as "29").
+    """``text`` with a 0/9 or a stray 1 the line network finds misread mended (Mitr's 0 reads as 9: "20" as "29").
 
     A number the network's own reading of the line also shows needs less
     margin: its likelihood is summed over a whole line it may read poorly
     elsewhere, while its digits are sharp ("19" scored 2.6 nats worse than
     the "10" it read).
     """
-    checked = best_spelling(crop, text, [], swaps=DIGIT_LOOKALIKES, margin=SEEN_DIGITS_MARGIN)
+    checked = best_spelling(crop, text, [], swaps=DIGIT_LOOKALIKES, repairs=_stray_ones, margin=SEEN_DIGITS_MARGIN)
     if checked == text:
         return text
     lp = log_probs(crop)
@@ -381,7 +397,7 @@ def _checked_digits(crop: np.ndarray, text: str) -> str:
     new_runs = set(_DIGIT_RUN.findall(checked)) - set(_DIGIT_RUN.findall(text))
     if new_runs <= seen:
         return checked
-    return best_spelling(crop, text, [], swaps=DIGIT_LOOKALIKES)
+    return best_spelling(crop, text, [], swaps=DIGIT_LOOKALIKES, repairs=_stray_ones)
 
 
 def _thai_line(crop: np.ndarray, box_height: int, **kw: Any) -> TextLine | None:

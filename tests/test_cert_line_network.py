@@ -264,6 +264,29 @@ def test_the_readers_digit_check_mends_0_and_9_and_leaves_right_ones(printed: st
 
 @needs_font
 @pytest.mark.parametrize(
+    ("printed", "read"),
+    [
+        ("(รวมระยะเวลาทั้งสิ้น 24 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 214 ชั่วโมง)"),
+        ("รวมระยะเวลา 18 ชั่วโมง", "รวมระยะเวลา 118 ชั่วโมง"),
+        ("(รวมระยะเวลาทั้งสิ้น 120 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 120 ชั่วโมง)"),
+        ("(รวมระยะเวลาทั้งสิ้น 112 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 112 ชั่วโมง)"),
+    ],
+)
+def test_the_readers_digit_check_drops_a_stray_1_and_leaves_printed_ones(printed: str, read: str) -> None:
+    from certificates.reader import _checked_digits
+
+    assert _checked_digits(_line(printed), read) == printed
+
+
+def test_stray_ones_are_looked_for_in_three_digit_numbers_only() -> None:
+    from certificates.reader import _stray_ones
+
+    assert _stray_ones("รวม 211 ชั่วโมง") == ["รวม 21 ชั่วโมง"]
+    assert _stray_ones("วันที่ 11 มกราคม พ.ศ. 2561") == []
+
+
+@needs_font
+@pytest.mark.parametrize(
     ("printed", "misread"),
     [
         ("การทำงานเป็นทีมสำหรับข้าราชการ", "การทำงานเป็นทีมสำหรับย้าราชการ"),  # ข read as ย, a rare word
