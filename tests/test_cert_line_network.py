@@ -254,25 +254,13 @@ def test_right_digits_stand(printed: str) -> None:
         ("ให้ไว้ ณ วันที่ 19 มกราคม พ.ศ. 2569", "ให้ไว้ ณ วันที่ 19 มกราคม พ.ศ. 2569"),
         ("(รวมระยะเวลาทั้งสิ้น 90 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 90 ชั่วโมง)"),
         ("(รวมระยะเวลาทั้งสิ้น 9 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 9 ชั่วโมง)"),
-    ],
-)
-def test_the_readers_digit_check_mends_0_and_9_and_leaves_right_ones(printed: str, read: str) -> None:
-    from certificates.reader import _checked_digits
-
-    assert _checked_digits(_line(printed), read) == printed
-
-
-@needs_font
-@pytest.mark.parametrize(
-    ("printed", "read"),
-    [
-        ("(รวมระยะเวลาทั้งสิ้น 24 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 214 ชั่วโมง)"),
+        ("(รวมระยะเวลาทั้งสิ้น 24 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 214 ชั่วโมง)"),  # a stray 1
         ("รวมระยะเวลา 18 ชั่วโมง", "รวมระยะเวลา 118 ชั่วโมง"),
-        ("(รวมระยะเวลาทั้งสิ้น 120 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 120 ชั่วโมง)"),
+        ("(รวมระยะเวลาทั้งสิ้น 120 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 120 ชั่วโมง)"),  # a printed 1
         ("(รวมระยะเวลาทั้งสิ้น 112 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 112 ชั่วโมง)"),
     ],
 )
-def test_the_readers_digit_check_drops_a_stray_1_and_leaves_printed_ones(printed: str, read: str) -> None:
+def test_the_readers_digit_check_mends_0_9_and_stray_1s_and_leaves_right_ones(printed: str, read: str) -> None:
     from certificates.reader import _checked_digits
 
     assert _checked_digits(_line(printed), read) == printed
