@@ -365,16 +365,15 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
     return _Reading(parse_fields(lines), lines)
 
 
-_THREE_DIGITS = re.compile(r"(?<![0-9])[0-9]{3}(?![0-9])")
-
-
 def _stray_ones(text: str) -> list[str]:
     """``text`` without one 1 of a three-digit number: a stroke or bracket Tesseract took for a 1 ("214" for 24).
 
     No day, month or year has three digits, and hardly any course that many hours.
     """
     out = []
-    for run in _THREE_DIGITS.finditer(text):
+    for run in _DIGIT_RUN.finditer(text):
+        if len(run.group()) != 3:
+            continue
         for k in range(run.start(), run.end()):
             if text[k] == "1":
                 out.append(text[:k] + text[k + 1:])

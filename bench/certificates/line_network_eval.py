@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=424242, help="training uses 7 and the seeds just above it")
     args = ap.parse_args(argv)
 
-    samples = train_line_recognizer._make((args.seed, args.lines, train_line_recognizer.train_fonts()))
+    samples = train_line_recognizer.make_samples(args.lines, args.seed, train_line_recognizer.train_fonts(), procs=2)
     for model in args.models:
         right = exactly_right(model, samples)
         print(f"{model}: {right}/{len(samples)} lines exactly right ({100 * right / len(samples):.1f}%)")
