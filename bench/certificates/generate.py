@@ -4,8 +4,9 @@ Renders portrait A4 certificates like the portal's (issuer lines, optional
 "ร่วมกับ" partner, intro phrase, learner name in a big coloured font,
 completion wording, "วิชา"/"หลักสูตร" title, hours, date, signatures, border,
 background shapes and emblems) with the Thai fonts of fonts-thai-tlwg, or
-with Google's Thai families held out from all development (``--faces web``,
-see ``webfonts.py``), laid out by Pillow with raqm so Thai marks stack
+with fifteen of Google's Thai families, on which no rule of the reader was
+tuned and eight of which stay out of all training (``--faces web``, see
+``webfonts.py``), laid out by Pillow with raqm so Thai marks stack
 correctly.  A share are landscape (older portal layout) so the reader is
 not measured on one layout only.
 
