@@ -5,8 +5,8 @@ readings alike (ฐ as ช, ธ as ร, ุ as ู), so no vote among them can m
 the name.  :mod:`certificates.line_recognizer` was trained on other faces
 and fails elsewhere; alone it is no better.  Together they do better: the
 network scores spellings (how likely the line image is to show each one),
-and the candidates are the readings Tesseract made plus the voted reading
-with letters swapped for look-alikes.  A candidate replaces the vote only
+and the candidates are the readings Tesseract made, the voted reading
+with letters swapped for look-alikes and, for names, the network's own.  A candidate replaces the vote only
 when the network prefers it clearly, and Tesseract keeps the word spacing.
 """
 
@@ -48,12 +48,17 @@ def _both_ways(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
 _SWAPS = _both_ways(LOOKALIKES)
 # How much better (in nats) a spelling must score than Tesseract's vote to replace it.
 MARGIN = 3.0
-# How much more name-like (in name-cost word pieces) one of the network's own
-# letters must make a name before it is a candidate.  Alone the network reads
-# worse than Tesseract (taken whenever it scored better, its letters mended 7
-# of the bench's names and broke 7); a letter that both it and the name prior
-# favour mended 4 and broke none (at 2 pieces: 5 and 1).
+# How much more name-like (in name-cost word pieces) one stretch of the
+# network's own letters must make a name before it is a candidate.  An earlier
+# network, trained on none of the bench's faces, read worse than Tesseract
+# (its letters, taken whenever they scored better, mended 7 of the bench's
+# names and broke 7); a letter that both it and the name prior favoured mended
+# 4 and broke none (at 2 pieces: 5 and 1).
 NETWORK_EDIT_GAIN = 3.0
+# How much likelier (in nats, name prior included) the network's whole reading
+# of a name must be than the settled spelling to replace it.  On bench draws
+# 2574 and 2575 it mended names by 5 to 45 nats; a TLWG name it broke was 3.8 nats ahead.
+NETWORK_READ_MARGIN = 5.0
 # Pairs that, tried on every name, broke as many names as they mended (ข/ย,
 # ก/ถ, แ/น): tried only where the swap makes a name the lists vouch for.
 VOUCHED_LOOKALIKES = (("ข", "ย"), ("ก", "ถ"), ("แ", "น"))
@@ -137,10 +142,9 @@ def best_spelling(
     """The spelling of the line in ``crop`` the network finds clearly likelier than ``voted``, else ``voted``.
 
     Candidates are ``readings`` (spaced like ``voted``) and, from the best
-    of them, look-alike swaps of up to :data:`ROUNDS` letters.  The
-    network's own best reading is not a candidate: alone it reads worse
-    than Tesseract, and taking it broke more names than it mended.  With
-    ``network_letters`` (and a ``prior``), each stretch where it differs is
+    of them, look-alike swaps of up to :data:`ROUNDS` letters.  With
+    ``network_letters`` (and a ``prior``: names) the network's own best
+    reading is a candidate too, and each stretch where it differs is
     tried in the best spelling alone, when that lowers the prior by
     :data:`NETWORK_EDIT_GAIN`: two witnesses, the image and the name, agree.
     With a ``prior``, a stretch that only adds or changes tone marks is
@@ -226,6 +230,16 @@ def best_spelling(
             if adds_tone_mark_only(current, variant, changed=False):
                 scored.setdefault(variant, score(variant))
         current = max(scored, key=scored.__getitem__)
+    if network_letters and prior is not None:
+        # The network's whole reading, spaced as Tesseract spaced the line,
+        # against the settled spelling.  Trained on the faces certificates use,
+        # it reads letters every Tesseract reading lost alike ("กะดะ" read
+        # "ถะดะ", "ปัด" read "ป๊ด"); on faces it never saw it errs, so it must
+        # win clearly, and look-alike swaps are never tried on top of it.
+        read = respace(network_read, voted)
+        scored.setdefault(read, score(read))
+        if scored[read] > scored[current] + NETWORK_READ_MARGIN:
+            current = read
     if repairs is not None:
         for variant in repairs(current):
             scored.setdefault(variant, score(variant))

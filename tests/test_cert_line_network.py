@@ -139,6 +139,23 @@ def test_the_networks_letters_leave_a_right_name_alone(printed: str) -> None:
     assert got == printed
 
 
+@needs_font
+@pytest.mark.parametrize(
+    ("printed", "misread"),
+    [
+        ("นางสาวพิณัฐ กะดะอาดเอี่ยม", "นางสาวพิณัฐ ถะดะอาดเอี่ยม"),  # ก read as ถ, in an unlisted name
+        ("ว่าที่ร้อยตรีอารีฟีล แก่นปัดชา", "ว่าที่ร้อยตรีอารีฟีล แก่แป๊ดชา"),  # น lost, ั read as ๊
+    ],
+)
+def test_the_networks_whole_reading_mends_a_name_every_reading_got_wrong(printed: str, misread: str) -> None:
+    def choose(network_letters: bool) -> str:
+        return best_spelling(_line(printed), misread, [misread], prior=name_line_cost, weight=NAME_PRIOR_WEIGHT,
+                             network_letters=network_letters)
+
+    assert choose(False) == misread  # no look-alike pair, listed name or one-stretch edit reaches it
+    assert choose(True) == printed
+
+
 def test_only_added_or_changed_tone_marks_count_as_tone_mark_edits() -> None:
     assert adds_tone_mark_only("นางสาวสุรวัชญา เปียมวนาบอน", "นางสาวสุรวัชญา เปี่ยมวนาบอน")  # lost
     assert adds_tone_mark_only("น.ส.ตันติมา จีนอ๋ำ", "น.ส.ตันติมา จีนอ่ำ")  # one taken for another
