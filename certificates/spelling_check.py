@@ -2,12 +2,14 @@
 
 Tesseract's Thai model misreads some letters of web faces in all its
 readings alike (ฐ as ช, ธ as ร, ุ as ู), so no vote among them can mend
-the name.  :mod:`certificates.line_recognizer` was trained on other faces
-and fails elsewhere; alone it is no better.  Together they do better: the
+the name.  :mod:`certificates.line_recognizer` was trained on the faces
+certificates use most and errs on faces it never saw, where alone it is no
+better.  Together they do better: the
 network scores spellings (how likely the line image is to show each one),
-and the candidates are the readings Tesseract made, the voted reading
-with letters swapped for look-alikes and, for names, the network's own.  A candidate replaces the vote only
-when the network prefers it clearly, and Tesseract keeps the word spacing.
+and the candidates are the readings Tesseract made, the voted reading with
+letters swapped for look-alikes and, for names, the network's own reading.
+A candidate replaces the vote only when the network prefers it clearly,
+and Tesseract keeps the word spacing.
 """
 
 from __future__ import annotations
@@ -143,10 +145,11 @@ def best_spelling(
 
     Candidates are ``readings`` (spaced like ``voted``) and, from the best
     of them, look-alike swaps of up to :data:`ROUNDS` letters.  With
-    ``network_letters`` (and a ``prior``: names) the network's own best
-    reading is a candidate too, and each stretch where it differs is
-    tried in the best spelling alone, when that lowers the prior by
-    :data:`NETWORK_EDIT_GAIN`: two witnesses, the image and the name, agree.
+    ``network_letters`` (and a ``prior``: names) each stretch where the
+    network's own best reading differs is tried in the best spelling alone,
+    when that lowers the prior by :data:`NETWORK_EDIT_GAIN` (two witnesses,
+    the image and the name, agree), and the whole reading replaces the
+    settled spelling when likelier by :data:`NETWORK_READ_MARGIN`.
     With a ``prior``, a stretch that only adds or changes tone marks is
     tried regardless (see :func:`adds_tone_mark_only`).
     ``prior`` (a cost, lower likelier, such as the name cost) may be weighed
