@@ -5,8 +5,9 @@ Debian's TLWG faces, and fifteen Google Thai families the reader's rules were
 never tuned on, see webfonts.py), reads each one in
 this single process, sequentially, with ``OMP_THREAD_LIMIT=1`` (one core, as
 one pool worker has), and prints per-field accuracy, the all-four-fields-right
-rate per variant and overall, for each face set and both, and for the web files printed
-wholly in families no model was trained on (``webfonts.HELD_OUT``), and median / p95 seconds per file.
+rate per variant and overall, for each face set, both, and the web files
+printed wholly in families no model was trained on (``webfonts.HELD_OUT``),
+and median / p95 seconds per file.
 
 Comparison rules: name and course exact after normalising whitespace and the
 order of stacked marks (which print alike); hours
