@@ -4,12 +4,11 @@ Tesseract's Thai model misreads some letters of web faces in all its
 readings alike (ฐ as ช, ธ as ร, ุ as ู), so no vote among them can mend
 the name.  :mod:`certificates.line_recognizer` was trained on the faces
 certificates use most and errs on faces it never saw, where alone it is no
-better.  Together they do better: the
-network scores spellings (how likely the line image is to show each one),
-and the candidates are the readings Tesseract made, the voted reading with
-letters swapped for look-alikes and, for names, the network's own reading.
-A candidate replaces the vote only when the network prefers it clearly,
-and Tesseract keeps the word spacing.
+better.  Together they do better: the network scores spellings (how likely
+the line image is to show each one), and the candidates are the readings
+Tesseract made, the voted reading with letters swapped for look-alikes and,
+for names, the network's own reading.  A candidate replaces the vote only
+when the network prefers it clearly, and Tesseract keeps the word spacing.
 """
 
 from __future__ import annotations
@@ -233,7 +232,6 @@ def best_spelling(
             if adds_tone_mark_only(current, variant, changed=False):
                 scored.setdefault(variant, score(variant))
         current = max(scored, key=scored.__getitem__)
-    if network_letters and prior is not None:
         # The network's whole reading, spaced as Tesseract spaced the line,
         # against the settled spelling.  Trained on the faces certificates use,
         # it reads letters every Tesseract reading lost alike ("กะดะ" read

@@ -88,7 +88,7 @@ MONTHS = ("มกราคม", "กุมภาพันธ์", "มีนา�
 
 
 def train_fonts() -> list[str]:
-    """Every face the network may learn from, none of them a bench face."""
+    """Every face the network may learn from: none of the bench's TLWG faces or held-out web families."""
     fonts = [f for f in train_digits.TRAIN_FONTS if Path(f).exists()] + train_digits.sipa_fonts()
     held_out = set(webfonts.HELD_OUT)
     for family in TRAIN_FAMILIES + webfonts.NETWORK_FAMILIES:
