@@ -77,6 +77,7 @@ from .thai_text import (
     thai_ratio,
     thai_word_cost,
     title_word_cost,
+    title_word_costs,
 )
 
 logger = logging.getLogger(__name__)
@@ -474,7 +475,7 @@ def _read_title_line(crop: np.ndarray, box_height: int, page_line: TextLine) -> 
     # are often real but rare words.  A letter misread into no look-alike
     # ("รุ่แที่") leaves a piece that is no word: its one-letter repairs are candidates too.
     text = best_spelling(crop, text, readings, prior=title_word_cost, weight=TITLE_PRIOR_WEIGHT,
-                         swaps=TITLE_LOOKALIKES, repairs=one_letter_word_repairs)
+                         swaps=TITLE_LOOKALIKES, repairs=one_letter_word_repairs, words=title_word_costs)
     return TextLine(text, max([page_line.confidence] + [r.confidence for r in reads]), float(box_height))
 
 

@@ -212,6 +212,24 @@ def title_word_cost(text: str) -> float:
     return _word_cost(text, _rarity)
 
 
+# A run of print that is not Thai: a Latin word, a number, punctuation.
+_NON_THAI_RUN = re.compile(r"[^\s\u0e00-\u0e7f]+")
+
+
+@functools.lru_cache(maxsize=4096)
+def title_word_costs(text: str) -> tuple[float, float]:
+    """``(title_word_cost, thai_word_cost)`` of ``text``, each run of non-Thai print one piece more.
+
+    Two ways, since the corpus counts some compounds as their parts: a
+    misread letter can split a word into two common ones at no rarity cost
+    ("ที่ประชุม" read "ทีประชุม"), which the plain piece count still sees.
+    Non-Thai print costs nothing in either, so without its piece Latin junk
+    ("cu" for "ต้น", "หลักสู35") would read better than any Thai.
+    """
+    other = len(_NON_THAI_RUN.findall(text))
+    return title_word_cost(text) + other, float(thai_word_cost(text) + other)
+
+
 # Letters and marks a one-letter repair may put in (Thai consonants, vowels, tone marks).
 _REPAIR_LETTERS = tuple(chr(c) for c in range(0x0E01, 0x0E3B)) + tuple(chr(c) for c in range(0x0E40, 0x0E4E))
 # A longer unknown piece is no one-letter slip, and its repairs would cost too much to try.

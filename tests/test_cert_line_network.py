@@ -20,8 +20,9 @@ from certificates.spelling_check import (
     best_spelling,
     lookalike_variants,
     network_edits,
+    thai_letter_edits,
 )
-from certificates.thai_text import one_letter_word_repairs, title_word_cost
+from certificates.thai_text import one_letter_word_repairs, title_word_cost, title_word_costs
 
 # A TLWG face, which the network never trained on.
 FONT = Path("/usr/share/fonts/truetype/tlwg/Garuda.ttf")
@@ -330,4 +331,56 @@ def test_a_stray_letter_between_words_is_a_repair_candidate() -> None:
 def test_a_right_title_stands(printed: str) -> None:
     got = best_spelling(_line(printed), printed, [printed], prior=title_word_cost, weight=TITLE_PRIOR_WEIGHT,
                         swaps=TITLE_LOOKALIKES, repairs=one_letter_word_repairs)
+    assert got == printed
+
+
+def test_the_networks_thai_letters_are_taken_and_its_punctuation_and_digits_are_not() -> None:
+    assert thai_letter_edits("วิชา การระบบงานยุคลิจิหัล", "วิชาการระบบงานยุคดิจิทัล") == "วิชา การระบบงานยุคดิจิทัล"
+    # It reads a colon as "1" and drops a slash: print that is not Thai stays as Tesseract read it.
+    assert thai_letter_edits("วิชา ภาษาอังกฤษ : การสนทนา", "วิชาภาษาอังกฤษ1การสนทนา") == "วิชา ภาษาอังกฤษ : การสนทนา"
+    assert thai_letter_edits("การกำหนด/บริหารนโยบาย", "การกำหนดบริหารนโยบาย") == "การกำหนด/บริหารนโยบาย"
+
+
+def test_non_thai_print_costs_a_piece_as_a_titles_words() -> None:
+    # Without it, Latin junk read for Thai ("cu" for "ต้น") would read better than any Thai.
+    assert title_word_costs("ต้น") <= title_word_costs("cu")
+    assert title_word_costs("หลักสูตร หลักการ") < title_word_costs("หลักสู35 หลักการ")
+    assert title_word_costs("ด้าน HR") < title_word_costs("ด้าน ปยัอ")
+    # A dropped tone mark that splits a word into two common ones still costs a piece.
+    assert title_word_costs("เสนอที่ประชุม")[1] < title_word_costs("เสนอทีประชุม")[1]
+
+
+_TITLE = {"prior": title_word_cost, "weight": TITLE_PRIOR_WEIGHT, "swaps": TITLE_LOOKALIKES,
+          "repairs": one_letter_word_repairs}
+
+
+@needs_font
+@pytest.mark.parametrize(
+    ("printed", "voted"),
+    [
+        # The picture shows what blur or a face the network never saw makes of the print;
+        # Tesseract's vote reads real words, and the network's look-alike makes rarer ones.
+        ("บทบาทยองผู้ดำเนินการ", "บทบาทของผู้ดำเนินการ"),
+        ("การบริการประขาขนเพื่อการพัฒนา", "การบริการประชาชนเพื่อการพัฒนา"),
+        ("การทำบันทึกเสนอทีประชุม", "การทำบันทึกเสนอที่ประชุม"),  # a tone mark dropped: words too, but split
+    ],
+)
+def test_a_title_spelling_the_network_prefers_is_not_taken_when_it_reads_as_worse_words(
+    printed: str, voted: str
+) -> None:
+    crop = _line(printed)
+    assert best_spelling(crop, voted, [voted, printed], **_TITLE) == printed  # the guard is what holds it
+    assert best_spelling(crop, voted, [voted, printed], words=title_word_costs, **_TITLE) == voted
+
+
+@needs_font
+@pytest.mark.parametrize(
+    ("printed", "misread"),
+    [
+        ("การบริหารจัดการระบบงานยุคดิจิทัล", "การบริหารจิดถารระบบงานยุคลิจิหัล"),
+        ("การวางแผนนวัตกรรมท้องถิ่น", "การวางแผนแว้ตกรรมตห้องถิ่น"),
+    ],
+)
+def test_the_networks_whole_reading_mends_a_title_with_several_slips(printed: str, misread: str) -> None:
+    got = best_spelling(_line(printed), misread, [misread], words=title_word_costs, **_TITLE)
     assert got == printed
