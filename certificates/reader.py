@@ -366,30 +366,31 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
     return _Reading(parse_fields(lines), lines)
 
 
-def _stray_ones(text: str) -> list[str]:
-    """``text`` without one 1 of a three-digit number: a stroke or bracket Tesseract took for a 1 ("214" for 24).
+def _stray_digits(text: str) -> list[str]:
+    """``text`` without one digit of a three-digit number: a stroke or bracket Tesseract took for one.
 
-    No day, month or year has three digits, and hardly any course that many hours.
+    Mostly a 1 ("214" for 24), on a heavy face a 9 ("309" for 30).  No day,
+    month or year has three digits, and hardly any course that many hours;
+    the line network judges which digit, if any, is not printed.
     """
     out = []
     for run in _DIGIT_RUN.finditer(text):
         if len(run.group()) != 3:
             continue
         for k in range(run.start(), run.end()):
-            if text[k] == "1":
-                out.append(text[:k] + text[k + 1:])
+            out.append(text[:k] + text[k + 1:])
     return list(dict.fromkeys(out))
 
 
 def _checked_digits(crop: np.ndarray, text: str) -> str:
-    """``text`` with a 0/9 or a stray 1 the line network finds misread mended (Mitr's 0 reads as 9: "20" as "29").
+    """``text`` with a 0/9 or a stray digit the line network finds misread mended (Mitr's 0 reads as 9: "20" as "29").
 
     A number the network's own reading of the line also shows needs less
     margin: its likelihood is summed over a whole line it may read poorly
     elsewhere, while its digits are sharp ("19" scored 2.6 nats worse than
     the "10" it read).
     """
-    checked = best_spelling(crop, text, [], swaps=DIGIT_LOOKALIKES, repairs=_stray_ones, margin=SEEN_DIGITS_MARGIN)
+    checked = best_spelling(crop, text, [], swaps=DIGIT_LOOKALIKES, repairs=_stray_digits, margin=SEEN_DIGITS_MARGIN)
     if checked == text:
         return text
     lp = log_probs(crop)
@@ -397,7 +398,7 @@ def _checked_digits(crop: np.ndarray, text: str) -> str:
     new_runs = set(_DIGIT_RUN.findall(checked)) - set(_DIGIT_RUN.findall(text))
     if new_runs <= seen:
         return checked
-    return best_spelling(crop, text, [], swaps=DIGIT_LOOKALIKES, repairs=_stray_ones)
+    return best_spelling(crop, text, [], swaps=DIGIT_LOOKALIKES, repairs=_stray_digits)
 
 
 def _thai_line(crop: np.ndarray, box_height: int, **kw: Any) -> TextLine | None:

@@ -274,21 +274,23 @@ def test_right_digits_stand(printed: str) -> None:
         ("(รวมระยะเวลาทั้งสิ้น 9 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 9 ชั่วโมง)"),
         ("(รวมระยะเวลาทั้งสิ้น 24 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 214 ชั่วโมง)"),  # a stray 1
         ("รวมระยะเวลา 18 ชั่วโมง", "รวมระยะเวลา 118 ชั่วโมง"),
+        ("(รวมระยะเวลาทั้งสิ้น 30 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 309 ชั่วโมง)"),  # a bracket read as 9
         ("(รวมระยะเวลาทั้งสิ้น 120 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 120 ชั่วโมง)"),  # a printed 1
         ("(รวมระยะเวลาทั้งสิ้น 112 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 112 ชั่วโมง)"),
     ],
 )
-def test_the_readers_digit_check_mends_0_9_and_stray_1s_and_leaves_right_ones(printed: str, read: str) -> None:
+def test_the_readers_digit_check_mends_0_9_and_stray_digits_and_leaves_right_ones(printed: str, read: str) -> None:
     from certificates.reader import _checked_digits
 
     assert _checked_digits(_line(printed), read) == printed
 
 
-def test_stray_ones_are_looked_for_in_three_digit_numbers_only() -> None:
-    from certificates.reader import _stray_ones
+def test_stray_digits_are_looked_for_in_three_digit_numbers_only() -> None:
+    from certificates.reader import _stray_digits
 
-    assert _stray_ones("รวม 211 ชั่วโมง") == ["รวม 21 ชั่วโมง"]
-    assert _stray_ones("วันที่ 11 มกราคม พ.ศ. 2561") == []
+    assert _stray_digits("รวม 211 ชั่วโมง") == ["รวม 11 ชั่วโมง", "รวม 21 ชั่วโมง"]
+    assert _stray_digits("รวม 309 ชั่วโมง") == ["รวม 09 ชั่วโมง", "รวม 39 ชั่วโมง", "รวม 30 ชั่วโมง"]
+    assert _stray_digits("วันที่ 11 มกราคม พ.ศ. 2561") == []
 
 
 @needs_font
