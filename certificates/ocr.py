@@ -49,6 +49,8 @@ SCRIPT_LANG = "Thai"
 # Thai alone: for lines that hold no Latin text, where ``tha+eng`` may read
 # small Thai glyphs as English ("พ.ค." as "wa.").
 THAI_ONLY = "tha"
+# English alone: for Latin words in a Thai line, which ``tha+eng`` may read as Thai ("(Advanced)" as "(4ลก00@)").
+ENGLISH_ONLY = "eng"
 
 
 class OcrUnavailable(RuntimeError):
@@ -565,6 +567,14 @@ def ocr_single_line(
     if not text or not confs:
         return None
     return TextLine(text, round(_line_confidence(confs, text), 3), float(box_height), thai_digits=thai_digits)
+
+
+def line_words(crop: np.ndarray, lang: str) -> list[tuple[str, float]]:
+    """The words of a one-line crop (``--psm 7``, at the crop's own scale) with their confidences (0–100)."""
+    if crop is None or crop.size == 0:
+        return []
+    _, tsv = _run_ocr(crop, 7, lang)
+    return [(w, c) for tl in _parse_tsv(tsv) for w, c in zip(tl.words, tl.confs)]
 
 
 def sort_reading_order(lines: list[TextLine]) -> list[TextLine]:

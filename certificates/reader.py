@@ -66,7 +66,17 @@ from .loading import Page, iter_pages
 from .missed_lines import missed_rows, missed_title_line, row_fragments, union_box, widened_to_row
 from .known_names import is_listed_name, name_line_cost, prefer_listed_name, space_run_together
 from .line_recognizer import greedy, log_probs
-from .ocr import SCRIPT_LANG, THAI_ONLY, OcrUnavailable, detect_orientation, line_crop, ocr_lines, ocr_single_line
+from .ocr import (
+    ENGLISH_ONLY,
+    SCRIPT_LANG,
+    THAI_ONLY,
+    OcrUnavailable,
+    detect_orientation,
+    line_crop,
+    line_words,
+    ocr_lines,
+    ocr_single_line,
+)
 from .person_names import leading_title
 from .spelling_check import DIGIT_LOOKALIKES, TITLE_LOOKALIKES, best_spelling
 from .stacked_marks import restore_tone_over_sara_am
@@ -104,6 +114,11 @@ SEEN_DIGITS_MARGIN = 1.0
 TITLE_PRIOR_WEIGHT = 2.0
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 _LATIN_DIGIT = re.compile(r"[0-9]")
+# A Latin word as printed in a title: "(Advanced)", "Skill)", "Google".
+_LATIN_WORD = re.compile(r"[(\[]?[A-Za-z][A-Za-z'&-]+[)\]]?[.,:]?")
+# How sure the English model must be of a Latin word to take it (0–100); on
+# Thai letters it reads junk at 0–70.
+LATIN_WORD_CONFIDENCE = 85.0
 
 
 @dataclass(slots=True)
@@ -477,7 +492,40 @@ def _read_title_line(crop: np.ndarray, box_height: int, page_line: TextLine) -> 
     # ("รุ่แที่") leaves a piece that is no word: its one-letter repairs are candidates too.
     text = best_spelling(crop, text, readings, prior=title_word_cost, weight=TITLE_PRIOR_WEIGHT,
                          swaps=TITLE_LOOKALIKES, repairs=one_letter_word_repairs, words=title_word_costs)
+    text = _latin_words(crop, text)
     return TextLine(text, max([page_line.confidence] + [r.confidence for r in reads]), float(box_height))
+
+
+def _is_garbled_latin(word: str) -> bool:
+    """A word holding Latin letters, or Thai mixed with other print: how ``tha+eng`` reads a Latin word."""
+    thai = any("\u0e01" <= c <= "\u0e4e" for c in word)
+    other = any(not ("\u0e01" <= c <= "\u0e4e") and c not in ".," for c in word)
+    return bool(_LATIN_LETTER.search(word)) or (thai and other)
+
+
+def _latin_words(crop: np.ndarray, text: str) -> str:
+    """``text`` with its Latin words as Tesseract's English model reads them, where it is sure of each.
+
+    ``tha+eng`` reads a Latin word in a Thai line as junk ("(Advanced)" as
+    "(4ลก00@)", "(Analytical Skill)" as "(เกลlyt09 Skill)"), and the line
+    network has no Latin letters to mend it with.  The English model reads
+    such words surely and Thai ones as junk it is unsure of; its sure Latin
+    words replace the garbled words one for one, when there are as many.
+    """
+    words = text.split(" ")
+    garbled = [i for i, w in enumerate(words) if _is_garbled_latin(w)]
+    if not garbled:
+        return text
+    try:
+        english = [w for w, conf in line_words(crop, ENGLISH_ONLY)
+                   if conf >= LATIN_WORD_CONFIDENCE and _LATIN_WORD.fullmatch(w)]
+    except OcrUnavailable:
+        return text
+    if len(english) != len(garbled):
+        return text
+    for i, w in zip(garbled, english):
+        words[i] = w
+    return " ".join(words)
 
 
 def _second_opinion(voted: str, reads: list[str], script: list[str]) -> str:

@@ -9,6 +9,7 @@ import os
 import zlib
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -479,3 +480,32 @@ def test_rows_layout_analysis_missed_are_read_and_fill_missing_fields() -> None:
     assert again.fields.hours is not None and again.fields.hours.value == 36.5
     assert again.fields.completed_on is not None and str(again.fields.completed_on.value) == "2020-03-13"
     assert [line.text for line in again.lines[:3]] == [line.text for line in found]
+
+
+def _title_line(text: str) -> np.ndarray:
+    from PIL import ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/tlwg/Garuda.ttf", 40, layout_engine=ImageFont.Layout.RAQM)
+    left, top, right, bottom = font.getbbox(text)
+    img = Image.new("L", (right - left + 60, bottom - top + 60), 255)
+    ImageDraw.Draw(img).text((30 - left, 30 - top), text, font=font, fill=0)
+    return np.array(img)
+
+
+@needs_tesseract
+def test_a_latin_word_read_as_thai_junk_in_a_title_is_read_with_the_english_model() -> None:
+    from certificates.reader import _latin_words
+
+    crop = _title_line("วิชา หลักการการจัดการความรู้ (Advanced)")
+    assert _latin_words(crop, "วิชา หลักการการจัดการความรู้ (4ลก00@)") == "วิชา หลักการการจัดการความรู้ (Advanced)"
+    # Thai print is left alone, and so is a title with no garbled word.
+    assert _latin_words(crop, "วิชา หลักการการจัดการความรู้") == "วิชา หลักการการจัดการความรู้"
+    thai = _title_line("วิชา การจัดการความรู้ รุ่นที่ 2")
+    assert _latin_words(thai, "วิชา การจัดการความรู้ รุ่นที่ 2") == "วิชา การจัดการความรู้ รุ่นที่ 2"
+
+
+def test_garbled_latin_is_latin_letters_or_thai_mixed_with_other_print() -> None:
+    from certificates.reader import _is_garbled_latin
+
+    assert _is_garbled_latin("(4ลก00@)") and _is_garbled_latin("(เกลlyt09") and _is_garbled_latin("Skill)")
+    assert not _is_garbled_latin("ก.พ.") and not _is_garbled_latin("2") and not _is_garbled_latin("ความรู้")
