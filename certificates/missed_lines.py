@@ -8,7 +8,7 @@ the rows of ink no found line covers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import cv2
 import numpy as np
@@ -52,15 +52,15 @@ def missed_title_line(lines: Sequence[TextLine], f: ParsedFields, scaled: np.nda
     return TextLine(read.text, read.confidence, float(h), box)
 
 
-def row_fragments(lines: Sequence[TextLine], i: int) -> list[int]:
-    """Neighbours of line ``i`` that are pieces of the same printed row.
+def row_fragments(lines: Sequence[TextLine], i: int, among: Iterable[int] | None = None) -> list[int]:
+    """Lines (``among``, by default the neighbours of line ``i``) that are pieces of ``i``'s printed row.
 
     Layout analysis sometimes cuts a long name where a slanted row drifts
     ("ว่าที่ร้อ" | "อยตรีหญิง…"); a crop of one piece loses the other's letters.
     """
     x, y, w, h = lines[i].box
     out = []
-    for j in (i - 1, i + 1):
+    for j in (i - 1, i + 1) if among is None else sorted(set(among) - {i}):
         if not 0 <= j < len(lines) or lines[j].box is None:
             continue
         ox, oy, ow, oh = lines[j].box

@@ -323,8 +323,19 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
     changed = False
     merged: set[int] = set()
     for i in sorted(targets):
-        if not (0 <= i < len(lines)) or lines[i].box is None:
+        if not (0 <= i < len(lines)) or lines[i].box is None or i in merged:
             continue
+        if i in title_lines:
+            # A title line layout analysis cut in two: each piece's crop, widened,
+            # shows some of the other's letters, and the title would hold them twice.
+            for j in row_fragments(lines, i, among=title_lines):
+                if j in merged or j < i:
+                    continue
+                left, right = sorted((lines[i], lines[j]), key=lambda line: line.box[0])
+                text = left.text + right.text
+                lines[i] = TextLine(text, lines[i].confidence, lines[i].height, union_box(lines[i].box, lines[j].box))
+                merged.add(j)
+                changed = True
         if i in name_lines:
             for j in row_fragments(lines, i):
                 lines[i] = TextLine(lines[i].text, lines[i].confidence, lines[i].height, union_box(lines[i].box, lines[j].box))
@@ -371,7 +382,7 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             lines[i] = again
             changed = True
     missed = missed_title_line(lines, f, scaled)
-    last_title = lines[max(f.sources["title"])] if missed is not None else None
+    last_title = lines[max(set(f.sources["title"]) - merged)] if missed is not None else None
     lines = [line for k, line in enumerate(lines) if k not in merged]
     if missed is not None:
         lines.insert(next(k for k, line in enumerate(lines) if line is last_title) + 1, missed)

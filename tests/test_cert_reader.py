@@ -387,6 +387,22 @@ def test_a_name_row_cut_in_two_by_layout_analysis_is_read_whole() -> None:
     assert row_fragments(lines, 0) == []  # the line above is another row
 
 
+def test_a_title_row_cut_in_two_is_joined_across_debris_between_its_pieces() -> None:
+    from certificates.fields import TextLine
+    from certificates.missed_lines import row_fragments
+
+    lines = [
+        TextLine("ได้ผ่านการอบรม", 0.9, 30, (715, 1055, 217, 30)),
+        TextLine("วิชา ความรู้เบื้อง", 0.9, 54, (380, 1155, 289, 54)),
+        TextLine("=,", 0.3, 7, (684, 1164, 16, 7)),  # a speck read as a line of its own
+        TextLine("ulheonudoyaanins4 Suh 2", 0.5, 54, (700, 1155, 571, 54)),
+        TextLine("(รวมระยะเวลาทั้งสิ้น 3 ชั่วโมง)", 0.9, 38, (612, 1273, 428, 38)),
+    ]
+    assert 3 not in row_fragments(lines, 1)  # by default only the neighbours: the speck, not the piece
+    assert row_fragments(lines, 1, among=[1, 3]) == [3]
+    assert row_fragments(lines, 1, among=[0, 1, 3, 4]) == [3]
+
+
 def test_a_name_box_missing_the_start_of_its_row_is_widened_over_it() -> None:
     import numpy as np
 
