@@ -197,9 +197,9 @@ def best_spelling(
     Where the network reads just what Tesseract voted, only a spelling the
     lists vouch for, one look-alike away, may still win, by ``margin``.
     ``words`` (titles) gives costs of how a spelling reads as words, such
-    as pieces and rarity.  No candidate may cost more than the vote in any,
-    and one that drops a tone mark must cost less in one ("ที่" to "ที"
-    makes words too): on blurred print and faces it never saw the network
+    as pieces and rarity.  The spelling chosen may cost no more than the
+    vote in any, and must cost less in one where it drops a tone mark ("ที่"
+    to "ที" makes words too): on blurred print and faces it never saw the network
     prefers look-alikes that make rarer words ("ของ" to "ยอง", "ทีม" to
     "ทีน"), which the prior's weight did not hold back (on the title
     lines of draws 2576 and 2577 this kept all 30 mends and stopped all 21
@@ -218,13 +218,14 @@ def best_spelling(
     floor = words(voted) if words is not None else ()
     marks = _tone_marks(voted)
 
+    def fits(text: str) -> bool:
+        """Reads as words no worse than the vote; better, where it drops a tone mark."""
+        costs = words(text)
+        if any(a > b for a, b in zip(costs, floor)):
+            return False
+        return _tone_marks(text) >= marks or any(a < b for a, b in zip(costs, floor))
+
     def score(text: str) -> float:
-        if words is not None:
-            costs = words(text)
-            if any(a > b for a, b in zip(costs, floor)):
-                return float("-inf")
-            if _tone_marks(text) < marks and not any(a < b for a, b in zip(costs, floor)):
-                return float("-inf")
         labels = line_recognizer.encode(squash(text))
         if labels is None:
             return float("-inf")
@@ -304,6 +305,10 @@ def best_spelling(
         for variant in repairs(current):
             scored.setdefault(variant, score(variant))
         current = max(scored, key=scored.__getitem__)
+    if words is not None:
+        # Checked last: a misread the vote spells as Latin junk ("sun" for "รุ่นที่")
+        # is mended in two steps, by another reading ("รู่นที่") and then a swap.
+        current = max((t for t in scored if fits(t)), key=scored.__getitem__)
     if vouched is not None and vouched(current) and not vouched(voted):
         margin = min(margin, VOUCHED_MARGIN)
     return current if scored[current] > scored[voted] + margin else voted

@@ -214,19 +214,22 @@ def title_word_cost(text: str) -> float:
 
 # A run of print that is not Thai: a Latin word, a number, punctuation.
 _NON_THAI_RUN = re.compile(r"[^\s\u0e00-\u0e7f]+")
+_LATIN_LETTERS = re.compile(r"[A-Za-z]")
 
 
 @functools.lru_cache(maxsize=4096)
 def title_word_costs(text: str) -> tuple[float, float]:
-    """``(title_word_cost, thai_word_cost)`` of ``text``, each run of non-Thai print one piece more.
+    """``(title_word_cost, thai_word_cost)`` of ``text``, with non-Thai print costed too.
 
     Two ways, since the corpus counts some compounds as their parts: a
     misread letter can split a word into two common ones at no rarity cost
     ("ที่ประชุม" read "ทีประชุม"), which the plain piece count still sees.
-    Non-Thai print costs nothing in either, so without its piece Latin junk
-    ("cu" for "ต้น", "หลักสู35") would read better than any Thai.
+    Non-Thai print costs nothing in either, so Latin junk ("cu" for "ต้น",
+    "sun" for "รุ่นที่", "หลักสู35") would read better than any Thai: each run
+    of it is one piece more, and its Latin letters one each, as letters
+    outside dictionary words are.
     """
-    other = len(_NON_THAI_RUN.findall(text))
+    other = sum(1 + len(_LATIN_LETTERS.findall(run)) for run in _NON_THAI_RUN.findall(text))
     return title_word_cost(text) + other, float(thai_word_cost(text) + other)
 
 

@@ -343,11 +343,12 @@ def test_the_networks_thai_letters_are_taken_and_its_punctuation_and_digits_are_
     assert thai_letter_edits("การกำหนด/บริหารนโยบาย", "การกำหนดบริหารนโยบาย") == "การกำหนด/บริหารนโยบาย"
 
 
-def test_non_thai_print_costs_a_piece_as_a_titles_words() -> None:
+def test_non_thai_print_costs_a_piece_and_a_latin_letter_one_more_as_a_titles_words() -> None:
     # Without it, Latin junk read for Thai ("cu" for "ต้น") would read better than any Thai.
     assert title_word_costs("ต้น") <= title_word_costs("cu")
     assert title_word_costs("หลักสูตร หลักการ") < title_word_costs("หลักสู35 หลักการ")
     assert title_word_costs("ด้าน HR") < title_word_costs("ด้าน ปยัอ")
+    assert title_word_costs("การทำงานเป็นทีม รุ่นที่ 2") < title_word_costs("การทำงานเป็นทีม sun 2")
     # A dropped tone mark that splits a word into two common ones still costs a piece.
     assert title_word_costs("เสนอที่ประชุม")[1] < title_word_costs("เสนอทีประชุม")[1]
 
@@ -385,4 +386,12 @@ def test_a_title_spelling_the_network_prefers_is_not_taken_when_it_reads_as_wors
 )
 def test_the_networks_whole_reading_mends_a_title_with_several_slips(printed: str, misread: str) -> None:
     got = best_spelling(_line(printed), misread, [misread], words=title_word_costs, **_TITLE)
+    assert got == printed
+
+
+@needs_font
+def test_a_title_word_read_as_latin_junk_is_mended_through_another_reading_and_a_swap() -> None:
+    printed = "การทำงานเป็นทีม รุ่นที่ 2"
+    voted, other = "การทำงานเป็นทีม sun 2", "การทำงานเป็นทีม รู่นที่ 2"  # ุ read as ู, a piece no word
+    got = best_spelling(_line(printed), voted, [voted, other], words=title_word_costs, **_TITLE)
     assert got == printed
