@@ -508,9 +508,12 @@ def _read_title_line(crop: np.ndarray, box_height: int, page_line: TextLine) -> 
 
 
 def _is_garbled_latin(word: str) -> bool:
-    """A word holding Latin letters, or Thai mixed with other print: how ``tha+eng`` reads a Latin word."""
+    """A word holding Latin letters, or Thai mixed with other print: how ``tha+eng`` reads a Latin word.
+
+    Not Thai with digits or dots alone: "รุ่นที่2", "ก.พ." are printed so.
+    """
     thai = any("\u0e01" <= c <= "\u0e4e" for c in word)
-    other = any(not ("\u0e01" <= c <= "\u0e4e") and c not in ".," for c in word)
+    other = any(not ("\u0e01" <= c <= "\u0e4e") and c not in ".," and not c.isdigit() for c in word)
     return bool(_LATIN_LETTER.search(word)) or (thai and other)
 
 

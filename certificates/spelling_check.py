@@ -198,14 +198,14 @@ def best_spelling(
     lists vouch for, one look-alike away, may still win, by ``margin``.
     ``words`` (titles) gives costs of how a spelling reads as words, such
     as pieces and rarity.  The spelling chosen may cost no more than the
-    vote in any, and must cost less in one where it drops a tone mark ("ที่"
-    to "ที" makes words too): on blurred print and faces it never saw the network
-    prefers look-alikes that make rarer words ("ของ" to "ยอง", "ทีม" to
-    "ทีน"), which the prior's weight did not hold back (on the title
-    lines of draws 2576 and 2577 this kept all 30 mends and stopped all 21
-    breaks).  Then the network's own reading, in Thai letters only (see
-    :func:`thai_letter_edits`), is weighed against the settled spelling:
-    it must read better as words and be likelier by
+    vote in any, and must cost less in one where it drops a tone mark
+    ("ที่" to "ที" makes words too): on blurred print and faces it never
+    saw, the network prefers look-alikes that make rarer words ("ของ" to
+    "ยอง", "ทีม" to "ทีน"), which the prior's weight did not hold back (on
+    the title lines of draws 2576 and 2577 this kept all 30 mends and
+    stopped all 21 breaks).  Before that, the network's own reading, in Thai
+    letters only (see :func:`thai_letter_edits`), is weighed against the
+    settled spelling: it must read better as words and be likelier by
     :data:`NETWORK_READ_MARGIN`.
     Without the trained model installed, ``voted`` stands.
     """

@@ -525,3 +525,4 @@ def test_garbled_latin_is_latin_letters_or_thai_mixed_with_other_print() -> None
 
     assert _is_garbled_latin("(4ลก00@)") and _is_garbled_latin("(เกลlyt09") and _is_garbled_latin("Skill)")
     assert not _is_garbled_latin("ก.พ.") and not _is_garbled_latin("2") and not _is_garbled_latin("ความรู้")
+    assert not _is_garbled_latin("รุ่นที่2") and _is_garbled_latin("[กส่งลท008สต]")
