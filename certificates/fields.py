@@ -261,9 +261,7 @@ def parse_name(lines: Sequence[TextLine]) -> tuple[Field[str] | None, int | None
             candidates.append((score * (1.0 - 0.1 * distance), i, name))
             distance += 1
     if completion is not None and not candidates:
-        # Never the intro line or above it: with the name row unread, that is the issuer ("สำนักงาน ก.พ.").
-        floor = intro.index if intro is not None else -1
-        for i in range(completion.index - 1, max(completion.index - 3, floor), -1):
+        for i in range(completion.index - 1, max(completion.index - 3, -1), -1):
             name, score = _name_candidate(lines[i].text)
             candidates.append((score * 0.9, i, name))
     if not candidates:

@@ -301,11 +301,6 @@ def test_name_found_before_completion_phrase_without_intro() -> None:
     assert got is not None and got.value == "นายสมชาย รักเรียน"
 
 
-def test_with_the_name_row_unread_the_issuer_above_the_intro_is_not_taken_for_the_name() -> None:
-    got, _ = parse_name(lines("สำนักงาน ก.พ.\nประกาศนียบัตรฉบับนี้ให้ไว้เพื่อแสดงว่า\nได้สำเร็จการศึกษาตามหลักเกณฑ์ที่กำหนด"))
-    assert got is None
-
-
 def test_signer_is_not_the_learner() -> None:
     got, _ = parse_name(lines("(นายปิยวัฒน์ ศิวรักษ์)\nเลขาธิการคณะกรรมการข้าราชการพลเรือน"))
     assert got is None
