@@ -3,7 +3,7 @@
 The network must read names printed in the faces certificates use, and in
 faces it has never seen.  It is trained on Noto Thai (sans, serif, looped),
 Arundina, Purisa, Tlwg Mono and Typewriter, the SIPA national fonts, Google
-Thai families outside the bench (``webfonts.TRAINING_FAMILIES``: KoHo, Kodchasan,
+Thai families outside the bench (``TRAIN_FAMILIES`` here: KoHo, Kodchasan,
 Maitree, Anuphan, IBM Plex Sans Thai Looped, ...), and seven of the bench's
 web families, the ones certificates use most (``webfonts.NETWORK_FAMILIES``:
 Sarabun, Kanit, Prompt, Athiti, Mitr, Noto Sans Thai, IBM Plex Sans Thai).
@@ -71,6 +71,13 @@ from certificates.person_names import TITLES  # noqa: E402
 import train_digits  # noqa: E402
 import webfonts  # noqa: E402
 
+# Google Thai families that webfonts.FAMILIES (the held-out bench faces) does not hold.
+TRAIN_FAMILIES = (
+    "koho", "kodchasan", "maitree", "anuphan", "ibm-plex-sans-thai-looped", "noto-sans-thai-looped",
+    "noto-serif-thai", "fahkwang", "mali", "itim", "chonburi", "charm", "charmonman", "sriracha", "pattaya",
+    "playpen-sans-thai",
+)
+TRAIN_WEIGHTS = ("300", "400", "500", "600", "700")
 LAYOUT = ImageFont.Layout.RAQM if features.check("raqm") else ImageFont.Layout.BASIC
 PHRASES = (
     "ให้ไว้ ณ วันที่", "ระยะเวลา", "ชั่วโมง", "ได้ผ่านการอบรมหลักสูตร", "ประกาศนียบัตรฉบับนี้ให้ไว้เพื่อแสดงว่า",
@@ -83,7 +90,11 @@ MONTHS = ("มกราคม", "กุมภาพันธ์", "มีนา�
 def train_fonts() -> list[str]:
     """Every face the network may learn from: none of the bench's TLWG faces or held-out web families."""
     fonts = [f for f in train_digits.TRAIN_FONTS if Path(f).exists()] + train_digits.sipa_fonts()
-    return fonts + [str(path) for path in webfonts.training_files()]
+    held_out = set(webfonts.HELD_OUT)
+    for family in TRAIN_FAMILIES + webfonts.NETWORK_FAMILIES:
+        assert family not in held_out
+        fonts += [str(path) for path in webfonts.family_files(family, TRAIN_WEIGHTS)]
+    return fonts
 
 
 class TextSource:

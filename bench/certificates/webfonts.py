@@ -36,13 +36,6 @@ WEIGHTS = ("400", "700")
 # out of all training, and the bench prints them apart, so they still say how it does on a new face.
 NETWORK_FAMILIES = ("sarabun", "kanit", "prompt", "athiti", "mitr", "noto-sans-thai", "ibm-plex-sans-thai")
 HELD_OUT = tuple(f for f in FAMILIES if f not in NETWORK_FAMILIES)
-# Google Thai families outside the bench: the reader's networks learn from them, the bench never prints them.
-TRAINING_FAMILIES = (
-    "koho", "kodchasan", "maitree", "anuphan", "ibm-plex-sans-thai-looped", "noto-sans-thai-looped",
-    "noto-serif-thai", "fahkwang", "mali", "itim", "chonburi", "charm", "charmonman", "sriracha", "pattaya",
-    "playpen-sans-thai",
-)
-TRAINING_WEIGHTS = ("300", "400", "500", "600", "700")
 
 
 def _ttf(family: str, weight: str) -> Path:
@@ -97,15 +90,6 @@ def family_files(family: str, weights: tuple[str, ...]) -> list[Path]:
     files = _fetch(family)
     return [_ttf(family, w) for w in weights
             if _ttf(family, w).exists() or (files is not None and _merge(files, family, w))]
-
-
-def training_files() -> list[Path]:
-    """TrueType files the reader's networks may learn from: :data:`TRAINING_FAMILIES` and :data:`NETWORK_FAMILIES`."""
-    out: list[Path] = []
-    for family in TRAINING_FAMILIES + NETWORK_FAMILIES:
-        assert family not in HELD_OUT
-        out += family_files(family, TRAINING_WEIGHTS)
-    return out
 
 
 def web_font_families() -> dict[str, tuple[Path, Path]]:
