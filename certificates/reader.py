@@ -82,6 +82,7 @@ from .spelling_check import DIGIT_LOOKALIKES, TITLE_LOOKALIKES, best_spelling
 from .stacked_marks import restore_tone_over_sara_am
 from .thai_text import (
     drop_stray_consonants,
+    is_thai_letter,
     one_letter_word_repairs,
     squash,
     thai_ratio,
@@ -512,8 +513,8 @@ def _is_garbled_latin(word: str) -> bool:
 
     Not Thai with digits or dots alone: "รุ่นที่2", "ก.พ." are printed so.
     """
-    thai = any("\u0e01" <= c <= "\u0e4e" for c in word)
-    other = any(not ("\u0e01" <= c <= "\u0e4e") and c not in ".," and not c.isdigit() for c in word)
+    thai = any(is_thai_letter(c) for c in word)
+    other = any(not is_thai_letter(c) and c not in ".," and not c.isdigit() for c in word)
     return bool(_LATIN_LETTER.search(word)) or (thai and other)
 
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from . import line_recognizer
 from .consensus import respace, squash
+from .thai_text import is_thai_letter
 
 # Letters that Tesseract's Thai model takes for one another on some faces;
 # each pair is tried both ways.  Some are a stroke lost: the circle of ำ
@@ -145,7 +146,7 @@ def thai_letter_edits(text: str, network_read: str) -> str:
     out = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         theirs = network_read[j1:j2]
-        thai = all("\u0e01" <= c <= "\u0e4e" for c in plain[i1:i2] + theirs)
+        thai = all(is_thai_letter(c) for c in plain[i1:i2] + theirs)
         out.append(theirs if tag != "equal" and thai else plain[i1:i2])
     return respace("".join(out), text)
 

@@ -89,6 +89,11 @@ def is_thai_char(ch: str) -> bool:
     return "\u0e00" <= ch <= "\u0e7f"
 
 
+def is_thai_letter(ch: str) -> bool:
+    """True for a Thai letter, vowel or mark (the Thai block without its digits and signs)."""
+    return "\u0e01" <= ch <= "\u0e4e"
+
+
 def thai_ratio(text: str) -> float:
     """Share of non-space characters that are Thai."""
     chars = [c for c in text if not c.isspace()]
