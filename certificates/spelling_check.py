@@ -7,8 +7,9 @@ certificates use most and errs on faces it never saw, where alone it is no
 better.  Together they do better: the network scores spellings (how likely
 the line image is to show each one), and the candidates are the readings
 Tesseract made, the voted reading with letters swapped for look-alikes and
-the network's own reading (for titles, its Thai letters only).  A candidate replaces the vote only
-when the network prefers it clearly, and Tesseract keeps the word spacing.
+the network's own reading (for titles, its Thai letters only).  A candidate
+replaces the vote only when the network prefers it clearly, and Tesseract
+keeps the word spacing.
 In titles, made of ordinary words, a candidate must also read as words no
 worse than the vote (see ``words`` in :func:`best_spelling`).
 """
