@@ -139,3 +139,39 @@ def ctc_log_likelihood(lp: np.ndarray, labels: list[int]) -> float:
         alpha = np.logaddexp(np.logaddexp(alpha, step), jump) + lp[t, ext_arr]
     total = np.logaddexp(alpha[-1], alpha[-2])
     return float(total) if math.isfinite(total) else float("-inf")
+
+
+def label_frames(lp: np.ndarray, labels: list[int]) -> list[int] | None:
+    """The frame at which each label is first emitted on the likeliest CTC path that spells ``labels``.
+
+    Viterbi over the same extended sequence as :func:`ctc_log_likelihood`;
+    None when the line is too short for the labels.
+    """
+    n, frames = len(labels), lp.shape[0]
+    if n == 0 or frames < n:
+        return None
+    ext = np.zeros(2 * n + 1, int)
+    ext[1::2] = labels
+    size = len(ext)
+    skip = np.zeros(size, bool)
+    skip[3::2] = ext[3::2] != ext[1:-2:2]
+    score = np.full(size, -np.inf)
+    score[0], score[1] = lp[0, 0], lp[0, ext[1]]
+    back = np.zeros((frames, size), np.int8)  # 0 stay, 1 step, 2 jump
+    for t in range(1, frames):
+        stay = score
+        step = np.concatenate(([-np.inf], score[:-1]))
+        jump = np.where(skip, np.concatenate(([-np.inf, -np.inf], score[:-2])), -np.inf)
+        moves = np.stack((stay, step, jump))
+        back[t] = moves.argmax(axis=0)
+        score = moves.max(axis=0) + lp[t, ext]
+    state = size - 1 if score[-1] >= score[-2] else size - 2
+    if not math.isfinite(score[state]):
+        return None
+    first = [0] * n
+    for t in range(frames - 1, -1, -1):
+        if state % 2 == 1:
+            first[state // 2] = t
+        if t:
+            state -= int(back[t, state])
+    return first

@@ -78,13 +78,17 @@ from .ocr import (
     ocr_single_line,
 )
 from .person_names import leading_title
-from .spelling_check import DIGIT_LOOKALIKES, TITLE_LOOKALIKES, best_spelling
+from .spelling_check import DIGIT_LOOKALIKES, THAI_DIGIT_LOOKALIKES, TITLE_LOOKALIKES, best_spelling
 from .stacked_marks import restore_tone_over_sara_am
+from .word_gaps import spaced_at_gap
 from .thai_text import (
+    THAI_DIGITS,
+    ascii_digits_to_thai,
     drop_stray_consonants,
     is_thai_letter,
     one_letter_word_repairs,
     squash,
+    thai_digits_to_ascii,
     thai_ratio,
     thai_word_cost,
     title_word_cost,
@@ -113,6 +117,7 @@ TITLE_READ_HEIGHTS = (28, 36)
 SEEN_DIGITS_MARGIN = 1.0
 # The title word cost's weight beside the line network's likelihood, for title lines.
 TITLE_PRIOR_WEIGHT = 2.0
+THAI_DIGITS_MARGIN = 3.0
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 _LATIN_DIGIT = re.compile(r"[0-9]")
 # A Latin word as printed in a title: "(Advanced)", "Skill)", "Google".
@@ -374,9 +379,9 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             again = _thai_line(crop, h)
         # Only Latin print: Thai digits reach the text as the digit classifier's Latin
         # ones, and the network's 0/9 check on "๑๐" "mended" 10 to 19.
-        if again is not None and i in digit_lines and _LATIN_DIGIT.search(again.text) and not again.thai_digits:
-            checked = _checked_digits(crop, again.text)
-            again = dataclasses.replace(again, text=checked)
+        if again is not None and i in digit_lines and _LATIN_DIGIT.search(again.text):
+            check = _checked_thai_digits if again.thai_digits else _checked_digits
+            again = dataclasses.replace(again, text=check(crop, again.text, lines[i].text))
         if again is not None:
             again = dataclasses.replace(again, height=lines[i].height, box=lines[i].box)
         if again is not None and again.text != lines[i].text:
@@ -409,7 +414,55 @@ def _stray_digits(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _checked_digits(crop: np.ndarray, text: str) -> str:
+def _checked_thai_digits(crop: np.ndarray, text: str, page_text: str = "") -> str:
+    """``text``, read off a line printed in Thai digits, with a digit the line network finds misread mended.
+
+    The text carries the glyph classifier's reading in Latin digits; the
+    network, which learnt Thai digits, judges them as printed.  Where it
+    reads Latin digits and no Thai ones, the line is checked as Latin print
+    (the flag also marks a line whose Latin "]8" or "2ณ" the classifier mended).
+    """
+    lp = log_probs(crop)
+    read = greedy(lp) if lp is not None else ""
+    if not any(ch in THAI_DIGITS for ch in read):
+        return _checked_digits(crop, text, page_text) if _LATIN_DIGIT.search(read) else text
+    page = [ascii_digits_to_thai(t) for t in _with_numbers_of(text, page_text)]
+    return thai_digits_to_ascii(best_spelling(crop, ascii_digits_to_thai(text), page, swaps=THAI_DIGIT_LOOKALIKES,
+                                              margin=THAI_DIGITS_MARGIN))
+
+
+def _digit_symbols(text: str) -> list[str]:
+    """``text`` with a symbol glued to a number read as each digit in turn ("3@" for 30).
+
+    Tesseract takes a heavy or blurred digit for a symbol ("@", "]"); a
+    symbol right against a digit is no part of a date or hours, so the line
+    network judges which digit it was, if any.
+    """
+    out = []
+    for k, ch in enumerate(text):
+        if ch in _DIGIT_SYMBOLS and ((k > 0 and text[k - 1].isdigit()) or (k + 1 < len(text) and text[k + 1].isdigit())):
+            out += [text[:k] + d + text[k + 1:] for d in "0123456789"]
+    return out
+
+
+def _digit_repairs(text: str) -> list[str]:
+    return list(dict.fromkeys(_stray_digits(text) + _digit_symbols(text)))
+
+
+def _with_numbers_of(text: str, other: str) -> list[str]:
+    """``text`` with its numbers as ``other`` reads them, when both show as many ([] when no different).
+
+    The page reading of a line may hold a digit its re-read lost ("27" re-read
+    as "2ณ"); whichever the line network finds likelier stands.
+    """
+    ours, theirs = _DIGIT_RUN.findall(text), _DIGIT_RUN.findall(other)
+    if len(ours) != len(theirs) or ours == theirs:
+        return []
+    replacements = iter(theirs)
+    return [_DIGIT_RUN.sub(lambda _: next(replacements), text)]
+
+
+def _checked_digits(crop: np.ndarray, text: str, page_text: str = "") -> str:
     """``text`` with a 0/9 or a stray digit the line network finds misread mended (Mitr's 0 reads as 9: "20" as "29").
 
     A number the network's own reading of the line also shows needs less
@@ -417,7 +470,8 @@ def _checked_digits(crop: np.ndarray, text: str) -> str:
     elsewhere, while its digits are sharp ("19" scored 2.6 nats worse than
     the "10" it read).
     """
-    checked = best_spelling(crop, text, [], swaps=DIGIT_LOOKALIKES, repairs=_stray_digits, margin=SEEN_DIGITS_MARGIN)
+    page = _with_numbers_of(text, page_text)
+    checked = best_spelling(crop, text, page, swaps=DIGIT_LOOKALIKES, repairs=_digit_repairs, margin=SEEN_DIGITS_MARGIN)
     if checked == text:
         return text
     lp = log_probs(crop)
@@ -425,7 +479,7 @@ def _checked_digits(crop: np.ndarray, text: str) -> str:
     new_runs = set(_DIGIT_RUN.findall(checked)) - set(_DIGIT_RUN.findall(text))
     if new_runs <= seen:
         return checked
-    return best_spelling(crop, text, [], swaps=DIGIT_LOOKALIKES, repairs=_stray_digits)
+    return best_spelling(crop, text, page, swaps=DIGIT_LOOKALIKES, repairs=_digit_repairs)
 
 
 def _thai_line(crop: np.ndarray, box_height: int, **kw: Any) -> TextLine | None:
@@ -444,6 +498,8 @@ def _thai_line(crop: np.ndarray, box_height: int, **kw: Any) -> TextLine | None:
 
 
 _DIGIT_RUN = re.compile(r"\d+")
+# Symbols Tesseract makes of a digit it cannot read (a heavy 0 as "@", a flagged 1 as "]").
+_DIGIT_SYMBOLS = frozenset("@&$%#?!|[]{}°©®§")
 
 
 def _keep_digits(thai_read: str, mixed_read: str) -> str:
@@ -480,7 +536,7 @@ def _read_name_line(crop: np.ndarray, box_height: int, page_text: str) -> TextLi
     # Letters every reading got wrong alike: the line network may spot them.
     text = best_spelling(crop, text, others, prior=name_line_cost, weight=NAME_PRIOR_WEIGHT, network_letters=True,
                          vouched=is_listed_name)
-    text = space_run_together(text)
+    text = spaced_at_gap(crop, space_run_together(text))
     sure = any(r.text == text for r in reads)
     conf = max(r.confidence for r in reads) if sure else min(r.confidence for r in reads)
     return TextLine(text, conf, float(box_height))
@@ -630,6 +686,7 @@ def _ocr_gray(gray: np.ndarray) -> _Reading:
         if i == 1 and best.fields.anchors == 0 and best.fields.found() == 0 and len(best.lines) < 3:
             break  # hardly any text either way up: a photo of something else
     assert best is not None and best_gray is not None and best_scaled is not None
+    best = _without_name_above_intro(best)
     if not best.is_certificate():
         if best.fields.found() < 2:
             return best
@@ -644,12 +701,12 @@ def _ocr_gray(gray: np.ndarray) -> _Reading:
             return best
     second = _second_look(best, best_scaled)
     if second is not None:
-        best = _overlay(best, second)
+        best = _overlay(best, _without_name_above_intro(second))
     if best.fields.found() == 4:
         return best
     # Lines that layout analysis never found (faint, small print in a photo)
     # are read one by one from the rows of ink no found line covers.
-    best = _fill_missing(best, _with_missed_rows(best, best_scaled))
+    best = _fill_missing(best, _without_name_above_intro(_with_missed_rows(best, best_scaled)))
     if best.fields.found() == 4:
         return best
     readings = [best]
@@ -658,11 +715,31 @@ def _ocr_gray(gray: np.ndarray) -> _Reading:
     # They only fill gaps: page-level passes share the blind spots the
     # single-line re-reads corrected, so they must not outvote those.
     for variant in _extra_passes(best_gray):
-        readings.append(variant()[0])
+        readings.append(_without_name_above_intro(variant()[0]))
         best = _fill_missing(best, _merge(readings))
         if best.fields.found() == 4:
             break
     return best
+
+
+def _without_name_above_intro(reading: _Reading) -> _Reading:
+    """The reading without its name when that was taken from above the intro phrase.
+
+    The learner is named after "…เพื่อแสดงว่า"; with the name row unread the
+    parser falls back on the line above, which is then the issuer
+    ("สำนักงาน ก.พ.").  Dropped only once the orientation is chosen (there the
+    wrong name still counts as a field, or a page turned the other way could
+    win on the fields it parses): the re-reads and later passes look for the name.
+    """
+    f = reading.fields
+    source = f.sources.get("name", [])
+    if f.name is None or not source:
+        return reading
+    intro = find_phrase(f.lines, INTRO_PHRASES, threshold=0.8)
+    if intro is None or max(source) >= intro.index:
+        return reading
+    fields = dataclasses.replace(f, name=None, sources={k: v for k, v in f.sources.items() if k != "name"})
+    return _Reading(fields, reading.lines)
 
 
 def _with_missed_rows(reading: _Reading, scaled: np.ndarray) -> _Reading:

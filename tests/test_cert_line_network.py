@@ -48,6 +48,44 @@ def _brute_force(lp: np.ndarray, labels: list[int]) -> float:
     return math.log(total) if total else float("-inf")
 
 
+def _best_path_first_frames(lp: np.ndarray, labels: list[int]) -> list[int] | None:
+    """By brute force: on the likeliest frame path spelling ``labels``, where each label starts."""
+    best, best_score = None, float("-inf")
+    for path in itertools.product(range(lp.shape[1]), repeat=lp.shape[0]):
+        starts = [i for i, k in enumerate(path) if k != 0 and (i == 0 or path[i - 1] != k)]
+        if [path[i] for i in starts] == labels:
+            score = sum(lp[t, k] for t, k in enumerate(path))
+            if score > best_score:
+                best, best_score = starts, score
+    return best
+
+
+@pytest.mark.parametrize("labels", [[1], [1, 2], [2, 2], [1, 2, 1], [3, 3, 3]])
+def test_label_frames_follow_the_likeliest_path(labels: list[int]) -> None:
+    rng = np.random.default_rng(10 + len(labels))
+    logits = rng.normal(size=(5, 4)) * 3
+    lp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    assert line_recognizer.label_frames(lp, labels) == _best_path_first_frames(lp, labels)
+
+
+@needs_font
+@pytest.mark.parametrize("name", ["นายพรรณติมา ชูพาน", "ว่าที่ร้อยตรีณัฐทยา สุรเมธีกุล", "นางสาวกิติยา เกตุคง"])
+def test_a_space_ocr_lost_between_given_and_family_name_is_put_back_at_the_gap(name: str) -> None:
+    from certificates.word_gaps import spaced_at_gap
+
+    crop = _line(name)
+    cut = name.rfind(" ")
+    assert spaced_at_gap(crop, name[:cut] + name[cut + 1:]) == name
+    assert spaced_at_gap(crop, name) == name  # a name already spaced is left alone
+
+
+@needs_font
+def test_a_name_printed_without_a_word_gap_gains_no_space() -> None:
+    from certificates.word_gaps import spaced_at_gap
+
+    assert spaced_at_gap(_line("นายพรรณติมาชูพาน"), "นายพรรณติมาชูพาน") == "นายพรรณติมาชูพาน"
+
+
 @pytest.mark.parametrize("labels", [[1], [1, 2], [2, 2], [1, 2, 1], [3, 3, 3]])
 def test_ctc_likelihood_sums_every_path(labels: list[int]) -> None:
     rng = np.random.default_rng(len(labels))

@@ -463,6 +463,47 @@ def test_thai_only_reread_keeps_the_digits_english_read() -> None:
     assert _keep_digits("วันที่ 5 มีนาคม 2566", "Fun 15 มีนาคม 2566") == "วันที่ 5 มีนาคม 2566"
 
 
+def test_a_symbol_glued_to_a_number_is_tried_as_each_digit() -> None:
+    from certificates.reader import _digit_repairs, _digit_symbols
+
+    got = _digit_symbols("ให้ไว้ ณ วันที่ 3@ มีนาคม พ.ศ. 2566")
+    assert len(got) == 10 and "ให้ไว้ ณ วันที่ 30 มีนาคม พ.ศ. 2566" in got
+    # A bracket around the hours is print, not a digit; a symbol away from numbers stays.
+    assert _digit_symbols("(รวมระยะเวลาทั้งสิ้น 6 ชั่วโมง)") == []
+    assert _digit_symbols("สำนักงาน @ ก.พ. 12") == []
+    assert "รวมระยะเวลา 30 ชั่วโมง" in _digit_repairs("รวมระยะเวลา 309 ชั่วโมง")
+
+
+def test_the_page_readings_numbers_are_tried_in_the_re_read_line() -> None:
+    from certificates.reader import _with_numbers_of
+
+    assert _with_numbers_of("ใหห้ไว้ ณวันที่ 2ณ มกราคม พ.ศ. 2564", "ให้ไว้ ณ Su 27 มกราคม พ.ศ. 2564") == [
+        "ใหห้ไว้ ณวันที่ 27ณ มกราคม พ.ศ. 2564"
+    ]
+    assert _with_numbers_of("วันที่ 27 มกราคม 2564", "วันที่ 27 มกราคม 2564") == []
+    assert _with_numbers_of("วันที่ 27 มกราคม 2564", "มกราคม 2564") == []  # numbers that do not line up
+
+
+def test_a_name_taken_from_above_the_intro_is_dropped_once_orientation_is_chosen() -> None:
+    from certificates.fields import TextLine, parse_fields
+    from certificates.reader import _Reading, _without_name_above_intro
+
+    def reading(text: str) -> _Reading:
+        rows = [TextLine(t, 0.9, 40.0, (100, 60 * k, 800, 40)) for k, t in enumerate(text.splitlines())]
+        return _Reading(parse_fields(rows), rows)
+
+    body = "ได้ผ่านการพัฒนาทางไกลด้วยระบบอิเล็กทรอนิกส์\nวิชา การเป็นข้าราชการ\nรวมระยะเวลา 24 ชั่วโมง"
+    # The name row unread: the parser falls back on the issuer above the intro.
+    unread = reading("สำนักงาน ก.พ.\nประกาศนียบัตรฉบับนี้ให้ไว้เพื่อแสดงว่า\n" + body)
+    assert unread.fields.name is not None
+    dropped = _without_name_above_intro(unread)
+    assert dropped.fields.name is None and "name" not in dropped.fields.sources
+    assert dropped.fields.title == unread.fields.title and dropped.fields.hours == unread.fields.hours
+    # The name where it belongs stays.
+    named = reading("สำนักงาน ก.พ.\nประกาศนียบัตรฉบับนี้ให้ไว้เพื่อแสดงว่า\nนายสมชาย รักเรียน\n" + body)
+    assert _without_name_above_intro(named).fields.name.value == "นายสมชาย รักเรียน"
+
+
 @needs_tesseract
 def test_rows_layout_analysis_missed_are_read_and_fill_missing_fields() -> None:
     import numpy as np

@@ -1,0 +1,85 @@
+"""Where the words of a printed line part, from its ink: the space OCR lost between given and family name.
+
+Tesseract sometimes runs a learner's given and family names together
+("นายพรรณติมาชูพาน").  The name lists put the space back only where both
+parts are listed (:func:`certificates.known_names.space_run_together`); for
+names on no list the print itself shows it: the gap between the two words
+is much wider than any gap between letters.  The line network's alignment
+of the text to the image (:func:`certificates.line_recognizer.label_frames`)
+says which letters lie on each side of that gap.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import line_recognizer
+from .consensus import squash
+from .person_names import split_name, tidy_name_line
+
+# A word space is at least this wide, in pixels of the network's 32-px-high line
+# (a Thai space is about a quarter of an em; letters stand 1–4 px apart).
+MIN_SPACE = 6
+# ...and this many times wider than any other gap among the name's letters.
+SPACE_RATIO = 1.6
+# Marks that sit on a letter: no word starts with one.
+_MARKS = frozenset("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e"
+                   "\u0e30\u0e32\u0e33\u0e45")
+
+
+def ink_gaps(line: np.ndarray) -> list[tuple[int, int]]:
+    """Runs of inkless columns (start, end) inside a normalised line (see ``line_recognizer.normalize_line``)."""
+    inked = (line > 0.5).any(axis=0)
+    cols = np.flatnonzero(inked)
+    if cols.size == 0:
+        return []
+    gaps, start = [], None
+    for x in range(int(cols[0]), int(cols[-1]) + 1):
+        if not inked[x] and start is None:
+            start = x
+        elif inked[x] and start is not None:
+            gaps.append((start, x))
+            start = None
+    return gaps
+
+
+def spaced_at_gap(crop: np.ndarray, text: str) -> str:
+    """A name line read as a title and one run-together part, with the space put back at the print's word gap.
+
+    Unchanged unless the widest gap after the title is a clear word space
+    and leaves letters on both sides.
+    """
+    name = split_name(tidy_name_line(text))
+    if name is None or name.last or not name.first:
+        return text
+    plain = squash(text)
+    at = plain.rfind(name.first)
+    line = line_recognizer.normalize_line(crop)
+    lp = line_recognizer.log_probs(crop)
+    labels = line_recognizer.encode(plain)
+    if at < 0 or line is None or lp is None or labels is None:
+        return text
+    frames = line_recognizer.label_frames(lp, labels)
+    if frames is None:
+        return text
+    x = [f * line_recognizer.FRAME for f in frames]  # where each letter is emitted, in line pixels
+    start, end = x[at], x[-1]
+    inside = [(a, b) for a, b in ink_gaps(line) if start < a and b < end]
+    if not inside:
+        return text
+    widest = max(inside, key=lambda g: g[1] - g[0])
+    width = widest[1] - widest[0]
+    others = [b - a for a, b in inside if (a, b) != widest]
+    if width < MIN_SPACE or (others and width < SPACE_RATIO * max(others)):
+        return text
+    cut = sum(1 for p in x if p < widest[0])  # CTC emits a letter early rather than late
+    if cut - at < 2 or len(plain) - cut < 2 or plain[cut] in _MARKS:
+        return text
+    # Back to ``text``'s offsets: it may hold spaces inside the title.
+    seen = 0
+    for i, ch in enumerate(text):
+        if ch != " ":
+            if seen == cut:
+                return text[:i] + " " + text[i:]
+            seen += 1
+    return text
