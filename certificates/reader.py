@@ -23,9 +23,14 @@ For each page (one for an image, up to ``max_pdf_pages`` for a PDF):
    ``known_names``); the title lines likewise with
    the page reading, disputes settled by which option reads as dictionary
    words; hours and date lines when unsure; Thai digits are classified by
-   ``thai_digits`` because Tesseract's Thai model cannot read them;
+   ``thai_digits`` because Tesseract's Thai model cannot read them; the
+   line network (``spelling_check``) then checks names, titles and the
+   digits of hours and dates, and a name OCR ran together gets its space
+   back at the print's word gap (``word_gaps``);
 4. a field still missing gets one or two more page passes (larger scale,
-   single-column layout), which only fill gaps.
+   single-column layout), which only fill gaps.  A name the parser took
+   from above the intro phrase (the issuer, with the name row unread) is
+   dropped once the orientation is chosen, so these look for the real one.
 
 The first page that reads as a certificate is returned; if none does,
 :class:`NotACertificate` is raised.
@@ -78,22 +83,20 @@ from .ocr import (
     ocr_single_line,
 )
 from .person_names import leading_title
-from .spelling_check import DIGIT_LOOKALIKES, THAI_DIGIT_LOOKALIKES, TITLE_LOOKALIKES, best_spelling
+from .spelling_check import DIGIT_LOOKALIKES, TITLE_LOOKALIKES, best_spelling
 from .stacked_marks import restore_tone_over_sara_am
-from .word_gaps import spaced_at_gap
 from .thai_text import (
     THAI_DIGITS,
-    ascii_digits_to_thai,
     drop_stray_consonants,
     is_thai_letter,
     one_letter_word_repairs,
     squash,
-    thai_digits_to_ascii,
     thai_ratio,
     thai_word_cost,
     title_word_cost,
     title_word_costs,
 )
+from .word_gaps import spaced_at_gap
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +120,6 @@ TITLE_READ_HEIGHTS = (28, 36)
 SEEN_DIGITS_MARGIN = 1.0
 # The title word cost's weight beside the line network's likelihood, for title lines.
 TITLE_PRIOR_WEIGHT = 2.0
-THAI_DIGITS_MARGIN = 3.0
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
 _LATIN_DIGIT = re.compile(r"[0-9]")
 # A Latin word as printed in a title: "(Advanced)", "Skill)", "Google".
@@ -377,10 +379,10 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             again = _read_title_line(crop, h, lines[i])
         else:
             again = _thai_line(crop, h)
-        # Only Latin print: Thai digits reach the text as the digit classifier's Latin
-        # ones, and the network's 0/9 check on "๑๐" "mended" 10 to 19.
+        # Thai digits reach the text as the digit classifier's Latin ones, and the
+        # network's 0/9 check on "๑๐" "mended" 10 to 19: only Latin print is checked.
         if again is not None and i in digit_lines and _LATIN_DIGIT.search(again.text):
-            check = _checked_thai_digits if again.thai_digits else _checked_digits
+            check = _checked_flagged_digits if again.thai_digits else _checked_digits
             again = dataclasses.replace(again, text=check(crop, again.text, lines[i].text))
         if again is not None:
             again = dataclasses.replace(again, height=lines[i].height, box=lines[i].box)
@@ -414,21 +416,19 @@ def _stray_digits(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def _checked_thai_digits(crop: np.ndarray, text: str, page_text: str = "") -> str:
-    """``text``, read off a line printed in Thai digits, with a digit the line network finds misread mended.
+def _checked_flagged_digits(crop: np.ndarray, text: str, page_text: str = "") -> str:
+    """``text`` of a line flagged as showing Thai digits, checked as Latin print where the line network reads Latin digits.
 
-    The text carries the glyph classifier's reading in Latin digits; the
-    network, which learnt Thai digits, judges them as printed.  Where it
-    reads Latin digits and no Thai ones, the line is checked as Latin print
-    (the flag also marks a line whose Latin "]8" or "2ณ" the classifier mended).
+    The flag also marks a Latin line whose "]8" or "2ณ" the digit classifier
+    mended.  Thai print is left as the classifier read it: the shipped
+    network never learnt Thai digits, and one retrained on them judged them
+    no better than the classifier on the bench.
     """
     lp = log_probs(crop)
     read = greedy(lp) if lp is not None else ""
-    if not any(ch in THAI_DIGITS for ch in read):
-        return _checked_digits(crop, text, page_text) if _LATIN_DIGIT.search(read) else text
-    page = [ascii_digits_to_thai(t) for t in _with_numbers_of(text, page_text)]
-    return thai_digits_to_ascii(best_spelling(crop, ascii_digits_to_thai(text), page, swaps=THAI_DIGIT_LOOKALIKES,
-                                              margin=THAI_DIGITS_MARGIN))
+    if any(ch in THAI_DIGITS for ch in read) or not _LATIN_DIGIT.search(read):
+        return text
+    return _checked_digits(crop, text, page_text)
 
 
 def _digit_symbols(text: str) -> list[str]:
@@ -445,8 +445,18 @@ def _digit_symbols(text: str) -> list[str]:
     return out
 
 
+def _decimal_points(text: str) -> list[str]:
+    """``text`` with a point put back before the last digit of a two- or three-digit number ("65" for 6.5).
+
+    Certificates give half hours ("6.5 ชั่วโมง"), and the point is small
+    enough for Tesseract to lose; the line network judges whether it is printed.
+    """
+    return [text[: m.end() - 1] + "." + text[m.end() - 1:] for m in _WHOLE_NUMBER.finditer(text)]
+
+
 def _digit_repairs(text: str) -> list[str]:
-    return list(dict.fromkeys(_stray_digits(text) + _digit_symbols(text)))
+    """Candidate readings of a digit line beyond the look-alike swaps, for the line network to judge."""
+    return list(dict.fromkeys(_stray_digits(text) + _digit_symbols(text) + _decimal_points(text)))
 
 
 def _with_numbers_of(text: str, other: str) -> list[str]:
@@ -498,6 +508,7 @@ def _thai_line(crop: np.ndarray, box_height: int, **kw: Any) -> TextLine | None:
 
 
 _DIGIT_RUN = re.compile(r"\d+")
+_WHOLE_NUMBER = re.compile(r"(?<![\d.])\d{2,3}(?![\d.])")
 # Symbols Tesseract makes of a digit it cannot read (a heavy 0 as "@", a flagged 1 as "]").
 _DIGIT_SYMBOLS = frozenset("@&$%#?!|[]{}°©®§")
 

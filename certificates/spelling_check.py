@@ -23,7 +23,7 @@ import numpy as np
 
 from . import line_recognizer
 from .consensus import respace, squash
-from .thai_text import THAI_DIGITS, is_thai_letter
+from .thai_text import is_thai_letter
 
 # Letters that Tesseract's Thai model takes for one another on some faces;
 # each pair is tried both ways.  Some are a stroke lost: the circle of ำ
@@ -44,10 +44,6 @@ TITLE_LOOKALIKES = LOOKALIKES + (("ข", "ย"), ("ก", "ถ"))
 # every scale ("20" as "29").  Only that pair: with 5/6, 1/7, 6/8 as well the
 # network "mended" more right dates than wrong ones on the bench.
 DIGIT_LOOKALIKES = (("0", "9"),)
-# Thai digits: Tesseract cannot read them and the glyph classifier
-# (certificates.thai_digits) confuses many pairs on faces it never saw
-# (๕ as ๔ or ๓, ๙ as ๗, ๖ as ๓), so any digit may stand for any other.
-THAI_DIGIT_LOOKALIKES = tuple((a, b) for i, a in enumerate(THAI_DIGITS) for b in THAI_DIGITS[i + 1:])
 
 
 def _both_ways(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:

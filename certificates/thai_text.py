@@ -18,7 +18,6 @@ from pythainlp.util import normalize as _pythainlp_normalize
 
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 _DIGIT_TABLE = str.maketrans(THAI_DIGITS, "0123456789")
-_TO_THAI_TABLE = str.maketrans("0123456789", THAI_DIGITS)
 
 # Zero-width and BOM characters that copy/paste and PDF text layers leave behind.
 _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
@@ -43,11 +42,6 @@ _PUNCT_TABLE = str.maketrans(
 def thai_digits_to_ascii(text: str) -> str:
     """Replace Thai digits ๐–๙ with ASCII 0–9."""
     return text.translate(_DIGIT_TABLE)
-
-
-def ascii_digits_to_thai(text: str) -> str:
-    """Replace ASCII 0–9 with Thai digits ๐–๙."""
-    return text.translate(_TO_THAI_TABLE)
 
 
 # A "1" with a flag or foot (K2D, Chakra Petch, Prompt) is read as a bracket or

@@ -80,6 +80,27 @@ def test_a_space_ocr_lost_between_given_and_family_name_is_put_back_at_the_gap(n
 
 
 @needs_font
+@pytest.mark.parametrize(
+    ("printed", "read", "page", "checked"),
+    [
+        # The page reading's 27 against the re-read's "2ณ": the network sees 27.
+        ("ให้ไว้ ณ วันที่ 27 มกราคม พ.ศ. 2564", "ให้ไว้ ณ วันที่ 2ณ มกราคม พ.ศ. 2564", "ให้ไว้ ณ Su 27 มกราคม พ.ศ. 2564",
+         "ให้ไว้ ณ วันที่ 27ณ มกราคม พ.ศ. 2564"),
+        # A Latin line the digit classifier touched is still checked as Latin print.
+        ("(รวมระยะเวลาทั้งสิ้น 20 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 29 ชั่วโมง)", "", "(รวมระยะเวลาทั้งสิ้น 20 ชั่วโมง)"),
+        # Thai print stays as the classifier read it: the network never learnt Thai digits.
+        ("(รวมระยะเวลาทั้งสิ้น ๑๐ ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 19 ชั่วโมง)", "", "(รวมระยะเวลาทั้งสิ้น 19 ชั่วโมง)"),
+    ],
+)
+def test_digit_lines_flagged_as_thai_print_are_checked_only_where_the_network_reads_latin_digits(
+    printed: str, read: str, page: str, checked: str
+) -> None:
+    from certificates.reader import _checked_flagged_digits
+
+    assert _checked_flagged_digits(_line(printed), read, page) == checked
+
+
+@needs_font
 def test_a_name_printed_without_a_word_gap_gains_no_space() -> None:
     from certificates.word_gaps import spaced_at_gap
 

@@ -27,13 +27,7 @@ from certificates.fields import (
 )
 from certificates.person_names import leading_title, split_name
 from certificates.thai_dates import be_year_to_ce, find_dates, format_thai_date, match_month, parse_thai_date
-from certificates.thai_text import (
-    ascii_digits_to_thai,
-    invalid_thai_sequences,
-    normalize_text,
-    normalize_thai,
-    thai_digits_to_ascii,
-)
+from certificates.thai_text import invalid_thai_sequences, normalize_text, normalize_thai, thai_digits_to_ascii
 
 SAMPLE_TEXT = """สำนักงานคณะกรรมการข้าราชการพลเรือน
 ร่วมกับ
@@ -88,11 +82,6 @@ def test_normalize_text_drops_empty_lines() -> None:
 
 def test_thai_digits_to_ascii() -> None:
     assert thai_digits_to_ascii("๐๑๒๓๔๕๖๗๘๙") == "0123456789"
-
-
-def test_ascii_digits_to_thai_round_trips() -> None:
-    assert ascii_digits_to_thai("ให้ไว้ ณ วันที่ 5 ก.ย. 2568") == "ให้ไว้ ณ วันที่ ๕ ก.ย. ๒๕๖๘"
-    assert thai_digits_to_ascii(ascii_digits_to_thai("(รวมระยะเวลาทั้งสิ้น 24.5 ชั่วโมง)")) == "(รวมระยะเวลาทั้งสิ้น 24.5 ชั่วโมง)"
 
 
 @pytest.mark.parametrize(

@@ -474,6 +474,16 @@ def test_a_symbol_glued_to_a_number_is_tried_as_each_digit() -> None:
     assert "รวมระยะเวลา 30 ชั่วโมง" in _digit_repairs("รวมระยะเวลา 309 ชั่วโมง")
 
 
+def test_a_lost_decimal_point_is_tried_in_two_and_three_digit_numbers() -> None:
+    from certificates.reader import _decimal_points
+
+    assert _decimal_points("(รวมระยะเวลาทั้งสิ้น 65 ชั่วโมง)") == ["(รวมระยะเวลาทั้งสิ้น 6.5 ชั่วโมง)"]
+    assert _decimal_points("รวมระยะเวลา 245 ชั่วโมง") == ["รวมระยะเวลา 24.5 ชั่วโมง"]
+    # One digit, a number that has its point, a year: no point to put back in the first two.
+    assert _decimal_points("รวมระยะเวลา 6 ชั่วโมง") == []
+    assert _decimal_points("รวมระยะเวลา 24.5 ชั่วโมง") == []
+
+
 def test_the_page_readings_numbers_are_tried_in_the_re_read_line() -> None:
     from certificates.reader import _with_numbers_of
 
