@@ -473,8 +473,11 @@ def _with_numbers_of(text: str, other: str) -> list[str]:
 
 
 def _checked_digits(crop: np.ndarray, text: str, page_text: str = "") -> str:
-    """``text`` with a 0/9 or a stray digit the line network finds misread mended (Mitr's 0 reads as 9: "20" as "29").
+    """``text`` with a digit the line network finds misread mended (Mitr's 0 reads as 9: "20" as "29").
 
+    Candidates: 0/9 swapped, a stray digit dropped, a symbol read as a digit,
+    a lost point put back (:func:`_digit_repairs`) and the numbers of the
+    page reading ``page_text`` (:func:`_with_numbers_of`).
     A number the network's own reading of the line also shows needs less
     margin: its likelihood is summed over a whole line it may read poorly
     elsewhere, while its digits are sharp ("19" scored 2.6 nats worse than
