@@ -67,7 +67,7 @@ class PersonName:
     last: str
 
 
-def _cannot_start_word(ch: str) -> bool:
+def cannot_start_word(ch: str) -> bool:
     """Thai vowels and marks that attach to a preceding consonant cannot start a name."""
     return ch in "\u0e30\u0e31\u0e32\u0e33\u0e45" or "\u0e34" <= ch <= "\u0e3a" or "\u0e47" <= ch <= "\u0e4e"
 
@@ -84,7 +84,7 @@ def leading_title(text: str) -> str | None:
             # but never contains a dot.  A title must leave a name behind it.
             if consumed and not title.endswith("."):
                 continue
-            if rest.startswith(title) and len(rest) > len(title) and not _cannot_start_word(rest[len(title)]):
+            if rest.startswith(title) and len(rest) > len(title) and not cannot_start_word(rest[len(title)]):
                 consumed += len(title)
                 break
         else:
@@ -188,7 +188,7 @@ def _near_title(squashed: str) -> tuple[str, int] | None:
         target = decompose(title)
         allowed = 2 if len(title) >= 10 else 1
         for length in range(len(title) - 2, len(title) + 2):
-            if length <= 0 or length >= len(squashed) or _cannot_start_word(squashed[length]):
+            if length <= 0 or length >= len(squashed) or cannot_start_word(squashed[length]):
                 continue
             distance = Levenshtein.distance(decompose(squashed[:length]), target)
             if distance > allowed:
@@ -218,7 +218,7 @@ def _near_short_title(squashed: str) -> tuple[str, int] | None:
     """
     fits = []
     for title in _SQUASHED_TITLES:
-        if len(title) >= 5 or len(squashed) <= len(title) or _cannot_start_word(squashed[len(title)]):
+        if len(title) >= 5 or len(squashed) <= len(title) or cannot_start_word(squashed[len(title)]):
             continue
         slips = [(a, b) for a, b in zip(squashed, title) if a != b]
         if len(slips) == 1 and _lookalike(*slips[0]):
@@ -272,7 +272,7 @@ def rejoin_split_parts(name: str) -> str:
     parts = name.split(" ")
     out: list[str] = []
     for part in parts:
-        core = "".join(c for c in part if not _cannot_start_word(c) and c not in "\u0e48\u0e49\u0e4a\u0e4b\u0e4c")
+        core = "".join(c for c in part if not cannot_start_word(c) and c not in "\u0e48\u0e49\u0e4a\u0e4b\u0e4c")
         if out and len(core) == 1 and "\u0e01" <= core <= "\u0e2e" and part != "ณ":
             out[-1] += part
         else:

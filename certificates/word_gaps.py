@@ -15,16 +15,13 @@ import numpy as np
 
 from . import line_recognizer
 from .consensus import squash
-from .person_names import split_name, tidy_name_line
+from .person_names import cannot_start_word, split_name, tidy_name_line
 
 # A word space is at least this wide, in pixels of the network's 32-px-high line
 # (a Thai space is about a quarter of an em; letters stand 1–4 px apart).
 MIN_SPACE = 6
 # ...and this many times wider than any other gap among the name's letters.
 SPACE_RATIO = 1.6
-# Vowels and marks that sit on or follow a consonant: no word starts with one.
-_FOLLOWERS = frozenset("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e"
-                   "\u0e30\u0e32\u0e33\u0e45")
 
 
 def ink_gaps(line: np.ndarray) -> list[tuple[int, int]]:
@@ -73,7 +70,7 @@ def spaced_at_gap(crop: np.ndarray, text: str) -> str:
     if width < MIN_SPACE or (others and width < SPACE_RATIO * max(others)):
         return text
     cut = sum(1 for p in x if p < widest[0])  # CTC emits a letter early rather than late
-    if cut - at < 2 or len(plain) - cut < 2 or plain[cut] in _FOLLOWERS:
+    if cut - at < 2 or len(plain) - cut < 2 or cannot_start_word(plain[cut]):
         return text
     # Back to ``text``'s offsets: it may hold spaces inside the title.
     seen = 0
