@@ -35,7 +35,7 @@ except ImportError:  # the service reports OCR as unavailable instead of failing
     tesserocr = None
 
 from .fields import TextLine  # noqa: E402
-from .thai_dates import match_month  # noqa: E402
+from .thai_dates import be_year_to_ce, match_month  # noqa: E402
 from .thai_digits import read_thai_number  # noqa: E402
 from .thai_text import THAI_DIGITS, invalid_thai_sequences, latin_ones, normalize_thai, squash, thai_ratio  # noqa: E402
 
@@ -204,9 +204,11 @@ def _line_confidence(confs: list[float], text: str) -> float:
 
 
 # Runs of digits (Thai or Latin) in a squashed line, and the number slot of an
-# hours phrase ("ทั้งสิ้น ณ ชั่วโมง": ๙ misread as the letter ณ).
+# hours phrase when Tesseract read letters there: all ("ทั้งสิ้น ณ ชั่วโมง", ๙
+# misread as the letter ณ) or some ("ว๐" for ๖๐).  The words around it may have
+# lost their marks ("ทังสิน", "ชัวโมง") or read ช as ซ.
 _DIGIT_RUN = re.compile(rf"[0-9{THAI_DIGITS}]+(?:\.[0-9{THAI_DIGITS}]+)?")
-_HOURS_SLOT = re.compile(r"(?<=ทั้งสิ้น|ระยะเวลา)([^0-9\u0e50-\u0e59]{1,2})(?=ชั่วโมง|ชม)")
+_HOURS_SLOT = re.compile(r"(?:ท[ัิ]?้?งส[ิี]?้?น|ระยะเวลา)([^0-9\u0e50-\u0e59]{1,2}|[^.]\S{0,3}?)(?=[ชซ]ั?่?ว|ชม)")
 # The day between "วันที่" and a month word, whatever Tesseract made of its digits.
 _MONTH_START = (
     r"(?:ม\.?ค|ก\.?พ|มี\.?ค|เม\.?ย|พ\.?ค|มิ\.?ย|ก\.?ค|ส\.?ค|ก\.?ย|ต\.?ค|พ\.?ย|ธ\.?ค|มกรา|กุมภา|มีนา|เมษา|"
@@ -214,6 +216,12 @@ _MONTH_START = (
 )
 _DAY_SLOT = re.compile(rf"(?:วันที่|วันที|วนที่|วันทึ)(.{{1,3}}?)(?={_MONTH_START})")
 _MONTH_AHEAD = re.compile(_MONTH_START)
+
+
+# How sure the digit classifier must be that a glyph Tesseract read as a Latin
+# digit is Thai print to overrule it on a line showing no other Thai digit
+# ("9" for ๑).  At 0.99 one Latin 3 of 260 files' lines became ๕.
+SURE_THAI_PRINT = 0.999
 
 
 def _plausible_day(digits: str) -> bool:
@@ -226,11 +234,12 @@ _YEAR_TAIL = re.compile(r"(?<=\.)([^.0-9\u0e50-\u0e59]{2,5})$")
 
 
 def _plausible_year(digits: str) -> bool:
-    # Thai-digit years on certificates: Buddhist Era 2533 (1990) to next year, or two digits.
-    import datetime as dt
-
+    # Thai-digit years on certificates: Buddhist Era 2533 (1990) to next year, also as
+    # two digits ("๖๗" is 2567): the years be_year_to_ce accepts.
     value = int(digits)
-    return 2533 <= value <= dt.date.today().year + 544 or len(digits) == 2
+    if len(digits) == 2:
+        value += 2500
+    return be_year_to_ce(value) is not None and value >= 2400
 
 
 def _date_slots(raw: str) -> list[tuple[int, int, Callable[[str], bool]]]:
@@ -284,7 +293,7 @@ def _fix_thai_digits(raw: str, tl: _TsvLine, gray: np.ndarray, scale: float = 1.
     mended = iter(squashed)
     raw = "".join(ch if ch.isspace() else next(mended) for ch in raw)
     # (start, end, value check) in the squashed line; slots first, runs not inside a slot after.
-    slots = [(m.start(1), m.end(1), None) for m in _HOURS_SLOT.finditer(squashed)]
+    slots = [(m.start(1), m.end(1), None) for m in _HOURS_SLOT.finditer(squashed) if not _DIGIT_RUN.fullmatch(m.group(1))]
     slots += _date_slots(raw)
     if not any(c is _plausible_day for _, _, c in slots):
         slots += [(m.start(1), m.end(1), _plausible_day) for m in _DAY_SLOT.finditer(squashed)]
@@ -331,6 +340,8 @@ def _fix_thai_digits(raw: str, tl: _TsvLine, gray: np.ndarray, scale: float = 1.
             digits = 2 if len(span_text) <= 2 else 4  # a year misread as letters has 4 digits (or 2)
         elif check is _plausible_day and len(span_text) <= 2:
             digits = len(span_text)  # a day's digit misread as a letter ("๑ข" for ๑๗) still counts
+        elif check is None and digits and not _DIGIT_RUN.fullmatch(span_text):
+            digits = len(span_text.replace(".", ""))  # hours, some digits read as letters ("ว๐" for ๖๐)
         got = read_thai_number(
             crop,
             keep=(x0 - cx0 - 0.25 * bh, x1 - cx0 + 0.25 * bh),
@@ -349,7 +360,8 @@ def _fix_thai_digits(raw: str, tl: _TsvLine, gray: np.ndarray, scale: float = 1.
             # slot (year 2525), and the glyphs are surely as many Thai digits.
             thai_elsewhere = any(ch in thai_set for ch in squashed)
             implausible = check is not None and not check(span_text)
-            if not (thai_elsewhere or implausible) or got[2] < 0.9 or len(got[0]) != len(span_text):
+            thai_print = got[2] >= SURE_THAI_PRINT
+            if not (thai_elsewhere or implausible or thai_print) or got[2] < 0.9 or len(got[0]) != len(span_text):
                 continue
         value = got[0]
         if "." in span_text and len(value) > (decimals := len(span_text) - span_text.index(".") - 1):

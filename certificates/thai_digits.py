@@ -37,6 +37,8 @@ N_CLASSES = 21
 JUNK = 20
 # P(not a digit) above which a glyph Tesseract read as a digit is dropped all the same.
 SURE_LETTER = 0.95
+# P(Thai digit) below which a glyph at the end of a number of Thai digits is no part of it.
+FOREIGN_GLYPH = 0.1
 _BITMAP = 18  # side of the normalised glyph bitmap
 _CELLS = 6  # gradient histogram grid
 _BINS = 8
@@ -247,14 +249,9 @@ def _class_probs(features: np.ndarray) -> np.ndarray:
     return probs / len(m["w1"])
 
 
-def _decode(digit_probs: np.ndarray, allowed) -> tuple[str, float]:
-    """The most probable digit string that passes ``allowed`` (falls back to plain argmax)."""
+def _best_allowed(digit_probs: np.ndarray, allowed) -> tuple[str, float] | None:
+    """The most probable reading of few glyphs that passes ``allowed``, from the top three digits of each."""
     n = len(digit_probs)
-    best = "".join(str(int(i)) for i in digit_probs.argmax(axis=1))
-    best_p = float(np.prod(digit_probs.max(axis=1)))
-    if allowed is None or allowed(best) or n > 4:
-        return best, best_p
-    # Few glyphs: enumerate the top three digits per glyph.
     top = [np.argsort(-row)[:3] for row in digit_probs]
     cand: tuple[str, float] | None = None
     for combo in np.array(np.meshgrid(*top)).T.reshape(-1, n):
@@ -264,7 +261,35 @@ def _decode(digit_probs: np.ndarray, allowed) -> tuple[str, float]:
         p = float(np.prod([digit_probs[k, d] for k, d in enumerate(combo)]))
         if cand is None or p > cand[1]:
             cand = (s, p)
-    return cand if cand is not None else (best, best_p)
+    return cand
+
+
+def _decode(digit_probs: np.ndarray, allowed, not_digit: np.ndarray) -> tuple[str, list[int]]:
+    """The most probable digit string that passes ``allowed``, and the glyphs it reads (falls back to plain argmax).
+
+    When no reading of all the glyphs passes, one glyph may be none of the
+    number's digits (a stroke of "ที่" beside the day, a bracket, a mark
+    split off): each is left out in turn, weighed by ``not_digit``, its
+    probability of being no Thai digit.
+    """
+    n = len(digit_probs)
+    every = list(range(n))
+    best = "".join(str(int(i)) for i in digit_probs.argmax(axis=1))
+    if allowed is None or allowed(best) or n > 4:
+        return best, every
+    cand = _best_allowed(digit_probs, allowed)
+    if cand is not None:
+        return cand[0], every
+    options = []
+    for k in range(n) if n > 1 else ():
+        rest = [i for i in every if i != k]
+        found = _best_allowed(digit_probs[rest], allowed)
+        if found is not None:
+            options.append((found[1] * float(not_digit[k]), found[0], rest))
+    if not options:
+        return best, every
+    _, text, kept = max(options, key=lambda o: o[0])
+    return text, kept
 
 
 def read_thai_number(
@@ -288,12 +313,23 @@ def read_thai_number(
     glyphs = _number_glyphs(gray, keep, expected)
     if not glyphs or len(glyphs) > 8:
         return None
+    full = _class_probs(np.stack([glyph_features(g) for g in glyphs]))
     # A glyph that stayed in the number is read as a digit: renormalise over the digit classes.
-    probs = _class_probs(np.stack([glyph_features(g) for g in glyphs]))[:, :JUNK]
-    probs /= probs.sum(axis=1, keepdims=True)
+    probs = full[:, :JUNK] / full[:, :JUNK].sum(axis=1, keepdims=True)
     thai_p, latin_p = probs[:, :10].sum(axis=1), probs[:, 10:].sum(axis=1)
     if (thai_p > latin_p).sum() * 2 <= len(glyphs):
         return None
+    # A Thai number holds no Latin digit: a glyph at either end that is surely
+    # no Thai digit while the rest are is a neighbour's stroke or a bracket
+    # (the "1" of "136" read for ๓๖).
+    not_thai = 1.0 - full[:, :10].sum(axis=1)
+    lo, hi = 0, len(glyphs)
+    while hi - lo > 1 and not_thai[lo] > 1.0 - FOREIGN_GLYPH and (not_thai[lo + 1:hi] < 0.5).all():
+        lo += 1
+    while hi - lo > 1 and not_thai[hi - 1] > 1.0 - FOREIGN_GLYPH and (not_thai[lo:hi - 1] < 0.5).all():
+        hi -= 1
+    if (lo, hi) != (0, len(glyphs)):
+        glyphs, probs, thai_p, not_thai = glyphs[lo:hi], probs[lo:hi], thai_p[lo:hi], not_thai[lo:hi]
     # Digit value regardless of script, then the best reading the slot allows
     # (a day is 1–31, a BE year on a certificate is 25xx).
     digit_probs = probs[:, :10] + probs[:, 10:]
@@ -305,8 +341,8 @@ def read_thai_number(
             row = THAI_DIGITS.find(ch) if ch in THAI_DIGITS else (int(ch) if ch.isdigit() and ch.isascii() else 10)
             digit_probs[k] *= table[row]
             digit_probs[k] /= digit_probs[k].sum()
-    text, _ = _decode(digit_probs, allowed)
-    conf = float(min(digit_probs[k, int(d)] for k, d in enumerate(text)))
+    text, kept = _decode(digit_probs, allowed, not_thai)
+    conf = float(min(digit_probs[k, int(d)] for k, d in zip(kept, text)))
     # How sure the glyphs are Thai digits at all (not Latin ones).
-    script = float(thai_p.min())
+    script = float(thai_p[kept].min())
     return text, min(conf, 1.0), script

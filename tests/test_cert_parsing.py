@@ -646,8 +646,46 @@ def test_thai_digit_decoding_respects_slot() -> None:
     probs[1, 4], probs[1, 5] = 0.6, 0.3
     probs[2, 6] = 0.9
     probs[3, 6] = 0.9
-    assert _decode(probs, None)[0] == "2466"
-    assert _decode(probs, lambda s: s.startswith("25"))[0] == "2566"
+    nothing_else = np.zeros(4)
+    assert _decode(probs, None, nothing_else)[0] == "2466"
+    assert _decode(probs, lambda s: s.startswith("25"), nothing_else)[0] == "2566"
+
+
+def test_thai_digit_decoding_leaves_out_a_glyph_no_reading_allows() -> None:
+    import numpy as np
+
+    from certificates.ocr import _plausible_day
+    from certificates.thai_digits import _decode
+
+    # "๒๒" with a bracket-like stroke after it, read as a third digit: no day has three digits.
+    probs = np.full((3, 10), 0.01)
+    probs[0, 2] = probs[1, 2] = 0.95
+    probs[2, 5] = 0.6
+    not_thai = np.array([0.0, 0.05, 0.7])
+    text, kept = _decode(probs, _plausible_day, not_thai)
+    assert (text, kept) == ("22", [0, 1])
+    # Where a reading of every glyph fits, none is left out.
+    assert _decode(probs[:2], _plausible_day, not_thai[:2]) == ("22", [0, 1])
+
+
+def test_plausible_thai_digit_years() -> None:
+    from certificates.ocr import _plausible_year
+
+    assert _plausible_year("2567") and _plausible_year("67") and _plausible_year("33")
+    # Two digits are a BE year too: "07" would be 2507 (1964), before any e-learning certificate.
+    assert not _plausible_year("07") and not _plausible_year("2507") and not _plausible_year("2025")
+
+
+def test_hours_slot_takes_letters_read_for_thai_digits() -> None:
+    from certificates.ocr import _HOURS_SLOT
+
+    def slots(text: str) -> list[str]:
+        return [m.group(1) for m in _HOURS_SLOT.finditer(text)]
+
+    assert slots("(รวมระยะเวลาทั้งสิ้นว๐ชั่วโมง)") == ["ว๐"]  # ๖ read as ว
+    assert slots("(รวมระยะเวลาทังสินmoชัวโมง)") == ["mo"]  # marks lost around ๓๐ read as Latin
+    assert slots("รวมระยะเวลา«ชัวโมง") == ["«"]
+    assert slots("ทั้งสิ้นร๕ชม.") == ["ร๕"]
 
 
 def test_thai_digit_model_ships() -> None:

@@ -162,3 +162,11 @@ def test_the_year_slot_of_a_date_line_holds_all_its_digits(line: str, year: str)
     squashed = line.replace(" ", "")
     slots = [squashed[a:b] for a, b, check in _date_slots(line) if check is _plausible_year]
     assert slots == [year]
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-thai-tlwg not installed")
+def test_latin_stroke_beside_thai_digits_is_no_digit_of_them() -> None:
+    # A bracket or a stroke of the letter before, caught with the number, reads
+    # as a Latin "1"; a Thai number holds none ("136" for ๓๖).
+    got = read_thai_number(_line("l๓๖"), expected=3)
+    assert got is not None and got[0] == "36"
