@@ -317,7 +317,7 @@ def read_thai_number(
     # A glyph that stayed in the number is read as a digit: renormalise over the digit classes.
     probs = full[:, :JUNK] / full[:, :JUNK].sum(axis=1, keepdims=True)
     thai_p, latin_p = probs[:, :10].sum(axis=1), probs[:, 10:].sum(axis=1)
-    if (thai_p > latin_p).sum() * 2 <= len(glyphs):
+    if thai_p.sum() <= latin_p.sum():
         return None
     # A Thai number holds no Latin digit: a glyph at either end that is surely
     # no Thai digit while the rest are is a neighbour's stroke or a bracket
