@@ -213,9 +213,11 @@ def best_spelling(
     """
     if not voted:
         return voted
-    lp = line_recognizer.log_probs(crop)
-    if lp is None:
+    # Scored on two views of the line, read on the first (see log_probs_views).
+    views = line_recognizer.log_probs_views(crop)
+    if not views:
         return voted
+    lp = views[0]
     network_read = line_recognizer.greedy(lp)
     floor = words(voted) if words is not None else ()
     marks = _tone_marks(voted)
@@ -231,7 +233,7 @@ def best_spelling(
         labels = line_recognizer.encode(squash(text))
         if labels is None:
             return float("-inf")
-        value = line_recognizer.ctc_log_likelihood(lp, labels)
+        value = sum(line_recognizer.ctc_log_likelihood(v, labels) for v in views) / len(views)
         return value - weight * prior(text) if prior is not None and weight else value
 
     if network_read == squash(voted):

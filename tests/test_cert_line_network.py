@@ -454,3 +454,12 @@ def test_a_title_word_read_as_latin_junk_is_mended_through_another_reading_and_a
     voted, other = "การทำงานเป็นทีม sun 2", "การทำงานเป็นทีม รู่นที่ 2"  # ุ read as ู, a piece no word
     got = best_spelling(_line(printed), voted, [voted, other], words=title_word_costs, **_TITLE)
     assert got == printed
+
+
+@needs_font
+def test_both_views_of_a_line_read_it() -> None:
+    # The half-frame shift moves the frame grid, not the text: both views read the line.
+    views = line_recognizer.log_probs_views(_line("นายสมชาย รักเรียน"))
+    assert len(views) == 2
+    assert [line_recognizer.greedy(v) for v in views] == ["นายสมชายรักเรียน"] * 2
+    assert line_recognizer.log_probs_views(np.full((40, 200), 255, np.uint8)) == []
