@@ -209,13 +209,14 @@ def _line_confidence(confs: list[float], text: str) -> float:
 # lost their marks ("ทังสิน", "ชัวโมง") or read ช as ซ.
 _DIGIT_RUN = re.compile(rf"[0-9{THAI_DIGITS}]+(?:\.[0-9{THAI_DIGITS}]+)?")
 _HOURS_SLOT = re.compile(r"(?:ท[ัิ]?้?งส[ิี]?้?น|ระยะเวลา)([^0-9\u0e50-\u0e59]{1,2}|[^.]\S{0,3}?)(?=[ชซ]ั?่?ว|ชม)")
-# The day between "วันที่" and a month word, whatever Tesseract made of its digits.
-_MONTH_START = (
+# The start of a Thai month word, full or abbreviated; and the day between
+# "วันที่" and a month word, whatever Tesseract made of its digits.
+MONTH_START = (
     r"(?:ม\.?ค|ก\.?พ|มี\.?ค|เม\.?ย|พ\.?ค|มิ\.?ย|ก\.?ค|ส\.?ค|ก\.?ย|ต\.?ค|พ\.?ย|ธ\.?ค|มกรา|กุมภา|มีนา|เมษา|"
     r"พฤษภา|มิถุนา|กรกฎา|สิงหา|กันยา|ตุลา|พฤศจิ|ธันวา)"
 )
-_DAY_SLOT = re.compile(rf"(?:วันที่|วันที|วนที่|วันทึ)(.{{1,3}}?)(?={_MONTH_START})")
-_MONTH_AHEAD = re.compile(_MONTH_START)
+_DAY_SLOT = re.compile(rf"(?:วันที่|วันที|วนที่|วันทึ)(.{{1,3}}?)(?={MONTH_START})")
+_MONTH_AHEAD = re.compile(MONTH_START)
 
 
 # How sure the digit classifier must be that a glyph Tesseract read as a Latin

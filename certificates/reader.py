@@ -73,6 +73,7 @@ from .known_names import is_listed_name, name_line_cost, prefer_listed_name, spa
 from .line_recognizer import greedy, log_probs
 from .ocr import (
     ENGLISH_ONLY,
+    MONTH_START,
     SCRIPT_LANG,
     THAI_ONLY,
     OcrUnavailable,
@@ -85,6 +86,7 @@ from .ocr import (
 from .person_names import leading_title
 from .spelling_check import DIGIT_LOOKALIKES, TITLE_LOOKALIKES, best_spelling
 from .stacked_marks import restore_tone_over_sara_am
+from .thai_dates import find_dates
 from .thai_text import (
     THAI_DIGITS,
     drop_stray_consonants,
@@ -318,7 +320,10 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             hit = find_phrase(f.lines, phrases, threshold=0.55)
             if hit is not None:
                 targets.add(hit.index)
+    unread_date_line = None
     if f.completed_on is None:
+        hit = find_phrase(f.lines, DATE_PHRASES, threshold=0.55)
+        unread_date_line = hit.index if hit is not None else None
         # The date is printed under the hours; small serif print can come back as
         # Latin junk no phrase matches ("ให้[วั ณ TUN 7 B.A. 64"), which a re-read mends.
         targets |= {i + 1 for i in f.sources.get("hours", []) if i + 1 < len(f.lines)}
@@ -379,6 +384,8 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             again = _read_title_line(crop, h, lines[i])
         else:
             again = _thai_line(crop, h)
+            if again is not None and i == unread_date_line and not again.thai_digits and not find_dates(again.text):
+                again = dataclasses.replace(again, text=_with_day_filled(crop, again.text))
         # Thai digits reach the text as the digit classifier's Latin ones, and the
         # network's 0/9 check on "๑๐" "mended" 10 to 19: only Latin print is checked.
         if again is not None and i in digit_lines and _LATIN_DIGIT.search(again.text):
@@ -398,6 +405,33 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
     if not changed:
         return None
     return _Reading(parse_fields(lines), lines)
+
+
+def _day_fills(text: str) -> list[str]:
+    """``text`` with each day 1–31 put between "วันที่" and the month word, where no number stands there.
+
+    A thin Latin 1 set close to "ที่" is read as part of it ("วันที] พฤษภาคม").
+    """
+    m = _DAY_GAP.search(text)
+    if m is None:
+        return []
+    return [f"{text[:m.start(1)]} {day} {text[m.end(1):].lstrip()}" for day in range(1, 32)]
+
+
+def _with_day_filled(crop: np.ndarray, text: str) -> str:
+    """``text`` of a date line whose day was not read, with the day the line network sees there.
+
+    The day must be likeliest among all 31, clearly likelier than the line
+    as read, and in the network's own reading of the line: a day cut off the
+    picture is not made up.
+    """
+    filled = best_spelling(crop, text, _day_fills(text), swaps=DIGIT_LOOKALIKES)
+    if filled == text:
+        return text
+    lp = log_probs(crop)
+    seen = set(_DIGIT_RUN.findall(greedy(lp))) if lp is not None else set()
+    day = set(_DIGIT_RUN.findall(filled)) - set(_DIGIT_RUN.findall(text))
+    return filled if day <= seen else text
 
 
 def _stray_digits(text: str) -> list[str]:
@@ -511,6 +545,8 @@ def _thai_line(crop: np.ndarray, box_height: int, **kw: Any) -> TextLine | None:
 
 
 _DIGIT_RUN = re.compile(r"\d+")
+# What stands between "วันที่" (its mark may be lost) and the month word when it holds no digit.
+_DAY_GAP = re.compile(rf"(?:วันที่|วันที|วนที่|วันทึ)(\D{{0,3}}?)(?=\s*{MONTH_START})")
 _WHOLE_NUMBER = re.compile(r"(?<![\d.])\d{2,3}(?![\d.])")
 # Symbols Tesseract makes of a digit it cannot read (a heavy 0 as "@", a flagged 1 as "]").
 _DIGIT_SYMBOLS = frozenset("@&$%#?!|[]{}°©®§")

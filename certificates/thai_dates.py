@@ -90,14 +90,16 @@ def match_month(word: str) -> tuple[int, float] | None:
             return month, 1.0
         if undotted == short.replace(".", ""):
             return month, 0.85
-    if 3 <= len(bare) <= 4:
-        # One letter off a single abbreviation ("ธรค" for "ธค") is that month;
-        # one letter off two is no month, and two letters ("กข": "กพ", "กค",
-        # "กย") are too few to tell.
+    # Two letters printed with the abbreviation's dots ("ม.ด.") are one too.
+    dotted_pair = len(bare) == 2 and word.count(".") >= 1
+    if 3 <= len(bare) <= 4 or dotted_pair:
+        # One letter off a single abbreviation ("ธรค" for "ธค", "ม.ด." for
+        # "ม.ค.") is that month; one letter off two ("กข": "กพ", "กค", "กย")
+        # is no month.  Undotted, two letters are too few to tell.
         near = [m for m, short in enumerate(SHORT_MONTHS, start=1)
                 if Levenshtein.distance(undotted, short.replace(".", "")) == 1]
         if len(near) == 1:
-            return near[0], 0.7
+            return near[0], 0.7 if not dotted_pair else 0.6
     if len(bare) <= 3:
         return None  # too short to fuzzy-match safely ("กพ" vs "กค" is one letter apart)
     for month, full in enumerate(FULL_MONTHS, start=1):

@@ -162,14 +162,15 @@ def test_find_dates_skips_title_year_and_finds_date() -> None:
 @pytest.mark.parametrize(
     ("word", "month"),
     [("มกราคม", 1), ("ก.พ.", 2), ("กพ", 2), ("มี.ค.", 3), ("พฤศจิกายน", 11), ("พฤศจิกายม", 11), ("ธ.ค", 12),
-     ("ธร.ค.", 12)],  # a letter too in an abbreviation only one month is that near
+     ("ธร.ค.", 12),  # a letter too in an abbreviation only one month is that near
+     ("ม.ด.", 1), ("ต.ด.", 10)],  # two dotted letters, one off a single abbreviation
 )
 def test_match_month(word: str, month: int) -> None:
     got = match_month(word)
     assert got is not None and got[0] == month
 
 
-@pytest.mark.parametrize("word", ["กข", "ก.ข.", "พ.ศ.", "ศ.ค."])  # one letter from several abbreviations, or none
+@pytest.mark.parametrize("word", ["กข", "ก.ข.", "พ.ศ.", "ศ.ค.", "ค.ศ.", "มด"])  # one letter from several abbreviations, or none
 def test_no_month_in_a_near_miss_of_several(word: str) -> None:
     assert match_month(word) is None
 

@@ -577,3 +577,12 @@ def test_garbled_latin_is_latin_letters_or_thai_mixed_with_other_print() -> None
     assert _is_garbled_latin("(4ลก00@)") and _is_garbled_latin("(เกลlyt09") and _is_garbled_latin("Skill)")
     assert not _is_garbled_latin("ก.พ.") and not _is_garbled_latin("2") and not _is_garbled_latin("ความรู้")
     assert not _is_garbled_latin("รุ่นที่2") and _is_garbled_latin("[กส่งลท008สต]")
+
+
+def test_day_fills_only_where_no_day_was_read() -> None:
+    from certificates.reader import _day_fills
+
+    # A thin 1 glued to "ที่" is read as a bracket: every day is a candidate for the network.
+    fills = _day_fills("ให้ไว้ ณ วันที] พฤษภาคม พ.ศ. 2567")
+    assert len(fills) == 31 and fills[0] == "ให้ไว้ ณ วันที 1 พฤษภาคม พ.ศ. 2567"
+    assert _day_fills("ให้ไว้ ณ วันที่ 1 พ.ค. 67") == []
