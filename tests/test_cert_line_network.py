@@ -311,6 +311,7 @@ def test_without_a_picture_the_vote_stands() -> None:
     [
         ("(รวมระยะเวลาทั้งสิ้น 20 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 29 ชั่วโมง)"),
         ("ให้ไว้ ณ วันที่ 10 มีนาคม พ.ศ. 2567", "ให้ไว้ ณ วันที่ 19 มีนาคม พ.ศ. 2567"),
+        ("(รวมระยะเวลาทั้งสิ้น 36 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 56 ชั่วโมง)"),
     ],
 )
 def test_a_misread_digit_is_mended(printed: str, misread: str) -> None:
@@ -318,7 +319,8 @@ def test_a_misread_digit_is_mended(printed: str, misread: str) -> None:
 
 
 @needs_font
-@pytest.mark.parametrize("printed", ["(รวมระยะเวลาทั้งสิ้น 6 ชั่วโมง)", "ให้ไว้ ณ วันที่ 28 มีนาคม พ.ศ. 2566"])
+@pytest.mark.parametrize("printed", ["(รวมระยะเวลาทั้งสิ้น 6 ชั่วโมง)", "ให้ไว้ ณ วันที่ 28 มีนาคม พ.ศ. 2566",
+                                     "(รวมระยะเวลาทั้งสิ้น 35 ชั่วโมง)", "ให้ไว้ ณ วันที่ 5 มีนาคม พ.ศ. 2563"])
 def test_right_digits_stand(printed: str) -> None:
     assert best_spelling(_line(printed), printed, [], swaps=DIGIT_LOOKALIKES) == printed
 
