@@ -19,7 +19,9 @@ The network is trained by ``bench/certificates/train_digits.py`` on fonts the
 benchmark's generator does not use (Noto Thai, Arundina, Purisa, Tlwg Mono
 and Typewriter, the SIPA national fonts) through a simulated capture chain
 (small size, blur, noise, JPEG, upscaling), so the benchmark measures it on
-unseen faces.
+unseen faces.  A small convolutional network over the glyph image itself
+(``data/thai_digit_glyphs.onnx``, ``bench/certificates/train_digit_cnn.py``,
+same faces and chain) is averaged in when present.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ import cv2
 import numpy as np
 
 MODEL_PATH = Path(__file__).with_name("data") / "thai_digits.npz"
+# The convolutional classifier of glyph images (bench/certificates/train_digit_cnn.py).
+CNN_PATH = Path(__file__).with_name("data") / "thai_digit_glyphs.onnx"
+GLYPH_SIDE = 32
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 # Classes: 0–9 Thai digits, 10–19 Latin digits, 20 anything else (a letter the crop caught).
 N_CLASSES = 21
@@ -75,6 +80,49 @@ def glyph_features(mask: np.ndarray) -> np.ndarray:
     bitmap = bitmap / (np.linalg.norm(bitmap) + 1e-6)
     aspect = np.array([np.log(w / h)], np.float32)
     return np.concatenate([bitmap, hog, aspect]).astype(np.float32)
+
+
+def glyph_image(mask: np.ndarray) -> np.ndarray:
+    """A glyph mask (255 = ink) centred on a square canvas (aspect kept), ``GLYPH_SIDE`` px, ink 1.0."""
+    ys, xs = np.nonzero(mask)
+    if len(xs) == 0:
+        return np.zeros((GLYPH_SIDE, GLYPH_SIDE), np.float32)
+    glyph = mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32) / 255.0
+    h, w = glyph.shape
+    side = max(h, w) + 2
+    canvas = np.zeros((side, side), np.float32)
+    y0, x0 = (side - h) // 2, (side - w) // 2
+    canvas[y0 : y0 + h, x0 : x0 + w] = glyph
+    interp = cv2.INTER_AREA if side > GLYPH_SIDE else cv2.INTER_LINEAR
+    return cv2.resize(canvas, (GLYPH_SIDE, GLYPH_SIDE), interpolation=interp)
+
+
+@functools.lru_cache(maxsize=1)
+def _cnn():
+    if not CNN_PATH.exists():
+        return None
+    import onnxruntime
+
+    opts = onnxruntime.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(str(CNN_PATH), opts, providers=["CPUExecutionProvider"])
+
+
+def _glyph_probs(glyphs: list[np.ndarray]) -> np.ndarray:
+    """Per-glyph probabilities of the classes: the feature ensemble and the convolutional network, averaged.
+
+    Neither is better alone: on the generator's faces the network reads
+    more Thai digits right (98.3 % against 97.3 %) and fewer Latin digits
+    and letters; averaged, 8 more of the 1,040 Thai-digit hours and date
+    lines of draws 2578-2584 read right and no Latin one changed.
+    """
+    probs = _class_probs(np.stack([glyph_features(g) for g in glyphs]))
+    cnn = _cnn()
+    if cnn is None:
+        return probs
+    (out,) = cnn.run(None, {"glyph": np.stack([glyph_image(g) for g in glyphs])[:, None]})
+    return 0.5 * probs + 0.5 * out
 
 
 @functools.lru_cache(maxsize=1)
@@ -230,7 +278,7 @@ def _number_glyphs(gray: np.ndarray, keep: tuple[float, float] | None, expected:
 
 def _junk_probs(glyphs: list[np.ndarray]) -> np.ndarray:
     """P(not a digit) of each glyph (zeros for a model without that class)."""
-    probs = _class_probs(np.stack([glyph_features(g) for g in glyphs]))
+    probs = _glyph_probs(glyphs)
     return probs[:, JUNK] if probs.shape[1] > JUNK else np.zeros(len(glyphs))
 
 
@@ -313,7 +361,7 @@ def read_thai_number(
     glyphs = _number_glyphs(gray, keep, expected)
     if not glyphs or len(glyphs) > 8:
         return None
-    full = _class_probs(np.stack([glyph_features(g) for g in glyphs]))
+    full = _glyph_probs(glyphs)
     # A glyph that stayed in the number is read as a digit: renormalise over the digit classes.
     probs = full[:, :JUNK] / full[:, :JUNK].sum(axis=1, keepdims=True)
     thai_p, latin_p = probs[:, :10].sum(axis=1), probs[:, 10:].sum(axis=1)

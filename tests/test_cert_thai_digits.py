@@ -170,3 +170,15 @@ def test_latin_stroke_beside_thai_digits_is_no_digit_of_them() -> None:
     # as a Latin "1"; a Thai number holds none ("136" for ๓๖).
     got = read_thai_number(_line("l๓๖"), expected=3)
     assert got is not None and got[0] == "36"
+
+
+def test_glyph_network_ships_and_keeps_a_glyphs_shape() -> None:
+    from certificates.thai_digits import GLYPH_SIDE, _cnn, glyph_image
+
+    assert _cnn() is not None
+    bar = np.zeros((40, 60), np.uint8)
+    bar[5:35, 20:28] = 255  # a tall narrow stroke stays tall and narrow on the square canvas
+    img = glyph_image(bar)
+    assert img.shape == (GLYPH_SIDE, GLYPH_SIDE)
+    cols = np.flatnonzero(img.max(axis=0) > 0.5)
+    assert len(cols) < GLYPH_SIDE // 3
