@@ -311,6 +311,7 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             name_lines |= set(range(intro.index + 1, min(stop, intro.index + 3)))
     title_lines = set(f.sources.get("title", []))
     targets = name_lines | title_lines
+    unread_date_line = None  # the line most like the date's wording, when no date parsed
     for key, phrases in (("hours", HOURS_PHRASES), ("completed_on", DATE_PHRASES)):
         value = getattr(f, key)
         if value is None or value.confidence < RETRY_BELOW:
@@ -320,10 +321,9 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             hit = find_phrase(f.lines, phrases, threshold=0.55)
             if hit is not None:
                 targets.add(hit.index)
-    unread_date_line = None
+                if key == "completed_on":
+                    unread_date_line = hit.index
     if f.completed_on is None:
-        hit = find_phrase(f.lines, DATE_PHRASES, threshold=0.55)
-        unread_date_line = hit.index if hit is not None else None
         # The date is printed under the hours; small serif print can come back as
         # Latin junk no phrase matches ("ให้[วั ณ TUN 7 B.A. 64"), which a re-read mends.
         targets |= {i + 1 for i in f.sources.get("hours", []) if i + 1 < len(f.lines)}
