@@ -369,12 +369,14 @@ def read_thai_number(
         return None
     # A Thai number holds no Latin digit: a glyph at either end that is surely
     # no Thai digit while the rest are is a neighbour's stroke or a bracket
-    # (the "1" of "136" read for ๓๖).
+    # (the "1" of "136" read for ๓๖).  Only where no check on the value
+    # (hours): a day or year the check rules out is mended in _decode, and a
+    # blurred ๒ in "๒๗" may look like no digit at all.
     not_thai = 1.0 - full[:, :10].sum(axis=1)
     lo, hi = 0, len(glyphs)
-    while hi - lo > 1 and not_thai[lo] > 1.0 - FOREIGN_GLYPH and (not_thai[lo + 1:hi] < 0.5).all():
+    while allowed is None and hi - lo > 1 and not_thai[lo] > 1.0 - FOREIGN_GLYPH and (not_thai[lo + 1:hi] < 0.5).all():
         lo += 1
-    while hi - lo > 1 and not_thai[hi - 1] > 1.0 - FOREIGN_GLYPH and (not_thai[lo:hi - 1] < 0.5).all():
+    while allowed is None and hi - lo > 1 and not_thai[hi - 1] > 1.0 - FOREIGN_GLYPH and (not_thai[lo:hi - 1] < 0.5).all():
         hi -= 1
     if (lo, hi) != (0, len(glyphs)):
         glyphs, probs, thai_p, not_thai = glyphs[lo:hi], probs[lo:hi], thai_p[lo:hi], not_thai[lo:hi]
