@@ -84,7 +84,7 @@ from .ocr import (
     ocr_single_line,
 )
 from .person_names import leading_title
-from .spelling_check import DIGIT_LOOKALIKES, TITLE_LOOKALIKES, best_spelling
+from .spelling_check import DIGIT_LOOKALIKES, HEAVY_FACE_DIGITS, TITLE_LOOKALIKES, best_spelling
 from .stacked_marks import restore_tone_over_sara_am
 from .thai_dates import find_dates
 from .thai_text import (
@@ -462,7 +462,7 @@ def _checked_flagged_digits(crop: np.ndarray, text: str, page_text: str = "") ->
     read = greedy(lp) if lp is not None else ""
     if any(ch in THAI_DIGITS for ch in read) or not _LATIN_DIGIT.search(read):
         return text
-    return _checked_digits(crop, text, page_text)
+    return _checked_digits(crop, text, page_text, swaps=HEAVY_FACE_DIGITS)
 
 
 def _digit_symbols(text: str) -> list[str]:
@@ -506,19 +506,21 @@ def _with_numbers_of(text: str, other: str) -> list[str]:
     return [_DIGIT_RUN.sub(lambda _: next(replacements), text)]
 
 
-def _checked_digits(crop: np.ndarray, text: str, page_text: str = "") -> str:
+def _checked_digits(crop: np.ndarray, text: str, page_text: str = "",
+                    swaps: tuple[tuple[str, str], ...] = DIGIT_LOOKALIKES) -> str:
     """``text`` with a digit the line network finds misread mended (Mitr's 0 reads as 9: "20" as "29").
 
-    Candidates: 0/9 swapped, a stray digit dropped, a symbol read as a digit,
-    a lost point put back (:func:`_digit_repairs`) and the numbers of the
-    page reading ``page_text`` (:func:`_with_numbers_of`).
+    Candidates: look-alikes swapped (``swaps``: 0/9, 3/5), a stray digit
+    dropped, a symbol read as a digit, a lost point put back
+    (:func:`_digit_repairs`) and the numbers of the page reading
+    ``page_text`` (:func:`_with_numbers_of`).
     A number the network's own reading of the line also shows needs less
     margin: its likelihood is summed over a whole line it may read poorly
     elsewhere, while its digits are sharp ("19" scored 2.6 nats worse than
     the "10" it read).
     """
     page = _with_numbers_of(text, page_text)
-    checked = best_spelling(crop, text, page, swaps=DIGIT_LOOKALIKES, repairs=_digit_repairs, margin=SEEN_DIGITS_MARGIN)
+    checked = best_spelling(crop, text, page, swaps=swaps, repairs=_digit_repairs, margin=SEEN_DIGITS_MARGIN)
     if checked == text:
         return text
     lp = log_probs(crop)
@@ -526,7 +528,7 @@ def _checked_digits(crop: np.ndarray, text: str, page_text: str = "") -> str:
     new_runs = set(_DIGIT_RUN.findall(checked)) - set(_DIGIT_RUN.findall(text))
     if new_runs <= seen:
         return checked
-    return best_spelling(crop, text, page, swaps=DIGIT_LOOKALIKES, repairs=_digit_repairs)
+    return best_spelling(crop, text, page, swaps=swaps, repairs=_digit_repairs)
 
 
 def _thai_line(crop: np.ndarray, box_height: int, **kw: Any) -> TextLine | None:
@@ -700,8 +702,9 @@ def _ocr_page(img_rgb: np.ndarray) -> _Reading:
     The outline search can take a decoration or the frame's edge for a side
     of the sheet (a screenshot letterboxed in black, a sheet running off the
     photo); the warp then squeezes the text until little of it reads.  So
-    when the flattened page leaves a field unread, the picture is read as it
-    is as well, and the reading with more fields wins.
+    when the flattened page leaves a field unread or unsure, the picture is
+    read as it is as well, and the reading with more fields wins, then the
+    surer one: a squeezed page can still yield four fields of junk.
     """
     quad = pre.find_page_quad(img_rgb)
     if quad is None:
@@ -710,7 +713,7 @@ def _ocr_page(img_rgb: np.ndarray) -> _Reading:
         warped = _ocr_gray(_prepare(img_rgb, quad))
     except NotACertificate:
         return _ocr_gray(_prepare(img_rgb, None))
-    if warped.fields.found() == 4:
+    if warped.complete():
         return warped
     try:
         flat = _ocr_gray(_prepare(img_rgb, None))

@@ -28,3 +28,29 @@ def test_a_reread_never_drops_a_decimal_point(page: float, reread: float, kept: 
     # The re-read wins ties and surer readings, but a dot it lost is not its to drop.
     out = _overlay(_hours(page, 0.9), _hours(reread, 0.9))
     assert out.fields.hours is not None and out.fields.hours.value == kept
+
+
+def _four_fields(confidence: float) -> _Reading:
+    import datetime as dt
+
+    return _Reading(ParsedFields(name=Field("นายสมชาย รักเรียน", confidence), title=Field("การบริหาร", confidence),
+                                 hours=Field(6.0, confidence), completed_on=Field(dt.date(2024, 11, 13), confidence)), [])
+
+
+@pytest.mark.parametrize(("warped_conf", "read_flat"), [(0.4, True), (0.9, False)])
+def test_a_page_squeezed_by_a_wrong_outline_loses_to_the_picture_as_it_is(
+    monkeypatch: pytest.MonkeyPatch, warped_conf: float, read_flat: bool
+) -> None:
+    # A decoration taken for the sheet's edge squeezes the text: four fields of junk, all unsure.
+    import numpy as np
+
+    import certificates.reader as reader
+
+    monkeypatch.setattr(reader.pre, "find_page_quad", lambda img: np.zeros((4, 2)))
+    monkeypatch.setattr(reader, "_prepare", lambda img, quad: "warped" if quad is not None else "flat")
+    readings = {"warped": _four_fields(warped_conf), "flat": _four_fields(0.85)}
+    seen: list[str] = []
+    monkeypatch.setattr(reader, "_ocr_gray", lambda gray: seen.append(gray) or readings[gray])
+    chosen = reader._ocr_page(np.zeros((10, 10, 3), np.uint8))
+    assert seen == (["warped", "flat"] if read_flat else ["warped"])
+    assert chosen is readings["flat" if read_flat else "warped"]
