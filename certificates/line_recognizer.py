@@ -25,6 +25,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .onnx_models import load_session
+
 MODEL_PATH = Path(__file__).with_name("data") / "thai_lines.onnx"
 HEIGHT = 32
 FRAME = 4  # pixels of normalised width per output frame
@@ -77,15 +79,7 @@ def encode(text: str) -> list[int] | None:
 
 @functools.lru_cache(maxsize=1)
 def _session():
-    if not MODEL_PATH.exists():
-        return None
-    import onnxruntime
-
-    opts = onnxruntime.SessionOptions()
-    # One pool worker is one core: the reader's processes must not fight over threads.
-    opts.intra_op_num_threads = 1
-    opts.inter_op_num_threads = 1
-    return onnxruntime.InferenceSession(str(MODEL_PATH), opts, providers=["CPUExecutionProvider"])
+    return load_session(MODEL_PATH)
 
 
 def _run(line: np.ndarray) -> np.ndarray:

@@ -32,6 +32,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .onnx_models import load_session
+
 MODEL_PATH = Path(__file__).with_name("data") / "thai_digits.npz"
 # The convolutional classifier of glyph images (bench/certificates/train_digit_cnn.py).
 CNN_PATH = Path(__file__).with_name("data") / "thai_digit_glyphs.onnx"
@@ -49,18 +51,29 @@ _CELLS = 6  # gradient histogram grid
 _BINS = 8
 
 
-def glyph_features(mask: np.ndarray) -> np.ndarray:
-    """Feature vector of one glyph given as a binary mask (255 = ink), any size."""
+def _square_canvas(mask: np.ndarray) -> tuple[np.ndarray, tuple[int, int]] | None:
+    """The ink of a glyph mask (255 = ink) centred on a square canvas (ink 1.0), and its height and width.
+
+    Square keeps the aspect ratio (๑ is round, ๗ is tall and narrow).  None when the mask holds no ink.
+    """
     ys, xs = np.nonzero(mask)
     if len(xs) == 0:
-        return np.zeros(_BITMAP * _BITMAP + _CELLS * _CELLS * _BINS + 1, np.float32)
+        return None
     glyph = mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32) / 255.0
     h, w = glyph.shape
-    # Square canvas keeps the aspect ratio (๑ is round, ๗ is tall and narrow).
     side = max(h, w) + 2
     canvas = np.zeros((side, side), np.float32)
     y0, x0 = (side - h) // 2, (side - w) // 2
     canvas[y0 : y0 + h, x0 : x0 + w] = glyph
+    return canvas, (h, w)
+
+
+def glyph_features(mask: np.ndarray) -> np.ndarray:
+    """Feature vector of one glyph given as a binary mask (255 = ink), any size."""
+    squared = _square_canvas(mask)
+    if squared is None:
+        return np.zeros(_BITMAP * _BITMAP + _CELLS * _CELLS * _BINS + 1, np.float32)
+    canvas, (h, w) = squared
     big = cv2.resize(canvas, (36, 36), interpolation=cv2.INTER_AREA)
     big = cv2.GaussianBlur(big, (3, 3), 0.8)
     bitmap = cv2.resize(big, (_BITMAP, _BITMAP), interpolation=cv2.INTER_AREA).ravel()
@@ -84,29 +97,17 @@ def glyph_features(mask: np.ndarray) -> np.ndarray:
 
 def glyph_image(mask: np.ndarray) -> np.ndarray:
     """A glyph mask (255 = ink) centred on a square canvas (aspect kept), ``GLYPH_SIDE`` px, ink 1.0."""
-    ys, xs = np.nonzero(mask)
-    if len(xs) == 0:
+    squared = _square_canvas(mask)
+    if squared is None:
         return np.zeros((GLYPH_SIDE, GLYPH_SIDE), np.float32)
-    glyph = mask[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].astype(np.float32) / 255.0
-    h, w = glyph.shape
-    side = max(h, w) + 2
-    canvas = np.zeros((side, side), np.float32)
-    y0, x0 = (side - h) // 2, (side - w) // 2
-    canvas[y0 : y0 + h, x0 : x0 + w] = glyph
-    interp = cv2.INTER_AREA if side > GLYPH_SIDE else cv2.INTER_LINEAR
+    canvas, _ = squared
+    interp = cv2.INTER_AREA if canvas.shape[0] > GLYPH_SIDE else cv2.INTER_LINEAR
     return cv2.resize(canvas, (GLYPH_SIDE, GLYPH_SIDE), interpolation=interp)
 
 
 @functools.lru_cache(maxsize=1)
 def _cnn():
-    if not CNN_PATH.exists():
-        return None
-    import onnxruntime
-
-    opts = onnxruntime.SessionOptions()
-    opts.intra_op_num_threads = 1
-    opts.inter_op_num_threads = 1
-    return onnxruntime.InferenceSession(str(CNN_PATH), opts, providers=["CPUExecutionProvider"])
+    return load_session(CNN_PATH)
 
 
 def _glyph_probs(glyphs: list[np.ndarray]) -> np.ndarray:

@@ -22,7 +22,6 @@ reader averages the two (``thai_digits._glyph_probs``).
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import random
 import sys
@@ -37,53 +36,16 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from train_digits import (  # noqa: E402
-    ASCII_FONTS,
-    HELD_OUT_FONTS,
-    JUNK_WORDS,
-    TRAIN_FONTS,
-    _crop,
-    _render,
-    degrade,
-    sipa_fonts,
-)
+import train_digits  # noqa: E402
+from train_digits import ASCII_FONTS, HELD_OUT_FONTS, TRAIN_FONTS, sipa_fonts  # noqa: E402
 
-from certificates.thai_digits import CNN_PATH, GLYPH_SIDE, JUNK, N_CLASSES, THAI_DIGITS, glyph_image, segment_glyphs  # noqa: E402
-
-
-def _samples(job: tuple[str, int, int, str, bool]) -> tuple[list[np.ndarray], list[int]]:
-    """Glyph images and labels from one font: ``kind`` is "thai", "latin" or "junk"."""
-    font_path, count, seed, kind, train = job
-    rng = random.Random(seed)
-    xs, ys = [], []
-    for _ in range(count):
-        if kind == "junk":
-            text = " ".join(rng.choice(JUNK_WORDS) for _ in range(rng.randint(1, 2)))
-            labels = None
-        else:
-            labels = [rng.randrange(10) for _ in range(rng.randint(1, 4))]
-            text = "".join(str(i) if kind == "latin" else THAI_DIGITS[i] for i in labels)
-            if kind == "latin":
-                labels = [i + 10 for i in labels]
-        crop = _crop(degrade(_render(font_path, text, rng), rng, reshape=train), rng, clip=train and kind == "thai")
-        glyphs = segment_glyphs(crop)
-        if labels is None:
-            labels = [JUNK] * len(glyphs)
-        elif len(glyphs) != len(labels):
-            continue  # touching or broken glyphs: the label order would be wrong
-        for g, label in zip(glyphs, labels):
-            xs.append(glyph_image(g))
-            ys.append(label)
-    return xs, ys
+from certificates.thai_digits import CNN_PATH, GLYPH_SIDE, N_CLASSES  # noqa: E402
 
 
 def make_set(fonts: list[str], per_font: int, seed: int, kind: str = "thai", train: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    jobs = [(f, per_font, seed * 1000 + k, kind, train) for k, f in enumerate(fonts) if Path(f).exists()]
-    with multiprocessing.get_context("spawn").Pool(2) as pool:
-        parts = pool.map(_samples, jobs)
-    xs = [x for part, _ in parts for x in part]
-    ys = [y for _, part in parts for y in part]
-    return np.stack(xs).astype(np.float32), np.array(ys, np.int64)
+    """Glyph images and labels, made as ``train_digits.make_set`` makes its features."""
+    x, y = train_digits.make_set(fonts, per_font, seed, kind, train, images=True)
+    return x.astype(np.float32), y.astype(np.int64)
 
 
 def build():

@@ -48,6 +48,7 @@ from certificates.thai_digits import (  # noqa: E402
     N_CLASSES,
     THAI_DIGITS,
     glyph_features,
+    glyph_image,
     segment_glyphs,
 )
 
@@ -239,9 +240,10 @@ def _crop(arr: np.ndarray, rng: random.Random, clip: bool) -> np.ndarray:
     return arr[max(0, y0 - pads[0]) : y1 + pads[1], max(0, x0 - pads[2]) : x1 + pads[3]]
 
 
-def _samples(job: tuple[str, int, int, str, bool]) -> tuple[list[np.ndarray], list[int]]:
-    """Feature rows and labels from one font: ``kind`` is "thai", "latin" or "junk"."""
-    font_path, count, seed, kind, train = job
+def _samples(job: tuple[str, int, int, str, bool, bool]) -> tuple[list[np.ndarray], list[int]]:
+    """Feature rows (or glyph images) and labels from one font: ``kind`` is "thai", "latin" or "junk"."""
+    font_path, count, seed, kind, train, images = job
+    describe = glyph_image if images else glyph_features
     rng = random.Random(seed)
     xs, ys = [], []
     for _ in range(count):
@@ -260,24 +262,25 @@ def _samples(job: tuple[str, int, int, str, bool]) -> tuple[list[np.ndarray], li
         elif len(glyphs) != len(labels):
             continue  # touching or broken glyphs: the label order would be wrong
         for g, label in zip(glyphs, labels):
-            xs.append(glyph_features(g))
+            xs.append(describe(g))
             ys.append(label)
     return xs, ys
 
 
 def make_set(
-    fonts: list[str], per_font: int, seed: int, kind: str = "thai", train: bool = True
+    fonts: list[str], per_font: int, seed: int, kind: str = "thai", train: bool = True, images: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Features and labels (0–9 Thai digits, 10–19 Latin digits, 20 not a digit) from the given fonts.
 
     ``train``: with the training-only augmentations (distorted glyphs, clipped crops).
+    ``images``: glyph images (``glyph_image``, for train_digit_cnn.py) instead of features.
     """
     jobs = []
     for k, font_path in enumerate(fonts):
         if not Path(font_path).exists():
             print(f"missing font {font_path}", file=sys.stderr)
             continue
-        jobs.append((font_path, per_font, seed * 1000 + k, kind, train))
+        jobs.append((font_path, per_font, seed * 1000 + k, kind, train, images))
     # Spawned workers: forking after OpenCV/BLAS have started threads can deadlock.
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         parts = pool.map(_samples, jobs)
