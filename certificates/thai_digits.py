@@ -374,12 +374,13 @@ def read_thai_number(
     # (hours): a day or year the check rules out is mended in _decode, and a
     # blurred ๒ in "๒๗" may look like no digit at all.
     not_thai = 1.0 - full[:, :10].sum(axis=1)
-    lo, hi = 0, len(glyphs)
-    while allowed is None and hi - lo > 1 and not_thai[lo] > 1.0 - FOREIGN_GLYPH and (not_thai[lo + 1:hi] < 0.5).all():
-        lo += 1
-    while allowed is None and hi - lo > 1 and not_thai[hi - 1] > 1.0 - FOREIGN_GLYPH and (not_thai[lo:hi - 1] < 0.5).all():
-        hi -= 1
-    if (lo, hi) != (0, len(glyphs)):
+    if allowed is None:
+        foreign = not_thai > 1.0 - FOREIGN_GLYPH
+        lo, hi = 0, len(glyphs)
+        while hi - lo > 1 and foreign[lo] and (not_thai[lo + 1:hi] < 0.5).all():
+            lo += 1
+        while hi - lo > 1 and foreign[hi - 1] and (not_thai[lo:hi - 1] < 0.5).all():
+            hi -= 1
         glyphs, probs, thai_p, not_thai = glyphs[lo:hi], probs[lo:hi], thai_p[lo:hi], not_thai[lo:hi]
     # Digit value regardless of script, then the best reading the slot allows
     # (a day is 1–31, a BE year on a certificate is 25xx).
