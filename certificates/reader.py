@@ -387,7 +387,8 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             if again is not None and i == unread_date_line and not again.thai_digits and not find_dates(again.text):
                 again = dataclasses.replace(again, text=_with_day_filled(crop, again.text))
         # Thai digits reach the text as the digit classifier's Latin ones, and the
-        # network's 0/9 check on "๑๐" "mended" 10 to 19: only Latin print is checked.
+        # network's 0/9 check on "๑๐" "mended" 10 to 19: a line flagged as Thai
+        # print is checked only where the network reads Latin digits in it.
         if again is not None and i in digit_lines and _LATIN_DIGIT.search(again.text):
             check = _checked_flagged_digits if again.thai_digits else _checked_digits
             again = dataclasses.replace(again, text=check(crop, again.text, lines[i].text))
@@ -426,12 +427,14 @@ def _with_day_filled(crop: np.ndarray, text: str) -> str:
     picture is not made up.
     """
     filled = best_spelling(crop, text, _day_fills(text), swaps=DIGIT_LOOKALIKES)
-    if filled == text:
-        return text
+    return filled if filled != text and _numbers_seen(crop, text, filled) else text
+
+
+def _numbers_seen(crop: np.ndarray, before: str, after: str) -> bool:
+    """Whether every number ``after`` has and ``before`` lacks shows in the line network's own reading of ``crop``."""
     lp = log_probs(crop)
     seen = set(_DIGIT_RUN.findall(greedy(lp))) if lp is not None else set()
-    day = set(_DIGIT_RUN.findall(filled)) - set(_DIGIT_RUN.findall(text))
-    return filled if day <= seen else text
+    return set(_DIGIT_RUN.findall(after)) - set(_DIGIT_RUN.findall(before)) <= seen
 
 
 def _stray_digits(text: str) -> list[str]:
@@ -521,12 +524,7 @@ def _checked_digits(crop: np.ndarray, text: str, page_text: str = "",
     """
     page = _with_numbers_of(text, page_text)
     checked = best_spelling(crop, text, page, swaps=swaps, repairs=_digit_repairs, margin=SEEN_DIGITS_MARGIN)
-    if checked == text:
-        return text
-    lp = log_probs(crop)
-    seen = set(_DIGIT_RUN.findall(greedy(lp))) if lp is not None else set()
-    new_runs = set(_DIGIT_RUN.findall(checked)) - set(_DIGIT_RUN.findall(text))
-    if new_runs <= seen:
+    if checked == text or _numbers_seen(crop, text, checked):
         return checked
     return best_spelling(crop, text, page, swaps=swaps, repairs=_digit_repairs)
 
