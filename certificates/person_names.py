@@ -67,6 +67,9 @@ class PersonName:
     last: str
 
 
+_GLUED_TITLES = frozenset(t for t in TITLES if " " not in t and "." not in t)
+
+
 def cannot_start_word(ch: str) -> bool:
     """Thai vowels and marks that attach to a preceding consonant cannot start a name."""
     return ch in "\u0e30\u0e31\u0e32\u0e33\u0e45" or "\u0e34" <= ch <= "\u0e3a" or "\u0e47" <= ch <= "\u0e4e"
@@ -135,6 +138,13 @@ def clean_name_line(line: str) -> str:
     # style has it; OCR often sees a gap after the small dot ("ดร. จีพร เรี่ยวยา").
     elif len(rest.split(" ")) == 2 and first.endswith(".") and leading_title(f"{first}ก") == first:
         line = f"{first}{rest}"
+    # A gap OCR saw inside an undotted title ("นาง สาวกฤติภาส สุขอาษา"): official
+    # print glues such a title to the given name, and no given name starts "สาว"
+    # after "นาง" more often than a gap splits "นางสาว".
+    title = leading_title(line)
+    if (title and " " in title and "." not in title and title.replace(" ", "") in _GLUED_TITLES
+            and len(line[len(title):].split()) == 2):
+        line = title.replace(" ", "") + line[len(title):]
     # One letter of debris before a title ("ตดร.", "พนาง…", a speck or the sheet's edge): no
     # name starts that way.  An undotted title must leave a given and a family name behind it.
     if not leading_title(line) and len(line) > 1:
