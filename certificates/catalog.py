@@ -13,7 +13,7 @@ import csv
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -183,11 +183,27 @@ def match_course(
 ) -> CatalogMatch | None:
     """Match a read course/curriculum title to a catalog entry, or None when not confident."""
     entries = list(default_catalog() if catalog is None else catalog)
-    key = title_key(title)
-    if not key or not entries:
+    if not entries:
         return None
     keys = [title_key(_field(e, "name")) for e in entries]
+    match = _match_key(title_key(title), entries, keys, kind)
+    debris = _LEADING_LATIN_WORD.match(title)
+    if match is None and debris:
+        match = _match_key(title_key(title[debris.end():]), entries, keys, kind)
+        if match is not None:
+            match = replace(match, score=round(0.9 * match.score, 3))  # less sure: a word was set aside
+    return match
 
+
+# A short Latin word before a title that matches no course with it: debris OCR
+# made of a border or a rotated page's edge ("Fen EQ กับการพัฒนาภาวะผู้นำ").
+_LEADING_LATIN_WORD = re.compile(r"\s*[A-Za-z]{1,4}\s+(?=\S)")
+
+
+def _match_key(key: str, entries: list[Any], keys: list[str], kind: str | None) -> CatalogMatch | None:
+    """The catalog entry a title key matches (see :func:`match_course`), or None."""
+    if not key:
+        return None
     # A printed course code ("KD05") identifies the course outright.
     for entry in entries:
         code = _field(entry, "code")

@@ -526,6 +526,7 @@ def test_catalog_loads_packaged_csv(catalog: list[CatalogEntry]) -> None:
         ("KD05", "KD05"),  # a printed code
         ("0คะ เครื่องมือวางเป้าหมายองค์กรยุคใหม่", "SL42"),  # "OKRs" garbled: matched on the Thai
         ("การสร้าง 602ป่า Mindset เพื่อผลสำเร็จของชีวิตและงาน", "MS04"),  # "Growth" garbled
+        ("Fen EQ กับการพัฒนาภาวะผู้นำ", "SL13"),  # a rotated page's edge read as a word
     ],
 )
 def test_near_miss_titles_match(catalog: list[CatalogEntry], read: str, code: str) -> None:
@@ -543,6 +544,8 @@ def test_near_miss_titles_match(catalog: list[CatalogEntry], read: str, code: st
         "การสร้าง Team Spirit เพื่อผลสำเร็จของชีวิตและงาน",  # the Thai of MS04, but Latin read clearly and not its
         "0คะ เครื่องมือวางเป้าหมาย",  # too little Thai left to go on
         "ภาวะผู้นำเชิงสร้างสรรค์",
+        "Data",  # nothing left once a first word is set aside
+        "Fen การเงินการคลังภาครัฐ",  # setting a first word aside forces nothing either
         "",
     ],
 )
@@ -732,6 +735,9 @@ def test_drop_stray_consonants_in_titles(catalog: list[CatalogEntry]) -> None:
         ("ดร. จีพร เรี่ยวยา", "ดร.จีพร เรี่ยวยา"),  # a gap OCR saw after the title's dot
         ("น.ส. สมใจ ใจดี", "น.ส.สมใจ ใจดี"),
         ("นาง สมศรี ใจดี", "นาง สมศรี ใจดี"),  # undotted titles stay as printed
+        ("นาง สาวกฤติภาส สุขอาษา", "นางสาวกฤติภาส สุขอาษา"),  # a gap inside a title
+        ("นาง สาวิตรี ใจดี", "นาง สาวิตรี ใจดี"),  # "นางสาว" would leave a vowel to start the name
+        ("ว่าที่ ร้อยตรีสมชาย ใจดี", "ว่าที่ร้อยตรีสมชาย ใจดี"),
     ],
 )
 def test_clean_name_line_drops_debris(read: str, expected: str) -> None:
