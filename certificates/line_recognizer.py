@@ -43,13 +43,8 @@ _INDEX = {ch: i + 1 for i, ch in enumerate(CHARSET)}
 N_CLASSES = len(CHARSET) + 1
 
 
-def normalize_line(gray: np.ndarray) -> np.ndarray | None:
-    """The ink of a line crop (dark text on light paper), ``HEIGHT`` px tall, ink high, as float32 in 0..1.
-
-    None when the crop holds no ink.
-    """
-    if gray.ndim == 3:
-        gray = cv2.cvtColor(gray, cv2.COLOR_BGR2GRAY)
+def _ink_box(gray: np.ndarray) -> tuple[tuple[int, int, int, int], float, float] | None:
+    """The padded box (top, bottom, left, right) of a grey line crop's ink, and its ink and paper levels."""
     lo, hi = np.percentile(gray, (1, 99))
     if hi - lo < 30:
         return None
@@ -62,13 +57,37 @@ def normalize_line(gray: np.ndarray) -> np.ndarray | None:
     top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     pad = max(1, (bottom - top) // 12)
     h, w = gray.shape
-    box = gray[max(0, top - pad):min(h, bottom + pad), max(0, left - pad):min(w, right + pad)]
+    return (max(0, top - pad), min(h, bottom + pad), max(0, left - pad), min(w, right + pad)), float(lo), float(hi)
+
+
+def normalize_line(gray: np.ndarray) -> np.ndarray | None:
+    """The ink of a line crop (dark text on light paper), ``HEIGHT`` px tall, ink high, as float32 in 0..1.
+
+    None when the crop holds no ink.
+    """
+    if gray.ndim == 3:
+        gray = cv2.cvtColor(gray, cv2.COLOR_BGR2GRAY)
+    found = _ink_box(gray)
+    if found is None:
+        return None
+    (top, bottom, left, right), lo, hi = found
+    box = gray[top:bottom, left:right]
     scale = HEIGHT / box.shape[0]
     width = int(min(MAX_WIDTH, max(8, round(box.shape[1] * scale))))
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     small = cv2.resize(box, (width, HEIGHT), interpolation=interp).astype(np.float32)
     small = (hi - small) / max(hi - lo, 1.0)
     return np.clip(small, 0.0, 1.0)
+
+
+def frame_x(gray: np.ndarray, frame: int) -> float | None:
+    """The x in a grey line crop that the middle of output frame ``frame`` of :func:`normalize_line`'s line sees."""
+    found = _ink_box(gray)
+    if found is None:
+        return None
+    (top, bottom, left, right), _, _ = found
+    width = int(min(MAX_WIDTH, max(8, round((right - left) * HEIGHT / (bottom - top)))))
+    return left + (frame * FRAME + FRAME / 2) * (right - left) / width
 
 
 def encode(text: str) -> list[int] | None:

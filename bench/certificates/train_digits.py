@@ -182,10 +182,13 @@ def _reshape(arr: np.ndarray, text_h: int, rng: random.Random) -> np.ndarray:
     return arr
 
 
-def degrade(arr: np.ndarray, rng: random.Random, reshape: bool = True) -> np.ndarray:
+def degrade(arr: np.ndarray, rng: random.Random, reshape: bool = True,
+            captured_px: tuple[float, float] = (7, 24), reader_px: tuple[float, float] = (13, 24)) -> np.ndarray:
     """The chain from print to the reader's crop: capture size, blur, noise, JPEG, reader upscaling.
 
     ``reshape``: distort the glyphs too (training only; held-out faces are measured as they are).
+    ``captured_px``, ``reader_px``: the text's height in the captured image and in the reader's crop
+    (the defaults are a body-text digit's).
     """
     ink = np.nonzero((arr < 128).any(axis=1))[0]
     text_h = max(1, ink[-1] - ink[0] + 1) if len(ink) else arr.shape[0]
@@ -196,7 +199,7 @@ def degrade(arr: np.ndarray, rng: random.Random, reshape: bool = True) -> np.nda
         m[0, 1] += rng.uniform(-0.08, 0.08)  # slant of a phone photo's perspective
         arr = cv2.warpAffine(arr, m, (arr.shape[1], arr.shape[0]), borderValue=255)
     # Capture: a digit 7-24 px tall, as in chat-app JPEGs, photos and PDFs.
-    captured = rng.uniform(7, 24)
+    captured = rng.uniform(*captured_px)
     f = captured / text_h
     arr = cv2.resize(arr, None, fx=f, fy=f, interpolation=cv2.INTER_AREA).astype(np.float32)
     ink_level, paper = rng.uniform(0, 110), rng.uniform(200, 255)
@@ -211,7 +214,7 @@ def degrade(arr: np.ndarray, rng: random.Random, reshape: bool = True) -> np.nda
         Image.fromarray(arr).save(buf, "JPEG", quality=rng.randint(30, 92))
         arr = np.array(Image.open(buf))
     # The reader works at a page size where body digits are ~14-24 px tall.
-    reader = max(captured, rng.uniform(13, 24))
+    reader = max(captured, rng.uniform(*reader_px))
     if reader > captured * 1.05:
         f = reader / captured
         interp = rng.choice([cv2.INTER_CUBIC, cv2.INTER_LINEAR])

@@ -1,0 +1,96 @@
+"""ด/ต and ฎ/ฏ in a name, told apart by their head at the crop's own resolution.
+
+The four letters differ only in the head: a loop inside (ด, ฎ) or a notch
+in the top (ต, ฏ).  Squeezed into the line network's 32-px line, that is a
+pixel or two, and for ฎ/ฏ the network goes by the spelling its training
+names made usual: a printed "ณัฎฐพร" reads "ณัฏฐพร" with Tesseract and the
+network alike.  Here the glyph is found where the network places the letter
+and judged alone by a small classifier (``data/notched_letters.onnx``,
+trained by ``bench/certificates/train_notched_letters.py``).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from . import line_recognizer
+from .onnx_models import load_session
+from .thai_digits import glyph_image
+
+MODEL_PATH = Path(__file__).with_name("data") / "notched_letters.onnx"
+LETTERS = "ดตฎฏ"
+OTHER = len(LETTERS)  # another letter: the glyph was cut wrongly
+N_CLASSES = len(LETTERS) + 1
+# The twin each letter is mistaken for.
+TWIN = {"ฎ": "ฏ", "ฏ": "ฎ", "ด": "ต", "ต": "ด"}
+# Only the pair the network cannot read is checked; it reads ด/ต well enough
+# from context, which a glyph alone lacks.
+CHECKED = "ฎฏ"
+# How sure the classifier must be of the twin to overrule the spelling.  On
+# the 77 ฎ/ฏ names of bench draws 2585-2592 the twin of a letter read right
+# scored at most 0.18, and 8 of the 12 misread ones scored 0.93 or more; the
+# other 4 were cut wrongly (the glyph touched a neighbour) and came out "other".
+SURE = 0.9
+
+
+@functools.lru_cache(maxsize=1)
+def _session():
+    return load_session(MODEL_PATH)
+
+
+def letter_probs(glyphs: list[np.ndarray]) -> np.ndarray | None:
+    """Per-glyph probabilities of ด, ต, ฎ, ฏ and "other" (None without the model)."""
+    session = _session()
+    if session is None or not glyphs:
+        return None
+    (out,) = session.run(None, {"glyph": np.stack([glyph_image(g) for g in glyphs])[:, None]})
+    return out
+
+
+def _glyph_at(gray: np.ndarray, x: float) -> np.ndarray | None:
+    """The mask (255 = ink) of the tallest glyph in a grey line crop near column ``x``, or None."""
+    _, mask = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count < 2:
+        return None
+    tallest = stats[1:, cv2.CC_STAT_HEIGHT].max()
+    reach = 0.35 * tallest  # the network's frame for a letter falls within its glyph, give or take a stroke
+    near = [i for i in range(1, count)
+            if stats[i, cv2.CC_STAT_LEFT] - reach <= x <= stats[i, cv2.CC_STAT_LEFT] + stats[i, cv2.CC_STAT_WIDTH] + reach
+            and stats[i, cv2.CC_STAT_HEIGHT] >= 0.5 * tallest]
+    if not near:
+        return None
+    best = max(near, key=lambda i: stats[i, cv2.CC_STAT_HEIGHT])
+    left, top, width, height = stats[best, :4]
+    return np.where(labels[top:top + height, left:left + width] == best, 255, 0).astype(np.uint8)
+
+
+def mend_notched_letters(text: str, crop: np.ndarray) -> str:
+    """``text`` (a name as read from ``crop``) with each ฎ/ฏ the classifier is sure is its twin swapped."""
+    at = [i for i, ch in enumerate(text) if ch in CHECKED]
+    if not at or _session() is None:
+        return text
+    gray = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    letters = text.replace(" ", "")
+    labels = line_recognizer.encode(letters)
+    lp = line_recognizer.log_probs(gray)
+    if labels is None or lp is None:
+        return text
+    frames = line_recognizer.label_frames(lp, labels)
+    if frames is None:
+        return text
+    out = list(text)
+    for i in at:
+        x = line_recognizer.frame_x(gray, frames[i - text[:i].count(" ")])
+        glyph = None if x is None else _glyph_at(gray, x)
+        probs = None if glyph is None else letter_probs([glyph])
+        if probs is None:
+            continue
+        twin = TWIN[text[i]]
+        if probs[0, LETTERS.index(twin)] >= SURE:
+            out[i] = twin
+    return "".join(out)
