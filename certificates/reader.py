@@ -150,6 +150,16 @@ class _Reading:
         """Enough certificate wording or fields to be one."""
         return self.fields.anchors >= 2 and self.fields.found() >= 2 or self.fields.found() >= 3
 
+    def turned(self) -> bool:
+        """Most lines run down the picture: Tesseract read a page lying on its side as vertical text.
+
+        It can, well enough to parse three fields of a page turned a quarter
+        (bench 2589 web/clean_015), but not the large bold name, and the
+        parser then takes the date line for it.
+        """
+        lines = [line for line in self.lines if line.box is not None and len(line.text) >= 5]
+        return sum(line.box[3] > line.box[2] for line in lines) > len(lines) / 2
+
     def complete(self) -> bool:
         """All core fields found and each sure enough that another pass would not help."""
         return all(
@@ -732,9 +742,9 @@ def _ocr_gray(gray: np.ndarray) -> _Reading:
     for i, rotation in enumerate(_rotation_order(gray)):
         g = _upright(gray, rotation)
         reading, scaled = _read_gray(g)
-        if best is None or reading.quality > best.quality:
+        if best is None or (not reading.turned(), reading.quality) > (not best.turned(), best.quality):
             best, best_gray, best_scaled = reading, g, scaled
-        if reading.is_certificate() and reading.fields.found() >= 3:
+        if reading.is_certificate() and reading.fields.found() >= 3 and not reading.turned():
             break
         if i == 1 and best.fields.anchors == 0 and best.fields.found() == 0 and len(best.lines) < 3:
             break  # hardly any text either way up: a photo of something else

@@ -1,10 +1,10 @@
-"""How the reader settles hours between its OCR passes (no Tesseract needed)."""
+"""How the reader settles fields between its OCR passes and orientations (no Tesseract needed)."""
 
 from __future__ import annotations
 
 import pytest
 
-from certificates.fields import Field, ParsedFields
+from certificates.fields import Field, ParsedFields, TextLine
 from certificates.reader import _merge, _overlay, _Reading
 
 
@@ -54,3 +54,16 @@ def test_a_page_squeezed_by_a_wrong_outline_loses_to_the_picture_as_it_is(
     chosen = reader._ocr_page(np.zeros((10, 10, 3), np.uint8))
     assert seen == (["warped", "flat"] if read_flat else ["warped"])
     assert chosen is readings["flat" if read_flat else "warped"]
+
+
+def _lines(boxes: list[tuple[int, int, int, int]]) -> list[TextLine]:
+    return [TextLine("สำนักงานคณะกรรมการข้าราชการพลเรือน", 0.9, 20.0, box) for box in boxes]
+
+
+def test_a_page_read_as_vertical_text_is_turned() -> None:
+    # Tesseract reads a page lying on its side as lines running down the picture (bench 2589 web/clean_015).
+    down = _lines([(1703, 404, 42, 793), (810, 273, 29, 943), (857, 383, 23, 834), (300, 900, 400, 30)])
+    across = _lines([(404, 300, 793, 42), (273, 810, 943, 29), (383, 857, 834, 23), (900, 300, 30, 400)])
+    assert _Reading(ParsedFields(), down).turned()
+    assert not _Reading(ParsedFields(), across).turned()
+    assert not _Reading(ParsedFields(), []).turned()
