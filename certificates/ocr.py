@@ -492,6 +492,17 @@ def ink_bands(rows: np.ndarray, gap: int = 0) -> list[tuple[int, int]]:
     return [(a, b) for a, b in bands]
 
 
+# The share of columns, between a band's first and last ink, that a band of
+# marks over a line covers at most; a line of text covers more.
+MARKS_COVER = 0.45
+
+
+def _column_cover(band: np.ndarray) -> float:
+    """The share of the columns between a band's first and last ink that hold ink."""
+    cols = np.flatnonzero(band.any(axis=0))
+    return 0.0 if cols.size == 0 else cols.size / (cols[-1] - cols[0] + 1)
+
+
 def _blank_other_lines(crop: np.ndarray, top: int, bottom: int) -> np.ndarray:
     """Whiten rows of ink that belong to other lines than the one at rows ``top``..``bottom``.
 
@@ -520,11 +531,14 @@ def _blank_other_lines(crop: np.ndarray, top: int, bottom: int) -> np.ndarray:
 
     def belongs(band: tuple[int, int], gap: int) -> bool:
         # Close enough to be part of the line; or a short band of marks (a
-        # tone mark over an upper vowel stands further off), which a rule is not.
+        # tone mark over an upper vowel stands further off), which a rule is
+        # not, and neither is a smaller line of text (the intro phrase over
+        # a big name): marks stand over a few letters, text fills most columns.
         if gap <= max(2, 0.2 * height):
             return True
         a, b = band
-        return b - a <= 0.5 * height and gap <= 0.6 * height and fill[a:b].max() < 0.5
+        return (b - a <= 0.5 * height and gap <= 0.6 * height and fill[a:b].max() < 0.5
+                and _column_cover(ink[a:b]) < MARKS_COVER)
 
     first, last = min(kept), max(kept)
     while first > 0 and belongs(bands[first - 1], bands[first][0] - bands[first - 1][1]):

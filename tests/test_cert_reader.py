@@ -373,6 +373,20 @@ def test_line_crop_blanks_other_lines_but_keeps_high_tone_marks() -> None:
     assert (crop == 0).sum() == 50 * 1400 + 6 * 4  # letters and mark kept, the other line whitened
 
 
+def test_line_crop_blanks_a_smaller_line_of_text_close_above_a_big_name() -> None:
+    import numpy as np
+
+    from certificates.ocr import line_crop
+
+    page = np.full((400, 1600), 255, np.uint8)
+    page[150:230, 300:1300] = 0  # the name's letters (box height 80)
+    for x in range(400, 1200, 14):  # the intro phrase above, a third as tall: letters side by side
+        page[100:125, x : x + 8] = 0
+    crop = line_crop(page, (300, 150, 1000, 80))
+    assert crop is not None
+    assert (crop == 0).sum() == 80 * 1000  # the intro whitened (marks, sparse, are kept: the test above)
+
+
 def test_a_name_row_cut_in_two_by_layout_analysis_is_read_whole() -> None:
     from certificates.fields import TextLine
     from certificates.missed_lines import row_fragments
