@@ -167,6 +167,9 @@ def _match_thai_core(key: str, entries: list[Any], keys: list[str], kind: str | 
     if len({k for _, k in hits}) != 1:
         return None
     k = hits[0][1]
+    allowed = _allowed_distance(len(thai))
+    if any(other != k and Levenshtein.distance(thai, _NOT_THAI.sub("", other)[: len(thai)]) <= allowed for other in keys):
+        return None  # another course's title starts so: the read may be its first line ("…ดำเนินคดีความผิด")
     if any(word not in k for word in re.findall("[a-z]{3,}", key)):
         return None  # Latin read clearly and not the catalog's: another course sharing the Thai
     if _numbers(k) and _numbers(k) != _numbers(key):

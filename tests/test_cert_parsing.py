@@ -543,6 +543,8 @@ def test_near_miss_titles_match(catalog: list[CatalogEntry], read: str, code: st
         "การเงินการคลังภาครัฐ",
         "การสร้าง Team Spirit เพื่อผลสำเร็จของชีวิตและงาน",  # the Thai of MS04, but Latin read clearly and not its
         "0คะ เครื่องมือวางเป้าหมาย",  # too little Thai left to go on
+        # The first line of KD61 ("…คดีความผิดเกี่ยวกับการค้ามนุษย์ (Knowledge …)"), near KD58's Thai ("…คดียาเสพติด")
+        "ความรู้เกี่ยวกับกระบวนการยุติธรรมทางอาญาในการดำเนินคดีความผิด",
         "ภาวะผู้นำเชิงสร้างสรรค์",
         "Data",  # nothing left once a first word is set aside
         "Fen การเงินการคลังภาครัฐ",  # setting a first word aside forces nothing either
