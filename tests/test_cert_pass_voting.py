@@ -67,3 +67,12 @@ def test_a_page_read_as_vertical_text_is_turned() -> None:
     assert _Reading(ParsedFields(), down).turned()
     assert not _Reading(ParsedFields(), across).turned()
     assert not _Reading(ParsedFields(), []).turned()
+
+
+def test_a_certificate_read_across_outranks_one_read_down_but_not_a_page_of_nothing() -> None:
+    down = _lines([(1703, 404, 42, 793), (810, 273, 29, 943), (857, 383, 23, 834)])
+    across = _lines([(404, 300, 793, 42), (273, 810, 943, 29), (383, 857, 834, 23)])
+    three = ParsedFields(name=Field("นายสมชาย รักเรียน", 0.9), title=Field("การบริหาร", 0.9), hours=Field(6.0, 0.9))
+    assert _Reading(three, across).rank() > _Reading(three, down).rank()
+    one = ParsedFields(hours=Field(6.0, 0.8))  # no certificate: a page read down that is one wins (2592 tlwg/photo_015)
+    assert _Reading(three, down).rank() > _Reading(one, across).rank()
