@@ -751,6 +751,13 @@ def _ocr_gray(gray: np.ndarray) -> _Reading:
     for i, rotation in enumerate(_rotation_order(gray)):
         g = _upright(gray, rotation)
         reading, scaled = _read_gray(g)
+        if len(reading.lines) < 3 and reading.fields.found() == 0:
+            # Layout analysis can take a whole page for a picture (a frame and
+            # big diagonal bands round clean print: bench 2593 tlwg/pdf_002
+            # read as one "@"); sparse-text mode looks for text anywhere.
+            sparse, sparse_scaled = _read_gray(g, psm=11)
+            if sparse.rank() > reading.rank():
+                reading, scaled = sparse, sparse_scaled
         if best is None or reading.rank() > best.rank():
             best, best_gray, best_scaled = reading, g, scaled
         if reading.is_certificate() and reading.fields.found() >= 3 and not reading.turned():

@@ -76,3 +76,38 @@ def test_a_certificate_read_across_outranks_one_read_down_but_not_a_page_of_noth
     assert _Reading(three, across).rank() > _Reading(three, down).rank()
     one = ParsedFields(hours=Field(6.0, 0.8))  # no certificate: a page read down that is one wins (2592 tlwg/photo_015)
     assert _Reading(three, down).rank() > _Reading(one, across).rank()
+
+
+def test_a_page_layout_analysis_takes_for_a_picture_is_read_as_sparse_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Tesseract's page layout (psm 3) can take a whole clean page for a picture and return
+    # one "@" (bench 2593 tlwg/pdf_002: a frame and big diagonal bands round the print).
+    import datetime as dt
+
+    import numpy as np
+
+    from certificates import reader
+
+    printed = [
+        TextLine("ขอมอบประกาศนียบัตรฉบับนี้ให้ไว้เพื่อแสดงว่า", 0.95, 20.0, (300, 200, 900, 20)),
+        TextLine("นางวิชุดา พันธ์โคตร", 0.95, 40.0, (500, 260, 500, 40)),
+        TextLine("ได้ผ่านการอบรม", 0.95, 20.0, (550, 330, 300, 20)),
+        TextLine("วิชา สาระสำคัญของกฎหมายวิธีปฏิบัติราชการทางปกครอง", 0.95, 24.0, (300, 380, 900, 24)),
+        TextLine("รวมระยะเวลา 45 ชั่วโมง", 0.95, 20.0, (500, 430, 400, 20)),
+        TextLine("ให้ไว้ ณ วันที่ 10 พฤษภาคม พ.ศ. 2565", 0.95, 20.0, (450, 470, 600, 20)),
+    ]
+    seen: list[int] = []
+
+    def ocr_lines(scaled: np.ndarray, *, psm: int = 3) -> list[TextLine]:
+        seen.append(psm)
+        return printed if psm == 11 else [TextLine("@", 0.3, 20.0, (10, 10, 20, 20))]
+
+    monkeypatch.setattr(reader, "ocr_lines", ocr_lines)
+    reading, _ = reader._read_gray(np.full((1000, 1400), 255, np.uint8), psm=11)
+    assert reading.fields.found() == 4
+    page = np.full((1000, 1400), 255, np.uint8)
+    page[400:420, 300:1100] = 0  # some ink, so the page is not blank
+    best = reader._ocr_gray(page)
+    assert 11 in seen
+    # (The re-reads of single lines see this test's blank page; the page reading's fields stand.)
+    assert best.fields.hours is not None and best.fields.hours.value == 45
+    assert best.fields.completed_on is not None and best.fields.completed_on.value == dt.date(2022, 5, 10)
