@@ -334,6 +334,12 @@ _TITLE_EDGE_JUNK = re.compile(r"^[\s\-–—:;.,'\"|_~*]+|[\s\-–—:;,'\"|_~*]
 _ORDINAL_LOST_MARK = re.compile(r"(รุ่น|ครั้ง)ที(?=\s*[0-9๐-๙])")
 # "หลักสูตรนักบริหาร รุ่นที่ 5": the cohort is set apart from the title by a space, which OCR may lose.
 _ORDINAL_GLUED = re.compile(r"(?<=[\u0e01-\u0e4e])((?:รุ่น|ครั้ง)ที่\s*[0-9๐-๙])")
+# Specks and a screenshot's bar read after a Thai title ("…ระดับต้น oe. ocr ae 4"):
+# two or more scraps of lower-case Latin, maybe with digits and dots between.
+# An English title word is capitalised ("Design Thinking"), a cohort number
+# follows "รุ่นที่", and neither is such a run.
+_TRAILING_LATIN_SCRAPS = re.compile(r"(?<=[\u0e01-\u0e4e])(?:\s+(?:[a-z]{1,3}\.?|[0-9]|[.,:;])){2,}$")
+_LOWER_LATIN_SCRAP = re.compile(r"(?<!\S)[a-z]{1,3}\.?(?!\S)")
 # Titles bracket an English subtitle in round brackets (the OCSC catalog has no
 # other kind); some faces' "(" and ")" come back square or curly.
 _ROUND_BRACKETS = str.maketrans("[]{}", "()()")
@@ -342,6 +348,9 @@ _ROUND_BRACKETS = str.maketrans("[]{}", "()()")
 def _clean_title(text: str) -> str:
     """Strip OCR debris and quotes around a title."""
     text = _TITLE_EDGE_JUNK.sub("", collapse_spaces(text))
+    scraps = _TRAILING_LATIN_SCRAPS.search(text)
+    if scraps and len(_LOWER_LATIN_SCRAP.findall(scraps.group())) >= 2:
+        text = text[: scraps.start()]
     # Titles are often printed in quotes or brackets as a whole.
     if len(text) > 2 and text[0] in "\"'“" and text[-1] in "\"'”":
         text = text[1:-1].strip()

@@ -333,6 +333,8 @@ def test_course_title() -> None:
         ("การประเมินผลโครงการรุ่นที่ 2", "การประเมินผลโครงการ รุ่นที่ 2"),  # the space before the cohort lost
         ("การสร้างรุ่นที่ดี", "การสร้างรุ่นที่ดี"),  # no number: no cohort
         ("การออกแบบระบบงาน [Advanced]", "การออกแบบระบบงาน (Advanced)"),  # round brackets read square
+        ("การเงินส่วนบุคคลสำหรับผู้บริหารระดับต้น oe. ocr ae 4", "การเงินส่วนบุคคลสำหรับผู้บริหารระดับต้น"),  # scraps
+        ("การใช้ AI ในงาน ed 3", "การใช้ AI ในงาน ed 3"),  # one scrap is no run of them
     ],
 )
 def test_title_ordinals_and_brackets_are_printed_as_titles_print_them(printed: str, expected: str) -> None:
