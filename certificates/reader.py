@@ -69,7 +69,6 @@ from .fields import (
 from .limits import DEFAULT_LIMITS, ReaderLimits
 from .loading import Page, iter_pages
 from .missed_lines import missed_rows, missed_title_line, row_fragments, union_box, widened_to_row
-from .notched_letters import mend_notched_letters
 from .known_names import is_listed_name, name_line_cost, prefer_listed_name, space_run_together
 from .line_recognizer import greedy, log_probs
 from .ocr import (
@@ -99,6 +98,7 @@ from .thai_text import (
     title_word_cost,
     title_word_costs,
 )
+from .twin_letters import mend_twin_letters
 from .word_gaps import spaced_at_gap
 
 logger = logging.getLogger(__name__)
@@ -606,7 +606,7 @@ def _read_name_line(crop: np.ndarray, box_height: int, page_text: str) -> TextLi
     # Letters every reading got wrong alike: the line network may spot them.
     text = best_spelling(crop, text, others, prior=name_line_cost, weight=NAME_PRIOR_WEIGHT, network_letters=True,
                          vouched=is_listed_name)
-    text = mend_notched_letters(text, crop)
+    text = mend_twin_letters(text, crop)
     text = spaced_at_gap(crop, space_run_together(text))
     sure = any(r.text == text for r in reads)
     conf = max(r.confidence for r in reads) if sure else min(r.confidence for r in reads)

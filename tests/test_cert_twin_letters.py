@@ -1,4 +1,4 @@
-"""ฎ/ฏ in a name, judged by the glyph at the crop's own resolution, and where the line network puts a letter."""
+"""Twin letters in a name (ฎ/ฏ), judged by the glyph at the crop's own resolution, and where the line network puts a letter."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from certificates import line_recognizer
-from certificates.notched_letters import mend_notched_letters
+from certificates.twin_letters import mend_twin_letters
 
 # A face of the bench's, which neither network trained on.
 FONT = Path("/usr/share/fonts/truetype/tlwg/Loma.ttf")
@@ -33,18 +33,20 @@ def _line(text: str, size: int = 52) -> np.ndarray:
     ],
 )
 def test_the_twin_printed_is_restored(printed: str, read: str) -> None:
-    assert mend_notched_letters(read, _line(printed)) == printed
+    assert mend_twin_letters(read, _line(printed)) == printed
 
 
-@pytest.mark.parametrize("printed", ["นายณัฎฐพร แก้วดารา", "นายณัฏฐพร แก้วดารา", "นางสาวกฤษฎา ทองดี", "นายสมชาย ใจดี"])
+@pytest.mark.parametrize(
+    "printed", ["นายณัฎฐพร แก้วดารา", "นายณัฏฐพร แก้วดารา", "นางสาวกฤษฎา ทองดี", "นายสมชาย ใจดี", "ว่าที่ร้อยตรีณัฎฐพร ทองดี"]
+)
 def test_a_right_spelling_is_kept(printed: str) -> None:
-    assert mend_notched_letters(printed, _line(printed)) == printed
+    assert mend_twin_letters(printed, _line(printed)) == printed
 
 
 def test_pictures_without_the_letter_change_nothing() -> None:
     noise = np.random.default_rng(1).integers(0, 255, (60, 300)).astype(np.uint8)
     for picture in (np.full((60, 300), 255, np.uint8), noise, _line("นายสมชาย ใจดี")):
-        assert mend_notched_letters("นายณัฏฐพร แก้วดารา", picture) == "นายณัฏฐพร แก้วดารา"
+        assert mend_twin_letters("นายณัฏฐพร แก้วดารา", picture) == "นายณัฏฐพร แก้วดารา"
 
 
 def test_frame_x_falls_on_the_letter() -> None:

@@ -1,0 +1,110 @@
+"""Twin letters of a name, told apart by the glyph at the crop's own resolution.
+
+ด/ต and ฎ/ฏ differ only in the head: a loop inside (ด, ฎ) or a notch in
+the top (ต, ฏ).  Squeezed into the line network's 32-px line, that is a
+pixel or two, and for ฎ/ฏ the network goes by the spelling its training
+names made usual: a printed "ณัฎฐพร" reads "ณัฏฐพร" with Tesseract and the
+network alike.  Here the glyph is found where the network places the letter
+and judged alone by a small classifier (``data/twin_letters.onnx``, trained
+by ``bench/certificates/train_twin_letters.py``).
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from . import line_recognizer
+from .onnx_models import load_session
+from .person_names import leading_title
+from .thai_digits import glyph_image
+
+MODEL_PATH = Path(__file__).with_name("data") / "twin_letters.onnx"
+# Pairs of twins, each letter next to the one it is mistaken for.
+PAIRS = ("ดต", "ฎฏ")
+LETTERS = "".join(PAIRS)
+OTHER = len(LETTERS)  # another letter: the glyph was cut wrongly
+N_CLASSES = len(LETTERS) + 1
+TWIN = {a: b for pair in PAIRS for a, b in (pair, pair[::-1])}
+# ด/ต is not checked: the network reads it well enough from context, which a glyph alone lacks.
+CHECKED = "ฎฏ"
+# How sure the classifier must be of the twin to overrule the spelling.  Of
+# the ฎ/ฏ letters in the names of bench draws 2585-2594, the 89 read right
+# scored their twin at most 0.55, and 12 of the 13 misread ones 0.91 or more;
+# the last was cut wrongly (it touched a neighbour) and came out "other".
+SURE = 0.9
+
+
+@functools.lru_cache(maxsize=1)
+def _session():
+    return load_session(MODEL_PATH)
+
+
+def letter_probs(glyphs: list[np.ndarray]) -> np.ndarray | None:
+    """Per-glyph probabilities of each of :data:`LETTERS` and "other" (None without the model)."""
+    session = _session()
+    if session is None or not glyphs:
+        return None
+    (out,) = session.run(None, {"glyph": np.stack([glyph_image(g) for g in glyphs])[:, None]})
+    return out
+
+
+def _glyph_at(gray: np.ndarray, x: float) -> np.ndarray | None:
+    """The mask (255 = ink) of the letter in a grey line crop at column ``x``, or None.
+
+    Letters are the components at least half as tall as the tallest (marks
+    and specks are not); the one whose box holds ``x``, the tallest if boxes
+    overlap there (a tail reaching under its neighbour), else the nearest
+    within a third of a letter's height (the network's frame for a letter
+    falls within it, give or take a stroke).
+    """
+    _, mask = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if count < 2:
+        return None
+    tallest = stats[1:, cv2.CC_STAT_HEIGHT].max()
+    letters = [i for i in range(1, count) if stats[i, cv2.CC_STAT_HEIGHT] >= 0.5 * tallest]
+
+    def off(i: int) -> float:
+        left, width = stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_WIDTH]
+        return max(left - x, x - (left + width), 0.0)
+
+    covering = [i for i in letters if off(i) == 0]
+    near = [i for i in letters if off(i) <= 0.35 * tallest]
+    if not near:
+        return None
+    best = max(covering, key=lambda i: stats[i, cv2.CC_STAT_HEIGHT]) if covering else min(near, key=off)
+    left, top, width, height = stats[best, :4]
+    return np.where(labels[top:top + height, left:left + width] == best, 255, 0).astype(np.uint8)
+
+
+def mend_twin_letters(text: str, crop: np.ndarray) -> str:
+    """``text`` (a name as read from ``crop``) with each checked letter the classifier is sure is its twin swapped."""
+    # The title ("ว่าที่ร้อยตรี", "แพทย์หญิง") is from a closed list and already settled.
+    start = len(leading_title(text) or "")
+    at = [i for i, ch in enumerate(text) if ch in CHECKED and i >= start]
+    if not at or _session() is None:
+        return text
+    gray = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    letters = text.replace(" ", "")
+    labels = line_recognizer.encode(letters)
+    lp = line_recognizer.log_probs(gray)
+    if labels is None or lp is None:
+        return text
+    frames = line_recognizer.label_frames(lp, labels)
+    if frames is None:
+        return text
+    out = list(text)
+    for i in at:
+        x = line_recognizer.frame_x(gray, frames[i - text[:i].count(" ")])
+        glyph = None if x is None else _glyph_at(gray, x)
+        probs = None if glyph is None else letter_probs([glyph])
+        if probs is None:
+            continue
+        twin = TWIN[text[i]]
+        if probs[0, LETTERS.index(twin)] >= SURE:
+            out[i] = twin
+    return "".join(out)
