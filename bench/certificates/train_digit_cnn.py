@@ -93,35 +93,47 @@ def main() -> int:
     tests = {kind: make_set(HELD_OUT_FONTS, per, seed=args.seed + 1 + k, kind=kind, train=False)
              for k, (kind, per) in enumerate((("thai", 60), ("latin", 30), ("junk", 30)))}
     print(f"{len(y)} training glyphs, made in {time.time() - t0:.0f} s", flush=True)
-    model = build()
+    model = fit(build(), x, y, tests, args.epochs, t0)
+    export(model, args.out)
+    return 0
+
+
+def fit(model, x: np.ndarray, y: np.ndarray, tests: dict[str, tuple[np.ndarray, np.ndarray]], epochs: int, t0: float):
+    """Train a glyph classifier on images ``x`` and labels ``y``, printing its accuracy on ``tests`` every epoch."""
+    import torch
+
     opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
-    steps = args.epochs * ((len(x) + 127) // 128)
+    steps = epochs * ((len(x) + 127) // 128)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps, pct_start=0.15)
     loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.05)
     xt, yt = torch.from_numpy(x[:, None]), torch.from_numpy(y)
-    for epoch in range(args.epochs):
+    for epoch in range(epochs):
         model.train()
         order = torch.randperm(len(xt))
         for i in range(0, len(order), 128):
             idx = order[i:i + 128]
-            xb = xt[idx]
             # A glyph cut a pixel or two off centre, as a loose box leaves it.
             dx, dy = random.randint(-2, 2), random.randint(-2, 2)
-            xb = torch.roll(xb, shifts=(dy, dx), dims=(2, 3))
-            loss = loss_fn(model(xb), yt[idx])
+            loss = loss_fn(model(torch.roll(xt[idx], shifts=(dy, dx), dims=(2, 3))), yt[idx])
             opt.zero_grad()
             loss.backward()
             opt.step()
             sched.step()
         figures = ", ".join(f"{kind} {accuracy(model, tx, ty):.4f}" for kind, (tx, ty) in tests.items())
-        print(f"epoch {epoch + 1}: loss {loss.item():.3f}; held-out TLWG faces: {figures} ({time.time() - t0:.0f} s)", flush=True)
+        print(f"epoch {epoch + 1}: loss {loss.item():.3f}; held-out faces: {figures} ({time.time() - t0:.0f} s)", flush=True)
     model.eval()
+    return model
+
+
+def export(model, path: Path) -> None:
+    """The classifier as ONNX: glyphs (n × 1 × GLYPH_SIDE × GLYPH_SIDE) in, class probabilities out."""
+    import torch
+
     probs = torch.nn.Sequential(model, torch.nn.Softmax(dim=1))
-    torch.onnx.export(probs, torch.zeros(1, 1, GLYPH_SIDE, GLYPH_SIDE), str(args.out), input_names=["glyph"],
+    torch.onnx.export(probs, torch.zeros(1, 1, GLYPH_SIDE, GLYPH_SIDE), str(path), input_names=["glyph"],
                       output_names=["probs"], dynamic_axes={"glyph": {0: "n"}, "probs": {0: "n"}}, opset_version=17,
                       dynamo=False)
-    print(f"saved {args.out} ({args.out.stat().st_size} bytes)")
-    return 0
+    print(f"saved {path} ({path.stat().st_size} bytes)")
 
 
 if __name__ == "__main__":

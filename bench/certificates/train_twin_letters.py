@@ -48,7 +48,7 @@ sys.path.insert(0, str(HERE))
 
 import train_digits  # noqa: E402
 import webfonts  # noqa: E402
-from train_digit_cnn import accuracy  # noqa: E402
+from train_digit_cnn import export, fit  # noqa: E402
 from train_line_recognizer import train_fonts  # noqa: E402
 
 from certificates.twin_letters import LETTERS, MODEL_PATH, N_CLASSES, OTHER  # noqa: E402
@@ -128,38 +128,14 @@ def main() -> int:
     tests = {"tlwg": make_set(train_digits.HELD_OUT_FONTS, 80, args.seed + 1, train=False),
              "web": make_set(held_web, 80, args.seed + 2, train=False)}
     print(f"{len(y)} training glyphs ({np.bincount(y).tolist()}), made in {time.time() - t0:.0f} s", flush=True)
-    model = build()
-    opt = torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=1e-4)
-    steps = args.epochs * ((len(x) + 127) // 128)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=2e-3, total_steps=steps, pct_start=0.15)
-    loss_fn = torch.nn.CrossEntropyLoss(label_smoothing=0.05)
-    xt, yt = torch.from_numpy(x[:, None]), torch.from_numpy(y)
-    for epoch in range(args.epochs):
-        model.train()
-        order = torch.randperm(len(xt))
-        for i in range(0, len(order), 128):
-            idx = order[i:i + 128]
-            dx, dy = random.randint(-2, 2), random.randint(-2, 2)  # a loose box leaves a glyph off centre
-            loss = loss_fn(model(torch.roll(xt[idx], shifts=(dy, dx), dims=(2, 3))), yt[idx])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-        figures = ", ".join(f"{kind} {accuracy(model, tx, ty):.4f}" for kind, (tx, ty) in tests.items())
-        print(f"epoch {epoch + 1}: loss {loss.item():.3f}; held-out faces: {figures} ({time.time() - t0:.0f} s)",
-              flush=True)
-    model.eval()
+    model = fit(build(), x, y, tests, args.epochs, t0)
     for kind, (tx, ty) in tests.items():
         with torch.no_grad():
             pred = model(torch.from_numpy(tx[:, None])).argmax(1).numpy()
         confusion = np.zeros((N_CLASSES, N_CLASSES), int)
         np.add.at(confusion, (ty, pred), 1)
         print(f"{kind} confusion (rows: {LETTERS} other):\n{confusion}")
-    probs = torch.nn.Sequential(model, torch.nn.Softmax(dim=1))
-    torch.onnx.export(probs, torch.zeros(1, 1, GLYPH_SIDE, GLYPH_SIDE), str(args.out), input_names=["glyph"],
-                      output_names=["probs"], dynamic_axes={"glyph": {0: "n"}, "probs": {0: "n"}}, opset_version=17,
-                      dynamo=False)
-    print(f"saved {args.out} ({args.out.stat().st_size} bytes)")
+    export(model, args.out)
     return 0
 
 
