@@ -35,8 +35,9 @@ LOOKALIKES = (
     ("ล", "ส"), ("ม", "น"), ("ษ", "บ"), ("ฑ", "ท"), ("ำ", "า"), ("ื", "ิ่"), ("ฐ", "ร"),
     # Tried on seeds 2567 and 2569 of the bench: mended six names, broke none.
     ("ณ", "ญ"), ("ณ", "ฌ"), ("ฤ", "ถ"), ("ท", "พ"),
-    # Mai tho read as mai han-akat ("พ้น" as the commoner "พัน"): 3 names of
-    # draws 2589-2592; tried on the 720 name checks of draws 2576/2577, it changed none.
+    # Mai tho read as mai han-akat ("พ้น" as the commoner "พัน"): it mended one
+    # of three such names of draws 2589-2592 and changed none of the 720 name
+    # checks of draws 2576/2577.
     ("ั", "้"),
 )
 # In titles also ข/ย and ก/ถ ("ย้าราชการ", "ถารวางแผน"): there the word prior
