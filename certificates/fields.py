@@ -340,6 +340,9 @@ _ORDINAL_GLUED = re.compile(r"(?<=[\u0e01-\u0e4e])((?:รุ่น|ครั้�
 # follows "รุ่นที่", and neither is such a run.
 _TRAILING_LATIN_SCRAPS = re.compile(r"(?<=[\u0e01-\u0e4e])(?:\s+(?:[a-z]{1,3}\.?|[0-9]|[.,:;])){2,}$")
 _LOWER_LATIN_SCRAP = re.compile(r"(?<!\S)[a-z]{1,3}\.?(?!\S)")
+# "ผู้บริหารระดับต้น" (junior executives) ends many titles; OCR reads its mai tho
+# as mai han-akat, and "ตัน" (a ton) is a word too, so no word prior restores it.
+_LEVEL_TON = re.compile(r"ระดับตัน(?![\u0e01-\u0e4e])")
 # Titles bracket an English subtitle in round brackets (the OCSC catalog has no
 # other kind); some faces' "(" and ")" come back square or curly.
 _ROUND_BRACKETS = str.maketrans("[]{}", "()()")
@@ -355,6 +358,7 @@ def _clean_title(text: str) -> str:
     if len(text) > 2 and text[0] in "\"'“" and text[-1] in "\"'”":
         text = text[1:-1].strip()
     text = _ORDINAL_LOST_MARK.sub(r"\1ที่", text).translate(_ROUND_BRACKETS)
+    text = _LEVEL_TON.sub("ระดับต้น", text)
     return _ORDINAL_GLUED.sub(r" \1", text)
 
 
