@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
 
 from certificates import line_recognizer
 from certificates.known_names import is_listed_name, name_line_cost
@@ -23,6 +22,7 @@ from certificates.spelling_check import (
     thai_letter_edits,
 )
 from certificates.thai_text import one_letter_word_repairs, title_word_cost, title_word_costs
+from tests.printed_lines import printed_line
 
 # A TLWG face, which the network never trained on.
 FONT = Path("/usr/share/fonts/truetype/tlwg/Garuda.ttf")
@@ -31,11 +31,7 @@ needs_font = pytest.mark.skipif(not FONT.exists(), reason="Thai fonts missing")
 
 
 def _line(text: str, size: int = 44) -> np.ndarray:
-    fnt = ImageFont.truetype(str(FONT), size, layout_engine=ImageFont.Layout.RAQM)
-    left, top, right, bottom = fnt.getbbox(text)
-    img = Image.new("L", (right - left + 60, bottom - top + 60), 255)
-    ImageDraw.Draw(img).text((30 - left, 30 - top), text, font=fnt, fill=0)
-    return np.array(img)
+    return printed_line(text, FONT, size)
 
 
 def _brute_force(lp: np.ndarray, labels: list[int]) -> float:

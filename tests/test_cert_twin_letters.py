@@ -6,10 +6,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import ImageFont
 
 from certificates import line_recognizer
 from certificates.twin_letters import mend_twin_letters
+from tests.printed_lines import printed_line
 
 # A face of the bench's, which neither network trained on.
 FONT = Path("/usr/share/fonts/truetype/tlwg/Loma.ttf")
@@ -17,11 +18,7 @@ pytestmark = pytest.mark.skipif(not FONT.exists(), reason="Thai fonts missing")
 
 
 def _line(text: str, size: int = 52) -> np.ndarray:
-    fnt = ImageFont.truetype(str(FONT), size, layout_engine=ImageFont.Layout.RAQM)
-    left, top, right, bottom = fnt.getbbox(text)
-    img = Image.new("L", (right - left + 60, bottom - top + 60), 255)
-    ImageDraw.Draw(img).text((30 - left, 30 - top), text, font=fnt, fill=0)
-    return np.array(img)
+    return printed_line(text, FONT, size)
 
 
 @pytest.mark.parametrize(
