@@ -60,6 +60,11 @@ def _ink_box(gray: np.ndarray) -> tuple[tuple[int, int, int, int], float, float]
     return (max(0, top - pad), min(h, bottom + pad), max(0, left - pad), min(w, right + pad)), float(lo), float(hi)
 
 
+def _line_width(box_width: int, box_height: int) -> int:
+    """The width of a normalised line whose ink box is ``box_width`` × ``box_height``."""
+    return int(min(MAX_WIDTH, max(8, round(box_width * (HEIGHT / box_height)))))
+
+
 def normalize_line(gray: np.ndarray) -> np.ndarray | None:
     """The ink of a line crop (dark text on light paper), ``HEIGHT`` px tall, ink high, as float32 in 0..1.
 
@@ -73,7 +78,7 @@ def normalize_line(gray: np.ndarray) -> np.ndarray | None:
     (top, bottom, left, right), lo, hi = found
     box = gray[top:bottom, left:right]
     scale = HEIGHT / box.shape[0]
-    width = int(min(MAX_WIDTH, max(8, round(box.shape[1] * scale))))
+    width = _line_width(box.shape[1], box.shape[0])
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     small = cv2.resize(box, (width, HEIGHT), interpolation=interp).astype(np.float32)
     small = (hi - small) / max(hi - lo, 1.0)
@@ -86,7 +91,7 @@ def frame_x(gray: np.ndarray, frame: int) -> float | None:
     if found is None:
         return None
     (top, bottom, left, right), _, _ = found
-    width = int(min(MAX_WIDTH, max(8, round((right - left) * HEIGHT / (bottom - top)))))
+    width = _line_width(right - left, bottom - top)
     return left + (frame * FRAME + FRAME / 2) * (right - left) / width
 
 

@@ -142,8 +142,7 @@ def clean_name_line(line: str) -> str:
     # print glues such a title to the given name, and no given name starts "สาว"
     # after "นาง" more often than a gap splits "นางสาว".
     title = leading_title(line)
-    if (title and " " in title and "." not in title and title.replace(" ", "") in _GLUED_TITLES
-            and len(line[len(title):].split()) == 2):
+    if title and " " in title and title.replace(" ", "") in _GLUED_TITLES and len(line[len(title):].split()) == 2:
         line = title.replace(" ", "") + line[len(title):]
     # One letter of debris before a title ("ตดร.", "พนาง…", a speck or the sheet's edge): no
     # name starts that way.  An undotted title must leave a given and a family name behind it.
