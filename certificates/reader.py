@@ -70,7 +70,7 @@ from .limits import DEFAULT_LIMITS, ReaderLimits
 from .loading import Page, iter_pages
 from .missed_lines import missed_rows, missed_title_line, row_fragments, union_box, widened_to_row
 from .known_names import is_listed_name, name_line_cost, prefer_listed_name, space_run_together
-from .line_recognizer import greedy, log_probs
+from .line_recognizer import encode, greedy, log_probs, log_probs_views
 from .ocr import (
     ENGLISH_ONLY,
     MONTH_START,
@@ -84,7 +84,7 @@ from .ocr import (
     ocr_single_line,
 )
 from .person_names import leading_title
-from .spelling_check import DIGIT_LOOKALIKES, HEAVY_FACE_DIGITS, TITLE_LOOKALIKES, best_spelling
+from .spelling_check import DIGIT_LOOKALIKES, HEAVY_FACE_DIGITS, TITLE_LOOKALIKES, best_spelling, likelihood
 from .stacked_marks import restore_tone_over_sara_am
 from .thai_dates import find_dates
 from .thai_text import (
@@ -121,6 +121,8 @@ NAME_PRIOR_WEIGHT = 2.0
 TITLE_READ_HEIGHTS = (28, 36)
 # The 0/9 check's margin (nats) for a number the line network itself reads (see _checked_digits).
 SEEN_DIGITS_MARGIN = 1.0
+# How much less likely (nats) a number with a digit the network sees and Tesseract lost may be (see _with_lost_digit).
+LOST_DIGIT_SLACK = 1.0
 # The title word cost's weight beside the line network's likelihood, for title lines.
 TITLE_PRIOR_WEIGHT = 2.0
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
@@ -410,8 +412,11 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
         # network's 0/9 check on "๑๐" "mended" 10 to 19: a line flagged as Thai
         # print is checked only where the network reads Latin digits in it.
         if again is not None and i in digit_lines and _LATIN_DIGIT.search(again.text):
-            check = _checked_flagged_digits if again.thai_digits else _checked_digits
-            again = dataclasses.replace(again, text=check(crop, again.text, lines[i].text))
+            if again.thai_digits:
+                checked = _checked_flagged_digits(crop, again.text, lines[i].text)
+            else:
+                checked = _checked_digits(crop, again.text, lines[i].text, lost_digits=True)
+            again = dataclasses.replace(again, text=checked)
         if again is not None:
             again = dataclasses.replace(again, height=lines[i].height, box=lines[i].box)
         if again is not None and again.text != lines[i].text:
@@ -529,24 +534,82 @@ def _with_numbers_of(text: str, other: str) -> list[str]:
     return [_DIGIT_RUN.sub(lambda _: next(replacements), text)]
 
 
+def _scorable(text: str) -> str:
+    """``text`` as the line network can spell it: brackets as parentheses, Latin letters and other symbols left out.
+
+    A symbol against a digit stays: it may be the digit (see :func:`_digit_symbols`).
+    """
+    out = []
+    for k, ch in enumerate(text):
+        if ch in _DIGIT_SYMBOLS and ((k > 0 and text[k - 1].isdigit()) or (k + 1 < len(text) and text[k + 1].isdigit())):
+            out.append(ch)
+        elif ch.isspace() or encode(ch := ch.translate(_AS_PARENTHESES)) is not None:
+            out.append(ch)
+    return "".join(out)
+
+
+def _with_lost_digits(text: str, network_read: str) -> list[str]:
+    """``text`` with its numbers as the line network reads them where that only adds a digit Tesseract lost ("1" for 11).
+
+    A thin Latin 1 beside another digit is the digit Tesseract loses most
+    (read "1", "]]" or "71" for 11; "3)" for 31).
+    """
+    ours, theirs = _DIGIT_RUN.findall(text), _DIGIT_RUN.findall(network_read)
+    if len(ours) != len(theirs):
+        return []
+    lost = [b if len(b) == len(a) + 1 and any(b[:k] + b[k + 1:] == a for k in range(len(b))) else a
+            for a, b in zip(ours, theirs)]
+    if lost == ours:
+        return []
+    replacements = iter(lost)
+    return [_DIGIT_RUN.sub(lambda _: next(replacements), text)]
+
+
 def _checked_digits(crop: np.ndarray, text: str, page_text: str = "",
-                    swaps: tuple[tuple[str, str], ...] = DIGIT_LOOKALIKES) -> str:
+                    swaps: tuple[tuple[str, str], ...] = DIGIT_LOOKALIKES, lost_digits: bool = False) -> str:
     """``text`` with a digit the line network finds misread mended (Mitr's 0 reads as 9: "20" as "29").
 
     Candidates: look-alikes swapped (``swaps``: 0/9, 3/5), a stray digit
     dropped, a symbol read as a digit, a lost point put back
     (:func:`_digit_repairs`) and the numbers of the page reading
-    ``page_text`` (:func:`_with_numbers_of`).
+    ``page_text`` (:func:`_with_numbers_of`); with ``lost_digits`` (lines
+    printed in Latin digits), a digit the network reads and Tesseract lost
+    (:func:`_with_lost_digit`).  A line holding what the network cannot
+    spell (brackets, Latin junk for "พ.ศ.") is scored without it, and only
+    its numbers change: before, such lines were never checked.
     A number the network's own reading of the line also shows needs less
     margin: its likelihood is summed over a whole line it may read poorly
     elsewhere, while its digits are sharp ("19" scored 2.6 nats worse than
     the "10" it read).
     """
+    scorable = _scorable(text)
+    if scorable != text:
+        # Scored as the network can spell it, and only its numbers taken back.
+        checked = _checked_digits(crop, scorable, page_text, swaps, lost_digits) if scorable else scorable
+        return (_with_numbers_of(text, checked) or [text])[0]
     page = _with_numbers_of(text, page_text)
     checked = best_spelling(crop, text, page, swaps=swaps, repairs=_digit_repairs, margin=SEEN_DIGITS_MARGIN)
-    if checked == text or _numbers_seen(crop, text, checked):
-        return checked
-    return best_spelling(crop, text, page, swaps=swaps, repairs=_digit_repairs)
+    if checked != text and not _numbers_seen(crop, text, checked):
+        checked = best_spelling(crop, text, page, swaps=swaps, repairs=_digit_repairs)
+    if lost_digits and checked == text:
+        checked = _with_lost_digit(crop, text)
+    return checked
+
+
+def _with_lost_digit(crop: np.ndarray, text: str) -> str:
+    """``text`` with a digit put back that the line network reads and Tesseract lost, else ``text``.
+
+    The network's best path shows the digit, yet its likelihood summed over
+    all paths may favour the shorter number by a hair (a thin 1 beside
+    another: "11" scored 0.2 nats below "1"): nearly as likely is enough.
+    """
+    views = log_probs_views(crop)
+    if not views:
+        return text
+    for candidate in _with_lost_digits(text, greedy(views[0])):
+        if likelihood(views, candidate) > likelihood(views, text) - LOST_DIGIT_SLACK:
+            return candidate
+    return text
 
 
 def _thai_line(crop: np.ndarray, box_height: int, **kw: Any) -> TextLine | None:
@@ -569,7 +632,8 @@ _DIGIT_RUN = re.compile(r"\d+")
 _DAY_GAP = re.compile(rf"(?:วันที่|วันที|วนที่|วันทึ)(\D{{0,3}}?)(?=\s*{MONTH_START})")
 _WHOLE_NUMBER = re.compile(r"(?<![\d.])\d{2,3}(?![\d.])")
 # Symbols Tesseract makes of a digit it cannot read (a heavy 0 as "@", a flagged 1 as "]").
-_DIGIT_SYMBOLS = frozenset("@&$%#?!|[]{}°©®§")
+_DIGIT_SYMBOLS = frozenset("@&$%#?!|[]{}()°©®§")
+_AS_PARENTHESES = str.maketrans("[]{}", "()()")
 
 
 def _keep_digits(thai_read: str, mixed_read: str) -> str:

@@ -170,6 +170,14 @@ def _tone_marks(text: str) -> int:
     return sum(c in TONE_MARKS for c in text)
 
 
+def likelihood(views: list[np.ndarray], text: str) -> float:
+    """Mean log-likelihood of ``text`` (spaces ignored) over the network's views of a line (-inf if it cannot spell it)."""
+    labels = line_recognizer.encode(squash(text))
+    if labels is None or not views:
+        return float("-inf")
+    return sum(line_recognizer.ctc_log_likelihood(v, labels) for v in views) / len(views)
+
+
 def best_spelling(
     crop: np.ndarray,
     voted: str,
@@ -239,10 +247,7 @@ def best_spelling(
         return _tone_marks(text) >= marks or any(a < b for a, b in zip(costs, floor))
 
     def score(text: str) -> float:
-        labels = line_recognizer.encode(squash(text))
-        if labels is None:
-            return float("-inf")
-        value = sum(line_recognizer.ctc_log_likelihood(v, labels) for v in views) / len(views)
+        value = likelihood(views, text)
         return value - weight * prior(text) if prior is not None and weight else value
 
     if network_read == squash(voted):

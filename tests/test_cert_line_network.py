@@ -342,6 +342,43 @@ def test_the_readers_digit_check_mends_0_9_and_stray_digits_and_leaves_right_one
     assert _checked_digits(_line(printed), read) == printed
 
 
+@needs_font
+@pytest.mark.parametrize(
+    ("printed", "read"),
+    [
+        ("ให้ไว้ ณ วันที่ 11 มิถุนายน พ.ศ. 2565", "ให้ไว้ ณ วันที่ 1 มิถุนายน พ.ศ. 2565"),  # a thin 1 lost
+        ("ให้ไว้ ณ วันที่ 31 มกราคม พ.ศ. 2568", "ให้ไว้ ณ วันที่ 3) มกราคม พ.ศ. 2568"),  # a 1 read as a bracket
+        ("(รวมระยะเวลาทั้งสิ้น 6 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 6 ชั่วโมง)"),
+        ("ให้ไว้ ณ วันที่ 1 มิถุนายน พ.ศ. 2565", "ให้ไว้ ณ วันที่ 1 มิถุนายน พ.ศ. 2565"),
+    ],
+)
+def test_a_latin_digit_line_gets_back_a_lost_digit(printed: str, read: str) -> None:
+    from certificates.reader import _checked_digits
+
+    assert _checked_digits(_line(printed), read, lost_digits=True) == printed
+
+
+@needs_font
+def test_a_line_read_with_brackets_or_latin_junk_is_checked_all_the_same() -> None:
+    from certificates.reader import _checked_digits
+
+    picture = _line("(รวมระยะเวลาทั้งสิ้น 20 ชั่วโมง)")
+    assert _checked_digits(picture, "[รวมระยะเวลาทั้งสิ้น 29 ชั่วโมง]") == "[รวมระยะเวลาทั้งสิ้น 20 ชั่วโมง]"
+    picture = _line("ให้ไว้ ณ วันที่ 10 มีนาคม พ.ศ. 2567")
+    assert _checked_digits(picture, "ให้ไว้ ณ วันที่ 19 มีนาคม WA. 2567") == "ให้ไว้ ณ วันที่ 10 มีนาคม WA. 2567"
+
+
+def test_a_line_is_scored_as_the_network_spells_it() -> None:
+    from certificates.reader import _scorable, _with_lost_digits
+
+    assert _scorable("[รวมระยะเวลาทั้งสิ้น 29 ชั่วโมง]") == "(รวมระยะเวลาทั้งสิ้น 29 ชั่วโมง)"
+    assert _scorable("ให้ไว้ ณ วันที่ 15 ธันวาคม WA. 2568") == "ให้ไว้ ณ วันที่ 15 ธันวาคม . 2568"
+    assert _scorable("วันที่ 3@ มีนาคม") == "วันที่ 3@ มีนาคม"  # the symbol may be the digit
+    # Only a digit added counts: "2565" for 2563 is a misread, not a loss.
+    assert _with_lost_digits("วันที่ 1 กันยายน 2563", "วันที่11กันยายน2565") == ["วันที่ 11 กันยายน 2563"]
+    assert _with_lost_digits("วันที่ 7 กันยายน 2563", "วันที่11กันยายน2563") == []
+
+
 def test_stray_digits_are_looked_for_in_three_digit_numbers_only() -> None:
     from certificates.reader import _stray_digits
 
