@@ -341,8 +341,9 @@ _ORDINAL_GLUED = re.compile(r"(?<=[\u0e01-\u0e4e])((?:รุ่น|ครั้�
 _TRAILING_LATIN_SCRAPS = re.compile(r"(?<=[\u0e01-\u0e4e])(?:\s+(?:[a-z]{1,3}\.?|[0-9]|[.,:;])){2,}$")
 _LOWER_LATIN_SCRAP = re.compile(r"(?<!\S)[a-z]{1,3}\.?(?!\S)")
 # "ผู้บริหารระดับต้น" (junior executives) ends many titles; OCR reads its mai tho
-# as mai han-akat, and "ตัน" (a ton) is a word too, so no word prior restores it.
-_LEVEL_TON = re.compile(r"ระดับตัน(?![\u0e01-\u0e4e])")
+# as mai han-akat or its ต as ด, and "ตัน" (a ton) and "ดัน" (to push) are words
+# too, so no word prior restores it.
+_LEVEL_TON = re.compile(r"ระดับ(?:ตัน|ด้น|ดัน)(?![\u0e01-\u0e4e])")
 # Titles bracket an English subtitle in round brackets (the OCSC catalog has no
 # other kind); some faces' "(" and ")" come back square or curly.
 _ROUND_BRACKETS = str.maketrans("[]{}", "()()")

@@ -14,21 +14,30 @@ import cv2
 import numpy as np
 
 from .fields import ParsedFields, TextLine
-from .ocr import ink_bands, line_crop, ocr_single_line
+from .ocr import THAI_ONLY, ink_bands, line_crop, ocr_single_line
 from .thai_text import squash, thai_ratio
 
 # Grey level under which a pixel of a light-normalised page is ink however pale the print.
 FAINT_INK_BELOW = 205
+# Letters a line found between a title and the hours may hold and still be a
+# fragment of the title's dropped last line ("น" of "ต้น").
+TAIL_FRAGMENT_LETTERS = 3
 
 
-def missed_title_line(lines: Sequence[TextLine], f: ParsedFields, scaled: np.ndarray) -> TextLine | None:
+def missed_title_line(lines: Sequence[TextLine], f: ParsedFields,
+                      scaled: np.ndarray) -> tuple[TextLine, list[int]] | None:
     """The end of a wrapped title that page layout analysis dropped, read from the gap above the hours.
 
     A short centred last line of a title ("ระดับต้น") is sometimes not found
-    as a line at all; the title then silently loses its last words.
+    as a line at all, or found as a letter or two of it ("น"); the title then
+    silently loses its last words.  Returns the line read and the indices of
+    such fragments in the gap, which it replaces.
     """
     title_idx, hours_idx = f.sources.get("title"), f.sources.get("hours")
-    if not title_idx or not hours_idx or min(hours_idx) != max(title_idx) + 1:
+    if not title_idx or not hours_idx or min(hours_idx) <= max(title_idx):
+        return None
+    between = list(range(max(title_idx) + 1, min(hours_idx)))
+    if any(len(squash(lines[k].text)) > TAIL_FRAGMENT_LETTERS for k in between):
         return None
     last, hours = lines[max(title_idx)].box, lines[min(hours_idx)].box
     if last is None or hours is None:
@@ -42,14 +51,17 @@ def missed_title_line(lines: Sequence[TextLine], f: ParsedFields, scaled: np.nda
         return None
     ink = _ink(region)
     rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
-    if len(rows) < 0.4 * h or len(cols) < h:
-        return None  # empty paper, or a speck
+    if len(rows) < 0.4 * h or len(cols) < 0.5 * h:
+        return None  # empty paper, or a speck (a short word such as "ต้น" is narrower than the title's box is tall)
     box = (max(0, x) + int(cols[0]), top + int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1))
     crop = line_crop(scaled, box, above=y + h, below=hours[1])
     read = ocr_single_line(crop, h) if crop is not None else None
+    if read is not None and thai_ratio(read.text) < 0.8:
+        # Alone, a short Thai word is often taken for Latin letters ("ต้น" as "au").
+        read = ocr_single_line(crop, h, lang=THAI_ONLY)
     if read is None or read.confidence < 0.6 or thai_ratio(read.text) < 0.8 or len(squash(read.text)) < 2:
         return None
-    return TextLine(read.text, read.confidence, float(h), box)
+    return TextLine(read.text, read.confidence, float(h), box), between
 
 
 def row_fragments(lines: Sequence[TextLine], i: int, among: Iterable[int] | None = None) -> list[int]:

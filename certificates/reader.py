@@ -422,8 +422,9 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
         if again is not None and again.text != lines[i].text:
             lines[i] = again
             changed = True
-    missed = missed_title_line(lines, f, scaled)
+    missed, fragments = missed_title_line(lines, f, scaled) or (None, [])
     last_title = lines[max(set(f.sources["title"]) - merged)] if missed is not None else None
+    merged.update(fragments)
     lines = [line for k, line in enumerate(lines) if k not in merged]
     if missed is not None:
         lines.insert(next(k for k, line in enumerate(lines) if line is last_title) + 1, missed)

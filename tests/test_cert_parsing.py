@@ -336,6 +336,7 @@ def test_course_title() -> None:
         ("การเงินส่วนบุคคลสำหรับผู้บริหารระดับต้น oe. ocr ae 4", "การเงินส่วนบุคคลสำหรับผู้บริหารระดับต้น"),  # scraps
         ("การใช้ AI ในงาน ed 3", "การใช้ AI ในงาน ed 3"),  # one scrap is no run of them
         ("การควบคุมภายในสำหรับผู้บริหารระดับตัน", "การควบคุมภายในสำหรับผู้บริหารระดับต้น"),  # mai tho read as mai han-akat
+        ("งานสารบรรณสำหรับผู้บริหารระดับด้น", "งานสารบรรณสำหรับผู้บริหารระดับต้น"),  # ต read as ด
     ],
 )
 def test_title_ordinals_and_brackets_are_printed_as_titles_print_them(printed: str, expected: str) -> None:

@@ -459,7 +459,15 @@ def test_last_title_line_that_layout_analysis_dropped_is_read_from_the_gap() -> 
     fields = parse_fields(lines)
     assert fields.sources["title"] == [0] and fields.sources["hours"] == [1]
     missed = missed_title_line(lines, fields, np.array(img))
-    assert missed is not None and missed.text == "ระดับต้น"
+    assert missed is not None and missed[0].text == "ระดับต้น" and missed[1] == []
+    # Found as a letter of it ("น"): that fragment gives way to the line read.
+    x, y, w, h = boxes[1]
+    fragment = TextLine("น", 0.9, h, (x + w - h // 2, y, h // 2, h))
+    with_fragment = [lines[0], fragment, lines[1]]
+    fields = parse_fields(with_fragment)
+    assert fields.sources["title"] == [0] and fields.sources["hours"] == [2]
+    missed = missed_title_line(with_fragment, fields, np.array(img))
+    assert missed is not None and missed[0].text == "ระดับต้น" and missed[1] == [1]
     # Nothing in the gap: nothing is made up.
     blank = np.array(img)
     blank[boxes[0][1] + boxes[0][3] + 5 : boxes[2][1] - 5, :] = 255
