@@ -4,14 +4,17 @@
 the top (ต, ฏ).  Squeezed into the line network's 32-px line, that is a
 pixel or two, and for ฎ/ฏ the network goes by the spelling its training
 names made usual: a printed "ณัฎฐพร" reads "ณัฏฐพร" with Tesseract and the
-network alike.  Here the glyph is found where the network places the letter
-and judged alone by a small classifier (``data/twin_letters.onnx``, trained
-by ``bench/certificates/train_twin_letters.py``).
+network alike; ช/ซ differ by a spike on the head, and a printed ซ, the
+rarer in names, is read ช.  Here the glyph is found where the network places
+the letter and judged alone by a small classifier for each set of twins
+(``data/twin_letters.onnx``, ``data/twin_cho_so.onnx``, trained by
+``bench/certificates/train_twin_letters.py``).
 """
 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -22,30 +25,54 @@ from .onnx_models import load_session
 from .person_names import leading_title
 from .thai_digits import glyph_image
 
-MODEL_PATH = Path(__file__).with_name("data") / "twin_letters.onnx"
-# Pairs of twins, each letter next to the one it is mistaken for.
-PAIRS = ("ดต", "ฎฏ")
-LETTERS = "".join(PAIRS)
-OTHER = len(LETTERS)  # another letter: the glyph was cut wrongly
-N_CLASSES = len(LETTERS) + 1
-TWIN = {a: b for pair in PAIRS for a, b in (pair, pair[::-1])}
-# ด/ต is not checked: the network reads it well enough from context, which a glyph alone lacks.
-CHECKED = "ฎฏ"
-# How sure the classifier must be of the twin to overrule the spelling.  Of
-# the ฎ/ฏ letters in the names of bench draws 2585-2594, the 89 read right
-# scored their twin at most 0.55, and 12 of the 13 misread ones 0.91 or more;
-# the last was cut wrongly (it touched a neighbour) and came out "other".
-SURE = 0.9
+DATA = Path(__file__).with_name("data")
 
 
-@functools.lru_cache(maxsize=1)
-def _session():
-    return load_session(MODEL_PATH)
+@dataclass(frozen=True, slots=True)
+class TwinClassifier:
+    """A classifier of glyphs into twin letters and "another letter" (the last class: the glyph was cut wrongly)."""
+
+    path: Path
+    pairs: tuple[str, ...]  # each letter next to the one it is mistaken for
+    checked: str  # the letters of a name it judges
+    sure: float  # how sure it must be of the twin to overrule the spelling
+
+    @property
+    def letters(self) -> str:
+        return "".join(self.pairs)
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.letters) + 1
+
+    def twin(self, letter: str) -> str:
+        pair = next(p for p in self.pairs if letter in p)
+        return pair[1 - pair.index(letter)]
 
 
-def letter_probs(glyphs: list[np.ndarray]) -> np.ndarray | None:
-    """Per-glyph probabilities of each of :data:`LETTERS` and "other" (None without the model)."""
-    session = _session()
+# ด/ต and ฎ/ฏ.  ด/ต is not checked: the network reads it well enough from
+# context, which a glyph alone lacks.  Of the ฎ/ฏ letters in the names of
+# bench draws 2585-2594, the 89 read right scored their twin at most 0.55,
+# and 12 of the 13 misread ones 0.91 or more; the last was cut wrongly (it
+# touched a neighbour) and came out "other".
+HEADS = TwinClassifier(DATA / "twin_letters.onnx", ("ดต", "ฎฏ"), "ฎฏ", 0.9)
+# ช/ซ: ซ has a spike on its left head that ช lacks, and names spell ช far
+# more often, so the readers' priors pull a printed ซ to ช ("ฟีซัน" as
+# "ฟีชัน").  Of the names of draws 2585-2600 holding these letters, the 306
+# ช read right scored ซ at most 0.90; 8 of the 11 misread letters scored
+# their twin 0.96 or more.
+CHO_SO = TwinClassifier(DATA / "twin_cho_so.onnx", ("ชซ",), "ชซ", 0.95)
+CLASSIFIERS = (HEADS, CHO_SO)
+
+
+@functools.lru_cache(maxsize=None)
+def _session(path: Path):
+    return load_session(path)
+
+
+def letter_probs(classifier: TwinClassifier, glyphs: list[np.ndarray]) -> np.ndarray | None:
+    """Per-glyph probabilities of each of the classifier's letters and "other" (None without the model)."""
+    session = _session(classifier.path)
     if session is None or not glyphs:
         return None
     (out,) = session.run(None, {"glyph": np.stack([glyph_image(g) for g in glyphs])[:, None]})
@@ -82,15 +109,15 @@ def _glyph_at(gray: np.ndarray, x: float) -> np.ndarray | None:
 
 
 def mend_twin_letters(text: str, crop: np.ndarray) -> str:
-    """``text`` (a name as read from ``crop``) with each checked letter the classifier is sure is its twin swapped."""
+    """``text`` (a name as read from ``crop``) with each checked letter a classifier is sure is its twin swapped."""
     # The title ("ว่าที่ร้อยตรี", "แพทย์หญิง") is from a closed list and already settled.
     start = len(leading_title(text) or "")
-    at = [i for i, ch in enumerate(text) if ch in CHECKED and i >= start]
-    if not at or _session() is None:
+    at = [(i, c) for i, ch in enumerate(text) if i >= start
+          for c in CLASSIFIERS if ch in c.checked and _session(c.path) is not None]
+    if not at:
         return text
     gray = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
-    letters = text.replace(" ", "")
-    labels = line_recognizer.encode(letters)
+    labels = line_recognizer.encode(text.replace(" ", ""))
     lp = line_recognizer.log_probs(gray)
     if labels is None or lp is None:
         return text
@@ -98,13 +125,13 @@ def mend_twin_letters(text: str, crop: np.ndarray) -> str:
     if frames is None:
         return text
     out = list(text)
-    for i in at:
+    for i, classifier in at:
         x = line_recognizer.frame_x(gray, frames[i - text[:i].count(" ")])
         glyph = None if x is None else _glyph_at(gray, x)
-        probs = None if glyph is None else letter_probs([glyph])
+        probs = None if glyph is None else letter_probs(classifier, [glyph])
         if probs is None:
             continue
-        twin = TWIN[text[i]]
-        if probs[0, LETTERS.index(twin)] >= SURE:
+        twin = classifier.twin(text[i])
+        if probs[0, classifier.letters.index(twin)] >= classifier.sure:
             out[i] = twin
     return "".join(out)

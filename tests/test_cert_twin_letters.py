@@ -1,4 +1,4 @@
-"""Twin letters in a name (ฎ/ฏ), judged by the glyph at the crop's own resolution, and where the line network puts a letter."""
+"""Twin letters in a name (ฎ/ฏ, ช/ซ), judged by the glyph at the crop's own resolution, and where the line network puts a letter."""
 
 from __future__ import annotations
 
@@ -27,6 +27,8 @@ def _line(text: str, size: int = 52) -> np.ndarray:
         ("นายณัฎฐพร แก้วดารา", "นายณัฏฐพร แก้วดารา"),  # the commoner spelling read for the printed one
         ("นางสาวกฤษฎา ทองดี", "นางสาวกฤษฏา ทองดี"),
         ("นายจันทร์นัฏ สุวรรณ", "นายจันทร์นัฎ สุวรรณ"),
+        ("นายธนะฟีซัน พรมพิคำโชติ", "นายธนะฟีชัน พรมพิคำโชติ"),  # ซ, rarer in names, read as ช
+        ("นางสาวรอมซี งามปัญญา", "นางสาวรอมชี งามปัญญา"),
     ],
 )
 def test_the_twin_printed_is_restored(printed: str, read: str) -> None:
@@ -34,7 +36,9 @@ def test_the_twin_printed_is_restored(printed: str, read: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "printed", ["นายณัฎฐพร แก้วดารา", "นายณัฏฐพร แก้วดารา", "นางสาวกฤษฎา ทองดี", "นายสมชาย ใจดี", "ว่าที่ร้อยตรีณัฎฐพร ทองดี"]
+    "printed",
+    ["นายณัฎฐพร แก้วดารา", "นายณัฏฐพร แก้วดารา", "นางสาวกฤษฎา ทองดี", "นายสมชาย ใจดี", "ว่าที่ร้อยตรีณัฎฐพร ทองดี",
+     "นายชัชวาล ชื่นชม", "นางสาวซากีนะห์ ซอและ"],
 )
 def test_a_right_spelling_is_kept(printed: str) -> None:
     assert mend_twin_letters(printed, _line(printed)) == printed
