@@ -86,7 +86,7 @@ from .ocr import (
 from .person_names import leading_title
 from .spelling_check import DIGIT_LOOKALIKES, HEAVY_FACE_DIGITS, TITLE_LOOKALIKES, best_spelling, likelihood
 from .stacked_marks import restore_tone_over_sara_am
-from .thai_dates import find_dates
+from .thai_dates import FULL_MONTHS, SHORT_MONTHS, find_dates
 from .thai_text import (
     THAI_DIGITS,
     drop_stray_consonants,
@@ -121,6 +121,8 @@ NAME_PRIOR_WEIGHT = 2.0
 TITLE_READ_HEIGHTS = (28, 36)
 # The 0/9 check's margin (nats) for a number the line network itself reads (see _checked_digits).
 SEEN_DIGITS_MARGIN = 1.0
+# How much likelier (nats) the month put into a date line must be than any other month (see _with_month_filled).
+MONTH_MARGIN = 3.0
 # How much less likely (nats) a number with a digit the network sees and Tesseract lost may be (see _with_lost_digit).
 LOST_DIGIT_SLACK = 1.0
 # The title word cost's weight beside the line network's likelihood, for title lines.
@@ -417,6 +419,8 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             else:
                 checked = _checked_digits(crop, again.text, lines[i].text, lost_digits=True)
             again = dataclasses.replace(again, text=checked)
+        if again is not None and i == unread_date_line and not find_dates(again.text):
+            again = dataclasses.replace(again, text=_with_month_filled(crop, again.text))
         if again is not None:
             again = dataclasses.replace(again, height=lines[i].height, box=lines[i].box)
         if again is not None and again.text != lines[i].text:
@@ -454,6 +458,35 @@ def _with_day_filled(crop: np.ndarray, text: str) -> str:
     """
     filled = best_spelling(crop, text, _day_fills(text), swaps=DIGIT_LOOKALIKES)
     return filled if filled != text and _numbers_seen(crop, text, filled) else text
+
+
+def _with_month_filled(crop: np.ndarray, text: str) -> str:
+    """``text`` of a date line whose month was misread past matching, with the month the line network sees there.
+
+    Mitr's ต comes back as the digit ๓ ("14 ๓.ค. 63"), a dot as a vowel
+    ("21 กคุย. 2563"): every month's full and short form is put between
+    the day and the year in turn.  The likeliest month must beat every other
+    month by :data:`MONTH_MARGIN`, and the day must show in the network's
+    own reading: a month is not made up, nor a day taken from debris.
+    """
+    m = _MONTH_GAP.search(text)
+    if m is None:
+        return text
+    views = log_probs_views(crop)
+    if not views:
+        return text
+    by_month: dict[int, tuple[float, str]] = {}
+    for forms in (FULL_MONTHS, SHORT_MONTHS):
+        for month, form in enumerate(forms, start=1):
+            candidate = f"{text[:m.start(2)]}{form} {text[m.end(2):].lstrip()}"
+            score = likelihood(views, _scorable(candidate))
+            if month not in by_month or score > by_month[month][0]:
+                by_month[month] = (score, candidate)
+    ranked = sorted(by_month.values(), reverse=True)
+    (best, filled), (second, _) = ranked[0], ranked[1]
+    if best < second + MONTH_MARGIN or not find_dates(filled) or not _numbers_seen(crop, "", m.group(1)):
+        return text
+    return filled
 
 
 def _numbers_seen(crop: np.ndarray, before: str, after: str) -> bool:
@@ -629,6 +662,8 @@ def _thai_line(crop: np.ndarray, box_height: int, **kw: Any) -> TextLine | None:
 
 
 _DIGIT_RUN = re.compile(r"\d+")
+# A day, what stands where its month should (no digit run of its own), and the year with its era maybe.
+_MONTH_GAP = re.compile(r"(?<!\d)(\d{1,2})\s*(\S[^\n]{0,8}?)\s*(?=(?:[พค]\s*\.?\s*ศ\s*\.?\s*)?(?:\d{4}|\d{2})(?!\d))")
 # What stands between "วันที่" (its mark may be lost) and the month word when it holds no digit.
 _DAY_GAP = re.compile(rf"(?:วันที่|วันที|วนที่|วันทึ)(\D{{0,3}}?)(?=\s*{MONTH_START})")
 _WHOLE_NUMBER = re.compile(r"(?<![\d.])\d{2,3}(?![\d.])")

@@ -368,6 +368,31 @@ def test_a_line_read_with_brackets_or_latin_junk_is_checked_all_the_same() -> No
     assert _checked_digits(picture, "ให้ไว้ ณ วันที่ 19 มีนาคม WA. 2567") == "ให้ไว้ ณ วันที่ 10 มีนาคม WA. 2567"
 
 
+@needs_font
+@pytest.mark.parametrize(
+    ("printed", "read"),
+    [
+        ("ให้ไว้ ณ วันที่ 14 ต.ค. 2563", "ให้ไว้ ณ วันที่ 14 3.ค. 2563"),  # ต read as the digit ๓
+        ("ให้ไว้ ณ วันที่ 21 ก.ย. 2563", "ให้ไว้ ณ วันที่ 21 กคุย. 2563"),  # a dot read as a vowel
+        ("ให้ไว้ ณ วันที่ 9 มีนาคม พ.ศ. 2566", "ให้ไว้ ณ วันที่ 9 มืนาศม พ.ศ. 2566"),
+    ],
+)
+def test_a_misread_month_is_put_back_as_the_network_sees_it(printed: str, read: str) -> None:
+    from certificates.reader import _with_month_filled
+
+    assert _with_month_filled(_line(printed), read) == printed
+
+
+@needs_font
+def test_no_month_is_made_up() -> None:
+    from certificates.reader import _with_month_filled
+
+    # The day read is not the day printed ("30" read "3ยิ"): nothing is filled in.
+    read = "ให้ไว้ ณ วันที่ 3ยิ กย. 2564"
+    assert _with_month_filled(_line("ให้ไว้ ณ วันที่ 30 ก.ย. 2564"), read) == read
+    assert _with_month_filled(np.full((60, 600), 255, np.uint8), "ให้ไว้ ณ วันที่ 14 3.ค. 2563") == "ให้ไว้ ณ วันที่ 14 3.ค. 2563"
+
+
 def test_a_line_is_scored_as_the_network_spells_it() -> None:
     from certificates.reader import _scorable, _with_lost_digits
 
