@@ -516,15 +516,25 @@ def _checked_flagged_digits(crop: np.ndarray, text: str, page_text: str = "") ->
     """``text`` of a line flagged as showing Thai digits, checked as Latin print where the line network reads Latin digits.
 
     The flag also marks a Latin line whose "]8" or "2ณ" the digit classifier
-    mended.  Thai print is left as the classifier read it: the shipped
+    mended: there the network reads as many numbers as the text holds.
+    Thai print is left as the classifier read it: the shipped
     network never learnt Thai digits, and one retrained on them judged them
     no better than the classifier on the bench.
     """
     lp = log_probs(crop)
-    read = greedy(lp) if lp is not None else ""
-    if any(ch in THAI_DIGITS for ch in read) or not _LATIN_DIGIT.search(read):
+    if lp is None or not _reads_latin_numbers(greedy(lp), text):
         return text
     return _checked_digits(crop, text, page_text, swaps=HEAVY_FACE_DIGITS)
+
+
+def _reads_latin_numbers(network_read: str, text: str) -> bool:
+    """Whether the line network reads the numbers of ``text`` as Latin print: as many, and no Thai digit.
+
+    On Thai print it reads a stray Latin digit or none ("๒๙ … ๒๕๖๖" as "ผ … ษละ3").
+    """
+    if any(ch in THAI_DIGITS for ch in network_read) or not _LATIN_DIGIT.search(network_read):
+        return False
+    return len(_DIGIT_RUN.findall(network_read)) == len(_DIGIT_RUN.findall(text))
 
 
 def _digit_symbols(text: str) -> list[str]:

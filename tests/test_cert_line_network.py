@@ -96,6 +96,17 @@ def test_digit_lines_flagged_as_thai_print_are_checked_only_where_the_network_re
     assert _checked_flagged_digits(_line(printed), read, page) == checked
 
 
+def test_thai_print_is_told_by_the_numbers_the_network_reads() -> None:
+    from certificates.reader import _reads_latin_numbers
+
+    # Latin print: the network reads the line's numbers, a misread digit or not.
+    assert _reads_latin_numbers("ให้ไว้ณวันที่27มกราคมพ.ศ.2564", "ให้ไว้ ณ วันที่ 2ณ มกราคม พ.ศ. 2564")
+    # Thai print: a stray Latin digit among letters, or Thai digits.
+    assert not _reads_latin_numbers("ให้ไว้ณวันที่ผมีนาคมพ.ต.ษละ3", "ให้ไว้ ณ วันที่ 29 มีนาคม พ.ศ. 2566")
+    assert not _reads_latin_numbers("ให้ไว้ณวันที่9ดพฤษภาคมพ.ศ.ษผวว", "ให้ไว้ ณ วันที่ 10 พฤษภาคม พ.ศ. 2566")
+    assert not _reads_latin_numbers("รวม๑๐ชั่วโมง", "รวม 10 ชั่วโมง")
+
+
 @needs_font
 def test_a_name_printed_without_a_word_gap_gains_no_space() -> None:
     from certificates.word_gaps import spaced_at_gap
