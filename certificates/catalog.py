@@ -190,17 +190,25 @@ def match_course(
         return None
     keys = [title_key(_field(e, "name")) for e in entries]
     match = _match_key(title_key(title), entries, keys, kind)
-    debris = _LEADING_LATIN_WORD.match(title)
-    if match is None and debris:
+    if match is not None:
+        return match
+    # Less sure: a word was set aside.
+    debris = _LEADING_DEBRIS.match(title)
+    if debris:
         match = _match_key(title_key(title[debris.end():]), entries, keys, kind)
-        if match is not None:
-            match = replace(match, score=round(0.9 * match.score, 3))  # less sure: a word was set aside
-    return match
+    garbled = _GARBLED_WORD.sub(" ", title)
+    if match is None and garbled != title:
+        match = _match_key(title_key(garbled), entries, keys, kind)
+    return replace(match, score=round(0.9 * match.score, 3)) if match is not None else None
 
 
-# A short Latin word before a title that matches no course with it: debris OCR
-# made of a border or a rotated page's edge ("Fen EQ กับการพัฒนาภาวะผู้นำ").
-_LEADING_LATIN_WORD = re.compile(r"\s*[A-Za-z]{1,4}\s+(?=\S)")
+# A short Latin word or number before a title that matches no course with it:
+# debris OCR made of a border or a rotated page's edge ("Fen EQ กับการพัฒนาภาวะผู้นำ",
+# "347 AI Skills for All").
+_LEADING_DEBRIS = re.compile(r"\s*[A-Za-z0-9]{1,4}\s+(?=\S)")
+# A Latin word some faces' print comes back as, digits among letters ("ให103086ธ"
+# for "Microsoft"): no title word mixes two digits with letters.
+_GARBLED_WORD = re.compile(r"(?<!\S)(?=\S*\d\S*\d)(?=\S*[^\d\s.,()])\S+")
 
 
 def _match_key(key: str, entries: list[Any], keys: list[str], kind: str | None) -> CatalogMatch | None:

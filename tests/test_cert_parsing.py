@@ -531,6 +531,8 @@ def test_catalog_loads_packaged_csv(catalog: list[CatalogEntry]) -> None:
         ("0คะ เครื่องมือวางเป้าหมายองค์กรยุคใหม่", "SL42"),  # "OKRs" garbled: matched on the Thai
         ("การสร้าง 602ป่า Mindset เพื่อผลสำเร็จของชีวิตและงาน", "MS04"),  # "Growth" garbled
         ("Fen EQ กับการพัฒนาภาวะผู้นำ", "SL13"),  # a rotated page's edge read as a word
+        ("347 AI Skills for All", "DS27"),  # ... or as a number
+        ("กาวใช้ ให103086ธ 6ธะ331 เพื่อการบริหารข้อมูล", "DS08"),  # "Microsoft Excel" read as digits and letters
     ],
 )
 def test_near_miss_titles_match(catalog: list[CatalogEntry], read: str, code: str) -> None:
@@ -552,6 +554,8 @@ def test_near_miss_titles_match(catalog: list[CatalogEntry], read: str, code: st
         "ภาวะผู้นำเชิงสร้างสรรค์",
         "Data",  # nothing left once a first word is set aside
         "Fen การเงินการคลังภาครัฐ",  # setting a first word aside forces nothing either
+        "2 การเงินการคลังภาครัฐ",
+        "การสอนงาน 00ล50กร31",  # a garbled word set aside leaves too little Thai to go on
         "",
     ],
 )
