@@ -585,9 +585,10 @@ def _scorable(text: str) -> str:
     """
     out = []
     for k, ch in enumerate(text):
-        if ch in _DIGIT_SYMBOLS and ((k > 0 and text[k - 1].isdigit()) or (k + 1 < len(text) and text[k + 1].isdigit())):
-            out.append(ch)
-        elif ch.isspace() or encode(ch := ch.translate(_AS_PARENTHESES)) is not None:
+        against_digit = (k > 0 and text[k - 1].isdigit()) or (k + 1 < len(text) and text[k + 1].isdigit())
+        if not (ch in _DIGIT_SYMBOLS and against_digit):
+            ch = ch.translate(_AS_PARENTHESES)
+        if ch.isspace() or (ch in _DIGIT_SYMBOLS and against_digit) or encode(ch) is not None:
             out.append(ch)
     return "".join(out)
 
