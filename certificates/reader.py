@@ -84,7 +84,7 @@ from .ocr import (
     ocr_single_line,
 )
 from .person_names import leading_title
-from .spelling_check import DIGIT_LOOKALIKES, HEAVY_FACE_DIGITS, TITLE_LOOKALIKES, best_spelling, likelihood
+from .spelling_check import DIGIT_LOOKALIKES, TITLE_LOOKALIKES, best_spelling, likelihood
 from .stacked_marks import restore_tone_over_sara_am
 from .thai_dates import FULL_MONTHS, SHORT_MONTHS, find_dates
 from .thai_text import (
@@ -454,9 +454,13 @@ def _with_day_filled(crop: np.ndarray, text: str) -> str:
 
     The day must be likeliest among all 31, clearly likelier than the line
     as read, and in the network's own reading of the line: a day cut off the
-    picture is not made up.
+    picture is not made up.  A line with a day is left alone: a look-alike
+    swap here once "mended" a day read right ("13" to "15", on Niramit).
     """
-    filled = best_spelling(crop, text, _day_fills(text), swaps=DIGIT_LOOKALIKES)
+    fills = _day_fills(text)
+    if not fills:
+        return text
+    filled = best_spelling(crop, text, fills, swaps=DIGIT_LOOKALIKES)
     return filled if filled != text and _numbers_seen(crop, text, filled) else text
 
 
@@ -524,7 +528,7 @@ def _checked_flagged_digits(crop: np.ndarray, text: str, page_text: str = "") ->
     lp = log_probs(crop)
     if lp is None or not _reads_latin_numbers(greedy(lp), text):
         return text
-    return _checked_digits(crop, text, page_text, swaps=HEAVY_FACE_DIGITS)
+    return _checked_digits(crop, text, page_text)
 
 
 def _reads_latin_numbers(network_read: str, text: str) -> bool:
@@ -614,7 +618,7 @@ def _checked_digits(crop: np.ndarray, text: str, page_text: str = "",
                     swaps: tuple[tuple[str, str], ...] = DIGIT_LOOKALIKES, lost_digits: bool = False) -> str:
     """``text`` with a digit the line network finds misread mended (Mitr's 0 reads as 9: "20" as "29").
 
-    Candidates: look-alikes swapped (``swaps``: 0/9, 3/5), a stray digit
+    Candidates: look-alikes swapped (``swaps``: 0/9), a stray digit
     dropped, a symbol read as a digit, a lost point put back
     (:func:`_digit_repairs`) and the numbers of the page reading
     ``page_text`` (:func:`_with_numbers_of`); with ``lost_digits`` (lines
