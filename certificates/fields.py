@@ -312,6 +312,15 @@ def _is_short_thai_tail(line: TextLine) -> bool:
     return 2 <= len(text) <= 6 and all("\u0e01" <= c <= "\u0e4e" for c in text) and line.confidence >= 0.7
 
 
+_COHORT_END = re.compile(r"(?:รุ่น|ครั้ง)ที่?\s*$")
+
+
+def _is_cohort_number(previous: str, line: TextLine) -> bool:
+    """A cohort's number wrapped alone onto the title's next line ("… รุ่นที่" | "2"): few letters, yet no debris."""
+    return (bool(_COHORT_END.search(previous)) and re.fullmatch(r"[0-9๐-๙]{1,3}", squash(line.text)) is not None
+            and line.confidence >= 0.7)
+
+
 def join_wrapped(parts: Sequence[str]) -> str:
     """Join a title printed over several lines: no space between Thai characters, else one space."""
     out = ""
@@ -433,7 +442,7 @@ def _find_title(
         text = lines[j].text
         if _is_stop_line(text) or _is_signer_line(text):
             break
-        if _is_junk(text) and not (parts and _is_short_thai_tail(lines[j])):
+        if _is_junk(text) and not (parts and (_is_short_thai_tail(lines[j]) or _is_cohort_number(parts[-1], lines[j]))):
             j += 1
             continue
         parts.append(text)
@@ -472,7 +481,7 @@ def _title_between_anchors(
             break
         if _is_signer_line(text):
             break
-        if _is_junk(text):
+        if _is_junk(text) and not (parts and _is_cohort_number(parts[-1], lines[j])):
             continue
         parts.append(_LEADING_JUNK.sub("", text))
         confs.append(lines[j].confidence)

@@ -368,6 +368,16 @@ def test_last_word_of_a_title_alone_on_its_line_is_kept() -> None:
     assert title is not None and title.value == "การเสริมสร้างนวัตกรรมท้องถิ่นสำหรับผู้บริหารระดับ"
 
 
+def test_a_cohort_number_wrapped_alone_onto_the_next_line_is_kept() -> None:
+    text = "หลักสูตร ความรู้เบื้องต้นเกี่ยวกับการประเมินผลโครงการ รุ่นที่\n2\n(รวมระยะเวลาทั้งสิ้น 10 ชั่วโมง)"
+    title, _, _ = parse_title(lines(text))
+    assert title is not None and title.value == "ความรู้เบื้องต้นเกี่ยวกับการประเมินผลโครงการ รุ่นที่ 2"
+    # A digit after a title that does not end in a cohort word is debris.
+    text = "หลักสูตร ความรู้เบื้องต้นเกี่ยวกับการประเมินผลโครงการ\n2\n(รวมระยะเวลาทั้งสิ้น 10 ชั่วโมง)"
+    title, _, _ = parse_title(lines(text))
+    assert title is not None and title.value == "ความรู้เบื้องต้นเกี่ยวกับการประเมินผลโครงการ"
+
+
 def test_thai_wrap_joins_without_space() -> None:
     text = "หลักสูตร การพัฒนาทักษะการสื่อสารเชิงกลยุทธ์\nสำหรับผู้บริหารระดับต้น\nให้ไว้ ณ วันที่ 1 มีนาคม 2566"
     title, kind, _ = parse_title(lines(text))
