@@ -685,8 +685,9 @@ _MONTH_GAP = re.compile(r"(?<!\d)(\d{1,2})\s*(\S[^\n]{0,8}?)\s*(?=(?:[พค]\s*
 # What stands between "วันที่" (its mark may be lost) and the month word when it holds no digit.
 _DAY_GAP = re.compile(rf"(?:วันที่|วันที|วนที่|วันทึ)(\D{{0,3}}?)(?=\s*{MONTH_START})")
 _WHOLE_NUMBER = re.compile(r"(?<![\d.])\d{2,3}(?![\d.])")
-# Symbols Tesseract makes of a digit it cannot read (a heavy 0 as "@", a flagged 1 as "]").
+# Symbols Tesseract makes of a digit it cannot read (a heavy 0 as "@", a flagged 1 as "]", a thin 1 as ")").
 _DIGIT_SYMBOLS = frozenset("@&$%#?!|[]{}()°©®§")
+# Brackets some faces' parentheses come back as; the line network knows only "(" and ")".
 _AS_PARENTHESES = str.maketrans("[]{}", "()()")
 
 
