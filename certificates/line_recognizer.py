@@ -41,6 +41,13 @@ CHARSET = (
 )
 _INDEX = {ch: i + 1 for i, ch in enumerate(CHARSET)}
 N_CLASSES = len(CHARSET) + 1
+# A label for print the network has no letters for (a Latin word in a Thai
+# title): it spans any run of frames at WILDCARD_COST nats a frame, so
+# spellings that differ only in Thai letters can still be compared.  The cost
+# keeps it from swallowing Thai letters next to it: a confident letter costs
+# next to nothing, and a letter is several frames wide.
+WILDCARD = -1
+WILDCARD_COST = 3.0
 
 
 def _ink_box(gray: np.ndarray) -> tuple[tuple[int, int, int, int], float, float] | None:
@@ -101,6 +108,18 @@ def encode(text: str) -> list[int] | None:
     return None if any(i is None for i in out) else out  # type: ignore[return-value]
 
 
+def encode_with_wildcards(text: str) -> list[int]:
+    """Class indices of ``text``'s words, each word the network cannot spell one :data:`WILDCARD` ("(Advanced)")."""
+    out: list[int] = []
+    for word in text.split():
+        labels = encode(word)
+        if labels is not None:
+            out.extend(labels)
+        elif not out or out[-1] != WILDCARD:
+            out.append(WILDCARD)
+    return out
+
+
 @functools.lru_cache(maxsize=1)
 def _session():
     return load_session(MODEL_PATH)
@@ -155,7 +174,14 @@ def greedy(lp: np.ndarray) -> str:
 
 
 def ctc_log_likelihood(lp: np.ndarray, labels: list[int]) -> float:
-    """log P(labels | frames) by CTC's forward algorithm (-inf when the line is too short for them)."""
+    """log P(labels | frames) by CTC's forward algorithm (-inf when the line is too short for them).
+
+    ``labels`` may hold :data:`WILDCARD`.
+    """
+    if WILDCARD in labels:
+        wild = lp.shape[1]
+        lp = np.concatenate([lp, np.full((lp.shape[0], 1), -WILDCARD_COST, lp.dtype)], axis=1)
+        labels = [wild if k == WILDCARD else k for k in labels]
     n = len(labels)
     frames = lp.shape[0]
     if n == 0:

@@ -169,9 +169,14 @@ def _tone_marks(text: str) -> int:
     return sum(c in TONE_MARKS for c in text)
 
 
-def likelihood(views: list[np.ndarray], text: str) -> float:
-    """Mean log-likelihood of ``text`` (spaces ignored) over the network's views of a line (-inf if it cannot spell it)."""
-    labels = line_recognizer.encode(squash(text))
+def likelihood(views: list[np.ndarray], text: str, *, wildcards: bool = False) -> float:
+    """Mean log-likelihood of ``text`` (spaces ignored) over the network's views of a line.
+
+    -inf if the network cannot spell it; with ``wildcards``, each word it
+    cannot spell stands for whatever print is there instead
+    (:func:`certificates.line_recognizer.encode_with_wildcards`).
+    """
+    labels = line_recognizer.encode_with_wildcards(text) if wildcards else line_recognizer.encode(squash(text))
     if labels is None or not views:
         return float("-inf")
     return sum(line_recognizer.ctc_log_likelihood(v, labels) for v in views) / len(views)
@@ -246,7 +251,8 @@ def best_spelling(
         return _tone_marks(text) >= marks or any(a < b for a, b in zip(costs, floor))
 
     def score(text: str) -> float:
-        value = likelihood(views, text)
+        # A title's Latin words ("(Advanced)") must not leave its Thai letters unchecked.
+        value = likelihood(views, text, wildcards=words is not None)
         return value - weight * prior(text) if prior is not None and weight else value
 
     if network_read == squash(voted):

@@ -526,6 +526,28 @@ def test_a_title_word_read_as_latin_junk_is_mended_through_another_reading_and_a
 
 
 @needs_font
+def test_a_title_with_a_latin_word_still_has_its_thai_letters_checked() -> None:
+    # The network has no Latin letters: "(Advanced)" stands for whatever print is there.
+    printed = "การพัฒนาทักษะการจัดการข้อร้องเรียน (Advanced)"
+    voted = "การพิฒนาทักษะการจัดการข้อร้องเรียน (Advanced)"  # ั read as ิ in every reading
+    got = best_spelling(_line(printed), voted, [voted], words=title_word_costs, **_TITLE)
+    assert got == printed
+
+
+def test_a_wildcard_spans_any_run_of_frames_at_its_cost() -> None:
+    rng = np.random.default_rng(7)
+    logits = rng.normal(size=(5, 3))
+    lp = logits - np.log(np.exp(logits).sum(axis=1, keepdims=True))
+    # The wildcard is one more class whose every frame costs WILDCARD_COST.
+    with_wild = np.concatenate([lp, np.full((5, 1), -line_recognizer.WILDCARD_COST)], axis=1)
+    for labels in ([1, line_recognizer.WILDCARD], [line_recognizer.WILDCARD, 2, line_recognizer.WILDCARD]):
+        expected = _brute_force(with_wild, [3 if k == line_recognizer.WILDCARD else k for k in labels])
+        assert line_recognizer.ctc_log_likelihood(lp, labels) == pytest.approx(expected, rel=1e-9)
+    assert line_recognizer.encode_with_wildcards("การ (Advanced) 2") == (
+        line_recognizer.encode("การ") + [line_recognizer.WILDCARD] + line_recognizer.encode("2"))
+
+
+@needs_font
 def test_both_views_of_a_line_read_it() -> None:
     # The half-frame shift moves the frame grid, not the text: both views read the line.
     views = line_recognizer.log_probs_views(_line("นายสมชาย รักเรียน"))
