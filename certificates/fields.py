@@ -312,6 +312,25 @@ def _is_short_thai_tail(line: TextLine) -> bool:
     return 2 <= len(text) <= 6 and all("\u0e01" <= c <= "\u0e4e" for c in text) and line.confidence >= 0.7
 
 
+# A title wraps in its own print: a wrapped line stands at least this share of
+# the first line's height, and its letters are at least this share as wide.
+_WRAPPED_LINE_MIN_SHARE = 0.5
+
+
+def _is_much_smaller(line: TextLine, title: TextLine) -> bool:
+    """Whether ``line`` is too small to be a wrapped line of the title printed on ``title``'s line.
+
+    Both its box and its letters must be small: a watermark's edge or a speck
+    read as a row of Latin letters ("Ae RP eee" in a box 50 px wide).  A
+    short wrapped word without marks above or below ("การ") has a low box
+    but letters as wide as the title's.
+    """
+    if line.box is None or title.box is None or not line.box[3] or not title.box[3]:
+        return False
+    pitch, title_pitch = (box[2] / max(1, len(squash(t.text))) for box, t in ((line.box, line), (title.box, title)))
+    return line.box[3] < _WRAPPED_LINE_MIN_SHARE * title.box[3] and pitch < _WRAPPED_LINE_MIN_SHARE * title_pitch
+
+
 _COHORT_END = re.compile(r"(?:รุ่น|ครั้ง)ที่?\s*$")
 
 
@@ -444,6 +463,9 @@ def _find_title(
             break
         if _is_junk(text) and not (parts and (_is_short_thai_tail(lines[j]) or _is_cohort_number(parts[-1], lines[j]))):
             j += 1
+            continue
+        if _is_much_smaller(lines[j], lines[index]) and not (parts and _is_cohort_number(parts[-1], lines[j])):
+            j += 1  # a title wraps in its own size: this is a watermark's edge or a speck read as letters
             continue
         parts.append(text)
         confs.append(lines[j].confidence)

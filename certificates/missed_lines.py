@@ -15,13 +15,17 @@ import numpy as np
 
 from .fields import ParsedFields, TextLine
 from .ocr import THAI_ONLY, ink_bands, line_crop, ocr_single_line
-from .thai_text import squash, thai_ratio
+from .thai_text import share_in_words, squash, thai_ratio
 
 # Grey level under which a pixel of a light-normalised page is ink however pale the print.
 FAINT_INK_BELOW = 205
 # Letters a line found between a title and the hours may hold and still be a
 # fragment of the title's dropped last line ("น" of "ต้น").
 TAIL_FRAGMENT_LETTERS = 3
+# A title's lost line is made of words; a watermark's edge read as letters
+# ("เงทก", "แวท") is not.  Half, not all: a title may hold a term the
+# dictionary lacks.
+TAIL_MIN_SHARE_IN_WORDS = 0.5
 
 
 def missed_title_line(lines: Sequence[TextLine], f: ParsedFields,
@@ -60,6 +64,8 @@ def missed_title_line(lines: Sequence[TextLine], f: ParsedFields,
         # Alone, a short Thai word is often taken for Latin letters ("ต้น" as "au").
         read = ocr_single_line(crop, h, lang=THAI_ONLY)
     if read is None or read.confidence < 0.6 or thai_ratio(read.text) < 0.8 or len(squash(read.text)) < 2:
+        return None
+    if share_in_words(read.text) < TAIL_MIN_SHARE_IN_WORDS:
         return None
     return TextLine(read.text, read.confidence, float(h), box), between
 

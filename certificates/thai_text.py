@@ -175,6 +175,19 @@ def is_thai_word(text: str) -> bool:
     return text in _dictionary()
 
 
+def share_in_words(text: str) -> float:
+    """The share of ``text``'s Thai letters that maximal matching places in dictionary words (1.0 without Thai)."""
+    from pythainlp.tokenize import word_tokenize
+
+    words = _dictionary()
+    letters = placed = 0
+    for token in word_tokenize(text, engine="newmm", keep_whitespace=False):
+        count = sum(1 for c in token if is_thai_char(c))
+        letters += count
+        placed += count if token in words else 0
+    return placed / letters if letters else 1.0
+
+
 def thai_word_cost(text: str) -> int:
     """How far the Thai in ``text`` is from plain dictionary words: lower reads more like real words.
 

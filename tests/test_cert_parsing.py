@@ -378,6 +378,20 @@ def test_a_cohort_number_wrapped_alone_onto_the_next_line_is_kept() -> None:
     assert title is not None and title.value == "ความรู้เบื้องต้นเกี่ยวกับการประเมินผลโครงการ"
 
 
+def test_a_small_scrap_between_title_and_hours_is_no_wrapped_line() -> None:
+    # A watermark's edge read as Latin letters, in a box far lower than the title's
+    # and with letters far narrower: not a line of the title.
+    title_line = TextLine("วิชา การบริหารจัดการนวัตกรรมท้องถิ่น", 0.94, 27.0, (480, 1020, 688, 43))
+    hours = TextLine("(รวมระยะเวลาทั้งสิ้น 15 ชั่วโมง)", 0.9, 22.0, (628, 1148, 394, 30))
+    scrap = TextLine("Ae RP eee", 0.68, 18.0, (832, 1133, 50, 18))
+    title, _, _ = parse_title([title_line, scrap, hours])
+    assert title is not None and title.value == "การบริหารจัดการนวัตกรรมท้องถิ่น"
+    # A short wrapped word is low but as wide per letter as the title: it stays.
+    tail = TextLine("องค์กร", 0.95, 20.0, (780, 1080, 110, 20))
+    title, _, _ = parse_title([title_line, tail, hours])
+    assert title is not None and title.value == "การบริหารจัดการนวัตกรรมท้องถิ่นองค์กร"
+
+
 def test_thai_wrap_joins_without_space() -> None:
     text = "หลักสูตร การพัฒนาทักษะการสื่อสารเชิงกลยุทธ์\nสำหรับผู้บริหารระดับต้น\nให้ไว้ ณ วันที่ 1 มีนาคม 2566"
     title, kind, _ = parse_title(lines(text))

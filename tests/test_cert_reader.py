@@ -469,9 +469,15 @@ def test_last_title_line_that_layout_analysis_dropped_is_read_from_the_gap() -> 
     missed = missed_title_line(with_fragment, fields, np.array(img))
     assert missed is not None and missed[0].text == "ระดับต้น" and missed[1] == [1]
     # Nothing in the gap: nothing is made up.
+    fields = parse_fields(lines)
     blank = np.array(img)
     blank[boxes[0][1] + boxes[0][3] + 5 : boxes[2][1] - 5, :] = 255
     assert missed_title_line(lines, fields, blank) is None
+    # Letters that make no word (a watermark's edge read as "เงทก") are no end of the title.
+    junk = Image.fromarray(blank)
+    draw = ImageDraw.Draw(junk)
+    draw.text(((1400 - draw.textlength("เงทก", font=fnt)) // 2, 150), "เงทก", font=fnt, fill=0)
+    assert missed_title_line(lines, fields, np.array(junk)) is None
 
 
 def test_thai_only_reread_keeps_the_digits_english_read() -> None:
