@@ -25,8 +25,9 @@ For each page (one for an image, up to ``max_pdf_pages`` for a PDF):
    words; hours and date lines when unsure; Thai digits are classified by
    ``thai_digits`` because Tesseract's Thai model cannot read them; the
    line network (``spelling_check``) then checks names, titles and the
-   digits of hours and dates, and a name OCR ran together gets its space
-   back at the print's word gap (``word_gaps``);
+   digits of hours and dates, and a name OCR ran together, or whose
+   spaced dotted title it glued on, gets its space back at the print's
+   word gap (``word_gaps``);
 4. a field still missing gets one or two more page passes (larger scale,
    single-column layout), which only fill gaps.  A name the parser took
    from above the intro phrase (the issuer, with the name row unread) is
@@ -99,7 +100,7 @@ from .thai_text import (
     title_word_costs,
 )
 from .twin_letters import mend_twin_letters
-from .word_gaps import spaced_at_gap
+from .word_gaps import spaced_after_title, spaced_at_gap
 
 logger = logging.getLogger(__name__)
 
@@ -726,7 +727,7 @@ def _read_name_line(crop: np.ndarray, box_height: int, page_text: str) -> TextLi
     text = best_spelling(crop, text, others, prior=name_line_cost, weight=NAME_PRIOR_WEIGHT, network_letters=True,
                          vouched=is_listed_name)
     text = mend_twin_letters(text, crop)
-    text = spaced_at_gap(crop, space_run_together(text))
+    text = spaced_after_title(crop, spaced_at_gap(crop, space_run_together(text)))
     sure = any(r.text == text for r in reads)
     conf = max(r.confidence for r in reads) if sure else min(r.confidence for r in reads)
     return TextLine(text, conf, float(box_height))

@@ -15,13 +15,16 @@ import numpy as np
 
 from . import line_recognizer
 from .consensus import squash
-from .person_names import cannot_start_word, split_name, tidy_name_line
+from .person_names import cannot_start_word, leading_title, split_name, tidy_name_line
 
 # A word space is at least this wide, in pixels of the network's 32-px-high line
 # (a Thai space is about a quarter of an em; letters stand 1–4 px apart).
 MIN_SPACE = 6
 # ...and this many times wider than any other gap among the name's letters.
 SPACE_RATIO = 1.6
+# A title's dot set against the given name stands as far from it as letters
+# from one another (1–2 px); a spaced one ("ว่าที่ ร.ต. อครพล") a space away (5+ px).
+SPACE_AFTER_DOT = 4
 
 
 def ink_gaps(line: np.ndarray) -> list[tuple[int, int]]:
@@ -80,3 +83,32 @@ def spaced_at_gap(crop: np.ndarray, text: str) -> str:
                 return text[:i] + " " + text[i:]
             seen += 1
     return text
+
+
+def spaced_after_title(crop: np.ndarray, text: str) -> str:
+    """``text`` with the space put back between a dotted title and the given name where the print has one.
+
+    Titles such as "ว่าที่ ร.ต." are printed spaced from the name, and OCR
+    often loses the gap after the small dot ("ร.ต.อครพล").  Others are set
+    against it ("ดร.จีพร"); the ink tells which.
+    """
+    title = leading_title(text)
+    if not title or not title.endswith(".") or text[len(title):].startswith(" "):
+        return text
+    plain = squash(text)
+    at = len(squash(title))
+    line = line_recognizer.normalize_line(crop)
+    lp = line_recognizer.log_probs(crop)
+    labels = line_recognizer.encode(plain)
+    if line is None or lp is None or labels is None or at >= len(plain):
+        return text
+    frames = line_recognizer.label_frames(lp, labels)
+    if frames is None:
+        return text
+    # CTC emits a letter near its left edge, the dot's a frame either way: the gap
+    # after the dot starts between the dot's frame and the name's first letter's.
+    dot, letter = (frames[k] * line_recognizer.FRAME for k in (at - 1, at))
+    gaps = [b - a for a, b in ink_gaps(line) if dot - line_recognizer.FRAME <= a <= letter + line_recognizer.FRAME]
+    if not gaps or max(gaps) < SPACE_AFTER_DOT:
+        return text
+    return f"{title} {text[len(title):]}"

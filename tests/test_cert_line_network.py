@@ -548,6 +548,18 @@ def test_a_wildcard_spans_any_run_of_frames_at_its_cost() -> None:
 
 
 @needs_font
+@pytest.mark.parametrize(("printed", "read"), [
+    ("ว่าที่ ร.ต. อครพล เจริญภารพบ", "ว่าที่ ร.ต.อครพล เจริญภารพบ"),  # the gap after the small dot lost
+    ("ดร.ณฐรัฐ นาเหนือ", "ดร.ณฐรัฐ นาเหนือ"),  # set against the name: left so
+    ("ว่าที่ ร.ต. อครพล เจริญภารพบ", "ว่าที่ ร.ต. อครพล เจริญภารพบ"),
+])
+def test_a_space_after_a_dotted_title_follows_the_print(printed: str, read: str) -> None:
+    from certificates.word_gaps import spaced_after_title
+
+    assert spaced_after_title(_line(printed), read) == printed
+
+
+@needs_font
 def test_both_views_of_a_line_read_it() -> None:
     # The half-frame shift moves the frame grid, not the text: both views read the line.
     views = line_recognizer.log_probs_views(_line("นายสมชาย รักเรียน"))
