@@ -755,14 +755,21 @@ def _read_title_line(crop: np.ndarray, box_height: int, page_line: TextLine) -> 
     return TextLine(text, max([page_line.confidence] + [r.confidence for r in reads]), float(box_height))
 
 
+# A Thai word and the number printed after it ("รุ่นที่12", "ไทยแลนด์4.0").
+_THAI_THEN_NUMBER = re.compile(r"[\u0e01-\u0e4e.]+\d+(?:\.\d+)?")
+
+
 def _is_garbled_latin(word: str) -> bool:
     """A word holding Latin letters, or Thai mixed with other print: how ``tha+eng`` reads a Latin word.
 
-    Not Thai with digits or dots alone: "รุ่นที่2", "ก.พ." are printed so.
+    Not Thai with a dot or a number after it: "ก.พ.", "รุ่นที่2", "รุ่นที่12"
+    are printed so.  Thai with digits elsewhere is ("810020ทลไท" for "Blockchain").
     """
     thai = any(is_thai_letter(c) for c in word)
     other = any(not is_thai_letter(c) and c not in ".," and not c.isdigit() for c in word)
-    return bool(_LATIN_LETTER.search(word)) or (thai and other)
+    digits = sum(c.isdigit() for c in word)
+    numbered = _THAI_THEN_NUMBER.fullmatch(word) is not None
+    return bool(_LATIN_LETTER.search(word)) or (thai and (other or (digits >= 2 and not numbered)))
 
 
 def _latin_words(crop: np.ndarray, text: str) -> str:

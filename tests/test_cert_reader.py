@@ -597,6 +597,8 @@ def test_a_latin_word_read_as_thai_junk_in_a_title_is_read_with_the_english_mode
     assert _latin_words(crop, "วิชา หลักการการจัดการความรู้") == "วิชา หลักการการจัดการความรู้"
     thai = _title_line("วิชา การจัดการความรู้ รุ่นที่ 2")
     assert _latin_words(thai, "วิชา การจัดการความรู้ รุ่นที่ 2") == "วิชา การจัดการความรู้ รุ่นที่ 2"
+    # A whole Latin title read as digits and Thai letters.
+    assert _latin_words(_title_line("วิชา Blockchain"), "วิชา 810020ทลไท") == "วิชา Blockchain"
 
 
 def test_garbled_latin_is_latin_letters_or_thai_mixed_with_other_print() -> None:
@@ -605,6 +607,9 @@ def test_garbled_latin_is_latin_letters_or_thai_mixed_with_other_print() -> None
     assert _is_garbled_latin("(4ลก00@)") and _is_garbled_latin("(เกลlyt09") and _is_garbled_latin("Skill)")
     assert not _is_garbled_latin("ก.พ.") and not _is_garbled_latin("2") and not _is_garbled_latin("ความรู้")
     assert not _is_garbled_latin("รุ่นที่2") and _is_garbled_latin("[กส่งลท008สต]")
+    # A Latin word some faces turn into digits and Thai; a number printed after Thai is no such word.
+    assert _is_garbled_latin("810020ทลไท") and _is_garbled_latin("12ทล")
+    assert not _is_garbled_latin("รุ่นที่12") and not _is_garbled_latin("ไทยแลนด์4.0")
 
 
 def test_day_fills_only_where_no_day_was_read() -> None:
