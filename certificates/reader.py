@@ -630,7 +630,7 @@ def _checked_digits(crop: np.ndarray, text: str, page_text: str = "",
     A number the network's own reading of the line also shows needs less
     margin: its likelihood is summed over a whole line it may read poorly
     elsewhere, while its digits are sharp ("19" scored 2.6 nats worse than
-    the "10" it read).
+    the "10" it read).  The page reading's numbers are taken only so.
     """
     scorable = _scorable(text)
     if scorable != text:
@@ -643,7 +643,9 @@ def _checked_digits(crop: np.ndarray, text: str, page_text: str = "",
     page = _with_numbers_of(text, page_text)
     checked = best_spelling(crop, text, page, swaps=swaps, repairs=_digit_repairs, margin=SEEN_DIGITS_MARGIN)
     if checked != text and not _numbers_seen(crop, text, checked):
-        checked = best_spelling(crop, text, page, swaps=swaps, repairs=_digit_repairs)
+        # The page reading's numbers only where the network sees them: on Thai print
+        # it has no digits to see, and took the page's "9&" for a right "๑๕".
+        checked = best_spelling(crop, text, [], swaps=swaps, repairs=_digit_repairs)
     if lost_digits and checked == text:
         checked = _with_lost_digit(crop, text)
     return checked

@@ -96,6 +96,17 @@ def test_digit_lines_flagged_as_thai_print_are_checked_only_where_the_network_re
     assert _checked_flagged_digits(_line(printed), read, page) == checked
 
 
+@needs_font
+def test_a_page_number_the_network_does_not_see_does_not_replace_the_reread() -> None:
+    from certificates.reader import _checked_digits
+
+    # Thai digits the flag missed: the network has no digits to see there, so the
+    # page reading's "9" is no evidence against the re-read's 15.
+    crop = _line("(รวมระยะเวลาทั้งสิ้น ๑๕ ชม.)")
+    read = "(รวมระยะเวลาทั้งสิ้น 15 ชม.)"
+    assert _checked_digits(crop, read, "(รวมระยะเวลาทั้งสิ้น 9& BU.)") == read
+
+
 def test_thai_print_is_told_by_the_numbers_the_network_reads() -> None:
     from certificates.reader import _reads_latin_numbers
 
