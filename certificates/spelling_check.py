@@ -39,6 +39,9 @@ LOOKALIKES = (
     # of three such names of draws 2589-2592 and changed none of the 720 name
     # checks of draws 2576/2577.
     ("ั", "้"),
+    # Mai chattawa over a consonant before sara aa sits where sara am's circle
+    # does: "ก๋า" read "กำ" on two draws (2604, 2606), with the network seeing ๋.
+    ("ำ", "๋า"),
 )
 # In titles also ข/ย and ก/ถ ("ย้าราชการ", "ถารวางแผน"): there the word prior
 # holds a wrong swap back, while in names (no dictionary) those pairs broke as

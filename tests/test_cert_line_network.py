@@ -181,7 +181,16 @@ def test_a_letter_every_reading_got_wrong_is_mended(printed: str, misread: str) 
 
 
 @needs_font
-@pytest.mark.parametrize("printed", ["นายสมชาย คำดี", "นางสาวชุติมา ธรรมรักษ์", "ว่าที่ร้อยตรีวิชัย ชูใจ"])
+def test_mai_chattawa_and_sara_aa_read_as_sara_am_is_mended() -> None:
+    # "ก๋า" and "กำ" differ by a small cross against a small circle; the network sees the cross.
+    printed, misread = "นางธวัชชัย ก๋าใจ", "นางธวัชชัย กำใจ"
+    got = best_spelling(_line(printed, 36), misread, [misread], prior=name_line_cost, weight=NAME_PRIOR_WEIGHT,
+                        network_letters=True, vouched=is_listed_name)
+    assert got == printed
+
+
+@needs_font
+@pytest.mark.parametrize("printed", ["นายสมชาย คำดี", "นางสาวชุติมา ธรรมรักษ์", "ว่าที่ร้อยตรีวิชัย ชูใจ", "นางกำไร ดำรงค์"])
 def test_a_right_reading_stands(printed: str) -> None:
     assert best_spelling(_line(printed), printed, [printed]) == printed
 
