@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -239,6 +240,19 @@ def _name_candidate(text: str) -> tuple[str, float]:
     return name, score
 
 
+# The name is the page's largest print: a "line" under this share of the
+# page's median line height is a speck or a stroke read as letters.
+_NAME_MIN_HEIGHT_SHARE = 0.5
+
+
+def _is_speck(line: TextLine, lines: Sequence[TextLine]) -> bool:
+    """Whether ``line``'s box is far lower than the page's lines are (a gold name's speck read as "เอิะ")."""
+    heights = [other.box[3] for other in lines if other.box is not None and other.box[3]]
+    if line.box is None or not line.box[3] or len(heights) < 3:
+        return False
+    return line.box[3] < _NAME_MIN_HEIGHT_SHARE * statistics.median(heights)
+
+
 def parse_name(lines: Sequence[TextLine]) -> tuple[Field[str] | None, int | None]:
     """The learner's name and its line index: the line after "…เพื่อแสดงว่า", else before "ได้…"."""
     intro = find_phrase(lines, INTRO_PHRASES, threshold=0.8)
@@ -254,7 +268,7 @@ def parse_name(lines: Sequence[TextLine]) -> tuple[Field[str] | None, int | None
         for i in range(intro.index + 1, min(stop, intro.index + 5, len(lines))):
             if _is_junk(lines[i].text):
                 continue  # decorative rules read as "———" sit between the phrase and the name
-            if _is_signature_line(lines[i].text):
+            if _is_signature_line(lines[i].text) or _is_speck(lines[i], lines):
                 continue
             name, score = _name_candidate(lines[i].text)
             # Nearer lines are likelier.

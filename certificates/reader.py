@@ -923,7 +923,13 @@ def _ocr_gray(gray: np.ndarray) -> _Reading:
     # They only fill gaps: page-level passes share the blind spots the
     # single-line re-reads corrected, so they must not outvote those.
     for variant in _extra_passes(best_gray):
-        readings.append(_without_name_above_intro(variant()[0]))
+        reading, scaled = variant()
+        if best.fields.name is None and reading.fields.name is not None:
+            # A name only this pass found (gold print in a photo) is read as names are.
+            again = _second_look(reading, scaled)
+            if again is not None:
+                reading = _overlay(reading, again)
+        readings.append(_without_name_above_intro(reading))
         best = _fill_missing(best, _merge(readings))
         if best.fields.found() == 4:
             break

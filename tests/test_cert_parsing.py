@@ -286,6 +286,20 @@ def test_name_after_intro_skips_decoration_debris() -> None:
     assert got is not None and got.value == "นางสาวมณี ใจดี"
 
 
+def test_a_speck_between_intro_and_completion_is_no_name() -> None:
+    # Layout analysis missed a gold name in a photo and found a speck of it, read "เอิะ".
+    page = [
+        TextLine("ขอมอบประกาศนียบัตรนี้เพื่อแสดงว่า", 0.93, 20.0, (769, 786, 325, 26)),
+        TextLine(".เอิะ", 0.32, 8.0, (1082, 869, 15, 10)),
+        TextLine("ได้ผ่านการอบรม", 0.95, 18.0, (860, 962, 139, 22)),
+        TextLine("วิชา การบริหารโครงการ", 0.95, 24.0, (658, 1029, 531, 31)),
+    ]
+    assert parse_name(page) == (None, None)
+    name = TextLine("นางอนุชา โชยะสิทธิ์", 0.9, 30.0, (700, 850, 450, 40))
+    got, index = parse_name(page[:1] + [name] + page[2:])
+    assert got is not None and got.value == "นางอนุชา โชยะสิทธิ์" and index == 1
+
+
 def test_name_on_intro_line() -> None:
     got, _ = parse_name(lines("ขอมอบประกาศนียบัตรนี้เพื่อแสดงว่า นายสมชาย รักเรียน\nได้ผ่านการอบรม"))
     assert got is not None and got.value == "นายสมชาย รักเรียน"
