@@ -207,7 +207,8 @@ def best_spelling(
     network's own best reading differs is tried in the best spelling alone,
     when that lowers the prior by :data:`NETWORK_EDIT_GAIN` (two witnesses,
     the image and the name, agree), and the whole reading replaces the
-    settled spelling when likelier by :data:`NETWORK_READ_MARGIN`.
+    settled spelling when likelier by :data:`NETWORK_READ_MARGIN`, unless
+    that turns a listed name into an unlisted one.
     With a ``prior``, a stretch that only adds or changes tone marks is
     tried regardless (see :func:`adds_tone_mark_only`).
     ``prior`` (a cost, lower likelier, such as the name cost) may be weighed
@@ -323,9 +324,12 @@ def best_spelling(
         # it reads letters every Tesseract reading lost alike ("กะดะ" read
         # "ถะดะ", "ปัด" read "ป๊ด"); on faces it never saw it errs, so it must
         # win clearly, and look-alike swaps are never tried on top of it.
+        # It does not unmake a name the lists vouch for: on Sawasdee it read
+        # "เลน" where every reading gave the listed "แสน", 8 nats likelier.
         read = respace(network_read, voted)
         scored.setdefault(read, score(read))
-        if scored[read] > scored[current] + NETWORK_READ_MARGIN:
+        unlisting = vouched is not None and vouched(current) and not vouched(read)
+        if scored[read] > scored[current] + NETWORK_READ_MARGIN and not unlisting:
             current = read
     if repairs is not None:
         for variant in repairs(current):

@@ -243,6 +243,19 @@ def test_the_networks_whole_reading_mends_a_name_every_reading_got_wrong(printed
     assert choose(True) == printed
 
 
+@needs_font
+def test_the_networks_whole_reading_does_not_unmake_a_listed_name() -> None:
+    # On faces it never saw the network reads listed names into others ("แสน" as "เลน",
+    # Sawasdee): a listed name stands against its unlisted whole reading.  Here the
+    # print is the unlisted one, to make the network's reading clear.
+    printed, voted = "นายสมชาย ใจคงดี", "นายสมชาย ใจดี"
+    got = best_spelling(_line(printed), voted, [voted], prior=name_line_cost, weight=NAME_PRIOR_WEIGHT,
+                        network_letters=True, vouched=is_listed_name)
+    assert got == voted
+    assert best_spelling(_line(printed), voted, [voted], prior=name_line_cost, weight=NAME_PRIOR_WEIGHT,
+                         network_letters=True) == printed  # without the lists, the network's reading wins
+
+
 def test_only_added_or_changed_tone_marks_count_as_tone_mark_edits() -> None:
     assert adds_tone_mark_only("นางสาวสุรวัชญา เปียมวนาบอน", "นางสาวสุรวัชญา เปี่ยมวนาบอน")  # lost
     assert adds_tone_mark_only("น.ส.ตันติมา จีนอ๋ำ", "น.ส.ตันติมา จีนอ่ำ")  # one taken for another
