@@ -652,7 +652,7 @@ def _checked_digits(crop: np.ndarray, text: str, page_text: str = "",
 
 
 def _with_lost_digit(crop: np.ndarray, text: str) -> str:
-    """``text`` with a digit put back that the line network reads and Tesseract lost, else ``text``.
+    """``text`` with a digit put back that the line network reads and Tesseract lost or took for a symbol, else ``text``.
 
     The network's best path shows the digit, yet its likelihood summed over
     all paths may favour the shorter number by a hair (a thin 1 beside
@@ -661,7 +661,11 @@ def _with_lost_digit(crop: np.ndarray, text: str) -> str:
     views = log_probs_views(crop)
     if not views:
         return text
-    for candidate in _with_lost_digits(text, greedy(views[0])):
+    network_read = greedy(views[0])
+    # A thin 1 read as a symbol beside its digit ("2)" for 21) is put back the same way.
+    seen = _DIGIT_RUN.findall(network_read)
+    as_seen = [c for c in _digit_symbols(text) if _DIGIT_RUN.findall(c) == seen]
+    for candidate in _with_lost_digits(text, network_read) + as_seen:
         if likelihood(views, candidate) > likelihood(views, text) - LOST_DIGIT_SLACK:
             return candidate
     return text

@@ -21,6 +21,7 @@ from certificates.spelling_check import (
     network_edits,
     thai_letter_edits,
 )
+from certificates.thai_dates import find_dates
 from certificates.thai_text import one_letter_word_repairs, title_word_cost, title_word_costs
 from tests.printed_lines import printed_line
 
@@ -408,6 +409,10 @@ def test_a_line_read_with_latin_junk_gets_back_a_lost_digit_all_the_same() -> No
     picture = _line("ให้ไว้ ณ วันที่ 11 มีนาคม พ.ศ. 2567")
     read = "ให้ไว้ ณ วันที่ 1 มีนาคม WA. 2567"
     assert _checked_digits(picture, read, lost_digits=True) == "ให้ไว้ ณ วันที่ 11 มีนาคม WA. 2567"
+    # A thin 1 read as a bracket beside its digit.
+    picture = _line("ให้ไว้ ณ วันที่ 21 กรกฎาคม พ.ศ. 2563")
+    read = "ให้ไว้ ณ วันที่ 2) กรกฎาคม we. 2563"
+    assert find_dates(_checked_digits(picture, read, lost_digits=True))[0].value.day == 21
 
 
 @needs_font
