@@ -22,9 +22,8 @@ from .person_names import cannot_start_word, leading_title, split_name, tidy_nam
 MIN_SPACE = 6
 # ...and this many times wider than any other gap among the name's letters.
 SPACE_RATIO = 1.6
-# A title's dot set against the given name stands as far from it as letters
-# from one another (1–2 px); a spaced one ("ว่าที่ ร.ต. อครพล") a space away (5+ px).
-SPACE_AFTER_DOT = 4
+# A gap narrower than this (line pixels) is no space, whatever the face.
+MIN_TITLE_SPACE = 4
 
 
 def ink_gaps(line: np.ndarray) -> list[tuple[int, int]]:
@@ -86,29 +85,47 @@ def spaced_at_gap(crop: np.ndarray, text: str) -> str:
 
 
 def spaced_after_title(crop: np.ndarray, text: str) -> str:
-    """``text`` with the space put back between a dotted title and the given name where the print has one.
+    """``text`` with the space between the title and the given name as the print has it.
 
     Titles such as "ว่าที่ ร.ต." are printed spaced from the name, and OCR
-    often loses the gap after the small dot ("ร.ต.อครพล").  Others are set
-    against it ("ดร.จีพร"); the ink tells which.
+    often loses the gap after the small dot ("ร.ต.อครพล"); others are set
+    against it ("ดร.จีพร", "นายประมณฑ์"), and OCR sometimes sees a gap there
+    ("นาย ประมณฑ์").  The ink tells which: a space is a gap nearer the
+    name's own word space than the gaps between its letters (faces space
+    letters 1 to 5 px apart).  A space is put back only after a dotted
+    title: after a word title OCR has not been seen to lose one.
     """
     title = leading_title(text)
-    if not title or not title.endswith(".") or text[len(title):].startswith(" "):
+    name = split_name(text)
+    if not title or name is None or not name.first or not name.last:
+        return text
+    rest = text[len(title):]
+    spaced = rest.startswith(" ")
+    if not spaced and not title.endswith("."):
         return text
     plain = squash(text)
-    at = len(squash(title))
+    at, family = len(squash(title)), plain.rfind(squash(name.last))
     line = line_recognizer.normalize_line(crop)
     lp = line_recognizer.log_probs(crop)
     labels = line_recognizer.encode(plain)
-    if line is None or lp is None or labels is None or at >= len(plain):
+    if line is None or lp is None or labels is None or not 0 < at < family:
         return text
     frames = line_recognizer.label_frames(lp, labels)
     if frames is None:
         return text
-    # CTC emits a letter near its left edge, the dot's a frame either way: the gap
-    # after the dot starts between the dot's frame and the name's first letter's.
-    dot, letter = (frames[k] * line_recognizer.FRAME for k in (at - 1, at))
-    gaps = [b - a for a, b in ink_gaps(line) if dot - line_recognizer.FRAME <= a <= letter + line_recognizer.FRAME]
-    if not gaps or max(gaps) < SPACE_AFTER_DOT:
-        return text
-    return f"{title} {text[len(title):]}"
+    x = [f * line_recognizer.FRAME for f in frames]
+    gaps = ink_gaps(line)
+
+    def gap_before(k: int) -> int:
+        # CTC emits a letter near its left edge, a dot a frame either way.
+        return max((b - a for a, b in gaps if x[k - 1] - line_recognizer.FRAME <= a <= x[k] + line_recognizer.FRAME),
+                   default=0)
+
+    letters = [b - a for a, b in gaps if x[at] + line_recognizer.FRAME < a and b < x[family] - line_recognizer.FRAME]
+    cut = (float(np.median(letters)) if letters else 0.0) / 2 + gap_before(family) / 2
+    is_space = gap_before(at) >= max(cut, MIN_TITLE_SPACE)
+    if spaced and not is_space:
+        return title + rest.lstrip(" ")
+    if not spaced and is_space:
+        return f"{title} {rest}"
+    return text

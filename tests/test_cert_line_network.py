@@ -590,8 +590,10 @@ def test_a_wildcard_spans_any_run_of_frames_at_its_cost() -> None:
     ("ว่าที่ ร.ต. อครพล เจริญภารพบ", "ว่าที่ ร.ต.อครพล เจริญภารพบ"),  # the gap after the small dot lost
     ("ดร.ณฐรัฐ นาเหนือ", "ดร.ณฐรัฐ นาเหนือ"),  # set against the name: left so
     ("ว่าที่ ร.ต. อครพล เจริญภารพบ", "ว่าที่ ร.ต. อครพล เจริญภารพบ"),
+    ("นายประมณฑ์ เข็มพรมมา", "นาย ประมณฑ์ เข็มพรมมา"),  # a gap OCR saw after a title set against the name
+    ("นายประมณฑ์ เข็มพรมมา", "นายประมณฑ์ เข็มพรมมา"),
 ])
-def test_a_space_after_a_dotted_title_follows_the_print(printed: str, read: str) -> None:
+def test_the_space_after_a_title_follows_the_print(printed: str, read: str) -> None:
     from certificates.word_gaps import spaced_after_title
 
     assert spaced_after_title(_line(printed), read) == printed
