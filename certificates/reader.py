@@ -422,6 +422,8 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             again = dataclasses.replace(again, text=checked)
         if again is not None and i == unread_date_line and not find_dates(again.text):
             again = dataclasses.replace(again, text=_with_month_filled(crop, again.text))
+        if again is not None and i == unread_date_line and not find_dates(again.text):
+            again = dataclasses.replace(again, text=_with_impossible_day_mended(crop, again.text))
         if again is not None:
             again = dataclasses.replace(again, height=lines[i].height, box=lines[i].box)
         if again is not None and again.text != lines[i].text:
@@ -463,6 +465,27 @@ def _with_day_filled(crop: np.ndarray, text: str) -> str:
         return text
     filled = best_spelling(crop, text, fills, swaps=DIGIT_LOOKALIKES)
     return filled if filled != text and _numbers_seen(crop, text, filled) else text
+
+
+def _with_impossible_day_mended(crop: np.ndarray, text: str) -> str:
+    """``text`` of a date line whose day is no day ("50"), with the day the line network reads there.
+
+    Niramit's 3 reads as 5 ("30" as "50"), and the line then holds no date at
+    all.  The network's own numbers are no evidence against a number that
+    could be right (on the bench they broke more than they mended), but
+    against one that cannot be, the day it reads is taken, when its other
+    numbers agree with the line's.
+    """
+    lp = log_probs(crop)
+    if lp is None:
+        return text
+    ours, theirs = _DIGIT_RUN.findall(text), _DIGIT_RUN.findall(greedy(lp))
+    if len(ours) != 2 or len(theirs) != 2 or ours[1] != theirs[1]:
+        return text
+    if 1 <= int(ours[0]) <= 31 or not 1 <= int(theirs[0]) <= 31:
+        return text
+    mended = _DIGIT_RUN.sub(theirs[0], text, count=1)
+    return mended if find_dates(mended) else text
 
 
 def _with_month_filled(crop: np.ndarray, text: str) -> str:

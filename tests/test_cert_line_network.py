@@ -416,6 +416,20 @@ def test_a_line_read_with_latin_junk_gets_back_a_lost_digit_all_the_same() -> No
 
 
 @needs_font
+def test_a_day_that_is_no_day_is_taken_as_the_network_reads_it() -> None:
+    from certificates.reader import _with_impossible_day_mended
+
+    picture = _line("ให้ไว้ ณ วันที่ 30 พฤศจิกายน พ.ศ. 2566")
+    assert _with_impossible_day_mended(picture, "ให้ไว้ ณ วันที่ 50 พฤศจิกายน พ.ศ. 2566") == (
+        "ให้ไว้ ณ วันที่ 30 พฤศจิกายน พ.ศ. 2566")
+    # A day that could be right stands, and so does a line whose year the network reads otherwise.
+    assert _with_impossible_day_mended(picture, "ให้ไว้ ณ วันที่ 20 พฤศจิกายน พ.ศ. 2566") == (
+        "ให้ไว้ ณ วันที่ 20 พฤศจิกายน พ.ศ. 2566")
+    assert _with_impossible_day_mended(picture, "ให้ไว้ ณ วันที่ 50 พฤศจิกายน พ.ศ. 2568") == (
+        "ให้ไว้ ณ วันที่ 50 พฤศจิกายน พ.ศ. 2568")
+
+
+@needs_font
 @pytest.mark.parametrize(
     ("printed", "read"),
     [
