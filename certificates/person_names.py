@@ -144,6 +144,11 @@ def clean_name_line(line: str) -> str:
     title = leading_title(line)
     if title and " " in title and title.replace(" ", "") in _GLUED_TITLES and len(line[len(title):].split()) == 2:
         line = title.replace(" ", "") + line[len(title):]
+    # A gap OCR saw after a dot inside an abbreviated title ("ว่าที่ ร. ต."): abbreviations
+    # are printed without one.
+    title = leading_title(line)
+    if title and re.search(r"\.\s+\S", title):
+        line = re.sub(r"\.\s+(?=\S)", ".", title) + line[len(title):]
     # One letter of debris before a title ("ตดร.", "พนาง…", a speck or the sheet's edge): no
     # name starts that way.  An undotted title must leave a given and a family name behind it.
     if not leading_title(line) and len(line) > 1:

@@ -786,6 +786,8 @@ def test_drop_stray_consonants_in_titles(catalog: list[CatalogEntry]) -> None:
         ("นาง สาวกฤติภาส สุขอาษา", "นางสาวกฤติภาส สุขอาษา"),  # a gap inside a title
         ("นาง สาวิตรี ใจดี", "นาง สาวิตรี ใจดี"),  # "นางสาว" would leave a vowel to start the name
         ("ว่าที่ ร้อยตรีสมชาย ใจดี", "ว่าที่ร้อยตรีสมชาย ใจดี"),
+        ("ว่าที่ ร. ต. นูรีรัน บูชา", "ว่าที่ ร.ต. นูรีรัน บูชา"),  # a gap after a dot inside the title
+        ("ผศ. ดร.ชาน ศุภราสิงห์", "ผศ.ดร.ชาน ศุภราสิงห์"),
     ],
 )
 def test_clean_name_line_drops_debris(read: str, expected: str) -> None:
