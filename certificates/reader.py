@@ -25,7 +25,8 @@ For each page (one for an image, up to ``max_pdf_pages`` for a PDF):
    words; hours and date lines when unsure; Thai digits are classified by
    ``thai_digits`` because Tesseract's Thai model cannot read them; the
    line network (``spelling_check``) then checks names, titles and the
-   digits of hours and dates, and a name OCR ran together, or whose
+   digits of hours and dates, a point lost from the hours is looked for
+   in the ink (``decimal_points``), and a name OCR ran together, or whose
    spaced dotted title it glued on, gets its space back at the print's
    word gap (``word_gaps``);
 4. a field still missing gets one or two more page passes (larger scale,
@@ -69,6 +70,7 @@ from .fields import (
 )
 from .limits import DEFAULT_LIMITS, ReaderLimits
 from .loading import Page, iter_pages
+from .decimal_points import with_point_seen
 from .missed_lines import missed_rows, missed_title_line, row_fragments, union_box, widened_to_row
 from .known_names import is_listed_name, name_line_cost, prefer_listed_name, space_run_together
 from .line_recognizer import encode, greedy, log_probs, log_probs_views
@@ -356,6 +358,7 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
     # heavy face (Mitr's 0 as 9: "20" as "29"): the line network checks them.
     digit_lines = {i for key in ("hours", "completed_on") for i in f.sources.get(key, []) if 0 <= i < len(f.lines)}
     check_only = digit_lines - targets
+    hours_lines = set(f.sources.get("hours", []))
     targets |= digit_lines
     lines = list(f.lines)
     changed = False
@@ -420,6 +423,8 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             else:
                 checked = _checked_digits(crop, again.text, lines[i].text, lost_digits=True)
             again = dataclasses.replace(again, text=checked)
+        if again is not None and i in hours_lines and not again.thai_digits and _LATIN_DIGIT.search(again.text):
+            again = dataclasses.replace(again, text=with_point_seen(crop, again.text, _scorable(again.text)))
         if again is not None and i == unread_date_line and not find_dates(again.text):
             again = dataclasses.replace(again, text=_with_month_filled(crop, again.text))
         if again is not None and i == unread_date_line and not find_dates(again.text):
