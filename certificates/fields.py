@@ -434,7 +434,7 @@ def _find_title(
     for i in range(start, len(lines)):
         text = lines[i].text
         for word, kind in ((CURRICULUM_WORD, "curriculum"), (COURSE_WORD, "course")):
-            off = _starts_with_word(text, word, max_edits=1 if len(word) > 4 else 0)
+            off = _starts_with_word(text, word, max_edits=2 if len(word) >= 8 else 1 if len(word) > 4 else 0)
             if off is None and word == COURSE_WORD:
                 off = _misread_course_word(text)
             if off is not None:

@@ -423,6 +423,10 @@ def test_noisy_keyword() -> None:
     title, kind, _ = parse_title(lines("หลักสูดร ผู้นำทีมที่มีประสิทธิภาพ\n(รวมระยะเวลาทั้งสิ้น 45 ชั่วโมง)"))
     assert title is not None and title.value == "ผู้นำทีมที่มีประสิทธิภาพ"
     assert kind is not None and kind.value == "curriculum"
+    # The long keyword with two slips ("ตร" read "3").
+    title, kind, _ = parse_title(lines("หลักสู3 การพัฒนาทักษะผู้นำทีม\n(รวมระยะเวลาทั้งสิ้น 3 ชั่วโมง)"))
+    assert title is not None and title.value == "การพัฒนาทักษะผู้นำทีม"
+    assert kind is not None and kind.value == "curriculum"
 
 
 @pytest.mark.parametrize("keyword", ["จิชา", "วิซา"])
