@@ -93,6 +93,7 @@ from .thai_dates import FULL_MONTHS, SHORT_MONTHS, find_dates
 from .thai_text import (
     THAI_DIGITS,
     drop_stray_consonants,
+    is_thai_char,
     is_thai_letter,
     one_letter_word_repairs,
     squash,
@@ -128,6 +129,9 @@ SEEN_DIGITS_MARGIN = 1.0
 MONTH_MARGIN = 3.0
 # How much less likely (nats) a number with a digit the network sees and Tesseract lost may be (see _with_lost_digit).
 LOST_DIGIT_SLACK = 1.0
+# Letters two pieces of a row cut by layout analysis may both hold (see _joined_pieces):
+# fewer could be a real repeat ("หลักการ|การสื่อสาร").
+_MIN_OVERLAP, _MAX_OVERLAP = 4, 12
 # The title word cost's weight beside the line network's likelihood, for title lines.
 TITLE_PRIOR_WEIGHT = 2.0
 _LATIN_LETTER = re.compile(r"[A-Za-z]")
@@ -319,6 +323,18 @@ def _read_gray(gray: np.ndarray, *, psm: int = 3) -> tuple[_Reading, np.ndarray]
     return _Reading(parse_fields(lines), lines), scaled
 
 
+def _joined_pieces(left: str, right: str) -> str:
+    """Two pieces of one printed row, without the word both read where layout analysis cut it.
+
+    The cut can fall inside a word, and both pieces then hold it
+    ("…ดิจิทัลเพื่อ" | "เพื่อการวิเคราะห์…").
+    """
+    for k in range(min(len(left), len(right), _MAX_OVERLAP), _MIN_OVERLAP - 1, -1):
+        if left.endswith(right[:k]) and all(is_thai_char(c) for c in right[:k]):
+            return left + right[k:]
+    return left + right
+
+
 def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
     """Re-read the lines that hold fields, one at a time, and parse again.
 
@@ -369,14 +385,17 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
         if i in title_lines:
             # A title line layout analysis cut in two: each piece's crop, widened,
             # shows some of the other's letters, and the title would hold them twice.
-            for j in row_fragments(lines, i, among=title_lines):
-                if j in merged or j < i:
-                    continue
+            # Pieces are looked for again beside the joined box: a row cut in three
+            # has its third piece beside the second, not the first.
+            pieces = [j for j in row_fragments(lines, i, among=title_lines) if j not in merged and j > i]
+            while pieces:
+                j = pieces[0]
                 left, right = sorted((lines[i], lines[j]), key=lambda line: line.box[0])
-                text = left.text + right.text
+                text = _joined_pieces(left.text, right.text)
                 lines[i] = TextLine(text, lines[i].confidence, lines[i].height, union_box(lines[i].box, lines[j].box))
                 merged.add(j)
                 changed = True
+                pieces = [j for j in row_fragments(lines, i, among=title_lines) if j not in merged and j > i]
         if i in name_lines:
             for j in row_fragments(lines, i):
                 lines[i] = TextLine(lines[i].text, lines[i].confidence, lines[i].height, union_box(lines[i].box, lines[j].box))

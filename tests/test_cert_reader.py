@@ -619,3 +619,13 @@ def test_day_fills_only_where_no_day_was_read() -> None:
     fills = _day_fills("ให้ไว้ ณ วันที] พฤษภาคม พ.ศ. 2567")
     assert len(fills) == 31 and fills[0] == "ให้ไว้ ณ วันที 1 พฤษภาคม พ.ศ. 2567"
     assert _day_fills("ให้ไว้ ณ วันที่ 1 พ.ค. 67") == []
+
+
+def test_pieces_of_a_cut_row_join_without_the_word_both_read() -> None:
+    from certificates.reader import _joined_pieces
+
+    assert _joined_pieces("วิชา การใช้โปรแกรมดิจิทัลเพื่อ", "เพื่อการวิเคราะห์ข้อมูล") == (
+        "วิชา การใช้โปรแกรมดิจิทัลเพื่อการวิเคราะห์ข้อมูล")
+    # A short repeat can be printed so ("หลักการ|การสื่อสาร"), and pieces that share nothing just join.
+    assert _joined_pieces("หลักการ", "การสื่อสาร") == "หลักการการสื่อสาร"
+    assert _joined_pieces("วิชา การใช้โปรแกรม", "ดจทลเพ") == "วิชา การใช้โปรแกรมดจทลเพ"
