@@ -59,8 +59,8 @@ def _point_between(gray: np.ndarray, left_x: float, right_x: float) -> bool:
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     boxes = [tuple(int(v) for v in stats[i, :4]) for i in range(1, count)]
 
-    # The first digit: the tallest blob under its x.  The
-    # second: the nearest digit-tall blob to its right (CTC may emit it over the point).
+    # The first digit is the tallest blob under its x; the second, the nearest
+    # digit-tall blob to its right (CTC may emit it over the point).
     under = [b for b in boxes if b[0] <= left_x <= b[0] + b[2]]
     if not under:
         return False

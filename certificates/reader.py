@@ -26,9 +26,9 @@ For each page (one for an image, up to ``max_pdf_pages`` for a PDF):
    ``thai_digits`` because Tesseract's Thai model cannot read them; the
    line network (``spelling_check``) then checks names, titles and the
    digits of hours and dates, a point lost from the hours is looked for
-   in the ink (``decimal_points``), and a name OCR ran together, or whose
-   spaced dotted title it glued on, gets its space back at the print's
-   word gap (``word_gaps``);
+   in the ink (``decimal_points``), and a name's spaces follow the
+   print's word gaps (``word_gaps``): between given and family name where
+   OCR ran them together, and after the title;
 4. a field still missing gets one or two more page passes (larger scale,
    single-column layout), which only fill gaps.  A name the parser took
    from above the intro phrase (the issuer, with the name row unread) is
@@ -53,6 +53,7 @@ import numpy as np
 from . import preprocessing as pre
 from .catalog import CatalogMatch, default_catalog, match_course
 from .consensus import consensus_by_words, respace
+from .decimal_points import with_point_seen
 from .errors import NotACertificate, TooLarge
 from .extraction import Extraction
 from .fields import (
@@ -70,7 +71,6 @@ from .fields import (
 )
 from .limits import DEFAULT_LIMITS, ReaderLimits
 from .loading import Page, iter_pages
-from .decimal_points import with_point_seen
 from .missed_lines import missed_rows, missed_title_line, row_fragments, union_box, widened_to_row
 from .known_names import is_listed_name, name_line_cost, prefer_listed_name, space_run_together
 from .line_recognizer import encode, greedy, log_probs, log_probs_views
