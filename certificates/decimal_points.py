@@ -59,16 +59,26 @@ def _point_between(gray: np.ndarray, left_x: float, right_x: float) -> bool:
     count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
     boxes = [tuple(int(v) for v in stats[i, :4]) for i in range(1, count)]
 
-    # The first digit is the tallest blob under its x; the second, the nearest
-    # digit-tall blob to its right (CTC may emit it over the point).
-    under = [b for b in boxes if b[0] <= left_x <= b[0] + b[2]]
-    if not under:
+    # Digits are blobs about as tall as the line's letters; the crop also holds
+    # specks and the clipped marks of the lines above and below.
+    tallest = max((b[3] for b in boxes), default=0)
+    letters = [b for b in boxes if b[3] >= 0.5 * tallest]
+    if not letters:
         return False
-    one = max(under, key=lambda b: b[3])
-    right = [b for b in boxes if b[0] >= one[0] + one[2] and b[3] >= 0.6 * one[3]]
-    if not right:
+    digit_height = float(np.median([b[3] for b in letters]))
+    digits = [b for b in boxes if b[3] >= 0.7 * digit_height]
+
+    def off(b: tuple[int, int, int, int], x: float) -> float:
+        return max(b[0] - x, x - (b[0] + b[2]), 0.0)
+
+    # CTC emits a digit near its left edge, and the second may be emitted over the point.
+    one = min(digits, key=lambda b: off(b, left_x))
+    right = [b for b in digits if b[0] >= one[0] + one[2]]
+    if off(one, left_x) > 0.5 * digit_height or not right:
         return False
-    two = min(right, key=lambda b: abs(b[0] - right_x))
+    two = min(right, key=lambda b: off(b, right_x))
+    if abs(one[3] - two[3]) > 0.25 * max(one[3], two[3]) or abs(one[1] - two[1]) > 0.2 * max(one[3], two[3]):
+        return False  # not two digits of one number
     height = max(one[3], two[3])
     baseline = max(one[1] + one[3], two[1] + two[3])
     gap_left, gap_right = one[0] + one[2], two[0]
