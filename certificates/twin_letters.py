@@ -25,7 +25,6 @@ from . import line_recognizer
 from .known_names import is_listed_name
 from .onnx_models import load_session
 from .person_names import leading_title
-from .spelling_check import likelihood
 from .thai_digits import glyph_image
 
 DATA = Path(__file__).with_name("data")
@@ -39,9 +38,6 @@ class TwinClassifier:
     pairs: tuple[str, ...]  # each letter next to the one it is mistaken for
     checked: str  # the letters of a name it judges
     sure: float  # how sure it must be of the twin to overrule the spelling
-    # How much likelier (nats) the line network may find the spelling as read
-    # and still let the twin in; None: the network is no witness for these twins.
-    network_veto: float | None = None
 
     @property
     def letters(self) -> str:
@@ -60,18 +56,14 @@ class TwinClassifier:
 # context, which a glyph alone lacks.  Of the ฎ/ฏ letters in the names of
 # bench draws 2585-2594, the 89 read right scored their twin at most 0.55,
 # and 12 of the 13 misread ones 0.91 or more; the last was cut wrongly (it
-# touched a neighbour) and came out "other".  The network is no witness: it
-# goes by the spelling its training names made usual (see above).
+# touched a neighbour) and came out "other".
 HEADS = TwinClassifier(DATA / "twin_letters.onnx", ("ดต", "ฎฏ"), "ฎฏ", 0.9)
 # ช/ซ: ซ has a spike on its left head that ช lacks, and names spell ช far
 # more often, so the readers' priors pull a printed ซ to ช ("ฟีซัน" as
 # "ฟีชัน").  Of the names of draws 2585-2600 holding these letters, the 306
 # ช read right scored ซ at most 0.90; 8 of the 11 misread letters scored
-# their twin 0.96 or more.  The network, which does see the spike now and
-# then, found the spelling as read at most 2.5 nats likelier for those 8; on
-# draw 2606 a right ช on Kanit scored ซ 0.959 where the network found ช 3.9
-# nats likelier.
-CHO_SO = TwinClassifier(DATA / "twin_cho_so.onnx", ("ชซ",), "ชซ", 0.95, network_veto=3.0)
+# their twin 0.96 or more.
+CHO_SO = TwinClassifier(DATA / "twin_cho_so.onnx", ("ชซ",), "ชซ", 0.95)
 CLASSIFIERS = (HEADS, CHO_SO)
 
 
@@ -150,9 +142,5 @@ def mend_twin_letters(text: str, crop: np.ndarray) -> str:
         swapped = "".join(out[:i]) + twin + "".join(out[i + 1:])
         if is_listed_name("".join(out)) and not is_listed_name(swapped):
             continue
-        if classifier.network_veto is not None:
-            views = line_recognizer.log_probs_views(gray)
-            if likelihood(views, "".join(out)) > likelihood(views, swapped) + classifier.network_veto:
-                continue
         out[i] = twin
     return "".join(out)

@@ -51,21 +51,6 @@ def test_a_listed_name_is_not_unmade_by_a_face_the_classifier_misjudges(name: st
     assert mend_twin_letters(name, printed_line(name, sawasdee, 40)) == name
 
 
-def test_the_network_vetoes_a_twin_it_finds_far_less_likely(monkeypatch: pytest.MonkeyPatch) -> None:
-    import dataclasses
-
-    from certificates import twin_letters
-
-    # A classifier made to call every ช a ซ: only the network's veto holds clear print
-    # of a name no list vouches for back.
-    eager = dataclasses.replace(twin_letters.CHO_SO, sure=0.0)
-    name = "นางภรัชรัล สมสังข์"
-    monkeypatch.setattr(twin_letters, "CLASSIFIERS", (eager,))
-    assert mend_twin_letters(name, _line(name)) == name
-    monkeypatch.setattr(twin_letters, "CLASSIFIERS", (dataclasses.replace(eager, network_veto=None),))
-    assert mend_twin_letters(name, _line(name)) != name
-
-
 def test_pictures_without_the_letter_change_nothing() -> None:
     noise = np.random.default_rng(1).integers(0, 255, (60, 300)).astype(np.uint8)
     for picture in (np.full((60, 300), 255, np.uint8), noise, _line("นายสมชาย ใจดี")):
