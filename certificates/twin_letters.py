@@ -137,7 +137,7 @@ def mend_twin_letters(text: str, crop: np.ndarray) -> str:
         if probs[0, classifier.letters.index(twin)] < classifier.sure:
             continue
         # Tesseract's reading and the name lists together outweigh the classifier: on
-        # Sawasdee it took two printed ฎ for ฏ, one in a listed name.  Of its 20 right
+        # Sawasdee it took two printed ฎ for ฏ, one in a listed name.  Of the classifiers' 20 right
         # swaps on the captured names of draws 2585-2600, none unmade a listed name.
         swapped = "".join(out[:i]) + twin + "".join(out[i + 1:])
         if is_listed_name("".join(out)) and not is_listed_name(swapped):
