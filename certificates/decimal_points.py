@@ -19,7 +19,7 @@ from . import line_recognizer
 from .thai_text import squash
 
 # A whole number of two or three digits that could be a half hour with its point lost.
-_WHOLE_NUMBER = re.compile(r"(?<![\d.])\d{2,3}(?![\d.])")
+WHOLE_NUMBER = re.compile(r"(?<![\d.])\d{2,3}(?![\d.])")
 # A point is at most this share of a digit's height tall and wide...
 POINT_MAX_SIZE = 0.35
 # ...and sits on the digits' baseline, within this share of their height.
@@ -32,8 +32,8 @@ def with_point_seen(crop: np.ndarray, text: str, scorable: str) -> str:
     ``scorable`` is ``text`` as the line network can spell it (same digits);
     unchanged when the number has no point printed, or the digits cannot be placed.
     """
-    ours = list(_WHOLE_NUMBER.finditer(text))
-    theirs = list(_WHOLE_NUMBER.finditer(squash(scorable)))
+    ours = list(WHOLE_NUMBER.finditer(text))
+    theirs = list(WHOLE_NUMBER.finditer(squash(scorable)))
     if len(ours) != 1 or len(theirs) != 1:
         return text
     gray = crop if crop.ndim == 2 else cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)

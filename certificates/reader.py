@@ -53,7 +53,7 @@ import numpy as np
 from . import preprocessing as pre
 from .catalog import CatalogMatch, default_catalog, match_course
 from .consensus import consensus_by_words, respace
-from .decimal_points import with_point_seen
+from .decimal_points import WHOLE_NUMBER, with_point_seen
 from .errors import NotACertificate, TooLarge
 from .extraction import Extraction
 from .fields import (
@@ -609,7 +609,7 @@ def _decimal_points(text: str) -> list[str]:
     Certificates give half hours ("6.5 ชั่วโมง"), and the point is small
     enough for Tesseract to lose; the line network judges whether it is printed.
     """
-    return [text[: m.end() - 1] + "." + text[m.end() - 1:] for m in _WHOLE_NUMBER.finditer(text)]
+    return [text[: m.end() - 1] + "." + text[m.end() - 1:] for m in WHOLE_NUMBER.finditer(text)]
 
 
 def _digit_repairs(text: str) -> list[str]:
@@ -738,7 +738,6 @@ _DIGIT_RUN = re.compile(r"\d+")
 _MONTH_GAP = re.compile(r"(?<!\d)(\d{1,2})\s*(\S[^\n]{0,8}?)\s*(?=(?:[พค]\s*\.?\s*ศ\s*\.?\s*)?(?:\d{4}|\d{2})(?!\d))")
 # What stands between "วันที่" (its mark may be lost) and the month word when it holds no digit.
 _DAY_GAP = re.compile(rf"(?:วันที่|วันที|วนที่|วันทึ)(\D{{0,3}}?)(?=\s*{MONTH_START})")
-_WHOLE_NUMBER = re.compile(r"(?<![\d.])\d{2,3}(?![\d.])")
 # Symbols Tesseract makes of a digit it cannot read (a heavy 0 as "@", a flagged 1 as "]", a thin 1 as ")").
 _DIGIT_SYMBOLS = frozenset("@&$%#?!|[]{}()°©®§")
 # Brackets some faces' parentheses come back as; the line network knows only "(" and ")".

@@ -42,6 +42,19 @@ def ink_gaps(line: np.ndarray) -> list[tuple[int, int]]:
     return gaps
 
 
+def _letters_placed(crop: np.ndarray, plain: str) -> tuple[np.ndarray, list[int]] | None:
+    """The normalised line and where the network emits each letter of ``plain`` on it (line pixels), or None."""
+    line = line_recognizer.normalize_line(crop)
+    lp = line_recognizer.log_probs(crop)
+    labels = line_recognizer.encode(plain)
+    if line is None or lp is None or labels is None:
+        return None
+    frames = line_recognizer.label_frames(lp, labels)
+    if frames is None:
+        return None
+    return line, [f * line_recognizer.FRAME for f in frames]
+
+
 def spaced_at_gap(crop: np.ndarray, text: str) -> str:
     """A name line read as a title and one run-together part, with the space put back at the print's word gap.
 
@@ -53,15 +66,10 @@ def spaced_at_gap(crop: np.ndarray, text: str) -> str:
         return text
     plain = squash(text)
     at = plain.rfind(name.first)
-    line = line_recognizer.normalize_line(crop)
-    lp = line_recognizer.log_probs(crop)
-    labels = line_recognizer.encode(plain)
-    if at < 0 or line is None or lp is None or labels is None:
+    placed = _letters_placed(crop, plain)
+    if at < 0 or placed is None:
         return text
-    frames = line_recognizer.label_frames(lp, labels)
-    if frames is None:
-        return text
-    x = [f * line_recognizer.FRAME for f in frames]  # where each letter is emitted, in line pixels
+    line, x = placed
     start, end = x[at], x[-1]
     inside = [(a, b) for a, b in ink_gaps(line) if start < a and b < end]
     if not inside:
@@ -105,15 +113,10 @@ def spaced_after_title(crop: np.ndarray, text: str) -> str:
         return text
     plain = squash(text)
     at, family = len(squash(title)), plain.rfind(squash(name.last))
-    line = line_recognizer.normalize_line(crop)
-    lp = line_recognizer.log_probs(crop)
-    labels = line_recognizer.encode(plain)
-    if line is None or lp is None or labels is None or not 0 < at < family:
+    placed = _letters_placed(crop, plain) if 0 < at < family else None
+    if placed is None:
         return text
-    frames = line_recognizer.label_frames(lp, labels)
-    if frames is None:
-        return text
-    x = [f * line_recognizer.FRAME for f in frames]
+    line, x = placed
     gaps = ink_gaps(line)
 
     def gap_before(k: int) -> int:
