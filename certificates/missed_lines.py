@@ -26,6 +26,9 @@ TAIL_FRAGMENT_LETTERS = 3
 # ("เงทก", "แวท") is not.  Half, not all: a title may hold a term the
 # dictionary lacks.
 TAIL_MIN_SHARE_IN_WORDS = 0.5
+# Certificates centre their lines: how far (in title widths) the lost line's
+# middle may lie from the title's.
+TAIL_OFF_CENTRE = 0.25
 
 
 def missed_title_line(lines: Sequence[TextLine], f: ParsedFields,
@@ -58,6 +61,8 @@ def missed_title_line(lines: Sequence[TextLine], f: ParsedFields,
     if len(rows) < 0.4 * h or len(cols) < 0.5 * h:
         return None  # empty paper, or a speck (a short word such as "ต้น" is narrower than the title's box is tall)
     box = (max(0, x) + int(cols[0]), top + int(rows[0]), int(cols[-1] - cols[0] + 1), int(rows[-1] - rows[0] + 1))
+    if abs(box[0] + box[2] / 2 - (x + w / 2)) > TAIL_OFF_CENTRE * w:
+        return None  # a mark off to one side (a watermark's edge), not the centred end of the title
     crop = line_crop(scaled, box, above=y + h, below=hours[1])
     read = ocr_single_line(crop, h) if crop is not None else None
     if read is not None and thai_ratio(read.text) < 0.8:
@@ -89,21 +94,42 @@ def row_fragments(lines: Sequence[TextLine], i: int, among: Iterable[int] | None
     return out
 
 
-def widened_to_row(scaled: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+def row_duplicates(lines: Sequence[TextLine], i: int, among: Iterable[int]) -> list[int]:
+    """Lines (``among``) whose box lies within line ``i``'s row and span: the same print found twice.
+
+    Layout analysis can find a whole title row and, again, its right half
+    (the first without its upper marks); each re-read would give the title
+    its words twice.
+    """
+    x, y, w, h = lines[i].box
+    out = []
+    for j in sorted(set(among) - {i}):
+        if not 0 <= j < len(lines) or lines[j].box is None:
+            continue
+        ox, oy, ow, oh = lines[j].box
+        overlap = min(y + h, oy + oh) - max(y, oy)
+        if overlap >= 0.5 * min(h, oh) and ox >= x - h // 2 and ox + ow <= x + w + h // 2:
+            out.append(j)
+    return out
+
+
+def widened_to_row(scaled: np.ndarray, box: tuple[int, int, int, int], reach: float = 1.0) -> tuple[int, int, int, int]:
     """``box`` stretched sideways over ink of its own row that layout analysis left out.
 
     Tesseract's layout sometimes drops the start of a big centred name
     ("นางเขมจิรา" read from "มจิรา" on), leaving no fragment for
     :func:`row_fragments` to join.  Ink in the middle of the box's row,
-    within a word gap (one line height) of the box, belongs to the row; a
-    stretch is taken only if it is at least a letter wide.
+    within a word gap (``reach`` line heights) of the box, belongs to the
+    row; a stretch is taken only if it is at least a letter wide.  A line of
+    small print has a box hardly taller than its letters, and a monospace
+    face's space is wider than that: ``reach`` 2 for such lines.
     """
     x, y, w, h = box
     band = scaled[y + h // 4 : y + h - h // 4, :]
     if band.size == 0 or h < 4:
         return box
     cols = _ink(band).any(axis=0)
-    gap, left, right = h, x, x + w
+    gap, left, right = int(reach * h), x, x + w
     while True:
         ink = np.flatnonzero(cols[max(0, left - gap) : left])
         if ink.size == 0:

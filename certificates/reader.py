@@ -71,7 +71,7 @@ from .fields import (
 )
 from .limits import DEFAULT_LIMITS, ReaderLimits
 from .loading import Page, iter_pages
-from .missed_lines import missed_rows, missed_title_line, row_fragments, union_box, widened_to_row
+from .missed_lines import missed_rows, missed_title_line, row_duplicates, row_fragments, union_box, widened_to_row
 from .known_names import is_listed_name, name_line_cost, prefer_listed_name, space_run_together
 from .line_recognizer import encode, greedy, log_probs, log_probs_views
 from .ocr import (
@@ -123,6 +123,9 @@ NAME_SCRIPT_READS = (28, 36, 48)
 # "รรรม") is held back.
 NAME_PRIOR_WEIGHT = 2.0
 TITLE_READ_HEIGHTS = (28, 36)
+# How far (in line heights) ink may stand from an hours or date line's box and
+# still be part of its row (see widened_to_row): TlwgTypist's word gap is 1.4.
+SMALL_PRINT_REACH = 2.0
 # The 0/9 check's margin (nats) for a number the line network itself reads (see _checked_digits).
 SEEN_DIGITS_MARGIN = 1.0
 # How much likelier (nats) the month put into a date line must be than any other month (see _with_month_filled).
@@ -396,14 +399,22 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
                 merged.add(j)
                 changed = True
                 pieces = [j for j in row_fragments(lines, i, among=title_lines) if j not in merged and j > i]
+            twice = [j for j in row_duplicates(lines, i, among=title_lines) if j not in merged]
+            if twice:
+                merged.update(twice)
+                changed = True
         if i in name_lines:
             for j in row_fragments(lines, i):
                 lines[i] = TextLine(lines[i].text, lines[i].confidence, lines[i].height, union_box(lines[i].box, lines[j].box))
                 merged.add(j)
                 changed = True
-            wide = widened_to_row(scaled, lines[i].box)
+        if i in name_lines or i in digit_lines or i == unread_date_line:
+            # Layout analysis may also leave out a date line's year ("…พฤษภาคม 33"
+            # for "…พฤษภาคม พ.ศ. 2567"): such a line is re-read, not only checked.
+            wide = widened_to_row(scaled, lines[i].box, reach=1.0 if i in name_lines else SMALL_PRINT_REACH)
             if wide != lines[i].box:
                 lines[i] = dataclasses.replace(lines[i], box=wide)
+                check_only.discard(i)
                 changed = True
         above = below = None
         for other in f.lines:

@@ -417,6 +417,21 @@ def test_a_title_row_cut_in_two_is_joined_across_debris_between_its_pieces() -> 
     assert row_fragments(lines, 1, among=[0, 1, 3, 4]) == [3]
 
 
+def test_a_title_row_found_twice_is_read_once() -> None:
+    from certificates.fields import TextLine
+    from certificates.missed_lines import row_duplicates
+
+    # The whole row without its upper marks, and again its right half (bench 2613 tlwg/pdf_014).
+    lines = [
+        TextLine("หลักสูตร แนวทางการผูนาทมท ะสทธภาพ รนท", 0.9, 72, (355, 1027, 994, 72)),
+        TextLine("จ้นำทีมที่มีประสิทธิ 1a", 0.7, 66, (795, 1016, 553, 66)),
+        TextLine("(รวมระยะเวลาทังสิน 18.5 ชั่วโมง)", 0.9, 39, (625, 1152, 500, 39)),
+    ]
+    assert row_duplicates(lines, 0, among=[0, 1]) == [1]
+    assert row_duplicates(lines, 1, among=[0, 1]) == []  # the half holds not the whole
+    assert row_duplicates(lines, 0, among=[0, 2]) == []  # the next row is no duplicate
+
+
 def test_a_name_box_missing_the_start_of_its_row_is_widened_over_it() -> None:
     import numpy as np
 
@@ -430,6 +445,13 @@ def test_a_name_box_missing_the_start_of_its_row_is_widened_over_it() -> None:
     x, y, w, h = widened_to_row(page, (370, 100, 330, 60))
     assert abs(x - 200) <= 1 and x + w == 700 and (y, h) == (100, 60)  # not as far as the seal
     assert widened_to_row(page, (200, 100, 500, 60)) == (200, 100, 500, 60)  # whole already
+    # Small print in a monospace face: the year stands a word gap wider than the line is tall.
+    page = np.full((100, 900), 255, np.uint8)
+    page[40:56, 100:400] = 0  # "ให้ไว้ ณ วันที่ 12 พฤษภาคม", the box found
+    page[40:56, 422:560] = 0  # "พ.ศ. 2567", left out
+    assert widened_to_row(page, (100, 40, 300, 16)) == (100, 40, 300, 16)
+    x, y, w, h = widened_to_row(page, (100, 40, 300, 16), reach=2.0)
+    assert (x, y, h) == (100, 40, 16) and abs(x + w - 560) <= 1
 
 
 @needs_tesseract
@@ -473,6 +495,10 @@ def test_last_title_line_that_layout_analysis_dropped_is_read_from_the_gap() -> 
     blank = np.array(img)
     blank[boxes[0][1] + boxes[0][3] + 5 : boxes[2][1] - 5, :] = 255
     assert missed_title_line(lines, fields, blank) is None
+    # A word off to one side of the gap (a watermark's edge read "เจ") is no end of a centred title.
+    aside = Image.fromarray(blank)
+    ImageDraw.Draw(aside).text((boxes[0][0] + 10, 150), "เจ", font=fnt, fill=0)
+    assert missed_title_line(lines, fields, np.array(aside)) is None
     # Letters that make no word (a watermark's edge read as "เงทก") are no end of the title.
     junk = Image.fromarray(blank)
     draw = ImageDraw.Draw(junk)
