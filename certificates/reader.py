@@ -41,6 +41,7 @@ The first page that reads as a certificate is returned; if none does,
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import re
 from collections.abc import Callable, Sequence
@@ -130,6 +131,8 @@ SMALL_PRINT_REACH = 2.0
 SEEN_DIGITS_MARGIN = 1.0
 # How much likelier (nats) the month put into a date line must be than any other month (see _with_month_filled).
 MONTH_MARGIN = 3.0
+# The margin by which a month the line network puts into a date line needs no day it reads as well.
+SURE_MONTH_MARGIN = 10.0
 # How much less likely (nats) a number with a digit the network sees and Tesseract lost may be (see _with_lost_digit).
 LOST_DIGIT_SLACK = 1.0
 # Letters two pieces of a row cut by layout analysis may both hold (see _joined_pieces):
@@ -494,10 +497,16 @@ def _with_day_filled(crop: np.ndarray, text: str) -> str:
     as read, and in the network's own reading of the line: a day cut off the
     picture is not made up.  A line with a day is left alone: a look-alike
     swap here once "mended" a day read right ("13" to "15", on Niramit).
+    Strokes alone where the day stands are 1s, seen or not.
     """
     fills = _day_fills(text)
     if not fills:
         return text
+    # Strokes alone where the day stands ("วันที่] ตุลาคม") are thin 1s, as many
+    # as Tesseract saw: the network may read one as a mark, or two as one.
+    strokes = _DAY_GAP.search(text).group(1).strip()
+    if strokes and len(strokes) <= 2 and set(strokes) <= _ONE_STROKES:
+        return fills[int("1" * len(strokes)) - 1]
     filled = best_spelling(crop, text, fills, swaps=DIGIT_LOOKALIKES)
     return filled if filled != text and _numbers_seen(crop, text, filled) else text
 
@@ -530,7 +539,9 @@ def _with_month_filled(crop: np.ndarray, text: str) -> str:
     ("21 กคุย. 2563"): every month's full and short form is put between
     the day and the year in turn.  The likeliest month must beat every other
     month by :data:`MONTH_MARGIN`, and the day must show in the network's
-    own reading: a month is not made up, nor a day taken from debris.
+    own reading (a month is not made up, nor a day taken from debris),
+    or the month win by :data:`SURE_MONTH_MARGIN` and no day the network
+    reads fit better.
     """
     m = _MONTH_GAP.search(text)
     if m is None:
@@ -547,8 +558,18 @@ def _with_month_filled(crop: np.ndarray, text: str) -> str:
                 by_month[month] = (score, candidate)
     ranked = sorted(by_month.values(), reverse=True)
     (best, filled), (second, _) = ranked[0], ranked[1]
-    if best < second + MONTH_MARGIN or not find_dates(filled) or not _numbers_seen(crop, "", m.group(1)):
+    if best < second + MONTH_MARGIN or not find_dates(filled):
         return text
+    if _numbers_seen(crop, "", m.group(1)):
+        return filled
+    # A face whose digits the network misreads ("10" as "6ด") may still show it
+    # the month beyond doubt ("ก.ย." read "ภุย.", 16 nats ahead of "พ.ย."); the
+    # day read must then fit no worse than each day the network reads instead.
+    if best < second + SURE_MONTH_MARGIN:
+        return text
+    for day in _DIGIT_RUN.findall(greedy(views[0])):
+        if 1 <= int(day) <= 31 and likelihood(views, _scorable(filled[:m.start(1)] + day + filled[m.end(1):])) > best:
+            return text
     return filled
 
 
@@ -663,14 +684,16 @@ def _with_lost_digits(text: str, network_read: str) -> list[str]:
     (read "1", "]]" or "71" for 11; "3)" for 31).
     """
     ours, theirs = _DIGIT_RUN.findall(text), _DIGIT_RUN.findall(network_read)
-    if len(ours) != len(theirs):
-        return []
-    lost = [b if len(b) == len(a) + 1 and any(b[:k] + b[k + 1:] == a for k in range(len(b))) else a
-            for a, b in zip(ours, theirs)]
-    if lost == ours:
-        return []
-    replacements = iter(lost)
-    return [_DIGIT_RUN.sub(lambda _: next(replacements), text)]
+    out = []
+    # The network may read a number more than Tesseract, from a bracket ("ชม.9" for "ชม.)"):
+    # each choice of its numbers, in order, is matched against ours.
+    for chosen in itertools.combinations(theirs, len(ours)):
+        lost = [b if len(b) == len(a) + 1 and any(b[:k] + b[k + 1:] == a for k in range(len(b))) else a
+                for a, b in zip(ours, chosen)]
+        if lost != ours:
+            replacements = iter(lost)
+            out.append(_DIGIT_RUN.sub(lambda _: next(replacements), text))
+    return list(dict.fromkeys(out))
 
 
 def _checked_digits(crop: np.ndarray, text: str, page_text: str = "",
@@ -751,6 +774,8 @@ _MONTH_GAP = re.compile(r"(?<!\d)(\d{1,2})\s*(\S[^\n]{0,8}?)\s*(?=(?:[พค]\s*
 _DAY_GAP = re.compile(rf"(?:วันที่|วันที|วนที่|วันทึ)(\D{{0,3}}?)(?=\s*{MONTH_START})")
 # Symbols Tesseract makes of a digit it cannot read (a heavy 0 as "@", a flagged 1 as "]", a thin 1 as ")").
 _DIGIT_SYMBOLS = frozenset("@&$%#?!|[]{}()°©®§")
+# What Tesseract makes of a thin Latin 1 standing alone.
+_ONE_STROKES = frozenset("]|[)!lI")
 # Brackets some faces' parentheses come back as; the line network knows only "(" and ")".
 _AS_PARENTHESES = str.maketrans("[]{}", "()()")
 

@@ -463,6 +463,9 @@ def test_a_line_is_scored_as_the_network_spells_it() -> None:
     # Only a digit added counts: "2565" for 2563 is a misread, not a loss.
     assert _with_lost_digits("วันที่ 1 กันยายน 2563", "วันที่11กันยายน2565") == ["วันที่ 11 กันยายน 2563"]
     assert _with_lost_digits("วันที่ 7 กันยายน 2563", "วันที่11กันยายน2563") == []
+    # The network may read a number more, from a bracket: its numbers are matched in order.
+    assert _with_lost_digits("(รวมระยะเวลาทั้งสิ้น 1 ชม.)", "เรวมระยะเวลาทั้งสิ้น10ชม.9") == [
+        "(รวมระยะเวลาทั้งสิ้น 10 ชม.)"]
 
 
 def test_stray_digits_are_looked_for_in_three_digit_numbers_only() -> None:

@@ -638,6 +638,17 @@ def test_garbled_latin_is_latin_letters_or_thai_mixed_with_other_print() -> None
     assert not _is_garbled_latin("รุ่นที่12") and not _is_garbled_latin("ไทยแลนด์4.0")
 
 
+def test_a_stroke_where_the_day_stands_is_a_one() -> None:
+    from certificates.reader import _with_day_filled
+
+    # The network reads the thin 1 as a mark; Tesseract saw a bracket there.
+    blank = np.full((60, 600), 255, np.uint8)
+    assert _with_day_filled(blank, "ให้ไว้ ณ วันที่] ตุลาคม พ.ศ. 2567") == "ให้ไว้ ณ วันที่ 1 ตุลาคม พ.ศ. 2567"
+    assert _with_day_filled(blank, "ให้ไว้ ณ วันที่ ]] ตุลาคม พ.ศ. 2567") == "ให้ไว้ ณ วันที่ 11 ตุลาคม พ.ศ. 2567"
+    # Anything else unread is not made up.
+    assert _with_day_filled(blank, "ให้ไว้ ณ วันที่ @ ตุลาคม พ.ศ. 2567") == "ให้ไว้ ณ วันที่ @ ตุลาคม พ.ศ. 2567"
+
+
 def test_day_fills_only_where_no_day_was_read() -> None:
     from certificates.reader import _day_fills
 
