@@ -80,7 +80,10 @@ NETWORK_EDIT_GAIN = 3.0
 NETWORK_READ_MARGIN = 5.0
 # Pairs that, tried on every name, broke as many names as they mended (ข/ย,
 # ก/ถ, แ/น): tried only where the swap makes a name the lists vouch for.
-VOUCHED_LOOKALIKES = (("ข", "ย"), ("ก", "ถ"), ("แ", "น"))
+# TLWG faces print ญ without its tail over ู, and both readers then see ญ
+# alone ("ญนัยดี" for "ญูนัยดี", on three of draws 2604-2614): a rare
+# spelling, tried the same way.
+VOUCHED_LOOKALIKES = (("ข", "ย"), ("ก", "ถ"), ("แ", "น"), ("ญ", "ญู"))
 # The margin a spelling the lists vouch for needs over an unvouched vote.  The
 # name prior already favours it; on the bench's 142 unlisted names no margin
 # from 0 to 3 nats broke one, and below 2 one more listed name was mended.
@@ -295,15 +298,24 @@ def best_spelling(
         if best == current:
             break
         current = best
-    if vouched is not None and not vouched(current):
-        # One more swap only where it makes a listed name: the network's own
-        # letters may mend one letter ("นายรนาวุฒิ") and leave a look-alike
-        # for a second (ร for ธ).  Unrestricted, a second round broke three
-        # names on the bench for one mended; restricted, it mended one and broke none.
+
+    def listed_swap(current: str) -> str:
+        """One more swap, only where it makes a listed name.
+
+        The network's own letters may mend one letter ("นายรนาวุฒิ") and
+        leave a look-alike for a second (ร for ธ).  Unrestricted, a second
+        round broke three names on the bench for one mended; restricted, it
+        mended one and broke none.  The same goes for the network's whole
+        reading below.
+        """
+        if vouched is None or vouched(current):
+            return current
         for variant in lookalike_variants(current, swaps):
             if variant not in scored and vouched(variant):
                 scored[variant] = score(variant)
-        current = max(scored, key=scored.__getitem__)
+        return max(scored, key=scored.__getitem__)
+
+    current = listed_swap(current)
     if words is not None:
         # Not kept among the scored unless taken: the repairs below choose by score alone.
         read = thai_letter_edits(current, network_read)
@@ -323,14 +335,15 @@ def best_spelling(
         # against the settled spelling.  Trained on the faces certificates use,
         # it reads letters every Tesseract reading lost alike ("กะดะ" read
         # "ถะดะ", "ปัด" read "ป๊ด"); on faces it never saw it errs, so it must
-        # win clearly, and look-alike swaps are never tried on top of it.
+        # win clearly, and look-alike swaps are tried on top of it only where
+        # they make a listed name (Taviraj's ท read ห by both: "หองรอด").
         # It does not unmake a name the lists vouch for: on Sawasdee it read
         # "เลน" where every reading gave the listed "แสน", 8 nats likelier.
         read = respace(network_read, voted)
         scored.setdefault(read, score(read))
         unlisting = vouched is not None and vouched(current) and not vouched(read)
         if scored[read] > scored[current] + NETWORK_READ_MARGIN and not unlisting:
-            current = read
+            current = listed_swap(read)
     if repairs is not None:
         for variant in repairs(current):
             scored.setdefault(variant, score(variant))
