@@ -344,6 +344,15 @@ def best_spelling(
         unlisting = vouched is not None and vouched(current) and not vouched(read)
         if scored[read] > scored[current] + NETWORK_READ_MARGIN and not unlisting:
             current = listed_swap(read)
+        # One stretch of that reading, on the same terms: where the network
+        # misreads elsewhere in the line ("ศริ" for "ศรี"), its whole reading
+        # cannot win, and a letter every reading added ("ธรฐิติ") stays.
+        stretches = {v: scored.get(v, score(v)) for v in network_edits(current, network_read)}
+        bar = scored[current] + NETWORK_READ_MARGIN
+        won = [v for v, s in stretches.items() if s > bar and not (vouched is not None and vouched(current) and not vouched(v))]
+        if won:
+            current = max(won, key=stretches.__getitem__)
+            scored[current] = stretches[current]
     if repairs is not None:
         for variant in repairs(current):
             scored.setdefault(variant, score(variant))
