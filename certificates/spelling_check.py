@@ -209,9 +209,10 @@ def best_spelling(
     ``network_letters`` (and a ``prior``: names) each stretch where the
     network's own best reading differs is tried in the best spelling alone,
     when that lowers the prior by :data:`NETWORK_EDIT_GAIN` (two witnesses,
-    the image and the name, agree), and the whole reading replaces the
-    settled spelling when likelier by :data:`NETWORK_READ_MARGIN`, unless
-    that turns a listed name into an unlisted one.
+    the image and the name, agree), and the whole reading, or then one
+    stretch of it, replaces the settled spelling when likelier by
+    :data:`NETWORK_READ_MARGIN`, unless that turns a listed name into an
+    unlisted one.
     With a ``prior``, a stretch that only adds or changes tone marks is
     tried regardless (see :func:`adds_tone_mark_only`).
     ``prior`` (a cost, lower likelier, such as the name cost) may be weighed
