@@ -235,7 +235,7 @@ _YEAR_TAIL = re.compile(r"(?<=\.)([^.0-9\u0e50-\u0e59]{2,5})$")
 
 
 def _plausible_year(digits: str) -> bool:
-    # Thai-digit years on certificates: Buddhist Era 2533 (1990) to next year, also as
+    # Thai-digit years on certificates: Buddhist Era 2543 (2000) to next year, also as
     # two digits ("๖๗" is 2567): the years be_year_to_ce accepts.
     value = int(digits)
     if len(digits) == 2:

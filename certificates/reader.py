@@ -381,6 +381,7 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
     digit_lines = {i for key in ("hours", "completed_on") for i in f.sources.get(key, []) if 0 <= i < len(f.lines)}
     check_only = digit_lines - targets
     hours_lines = set(f.sources.get("hours", []))
+    date_lines = set(f.sources.get("completed_on", []))
     targets |= digit_lines
     lines = list(f.lines)
     changed = False
@@ -458,9 +459,12 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
             again = dataclasses.replace(again, text=checked)
         if again is not None and i in hours_lines and not again.thai_digits and _LATIN_DIGIT.search(again.text):
             again = dataclasses.replace(again, text=with_point_seen(crop, again.text, _scorable(again.text)))
-        if again is not None and i == unread_date_line and not find_dates(again.text):
+        # A date line the page reading parsed may re-read without a date all the same
+        # (its box widened over the year, "ดุฉาคม พ.ศ. 2565"): mended the same way.
+        undated = i == unread_date_line or i in date_lines
+        if again is not None and undated and not find_dates(again.text):
             again = dataclasses.replace(again, text=_with_month_filled(crop, again.text))
-        if again is not None and i == unread_date_line and not find_dates(again.text):
+        if again is not None and undated and not find_dates(again.text):
             again = dataclasses.replace(again, text=_with_impossible_day_mended(crop, again.text))
         if again is not None:
             again = dataclasses.replace(again, height=lines[i].height, box=lines[i].box)
@@ -774,7 +778,8 @@ def _thai_line(crop: np.ndarray, box_height: int, **kw: Any) -> TextLine | None:
 
 _DIGIT_RUN = re.compile(r"\d+")
 # A day, what stands where its month should (no digit run of its own), and the year with its era maybe.
-_MONTH_GAP = re.compile(r"(?<!\d)(\d{1,2})\s*(\S[^\n]{0,8}?)\s*(?=(?:[พค]\s*\.?\s*ศ\s*\.?\s*)?(?:\d{4}|\d{2})(?!\d))")
+# The era may be misread too ("ตุฉาคม พุต. 2565"): then it is part of what is replaced.
+_MONTH_GAP = re.compile(r"(?<!\d)(\d{1,2})\s*(\S[^\n]{0,13}?)\s*(?=(?:[พค]\s*\.?\s*ศ\s*\.?\s*)?(?:\d{4}|\d{2})(?!\d))")
 # What stands between "วันที่" (its mark may be lost) and the month word when it holds no digit.
 _DAY_GAP = re.compile(rf"(?:วันที่|วันที|วนที่|วันทึ)(\D{{0,3}}?)(?=\s*{MONTH_START})")
 # Symbols Tesseract makes of a digit it cannot read (a heavy 0 as "@", a flagged 1 as "]", a thin 1 as ")").

@@ -125,8 +125,9 @@ def be_year_to_ce(year: int, *, era: str | None = None) -> int | None:
     else:
         ce = year
     # A development certificate is from this century's e-learning era, or a
-    # year or so ahead at most (a clock or typo); anything else is a misread.
-    if 1990 <= ce <= dt.date.today().year + 1:
+    # year or so ahead at most (a clock or typo); anything else is a misread
+    # (a year left out of the line's box read as "33", 2533: 1990).
+    if 2000 <= ce <= dt.date.today().year + 1:
         return ce
     return None
 

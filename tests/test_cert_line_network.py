@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 from pathlib import Path
@@ -442,6 +443,15 @@ def test_a_misread_month_is_put_back_as_the_network_sees_it(printed: str, read: 
     from certificates.reader import _with_month_filled
 
     assert _with_month_filled(_line(printed), read) == printed
+
+
+@needs_font
+def test_a_misread_month_is_put_back_with_a_misread_era() -> None:
+    from certificates.reader import _with_month_filled
+
+    read = "ให้ไว้ ณ วันที่ 22 ตุฉาคม พุต. 2565"  # TlwgTypist, the era read as "พุต."
+    filled = _with_month_filled(_line("ให้ไว้ ณ วันที่ 22 ตุลาคม พ.ศ. 2565"), read)
+    assert [d.value for d in find_dates(filled)] == [dt.date(2022, 10, 22)]
 
 
 @needs_font

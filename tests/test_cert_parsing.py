@@ -727,9 +727,10 @@ def test_thai_digit_decoding_leaves_out_a_glyph_no_reading_allows() -> None:
 def test_plausible_thai_digit_years() -> None:
     from certificates.ocr import _plausible_year
 
-    assert _plausible_year("2567") and _plausible_year("67") and _plausible_year("33")
-    # Two digits are a BE year too: "07" would be 2507 (1964), before any e-learning certificate.
+    assert _plausible_year("2567") and _plausible_year("67") and _plausible_year("43")
+    # Two digits are a BE year too: "07" would be 2507 (1964), "33" 2533 (1990), before any e-learning certificate.
     assert not _plausible_year("07") and not _plausible_year("2507") and not _plausible_year("2025")
+    assert not _plausible_year("33") and not _plausible_year("2533")
 
 
 def test_hours_slot_takes_letters_read_for_thai_digits() -> None:
