@@ -585,15 +585,17 @@ def _numbers_seen(crop: np.ndarray, before: str, after: str) -> bool:
 
 
 def _stray_digits(text: str) -> list[str]:
-    """``text`` without one digit of a three-digit number: a stroke or bracket Tesseract took for one.
+    """``text`` without one digit of a three-digit number, or of two after a point: a stroke or bracket Tesseract took for one.
 
-    Mostly a 1 ("214" for 24), on a heavy face a 9 ("309" for 30).  No day,
-    month or year has three digits, and hardly any course that many hours;
-    the line network judges which digit, if any, is not printed.
+    Mostly a 1 ("214" for 24), on a heavy face a 9 ("309" for 30), a 0 in a
+    monospace face's wide point ("3.05" for 3.5).  No day, month or year has
+    three digits, hardly any course that many hours, and hours come in
+    halves; the line network judges which digit, if any, is not printed.
     """
     out = []
     for run in _DIGIT_RUN.finditer(text):
-        if len(run.group()) != 3:
+        after_point = run.start() >= 2 and text[run.start() - 1] == "." and text[run.start() - 2].isdigit()
+        if len(run.group()) != (2 if after_point else 3):
             continue
         for k in range(run.start(), run.end()):
             out.append(text[:k] + text[k + 1:])

@@ -484,6 +484,8 @@ def test_stray_digits_are_looked_for_in_three_digit_numbers_only() -> None:
     assert _stray_digits("รวม 211 ชั่วโมง") == ["รวม 11 ชั่วโมง", "รวม 21 ชั่วโมง"]
     assert _stray_digits("รวม 309 ชั่วโมง") == ["รวม 09 ชั่วโมง", "รวม 39 ชั่วโมง", "รวม 30 ชั่วโมง"]
     assert _stray_digits("วันที่ 11 มกราคม พ.ศ. 2561") == []
+    assert _stray_digits("รวม 3.05 ชั่วโมง") == ["รวม 3.5 ชั่วโมง", "รวม 3.0 ชั่วโมง"]
+    assert _stray_digits("รวม 3.5 ชั่วโมง") == []
 
 
 @needs_font
