@@ -324,6 +324,11 @@ def best_spelling(
         if read_score > scored[current] + NETWORK_READ_MARGIN and _reads_better(words(read), words(current)):
             scored[read] = read_score
             current = read
+            # Its letters may hold a look-alike it took where Tesseract did not
+            # ("ภาร" for "การ", itself a word, so no repair looks at it).
+            for variant in lookalike_variants(current, swaps):
+                scored.setdefault(variant, score(variant))
+            current = max(scored, key=scored.__getitem__)
     if network_letters and prior is not None:
         # A mark the network sees and the settled spelling lacks ("พ.ส.…จีนอำ":
         # พ/น swapped first, then the mark).  Only added, and only in names: on
