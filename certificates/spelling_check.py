@@ -242,6 +242,7 @@ def best_spelling(
     """
     if not voted:
         return voted
+    readings = list(readings)
     # Scored on two views of the line, read on the first (see log_probs_views).
     views = line_recognizer.log_probs_views(crop)
     if not views:
@@ -300,6 +301,9 @@ def best_spelling(
             break
         current = best
 
+    def unlists(before: str, after: str) -> bool:
+        return vouched is not None and vouched(before) and not vouched(after)
+
     def listed_swap(current: str) -> str:
         """One more swap, only where it makes a listed name.
 
@@ -345,17 +349,20 @@ def best_spelling(
         # they make a listed name (Taviraj's ท read ห by both: "หองรอด").
         # It does not unmake a name the lists vouch for: on Sawasdee it read
         # "เลน" where every reading gave the listed "แสน", 8 nats likelier.
-        read = respace(network_read, voted)
-        scored.setdefault(read, score(read))
-        unlisting = vouched is not None and vouched(current) and not vouched(read)
-        if scored[read] > scored[current] + NETWORK_READ_MARGIN and not unlisting:
+        # Spaced as each reading spaced the line, the prior choosing: spaced
+        # like the vote alone, "ดร.นิกร บุ๋มงัว" made "นิกรนุ่ม บัว" of "นิกร นุ่มบัว".
+        spacings = list(dict.fromkeys(respace(network_read, r) for r in [voted, *readings] if r))  # the vote's first on ties
+        for read in spacings:
+            scored.setdefault(read, score(read))
+        read = max(spacings, key=scored.__getitem__)
+        if scored[read] > scored[current] + NETWORK_READ_MARGIN and not unlists(current, read):
             current = listed_swap(read)
         # One stretch of that reading, on the same terms: where the network
         # misreads elsewhere in the line ("ศริ" for "ศรี"), its whole reading
         # cannot win, and a letter every reading added ("ธรฐิติ") stays.
         stretches = {v: scored.get(v, score(v)) for v in network_edits(current, network_read)}
         bar = scored[current] + NETWORK_READ_MARGIN
-        won = [v for v, s in stretches.items() if s > bar and not (vouched is not None and vouched(current) and not vouched(v))]
+        won = [v for v, s in stretches.items() if s > bar and not unlists(current, v)]
         if won:
             current = max(won, key=stretches.__getitem__)
             scored[current] = stretches[current]
