@@ -302,9 +302,10 @@ def best_spelling(
         current = best
 
     def unlists(before: str, after: str) -> bool:
+        """Whether ``after`` unmakes the listed name ``before`` is."""
         return vouched is not None and vouched(before) and not vouched(after)
 
-    def listed_swap(current: str) -> str:
+    def listed_swap(spelling: str) -> str:
         """One more swap, only where it makes a listed name.
 
         The network's own letters may mend one letter ("นายรนาวุฒิ") and
@@ -313,9 +314,9 @@ def best_spelling(
         mended one and broke none.  The same goes for the network's whole
         reading below.
         """
-        if vouched is None or vouched(current):
-            return current
-        for variant in lookalike_variants(current, swaps):
+        if vouched is None or vouched(spelling):
+            return spelling
+        for variant in lookalike_variants(spelling, swaps):
             if variant not in scored and vouched(variant):
                 scored[variant] = score(variant)
         return max(scored, key=scored.__getitem__)
@@ -341,17 +342,18 @@ def best_spelling(
             if adds_tone_mark_only(current, variant, changed=False):
                 scored.setdefault(variant, score(variant))
         current = max(scored, key=scored.__getitem__)
-        # The network's whole reading, spaced as Tesseract spaced the line,
-        # against the settled spelling.  Trained on the faces certificates use,
-        # it reads letters every Tesseract reading lost alike ("กะดะ" read
-        # "ถะดะ", "ปัด" read "ป๊ด"); on faces it never saw it errs, so it must
+        # The network's whole reading against the settled spelling.  Trained
+        # on the faces certificates use, it reads letters every Tesseract
+        # reading lost alike ("กะดะ" read "ถะดะ", "ปัด" read "ป๊ด"); on
+        # faces it never saw it errs, so it must
         # win clearly, and look-alike swaps are tried on top of it only where
         # they make a listed name (Taviraj's ท read ห by both: "หองรอด").
         # It does not unmake a name the lists vouch for: on Sawasdee it read
         # "เลน" where every reading gave the listed "แสน", 8 nats likelier.
-        # Spaced as each reading spaced the line, the prior choosing: spaced
-        # like the vote alone, "ดร.นิกร บุ๋มงัว" made "นิกรนุ่ม บัว" of "นิกร นุ่มบัว".
-        spacings = list(dict.fromkeys(respace(network_read, r) for r in [voted, *readings] if r))  # the vote's first on ties
+        # It is spaced as each reading spaced the line, the prior choosing (the
+        # vote's spacing first on ties): spaced like the vote alone, "ดร.นิกร
+        # บุ๋มงัว" made "นิกรนุ่ม บัว" of "นิกร นุ่มบัว".
+        spacings = list(dict.fromkeys(respace(network_read, r) for r in [voted, *readings] if r))
         for read in spacings:
             scored.setdefault(read, score(read))
         read = max(spacings, key=scored.__getitem__)
