@@ -446,6 +446,16 @@ def test_a_misread_month_is_put_back_as_the_network_sees_it(printed: str, read: 
 
 
 @needs_font
+def test_the_networks_reading_of_a_name_is_spaced_as_the_best_reading_spaced_it() -> None:
+    # Spaced like the vote alone ("บุ๋มงัว" aligns badly), the network's "นิกรนุ่มบัว" became "นิกรนุ่ม บัว".
+    picture = _line("ดร.นิกร นุ่มบัว")
+    readings = ["ดร.นิกร บุ๋มงัว", "ดร.นิกร นุ๋มบัว", "ดร.นิกรนุ่มบัว"]
+    chosen = best_spelling(picture, "ดร.นิกร บุ๋มงัว", readings, prior=name_line_cost, weight=2.0,
+                           network_letters=True, vouched=is_listed_name)
+    assert chosen == "ดร.นิกร นุ่มบัว"
+
+
+@needs_font
 def test_a_misread_month_is_put_back_with_a_misread_era() -> None:
     from certificates.reader import _with_month_filled
 
