@@ -660,6 +660,12 @@ def _digit_repairs(text: str) -> list[str]:
     return list(dict.fromkeys(_stray_digits(text) + _digit_symbols(text) + _decimal_points(text)))
 
 
+def _numbers_replaced(text: str, numbers: Sequence[str]) -> str:
+    """``text`` with its digit runs replaced, in order, by ``numbers`` (as many)."""
+    replacements = iter(numbers)
+    return _DIGIT_RUN.sub(lambda _: next(replacements), text)
+
+
 def _with_numbers_of(text: str, other: str) -> list[str]:
     """``text`` with its numbers as ``other`` reads them, when both show as many ([] when no different).
 
@@ -669,8 +675,7 @@ def _with_numbers_of(text: str, other: str) -> list[str]:
     ours, theirs = _DIGIT_RUN.findall(text), _DIGIT_RUN.findall(other)
     if len(ours) != len(theirs) or ours == theirs:
         return []
-    replacements = iter(theirs)
-    return [_DIGIT_RUN.sub(lambda _: next(replacements), text)]
+    return [_numbers_replaced(text, theirs)]
 
 
 def _scorable(text: str) -> str:
@@ -702,8 +707,7 @@ def _with_lost_digits(text: str, network_read: str) -> list[str]:
         lost = [b if len(b) == len(a) + 1 and any(b[:k] + b[k + 1:] == a for k in range(len(b))) else a
                 for a, b in zip(ours, chosen)]
         if lost != ours:
-            replacements = iter(lost)
-            out.append(_DIGIT_RUN.sub(lambda _: next(replacements), text))
+            out.append(_numbers_replaced(text, lost))
     return list(dict.fromkeys(out))
 
 
@@ -801,8 +805,7 @@ def _keep_digits(thai_read: str, mixed_read: str) -> str:
     ours, theirs = _DIGIT_RUN.findall(thai_read), _DIGIT_RUN.findall(mixed_read)
     if len(ours) != len(theirs) or any(len(a) != len(b) for a, b in zip(ours, theirs)):
         return thai_read
-    replacements = iter(theirs)
-    return _DIGIT_RUN.sub(lambda _: next(replacements), thai_read)
+    return _numbers_replaced(thai_read, theirs)
 
 
 def _read_name_line(crop: np.ndarray, box_height: int, page_text: str) -> TextLine | None:

@@ -497,7 +497,7 @@ def test_last_title_line_that_layout_analysis_dropped_is_read_from_the_gap() -> 
     assert missed_title_line(lines, fields, blank) is None
     # A word off to one side of the gap (a watermark's edge read "เจ") is no end of a centred title.
     aside = Image.fromarray(blank)
-    ImageDraw.Draw(aside).text((boxes[0][0] + 10, 150), "เจ", font=fnt, fill=0)
+    ImageDraw.Draw(aside).text((boxes[0][0] + 10, 150), "ภาครัฐ", font=fnt, fill=0)
     assert missed_title_line(lines, fields, np.array(aside)) is None
     # Letters that make no word (a watermark's edge read as "เงทก") are no end of the title.
     junk = Image.fromarray(blank)
