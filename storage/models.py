@@ -40,6 +40,8 @@ class Staff(Model):
     is_supervisor = fields.BooleanField(default=False)
     is_admin = fields.BooleanField(default=False)
     active = fields.BooleanField(default=True)
+    # Loaded from the fictional demo roster: the first real roster import removes these rows.
+    is_demo = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -93,14 +95,26 @@ class InboundEvent(Model):
     user_key = fields.CharField(max_length=160, default="")
     payload = fields.JSONField()
     received_at = fields.FloatField()
-    status = fields.CharField(max_length=16, default="pending", db_index=True)
+    status = fields.CharField(max_length=16, default="pending", db_index=True)  # pending, done, failed
     attempts = fields.IntField(default=0)
     lease_until = fields.FloatField(null=True)
+    lease_owner = fields.CharField(max_length=40, null=True)  # the process holding the lease
     processed_at = fields.FloatField(null=True)
     error = fields.CharField(max_length=200, null=True)
 
     class Meta:
         table = "inbound_event"
+
+
+class LinkAttempt(Model):
+    """A failed link-code guess, kept briefly so that guessing is limited across all chats."""
+
+    id = fields.BigIntField(primary_key=True)
+    at = fields.FloatField(db_index=True)
+    channel = fields.CharField(max_length=16)
+
+    class Meta:
+        table = "link_attempt"
 
 
 class OutboxMessage(Model):
@@ -117,6 +131,7 @@ class OutboxMessage(Model):
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.FloatField(default=0)
     lease_until = fields.FloatField(null=True)
+    lease_owner = fields.CharField(max_length=40, null=True)  # the process holding the lease
     created_at = fields.FloatField()
     sent_at = fields.FloatField(null=True)
     last_error = fields.CharField(max_length=200, null=True)
@@ -215,7 +230,11 @@ class OcrJob(Model):
     )
     status = fields.CharField(max_length=16, default="pending", db_index=True)
     attempts = fields.IntField(default=0)
+    # Reads that ended with the reading process dead or timed out: counted apart from attempts,
+    # so a worker crash is not the certificate's fault until the same file does it again and again.
+    crashes = fields.IntField(default=0)
     lease_until = fields.FloatField(null=True)
+    lease_owner = fields.CharField(max_length=40, null=True)  # the process holding the lease
     created_at = fields.FloatField()
     finished_at = fields.FloatField(null=True)
     error = fields.CharField(max_length=200, null=True)
