@@ -12,14 +12,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
+from storage import leases
 from storage.models import InboundEvent
 
 logger = logging.getLogger(__name__)
 
-LEASE_SECONDS = 120.0
 MAX_ATTEMPTS = 3
 
 
@@ -105,29 +105,61 @@ async def write_events(events: list[NewEvent]) -> None:
         )
 
 
-async def claim_batch(limit: int = 50) -> list[InboundEvent]:
-    """Lease up to `limit` pending events, oldest first; another process skips leased ones."""
+@dataclass(slots=True)
+class Claimed:
+    """What one claim found: events to handle now, and events given up on (dead letters)."""
+
+    rows: list[InboundEvent]
+    dead: list[InboundEvent]
+
+
+async def claim_batch(limit: int = 50) -> Claimed:
+    """Lease up to `limit` pending events, oldest first; another process skips leased ones.
+
+    An event found free after MAX_ATTEMPTS begun handlings was never finished by
+    anyone: its handling failed each time, or killed the process holding it. It goes to
+    the dead letters instead of being claimed again, so one poison event cannot make a
+    crash loop. Attempts are counted by `begin`, not here, so the events claimed in the
+    same batch as a poison one are not charged for the crashes it causes.
+    """
     now = time.time()
     free = Q(status="pending") & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
     candidates = await InboundEvent.filter(free).order_by("id").limit(limit)
-    claimed: list[InboundEvent] = []
+    found = Claimed([], [])
     for row in candidates:
+        if row.attempts >= MAX_ATTEMPTS:
+            if await InboundEvent.filter(free, id=row.id).update(
+                status="failed", error="gave up: never finished", lease_until=None, lease_owner=None
+            ):
+                row.status = "failed"
+                found.dead.append(row)
+            continue
         # The conditional update is the claim: only one process can move the lease.
         won = await InboundEvent.filter(free, id=row.id).update(
-            lease_until=now + LEASE_SECONDS, attempts=row.attempts + 1
+            lease_until=leases.lease_until(now), lease_owner=leases.OWNER
         )
         if won:
-            row.lease_until = now + LEASE_SECONDS
-            row.attempts += 1
-            claimed.append(row)
-    return claimed
+            row.lease_until = leases.lease_until(now)
+            row.lease_owner = leases.OWNER
+            found.rows.append(row)
+    return found
+
+
+async def begin(row: InboundEvent) -> bool:
+    """Count an attempt, committed before handling starts; false if the lease was lost meanwhile."""
+    won = await InboundEvent.filter(id=row.id, status="pending", lease_owner=leases.OWNER).update(
+        attempts=F("attempts") + 1
+    )
+    if won:
+        row.attempts += 1
+    return bool(won)
 
 
 async def mark_done(row_id: int) -> bool:
     """Inside the handler's transaction: finish the event, false if it was already finished."""
     return bool(
         await InboundEvent.filter(id=row_id, status="pending").update(
-            status="done", processed_at=time.time(), lease_until=None
+            status="done", processed_at=time.time(), lease_until=None, lease_owner=None
         )
     )
 
@@ -139,6 +171,7 @@ async def record_failure(row: InboundEvent, error: str) -> bool:
         status="failed" if final else "pending",
         error=error[:200],
         lease_until=None if final else time.time() + 2.0 * row.attempts,
+        lease_owner=None,
     )
     return final
 
@@ -146,3 +179,22 @@ async def record_failure(row: InboundEvent, error: str) -> bool:
 async def pending_count() -> int:
     """How many events wait to be processed."""
     return await InboundEvent.filter(status="pending").count()
+
+
+async def failed_count() -> int:
+    """How many events are in the dead letters."""
+    return await InboundEvent.filter(status="failed").count()
+
+
+async def failed_events(limit: int = 200) -> list[InboundEvent]:
+    """The dead letters, oldest first (for the operator's `events failed`)."""
+    return await InboundEvent.filter(status="failed").order_by("id").limit(limit)
+
+
+async def retry(row_id: int) -> bool:
+    """Put a dead letter back in the queue with a fresh attempt count; false if it is not one."""
+    return bool(
+        await InboundEvent.filter(id=row_id, status="failed").update(
+            status="pending", attempts=0, error=None, lease_until=None, lease_owner=None
+        )
+    )

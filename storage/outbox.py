@@ -7,9 +7,9 @@ from typing import Any
 
 from tortoise.expressions import Q
 
+from storage import leases
 from storage.models import OutboxMessage
 
-LEASE_SECONDS = 60.0
 MAX_ATTEMPTS = 8
 
 
@@ -38,7 +38,9 @@ async def claim(message_id: int) -> OutboxMessage | None:
     """Lease one message for delivery; None if another worker holds it or it was sent."""
     now = time.time()
     free = Q(status="pending") & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-    won = await OutboxMessage.filter(free, id=message_id).update(lease_until=now + LEASE_SECONDS)
+    won = await OutboxMessage.filter(free, id=message_id).update(
+        lease_until=leases.lease_until(now), lease_owner=leases.OWNER
+    )
     return await OutboxMessage.get_or_none(id=message_id) if won else None
 
 
@@ -63,6 +65,7 @@ async def mark_sent(message: OutboxMessage, platform_ids: list[str]) -> None:
         status="sent",
         sent_at=time.time(),
         lease_until=None,
+        lease_owner=None,
         attempts=message.attempts + 1,
         platform_ids=platform_ids,
     )
@@ -83,6 +86,7 @@ async def mark_failed(message: OutboxMessage, error: str, *, permanent: bool) ->
         attempts=attempts,
         last_error=error[:200],
         lease_until=None,
+        lease_owner=None,
         next_attempt_at=time.time() + min(300.0, 2.0**attempts),
         reply_token=None,  # a failed reply token is spent; retries push
     )
