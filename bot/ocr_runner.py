@@ -14,9 +14,11 @@ import time
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from certificates import errors as reading_errors
+from certificates.pool import ReaderCrashed
 from handlers.certificate_card import certificate_card
 from handlers.certificate_checks import check
 from bot.events import Reply
@@ -39,13 +41,28 @@ ERROR_TEXTS = {
     reading_errors.NotACertificate: "cert.not_certificate",
 }
 CATALOG_REFRESH_SECONDS = 60.0
+# A file store or database failure is retried after this, and never counted against the file.
+INFRA_RETRY_SECONDS = 30.0
+DEFAULT_MAX_CRASHES = 3
+# Unreadable submissions whose bytes are kept for an admin: no verdict on the file was reached.
+KEPT_FILE_ERRORS = ("reader_crashed", "read_failed")
 
 
 class OcrRunner:
     """A loop that takes OCR jobs, reads them in the process pool, and records the results."""
 
-    def __init__(self, pool: ReaderPool, files: FileStore, delivery: Delivery, metrics: Metrics, concurrency: int) -> None:
+    def __init__(
+        self,
+        pool: ReaderPool,
+        files: FileStore,
+        delivery: Delivery,
+        metrics: Metrics,
+        concurrency: int,
+        *,
+        max_crashes: int = DEFAULT_MAX_CRASHES,
+    ) -> None:
         self.pool = pool
+        self.max_crashes = max(1, max_crashes)
         self.files = files
         self.delivery = delivery
         self.metrics = metrics
@@ -99,6 +116,13 @@ class OcrRunner:
             self._busy += 1
             try:
                 await self.process(job)
+            except Exception:
+                # The database (or another service) failed around the read: not the file's fault.
+                logger.exception("OCR job %s failed outside the reader; retrying later", job.id)
+                try:
+                    await submissions.release_job(job, "infrastructure", INFRA_RETRY_SECONDS)
+                except Exception:
+                    logger.exception("releasing OCR job %s failed; its lease will lapse", job.id)
             finally:
                 self._busy -= 1
 
@@ -112,25 +136,49 @@ class OcrRunner:
         """Read one job's file and commit the outcome with the owner's message."""
         submission = await Submission.get(id=job.submission_id)
         staff = await Staff.get(id=submission.staff_id)
+        catalog = [{"code": c.code, "name": c.name, "kind": c.kind} for c in await self._catalog_rows()]
+        try:
+            data = await self.files.read(submission.file_sha256)
+        except OSError:
+            logger.exception("the stored file of submission %s could not be read; retrying later", submission.id)
+            await submissions.release_job(job, "file_store", INFRA_RETRY_SECONDS)
+            return
         started = time.perf_counter()
         outcome: Any
         try:
-            data = await self.files.read(submission.file_sha256)
-            catalog = [{"code": c.code, "name": c.name, "kind": c.kind} for c in await self._catalog_rows()]
             outcome = await self.pool.read(data, submission.file_name or "certificate", catalog=catalog)
         except tuple(ERROR_TEXTS) as exc:
             outcome = exc
+        except ReaderCrashed as exc:
+            await self._crashed(job, submission, exc)
+            return
         except Exception as exc:
             logger.exception("reading submission %s failed (attempt %d)", submission.id, job.attempts)
             if await submissions.fail_job(job, type(exc).__name__):
-                await self._commit_failure(job, submission, "cert.read_failed", "read_failed", job_finished=True)
+                await self._commit_failure(
+                    job, submission, "cert.read_failed", "read_failed", verdict=False, job_error=type(exc).__name__
+                )
             return
         self.metrics.ocr_seconds.observe(time.perf_counter() - started)
         if isinstance(outcome, Exception):
             key = next(v for k, v in ERROR_TEXTS.items() if isinstance(outcome, k))
-            await self._commit_failure(job, submission, key, type(outcome).__name__)
+            await self._commit_failure(job, submission, key, type(outcome).__name__, verdict=True)
             return
         await self._commit_reading(job, submission, staff, outcome)
+
+    async def _crashed(self, job: OcrJob, submission: Submission, exc: ReaderCrashed) -> None:
+        """The worker died or hung on this file: read it again, until it has done so too often."""
+        self.metrics.ocr_jobs.labels(exc.outcome).inc()
+        logger.warning(
+            "reading submission %s ended without a verdict: %s (%d of %d allowed)",
+            submission.id, exc.outcome, job.crashes + 1, self.max_crashes,
+        )
+        if await submissions.record_crash(job, exc.outcome, self.max_crashes):
+            await self._commit_failure(
+                job, submission, "cert.reader_crashed", "reader_crashed", verdict=False, crashed=True
+            )
+        else:
+            asyncio.get_running_loop().call_later(submissions.JOB_CRASH_RETRY_SECONDS, self.wake)
 
     async def _commit_reading(self, job: OcrJob, submission: Submission, staff: Staff, reading: Any) -> None:
         submission.name_read = reading.name
@@ -164,11 +212,28 @@ class OcrRunner:
             self.delivery.send_soon(message_id)
 
     async def _commit_failure(
-        self, job: OcrJob, submission: Submission, key: str, error: str, *, job_finished: bool = False
+        self,
+        job: OcrJob,
+        submission: Submission,
+        key: str,
+        error: str,
+        *,
+        verdict: bool,
+        crashed: bool = False,
+        job_error: str | None = None,
     ) -> None:
+        """End the job with the submission unreadable and the owner told.
+
+        Only the reader's verdict on the file (`verdict`) lets its bytes go; after a
+        crash or an unexpected error nobody knows what is in it, so an admin may look.
+        """
         ids: list[int] = []
         async with in_transaction():
-            if not job_finished and not await submissions.finish_job(job):
+            if verdict:
+                won = await submissions.finish_job(job)
+            else:
+                won = await submissions.give_up_job(job, job_error or error, crashed=crashed)
+            if not won:
                 return
             await Submission.filter(id=submission.id).update(
                 status="unreadable", error=error[:40], updated_at=dt.datetime.now(dt.UTC)
@@ -177,8 +242,10 @@ class OcrRunner:
             message = await outbox.add(submission.channel, submission.chat, [Reply(t(key)).to_dict()])
             ids.append(message.id)
         self.metrics.ocr_jobs.labels("unreadable").inc()
-        # Nothing half-stored: an unreadable upload's bytes go unless another submission uses them.
-        if not await Submission.filter(file_sha256=submission.file_sha256).exclude(status="unreadable").exists():
+        # Nothing half-stored: an unreadable upload's bytes go unless another submission uses
+        # them or keeps them for an admin.
+        kept = ~Q(status="unreadable") | Q(error__in=KEPT_FILE_ERRORS)
+        if verdict and not await Submission.filter(kept, file_sha256=submission.file_sha256).exists():
             self.files.delete(submission.file_sha256)
         for message_id in ids:
             self.delivery.send_soon(message_id)

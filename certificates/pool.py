@@ -1,10 +1,17 @@
-"""A pool of OCR worker processes for asyncio code.
+"""A pool of OCR worker processes for asyncio code, which survives its workers dying or hanging.
 
 OCR takes about a second of CPU per file, so it never runs on the event loop:
-``ReaderPool.read`` hands the bytes to a ``ProcessPoolExecutor`` through
-``loop.run_in_executor``.  Like aiohttp-demos' moderator_bot, the workers are
-warmed up when the pool starts (modules imported, catalog loaded, Tesseract
-and its Thai model paged in), so the first user does not wait for that.
+``ReaderPool.read`` schedules the bytes on a ``pebble.ProcessPool`` and awaits
+its future through ``asyncio.wrap_future``.  Pebble, unlike the standard
+``ProcessPoolExecutor`` (which breaks for good when one worker dies), replaces a
+dead worker and fails only the read that was running on it
+(:class:`ReaderCrashed`), and kills and replaces a worker whose read runs past
+the time limit (:class:`ReaderTimedOut`).  Either says nothing about the file
+itself: callers must not treat it as the reader's verdict.
+
+Like aiohttp-demos' moderator_bot, each worker warms up as it starts (modules
+imported, catalog loaded, Tesseract and its Thai model paged in), so neither
+the first user nor the one after a replacement waits for that.
 
 Use it from an aiohttp ``cleanup_ctx``::
 
@@ -12,27 +19,61 @@ Use it from an aiohttp ``cleanup_ctx``::
         async with ReaderPool() as pool:
             app[READER_POOL] = pool
             yield
+
+Fault-injection seam (tests only): when the environment variable
+``OCSC_TEST_POISON_SHA256`` is set in the workers, a worker reading a file with
+that SHA-256 exits at once, as a worker the kernel kills for memory would.
+Unset, as in production, it costs nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
+
+from pebble import ProcessExpired, ProcessPool
 
 from .extraction import Extraction
 from .limits import ReaderLimits
 
 logger = logging.getLogger(__name__)
 
+POISON_ENV = "OCSC_TEST_POISON_SHA256"
+DEFAULT_READ_TIMEOUT_SECONDS = 120.0
+WARM_UP_WAIT_SECONDS = 120.0
 
-def _init_worker() -> None:
-    """Run in each worker at start: one OpenMP thread, as each worker owns one core."""
+
+class ReaderCrashed(Exception):
+    """The read did not finish because its worker process died; the file got no verdict."""
+
+    outcome = "crashed"
+
+
+class ReaderTimedOut(ReaderCrashed):
+    """The read ran past the time limit; its worker was killed and replaced."""
+
+    outcome = "timeout"
+
+
+def _start_worker(ready: Any) -> None:
+    """Pebble's initializer, run in every worker it starts, replacements included."""
+    # One OpenMP thread, as each worker owns one core.
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    try:
+        _warm()
+    except Exception:
+        # A raising initializer makes the worker exit, and pebble treats an idle
+        # worker's death as a broken pool; a cold worker still reads correctly.
+        logger.exception("warming a certificate reader worker failed")
+    ready.release()
 
 
 def _warm() -> int:
@@ -52,6 +93,9 @@ def _read(data: bytes, filename: str | None, catalog: Sequence[Any] | None, limi
     from .fingerprint import difference_hash
     from .reader import read_certificate
 
+    poison = os.environ.get(POISON_ENV)
+    if poison and hashlib.sha256(data).hexdigest() == poison:
+        os._exit(1)
     extraction = read_certificate(data, filename, catalog=catalog, limits=limits)
     extraction.phash = difference_hash(data)
     return extraction
@@ -66,41 +110,88 @@ class ReaderPool:
         *,
         limits: ReaderLimits | None = None,
         mp_context: multiprocessing.context.BaseContext | None = None,
+        timeout: float | None = DEFAULT_READ_TIMEOUT_SECONDS,
     ) -> None:
-        """Create the pool (processes start on :meth:`start`)."""
+        """Create the pool (processes start on :meth:`start`); `timeout` bounds each read, in seconds."""
         self.workers = workers or os.cpu_count() or 1
         self.limits = limits
+        self.timeout = timeout
         # "spawn": forking a process that runs an event loop and threads is unsafe.
         self._context = mp_context or multiprocessing.get_context("spawn")
-        self._executor: ProcessPoolExecutor | None = None
+        self._pool: ProcessPool | None = None
+        self._ready: Any = None
+        self._lock = threading.Lock()
+
+    def _new_pool(self) -> ProcessPool:
+        """A running pebble pool whose workers signal `self._ready` once warm."""
+        self._ready = self._context.Semaphore(0)
+        pool = ProcessPool(
+            max_workers=self.workers, context=self._context, initializer=_start_worker, initargs=(self._ready,)
+        )
+        pool.active  # noqa: B018 - pebble starts its workers on first use; start them now
+        return pool
+
+    def _running_pool(self) -> ProcessPool:
+        """The pool, rebuilt if pebble gave it up (it does when a worker dies with no read running)."""
+        with self._lock:
+            if self._pool is None or not self._pool.active:
+                broken, self._pool = self._pool, self._new_pool()
+                if broken is not None:
+                    logger.warning("certificate reader pool was broken; started a new one")
+                    broken.stop()
+                    threading.Thread(target=broken.join, daemon=True).start()
+            return self._pool
 
     async def start(self) -> None:
         """Start the workers and wait until each has warmed up."""
-        if self._executor is not None:
+        if self._pool is not None:
             return
-        self._executor = ProcessPoolExecutor(
-            max_workers=self.workers, mp_context=self._context, initializer=_init_worker
-        )
-        loop = asyncio.get_running_loop()
-        pids = await asyncio.gather(*(loop.run_in_executor(self._executor, _warm) for _ in range(self.workers)))
-        logger.info("certificate reader pool ready: %d workers (%d warmed)", self.workers, len(set(pids)))
+        pool = self._running_pool()
+        ready = self._ready
+
+        def wait_warm() -> int:
+            warmed, deadline = 0, time.monotonic() + WARM_UP_WAIT_SECONDS
+            # Give up early if the workers die while starting: reads rebuild the pool.
+            while warmed < self.workers and time.monotonic() < deadline and pool.active:
+                warmed += bool(ready.acquire(timeout=0.5))
+            return warmed
+
+        warmed = await asyncio.get_running_loop().run_in_executor(None, wait_warm)
+        logger.info("certificate reader pool ready: %d workers (%d warmed)", self.workers, warmed)
 
     async def read(
         self, data: bytes, filename: str | None = None, *, catalog: Sequence[Any] | None = None
     ) -> Extraction:
-        """Read one certificate in a worker; raises the reader's CertificateError subclasses."""
-        if self._executor is None:
+        """Read one certificate in a worker.
+
+        Raises the reader's CertificateError subclasses (verdicts on the file), and
+        ReaderCrashed / ReaderTimedOut when the read ended without a verdict.
+        """
+        if self._pool is None:
             await self.start()
-        assert self._executor is not None
-        loop = asyncio.get_running_loop()
         catalog_arg = list(catalog) if catalog is not None else None
-        return await loop.run_in_executor(self._executor, _read, data, filename, catalog_arg, self.limits)
+        try:
+            future = self._running_pool().schedule(
+                _read, args=(data, filename, catalog_arg, self.limits), timeout=self.timeout
+            )
+        except RuntimeError:  # closed or broken between the check and the call
+            future = self._running_pool().schedule(
+                _read, args=(data, filename, catalog_arg, self.limits), timeout=self.timeout
+            )
+        try:
+            return await asyncio.wrap_future(future)
+        except TimeoutError as exc:
+            raise ReaderTimedOut(f"read exceeded {self.timeout} s") from exc
+        except (ProcessExpired, BrokenProcessPool) as exc:
+            # BrokenProcessPool leaves pebble's pool inactive; the next read rebuilds it.
+            raise ReaderCrashed(str(exc)) from exc
 
     async def close(self) -> None:
         """Stop the workers (waits for running reads)."""
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            await asyncio.get_running_loop().run_in_executor(None, executor.shutdown, True)
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+            await asyncio.get_running_loop().run_in_executor(None, pool.join)
 
     async def __aenter__(self) -> ReaderPool:
         await self.start()

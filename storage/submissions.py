@@ -7,13 +7,14 @@ from decimal import Decimal
 
 from tortoise.expressions import Q
 
+from storage import leases
 from storage.models import Course, OcrJob, Staff, Submission
 
 # A submission in one of these states still counts (for duplicate checks and lists).
 LIVE_STATES = ("received", "read", "confirmed", "approved")
 OWNER_PENDING_STATES = ("received", "read", "confirmed")
-JOB_LEASE_SECONDS = 300.0
 JOB_MAX_ATTEMPTS = 3
+JOB_CRASH_RETRY_SECONDS = 1.0  # a crashed read is retried soon: its worker is already replaced
 PHASH_NEAR_BITS = 6
 
 
@@ -40,7 +41,7 @@ async def claim_job() -> OcrJob | None:
     free = Q(status="pending") & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
     for job in await OcrJob.filter(free).order_by("id").limit(5):
         won = await OcrJob.filter(free, id=job.id).update(
-            lease_until=now + JOB_LEASE_SECONDS, attempts=job.attempts + 1
+            lease_until=leases.lease_until(now), lease_owner=leases.OWNER, attempts=job.attempts + 1
         )
         if won:
             job.attempts += 1
@@ -52,20 +53,66 @@ async def finish_job(job: OcrJob) -> bool:
     """Inside the result's transaction: mark the job done, false if someone else finished it."""
     return bool(
         await OcrJob.filter(id=job.id, status="pending").update(
-            status="done", finished_at=time.time(), lease_until=None
+            status="done", finished_at=time.time(), lease_until=None, lease_owner=None
         )
     )
 
 
 async def fail_job(job: OcrJob, error: str) -> bool:
-    """A crash while reading: retry later, or give up (returns True when final)."""
-    final = job.attempts >= JOB_MAX_ATTEMPTS
+    """The reader code raised unexpectedly: retry later, or return True when this was the last attempt.
+
+    When final the job is left as it is: the caller ends it with `give_up_job` in the
+    transaction that tells the owner, so neither happens without the other.
+    """
+    if job.attempts >= JOB_MAX_ATTEMPTS:
+        return True
     await OcrJob.filter(id=job.id, status="pending").update(
-        status="failed" if final else "pending",
+        status="pending",
         error=error[:200],
-        lease_until=None if final else time.time() + 5 * job.attempts,
+        lease_until=time.time() + 5 * job.attempts,
+        lease_owner=None,
     )
-    return final
+    return False
+
+
+async def record_crash(job: OcrJob, error: str, max_crashes: int) -> bool:
+    """The read ended without a verdict (worker died or timed out): not the file's fault, not an attempt.
+
+    Below `max_crashes` the job is read again soon; returns True when this crash is the
+    last one allowed, and then, as with `fail_job`, the caller ends it with `give_up_job`.
+    """
+    if job.crashes + 1 >= max_crashes:
+        return True
+    await OcrJob.filter(id=job.id, status="pending").update(
+        crashes=job.crashes + 1,
+        # claim_job counted this read as an attempt; a crash is counted in `crashes` instead.
+        attempts=max(0, job.attempts - 1),
+        error=error[:200],
+        lease_until=time.time() + JOB_CRASH_RETRY_SECONDS,
+        lease_owner=None,
+    )
+    return False
+
+
+async def release_job(job: OcrJob, error: str, delay: float) -> None:
+    """Put a leased job back untouched after an infrastructure failure (file store, database)."""
+    await OcrJob.filter(id=job.id, status="pending").update(
+        attempts=max(0, job.attempts - 1),
+        error=error[:200],
+        lease_until=time.time() + delay,
+        lease_owner=None,
+    )
+
+
+async def give_up_job(job: OcrJob, error: str, *, crashed: bool = False) -> bool:
+    """Inside the owner's message transaction: end the job as failed; false if someone else finished it."""
+    # A crash is counted in `crashes`, not in the attempt claim_job counted.
+    extra = {"crashes": job.crashes + 1, "attempts": max(0, job.attempts - 1)} if crashed else {}
+    return bool(
+        await OcrJob.filter(id=job.id, status="pending").update(
+            status="failed", error=error[:200], finished_at=time.time(), lease_until=None, lease_owner=None, **extra
+        )
+    )
 
 
 async def pending_jobs() -> int:
