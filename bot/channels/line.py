@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import json
+import base64
+import hashlib
+import hmac
 import logging
 import time
 import uuid
 from typing import Any
 
 from aiohttp import web
-from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.messaging import (
     AsyncApiClient,
     AsyncMessagingApi,
@@ -30,7 +31,6 @@ from linebot.v3.messaging import (
     TextMessage,
 )
 from linebot.v3.messaging.exceptions import ApiException
-from linebot.v3.webhook import SignatureValidator
 from linebot.v3.webhooks import (
     Event,
     FileMessageContent,
@@ -43,7 +43,9 @@ from linebot.v3.webhooks import (
     UserSource,
 )
 
+from bot.channels import webhook_body
 from bot.channels.base import DeliveryError, DownloadError, FileTooLarge
+from bot.channels.webhook_body import BadBody, Intake
 from bot.events import Action, Button, FileRef, Incoming, Reply
 from bot.file_links import FileLinks
 from config.settings import LINE_PUBLIC_API, LINE_PUBLIC_DATA_API, Settings
@@ -57,6 +59,7 @@ ALT_TEXT_LIMIT = 400
 QUICK_LABEL_LIMIT = 20
 FLEX_LABEL_LIMIT = 40
 QUICK_ITEMS_LIMIT = 13
+MAX_ID_CHARS = 100  # webhookEventId is a 26-character ULID, userId 33 characters; columns hold 160
 
 
 class LineChannel:
@@ -71,7 +74,7 @@ class LineChannel:
         base = (settings.public_base_url or "").rstrip("/")
         # LINE fetches images itself and only over https.
         self.image_base = base if base.startswith("https://") else None
-        self.validator = SignatureValidator(settings.line_channel_secret)
+        self.secret = settings.line_channel_secret.encode("utf-8")
         self.timeout = settings.http_timeout_seconds
         self.reply_ttl = settings.line_reply_token_ttl_seconds
         # Configuration.host, when set, replaces the host of *every* operation, content
@@ -92,40 +95,82 @@ class LineChannel:
         """HMAC-SHA256 of the raw body with the channel secret, compared in constant time."""
         if not signature:
             return False
-        try:
-            return bool(self.validator.validate(body.decode("utf-8"), signature))
-        except (UnicodeDecodeError, InvalidSignatureError, ValueError):
-            return False
+        # Over the raw bytes: the SDK's validator takes text, which would refuse a
+        # correctly signed body that is not UTF-8 as if it were forged.
+        digest = hmac.new(self.secret, body, hashlib.sha256).digest()
+        return hmac.compare_digest(base64.b64encode(digest), signature.encode("utf-8", "replace"))
 
-    def parse_webhook(self, body: bytes, received_at: float) -> list[NewEvent]:
-        """Split a verified body into stored events; ids come from webhookEventId."""
-        payload = json.loads(body)
-        events = []
-        for raw in payload.get("events", []):
-            event_id = raw.get("webhookEventId") or f"{raw.get('timestamp')}:{raw.get('type')}"
-            user = (raw.get("source") or {}).get("userId", "")
-            events.append(
-                NewEvent(
-                    event_id=f"line:{event_id}",
-                    channel="line",
-                    user_key=f"line:{user}",
-                    payload=raw,
-                    received_at=received_at,
-                )
-            )
-        return events
+    def parse_webhook(self, body: bytes, received_at: float) -> Intake:
+        """Split a verified body into events to store, each checked on its own.
+
+        A body that is not a LINE callback at all raises BadBody; an event the SDK or
+        `to_incoming` cannot read is dropped (its reason counted) and the rest of the
+        batch is kept. Events this bot ignores anyway (groups, rooms) are not stored.
+        """
+        payload = webhook_body.loads(body)
+        if not isinstance(payload, dict):
+            raise BadBody("not_object")
+        raw_events = payload.get("events")
+        if not isinstance(raw_events, list):
+            raise BadBody("no_event_list")
+        destination = payload.get("destination")
+        if not isinstance(destination, str) or webhook_body.string_problem(destination):
+            raise BadBody("bad_destination")
+        intake = Intake()
+        for raw in raw_events:
+            try:
+                event = self._intake_event(raw, received_at)
+            except BadBody as exc:
+                intake.refused[exc.reason] += 1
+                continue
+            if event is None:
+                intake.ignored += 1
+            else:
+                intake.events.append(event)
+        return intake
+
+    def _intake_event(self, raw: Any, received_at: float) -> NewEvent | None:
+        if not isinstance(raw, dict):
+            raise BadBody("event_not_object")
+        webhook_body.check(raw)
+        event_id = raw.get("webhookEventId")
+        if not isinstance(event_id, str) or not 0 < len(event_id) <= MAX_ID_CHARS:
+            raise BadBody("bad_event_id")
+        try:
+            incoming = self._read(raw, received_at)
+        except Exception as exc:  # the SDK's models refuse it, whatever the error class
+            raise BadBody(f"unreadable:{type(exc).__name__}") from None
+        if incoming is None:
+            return None
+        if len(incoming.user) > MAX_ID_CHARS:
+            raise BadBody("bad_user_id")
+        return NewEvent(
+            event_id=f"line:{event_id}",
+            channel="line",
+            user_key=f"line:{incoming.user}",
+            payload=raw,
+            received_at=received_at,
+        )
 
     def to_incoming(self, payload: dict[str, Any], received_at: float) -> Incoming | None:
-        """A stored raw LINE event as a neutral event; only 1:1 chats with users are handled."""
+        """A stored raw LINE event as a neutral event; anything unreadable is ignored (None).
+
+        Rows stored before intake checked events may hold anything, so this never raises.
+        """
         try:
-            event = Event.from_dict(payload)
-        except (ValueError, TypeError):
+            return self._read(payload, received_at)
+        except Exception as exc:
+            logger.warning("stored LINE event unreadable, ignored: %s", type(exc).__name__)
             return None
+
+    def _read(self, payload: dict[str, Any], received_at: float) -> Incoming | None:
+        """The conversion itself; only 1:1 chats with users are handled, errors propagate."""
+        event = Event.from_dict(payload)
         source = getattr(event, "source", None)
         if not isinstance(source, UserSource) or not source.user_id:
             return None
         base: dict[str, Any] = {
-            "event_id": f"line:{payload.get('webhookEventId', '')}",
+            "event_id": f"line:{event.webhook_event_id}",
             "channel": "line",
             "user": source.user_id,
             "chat": source.user_id,
@@ -312,7 +357,12 @@ def render(reply: Reply) -> Any:
 
 
 async def webhook(request: web.Request) -> web.Response:
-    """POST /webhook/line: verify, store durably, answer 200, process afterwards."""
+    """POST /webhook/line: read at most WEBHOOK_MAX_BYTES, verify, store durably, answer 200.
+
+    A signed body the service cannot use is answered 200 too, at once and storing
+    nothing: LINE redelivers on any other status, and the same bytes cannot become
+    usable. The log line holds sizes and reason labels only, never the body.
+    """
     from bot.app import SERVICES  # local import: the app module imports the adapters
 
     services = request.app[SERVICES]
@@ -322,19 +372,33 @@ async def webhook(request: web.Request) -> web.Response:
     if channel is None:
         metrics.webhooks.labels("line", "off").inc()
         return web.Response(status=404, text="LINE is not configured")
-    body = await request.read()
+    body = await webhook_body.read_capped(request, channel.settings.webhook_max_bytes)
+    if body is None:
+        metrics.webhooks.labels("line", "too_large").inc()
+        logger.warning("LINE webhook body over %d bytes refused", channel.settings.webhook_max_bytes)
+        return web.Response(status=413, text="body too large")
     if not channel.verify(body, request.headers.get("X-Line-Signature")):
         metrics.webhooks.labels("line", "bad_signature").inc()
         logger.warning("LINE webhook with a bad or missing signature refused")
         return web.Response(status=401, text="invalid signature")
     try:
-        events = channel.parse_webhook(body, time.time())
-    except (ValueError, AttributeError):
+        if not webhook_body.is_json(request):
+            raise BadBody("content_type")
+        intake = channel.parse_webhook(body, time.time())
+    except BadBody as exc:
         metrics.webhooks.labels("line", "bad_body").inc()
-        return web.Response(status=400, text="bad body")
+        logger.warning("signed LINE webhook body unusable (%s, %d bytes), ignored", exc.reason, len(body))
+        return web.Response(text="ignored")
+    if intake.refused:
+        for reason, count in intake.refused.items():
+            metrics.webhook_bad_events.labels("line", reason).inc(count)
+        logger.warning(
+            "signed LINE webhook: %d events dropped (%s), %d kept",
+            sum(intake.refused.values()), ", ".join(sorted(intake.refused)), len(intake.events),
+        )
     services.processor.inflight_webhooks += 1
     try:
-        await services.inbox.store(events)
+        await services.inbox.store(intake.events)
     finally:
         services.processor.inflight_webhooks -= 1
     services.processor.wake()

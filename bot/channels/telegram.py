@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 import time
 from typing import Any
@@ -25,7 +24,10 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
 
+from bot.channels import webhook_body
 from bot.channels.base import DeliveryError, DownloadError, FileTooLarge
+from bot.channels.telegram_shape import shape_problem
+from bot.channels.webhook_body import BadBody
 from bot.events import Action, Button, FileRef, Incoming, Reply
 from config.settings import Settings
 from config.texts import t
@@ -75,20 +77,46 @@ class TelegramChannel:
             return False
         return hmac.compare_digest(secret.encode(), expected.encode())
 
-    def parse_update(self, body: bytes, received_at: float) -> NewEvent:
-        """A verified body as one stored event, keyed by update_id."""
-        raw = json.loads(body)
-        update_id = int(raw["update_id"])
+    def parse_update(self, body: bytes, received_at: float) -> NewEvent | None:
+        """A verified body as one event to store, keyed by update_id; None when it is ignored.
+
+        Raises BadBody when the update cannot be used: not JSON, an `update_id` that is
+        not a plain positive int, a field of the wrong type, or a shape PTB cannot read.
+        """
+        raw = webhook_body.loads(body)
+        if not isinstance(raw, dict):
+            raise BadBody("not_object")
+        webhook_body.check(raw)
+        reason = shape_problem(raw)
+        if reason:
+            raise BadBody(reason)
+        try:
+            incoming = self._read(raw, received_at)
+        except Exception as exc:  # PTB trusts its input; whatever it raises means unusable
+            raise BadBody(f"unreadable:{type(exc).__name__}") from None
+        if incoming is None:
+            return None
         return NewEvent(
-            event_id=f"telegram:{update_id}",
+            event_id=f"telegram:{raw['update_id']}",
             channel="telegram",
-            user_key=f"telegram:{_sender_id(raw)}",
+            user_key=f"telegram:{incoming.user}",
             payload=raw,
             received_at=received_at,
         )
 
     def to_incoming(self, payload: dict[str, Any], received_at: float) -> Incoming | None:
-        """A stored Update as a neutral event; only private chats are handled."""
+        """A stored Update as a neutral event; anything unreadable is ignored (None).
+
+        Rows stored before intake checked updates may hold anything, so this never raises.
+        """
+        try:
+            return self._read(payload, received_at)
+        except Exception as exc:
+            logger.warning("stored Telegram update unreadable, ignored: %s", type(exc).__name__)
+            return None
+
+    def _read(self, payload: dict[str, Any], received_at: float) -> Incoming | None:
+        """The conversion itself; only private chats are handled, errors propagate."""
         update = Update.de_json(payload, self.bot)
         base: dict[str, Any] = {"event_id": f"telegram:{update.update_id}", "channel": "telegram", "received_at": received_at}
         if update.callback_query and update.callback_query.from_user:
@@ -96,8 +124,8 @@ class TelegramChannel:
             chat = query.message.chat.id if query.message else query.from_user.id
             return Incoming(
                 kind="action",
-                user=str(query.from_user.id),
-                chat=str(chat),
+                user=_id(query.from_user.id),
+                chat=_id(chat),
                 action=Action.decode(query.data or ""),
                 reply_token=query.id,  # used only to answer the callback query
                 **base,
@@ -105,7 +133,7 @@ class TelegramChannel:
         message = update.message
         if message is None or message.from_user is None or message.chat.type != "private":
             return None
-        base |= {"user": str(message.from_user.id), "chat": str(message.chat.id)}
+        base |= {"user": _id(message.from_user.id), "chat": _id(message.chat.id)}
         if message.text is not None:
             return Incoming(kind="text", text=message.text, **base)
         if message.photo:
@@ -267,6 +295,13 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     )
 
 
+def _id(value: Any) -> str:
+    """A chat or user id as text; PTB passes through whatever the JSON held, so check it."""
+    if type(value) is not int:
+        raise TypeError("id is not an int")
+    return str(value)
+
+
 def _sender_id(raw: dict[str, Any]) -> str:
     for key in ("message", "edited_message", "callback_query"):
         sender = (raw.get(key) or {}).get("from") or {}
@@ -276,7 +311,13 @@ def _sender_id(raw: dict[str, Any]) -> str:
 
 
 async def webhook(request: web.Request) -> web.Response:
-    """POST /webhook/telegram: check the secret token, store durably, answer 200."""
+    """POST /webhook/telegram: check the secret token, read at most WEBHOOK_MAX_BYTES, store, answer 200.
+
+    An update with the right secret that the service cannot use is answered 200 too,
+    at once and storing nothing: Telegram retries any other status for a long while,
+    holding back the chat's later updates, and the same bytes cannot become usable.
+    The log line holds sizes and reason labels only, never the body.
+    """
     from bot.app import SERVICES
 
     services = request.app[SERVICES]
@@ -290,18 +331,26 @@ async def webhook(request: web.Request) -> web.Response:
         metrics.webhooks.labels("telegram", "bad_secret").inc()
         logger.warning("Telegram webhook with a bad or missing secret token refused")
         return web.Response(status=403, text="forbidden")
-    body = await request.read()
+    body = await webhook_body.read_capped(request, channel.settings.webhook_max_bytes)
+    if body is None:
+        metrics.webhooks.labels("telegram", "too_large").inc()
+        logger.warning("Telegram webhook body over %d bytes refused", channel.settings.webhook_max_bytes)
+        return web.Response(status=413, text="body too large")
     try:
+        if not webhook_body.is_json(request):
+            raise BadBody("content_type")
         event = channel.parse_update(body, time.time())
-    except (ValueError, KeyError, TypeError):
+    except BadBody as exc:
         metrics.webhooks.labels("telegram", "bad_body").inc()
-        return web.Response(status=400, text="bad body")
-    services.processor.inflight_webhooks += 1
-    try:
-        await services.inbox.store([event])
-    finally:
-        services.processor.inflight_webhooks -= 1
-    services.processor.wake()
+        logger.warning("Telegram webhook body unusable (%s, %d bytes), ignored", exc.reason, len(body))
+        return web.Response(text="ignored")
+    if event is not None:
+        services.processor.inflight_webhooks += 1
+        try:
+            await services.inbox.store([event])
+        finally:
+            services.processor.inflight_webhooks -= 1
+        services.processor.wake()
     metrics.webhooks.labels("telegram", "ok").inc()
     metrics.webhook_seconds.labels("telegram").observe(time.perf_counter() - started)
     return web.Response(text="OK")
