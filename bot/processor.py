@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 
 from bot.channels.base import ChannelAdapter, DownloadError, FileTooLarge
 from bot.events import Incoming, Reply
+from bot.rate_limits import PersonLimits, Verdict
 from bot.routing import Router, find_route
 from bot.turn import ConversationStep, Turn
 from config.texts import t
@@ -61,6 +62,7 @@ class EventProcessor:
         self.files = files
         self.delivery = delivery
         self.metrics = metrics
+        self.limits = PersonLimits()  # per-person message and file limits, in this process's memory
         self.on_signal: dict[str, Callable[[], None]] = {}
         self.inflight_webhooks = 0  # maintained by the webhook handlers of this process
         self._wake = asyncio.Event()
@@ -97,11 +99,16 @@ class EventProcessor:
     async def _run(self) -> None:
         while True:
             try:
-                rows = await inbox.claim_batch(limit=max(8, self.settings.event_workers * 4))
+                claimed = await inbox.claim_batch(limit=max(8, self.settings.event_workers * 4))
             except Exception:
                 logger.exception("claiming inbox events failed")
-                rows = []
+                claimed = inbox.Claimed([], [])
+            for dead in claimed.dead:
+                await self._give_up(dead)
+            rows = claimed.rows
             if not rows:
+                if claimed.dead:
+                    continue
                 self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=1.0)
@@ -145,6 +152,8 @@ class EventProcessor:
         """Handle one claimed event and deliver what it produced."""
         adapter = self.channels.get(row.channel)
         started = time.perf_counter()
+        if not await inbox.begin(row):
+            return  # our lease lapsed and another process has the event now
         try:
             event = adapter.to_incoming(row.payload, row.received_at) if adapter else None
             if event is None:
@@ -152,14 +161,18 @@ class EventProcessor:
                     await inbox.mark_done(row.id)
                 self.metrics.events.labels(row.channel, "ignored").inc()
                 return
+            refusal, download = await self._admit(event)
+            if refusal is not None:
+                await self._refuse(row, event, refusal)
+                return
             await _quietly(adapter.acknowledge(event))
-            stored, file_error = await self._fetch_file(adapter, event)
+            stored, file_error = await self._fetch_file(adapter, event) if download else (None, None)
             outbox_ids, signals = await self._handle(row, event, stored, file_error)
         except Exception as exc:
             logger.exception("event %s failed (attempt %d)", row.id, row.attempts)
             self.metrics.events.labels(row.channel, "error").inc()
-            if await inbox.record_failure(row, type(exc).__name__) and adapter:
-                await self._apologise(row, adapter)
+            if await inbox.record_failure(row, type(exc).__name__):
+                await self._give_up(row)
             return
         self.metrics.events.labels(row.channel, "done").inc()
         self.metrics.handle_seconds.observe(time.perf_counter() - started)
@@ -168,6 +181,62 @@ class EventProcessor:
         for name in signals:
             if name in self.on_signal:
                 self.on_signal[name]()
+
+    async def _admit(self, event: Incoming) -> tuple[str | None, bool]:
+        """Checks before anything is downloaded or routed.
+
+        Returns (refusal, download): refusal is a text key to answer with instead
+        of handling the event, "" to drop it without a word, or None to handle it;
+        download says whether its file may be fetched.
+        """
+        verdict, key = self.limits.check(
+            event.channel,
+            event.user,
+            is_file=event.file is not None,
+            max_messages=self.settings.max_messages_per_minute,
+            max_files=self.settings.max_files_per_minute,
+            now=event.received_at or time.time(),
+        )
+        if verdict is not Verdict.ALLOW:
+            return key or "", False
+        if event.file is None:
+            return None, False
+        # Strangers' files are never fetched: nothing of theirs could reference them,
+        # and routing answers them with the linking help.
+        if await people.by_identity(event.channel, event.user) is None:
+            return None, False
+        floor = self.settings.min_free_disk_mb * 1024 * 1024
+        free = await asyncio.to_thread(self.files.free_bytes)
+        if free < floor:
+            logger.warning(
+                "free disk %d MB is under MIN_FREE_DISK_MB=%d: an upload on %s was refused",
+                free // (1024 * 1024), self.settings.min_free_disk_mb, event.channel,
+            )
+            return "limits.disk_full", False
+        return None, True
+
+    async def _refuse(self, row: InboundEvent, event: Incoming, key: str) -> None:
+        """Finish an event without handling it, answering with `key` unless it is empty."""
+        message_id = None
+        try:
+            async with in_transaction():
+                if key:
+                    message = await outbox.add(
+                        event.channel,
+                        event.chat,
+                        [Reply(t(key)).to_dict()],
+                        reply_token=event.reply_token,
+                        reply_token_at=event.received_at,
+                        source_event=event.event_id,
+                    )
+                    message_id = message.id
+                if not await inbox.mark_done(row.id):
+                    raise Rollback
+        except Rollback:
+            return
+        self.metrics.events.labels(row.channel, "refused").inc()
+        if message_id is not None:
+            self.delivery.send_soon(message_id)
 
     async def _fetch_file(
         self, adapter: ChannelAdapter, event: Incoming
@@ -247,13 +316,23 @@ class EventProcessor:
         route, args = found
         await route.handler(turn, *args)
 
-    async def _apologise(self, row: InboundEvent, adapter: ChannelAdapter) -> None:
-        """The event failed for good: tell the user instead of leaving them waiting."""
+    async def _give_up(self, row: InboundEvent) -> None:
+        """An event nobody could finish (it failed or killed its process each time): tell the sender."""
+        logger.error(
+            "event %s moved to the dead letters after %d attempts; `python -m bot events retry %s` retries it",
+            row.id, row.attempts, row.id,
+        )
+        self.metrics.events.labels(row.channel, "dead_letter").inc()
+        await self._tell_sender(row, "inbox.dead_letter")
+
+    async def _tell_sender(self, row: InboundEvent, key: str) -> None:
+        # The chat comes from the stored sender key, not from parsing the payload again:
+        # parsing may be what failed. Private chats only, so the chat is the sender.
+        channel, _, user = (row.user_key or "").partition(":")
+        if channel != row.channel or not user or channel not in self.channels:
+            return
         try:
-            event = adapter.to_incoming(row.payload, row.received_at)
-            if event is None:
-                return
-            msg = await outbox.add(event.channel, event.chat, [Reply(t("common.error")).to_dict()])
+            msg = await outbox.add(channel, user, [Reply(t(key)).to_dict()], source_event=row.event_id)
             self.delivery.send_soon(msg.id)
         except Exception:
             logger.exception("could not queue the apology for event %s", row.id)

@@ -29,4 +29,9 @@ def build_scheduler(services: Services) -> AsyncIOScheduler:
         jobs.escalate_overdue, "cron", day_of_week="mon-fri", hour="8-17", minute=5, args=[services],
         id="escalate_overdue", coalesce=True, max_instances=1,
     )
+    # Hourly: files nobody references (strangers, roster uploads) and old link guesses.
+    scheduler.add_job(
+        jobs.sweep_orphans, "interval", hours=1, args=[services],
+        id="sweep_orphans", coalesce=True, max_instances=1,
+    )
     return scheduler

@@ -5,9 +5,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import shutil
 import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+TEMP_PREFIX = ".incoming-"
+_HEX = frozenset("0123456789abcdef")
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +33,7 @@ class FileStore:
 
     def path_for(self, sha256: str) -> Path:
         """Where the content with this hash lives (two-level fan-out keeps folders small)."""
-        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+        if not _is_digest(sha256):
             raise ValueError("not a sha256 hex digest")
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
@@ -40,10 +46,13 @@ class FileStore:
         digest = hashlib.sha256(data).hexdigest()
         target = self.path_for(digest)
         if target.exists() and target.stat().st_size == len(data):
+            # Make it young again: the orphan sweep spares recent files, and this
+            # content is about to be referenced by a new submission.
+            os.utime(target)
             return StoredFile(digest, len(data), target)
         target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         # Write-then-rename so a crash never leaves a truncated file under the final name.
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=TEMP_PREFIX)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -68,3 +77,52 @@ class FileStore:
     def delete(self, sha256: str) -> None:
         """Remove a stored file (for PDPA erasure)."""
         self.path_for(sha256).unlink(missing_ok=True)
+
+    def stored(self, now: float | None = None) -> Iterator[tuple[str, float]]:
+        """Every stored hash with its age in seconds (since last written); temp files are skipped."""
+        now = time.time() if now is None else now
+        if not self.root.is_dir():
+            return
+        for first in self.root.iterdir():
+            for second in first.iterdir() if first.is_dir() else ():
+                for entry in second.iterdir() if second.is_dir() else ():
+                    if not _is_digest(entry.name):
+                        continue
+                    try:
+                        yield entry.name, now - entry.stat().st_mtime
+                    except FileNotFoundError:
+                        continue  # deleted meanwhile
+
+    def age_of(self, sha256: str, now: float | None = None) -> float | None:
+        """Seconds since a stored file was last written, or None if it is not there."""
+        now = time.time() if now is None else now
+        try:
+            return now - self.path_for(sha256).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
+    def remove_stale_temp_files(self, older_than: float, now: float | None = None) -> int:
+        """Delete half-written uploads a crash left behind; returns how many."""
+        now = time.time() if now is None else now
+        removed = 0
+        if not self.root.is_dir():
+            return 0
+        for temp in self.root.glob(f"*/*/{TEMP_PREFIX}*"):
+            try:
+                if now - temp.stat().st_mtime > older_than:
+                    temp.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
+
+    def free_bytes(self) -> int:
+        """Free space on the file system that holds the store."""
+        place = self.root
+        while not place.exists() and place != place.parent:
+            place = place.parent  # the store is created lazily; its data directory may be too
+        return shutil.disk_usage(place).free
+
+
+def _is_digest(name: str) -> bool:
+    return len(name) == 64 and all(c in _HEX for c in name)

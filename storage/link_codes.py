@@ -1,20 +1,27 @@
-"""One-time link codes: random, single-use, re-issuable; only their SHA-256 is stored."""
+"""One-time link codes: random, single-use, expiring, re-issuable; only their SHA-256 is stored.
+
+Wrong guesses are logged in `LinkAttempt` (time and channel only, never the
+code or who typed it), so that guessing is limited across all chats and
+processes, not just per chat.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from storage.models import LinkCode, Staff
+from storage.models import LinkAttempt, LinkCode, Staff
 
 # No 0/O, 1/I/L: codes are read off paper and typed on phones.
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 CODE_PATTERN = re.compile(rf"[{ALPHABET}]{{{CODE_LENGTH}}}")
+GUESS_WINDOW_SECONDS = 3600.0
 
 
 def normalise(text: str) -> str:
@@ -52,11 +59,14 @@ async def issue(staff: list[Staff]) -> list[tuple[str, str]]:
     return issued
 
 
-async def redeem(code: str) -> Staff | None:
-    """Use a code once: the staff member it belongs to, or None if unknown, used or revoked."""
+async def redeem(code: str, ttl_days: float) -> Staff | None:
+    """Use a code once: the staff member it belongs to, or None if unknown, used, revoked or expired."""
     if not looks_like_code(code):
         return None
-    row = await LinkCode.get_or_none(code_hash=_hash(code), used_at__isnull=True, revoked=False)
+    issued_after = datetime.now(UTC) - timedelta(days=ttl_days)
+    row = await LinkCode.get_or_none(
+        code_hash=_hash(code), used_at__isnull=True, revoked=False, created_at__gt=issued_after
+    )
     if row is None:
         return None
     # Conditional update: two devices racing with one code cannot both win.
@@ -64,3 +74,20 @@ async def redeem(code: str) -> Staff | None:
     if not won:
         return None
     return await Staff.get(id=row.staff_id).select_related("unit")
+
+
+async def recent_failures(now: float | None = None) -> int:
+    """Wrong guesses in the last hour, in every chat."""
+    now = time.time() if now is None else now
+    return await LinkAttempt.filter(at__gt=now - GUESS_WINDOW_SECONDS).count()
+
+
+async def record_failure(channel: str, now: float | None = None) -> None:
+    """Log one wrong guess (when and on which channel only)."""
+    await LinkAttempt.create(at=time.time() if now is None else now, channel=channel)
+
+
+async def prune_attempts(older_than: float, now: float | None = None) -> int:
+    """Forget guesses older than `older_than` seconds; returns how many."""
+    now = time.time() if now is None else now
+    return await LinkAttempt.filter(at__lt=now - older_than).delete()

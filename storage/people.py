@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from storage.models import ChatIdentity, Staff
+from datetime import UTC, datetime
+
+from storage.models import ChatIdentity, ConversationState, Staff
 
 
 async def by_identity(channel: str, platform_user_id: str) -> Staff | None:
@@ -27,8 +29,20 @@ async def link(channel: str, platform_user_id: str, staff: Staff) -> ChatIdentit
     )
     if not created and identity.staff_id != staff.id:
         identity.staff = staff
-        await identity.save(update_fields=["staff_id"])
+        identity.linked_at = datetime.now(UTC)  # linked to this person now, whatever it was before
+        await identity.save(update_fields=["staff_id", "linked_at"])
     return identity
+
+
+async def identity_by_id(identity_id: int) -> ChatIdentity | None:
+    """One linked chat account."""
+    return await ChatIdentity.get_or_none(id=identity_id)
+
+
+async def unlink(identity: ChatIdentity) -> None:
+    """Remove a chat account's link and whatever conversation it was in."""
+    await ConversationState.filter(channel=identity.channel, user=identity.platform_user_id).delete()
+    await ChatIdentity.filter(id=identity.id).delete()
 
 
 async def by_code(employee_code: str) -> Staff | None:
