@@ -11,7 +11,7 @@ from bot.turn import Turn
 from config.texts import t
 from fiscal.calendar import fiscal_year_of, today_bangkok
 from reports.data import GroupRow, collect
-from reports.files import build, file_name
+from reports.files import build, chat_reports_dir, file_name
 from reports.tables import period_label
 
 logger = logging.getLogger(__name__)
@@ -84,11 +84,11 @@ async def report_file(turn: Turn, rest: str | None = None) -> None:
         turn.reply("report.line_no_files", period=label, fy=fy)
         return
     name = file_name(fy, rnd)
-    path = turn.settings.data_dir / "reports" / name
+    path = chat_reports_dir(turn.settings.data_dir) / name
     report, _ = await build(fy, rnd, path)
     logger.info("report FY %s round %s built for staff %s", fy, rnd, turn.person.id if turn.person else None)
     if turn.incoming.channel == "sim":
-        turn.reply("report.saved_at", period=label, path=str(path))
+        turn.reply("report.saved_at", period=label, name=name)  # never the server path
     turn.reply_raw(
         Reply(
             text=t("report.ready", period=label, staff=report.total.staff, certificates=len(report.certificates)),

@@ -20,8 +20,11 @@ async def import_roster_file(turn: Turn) -> None:
     ref = turn.incoming.file
     assert ref is not None
     name = (ref.name or "").lower()
-    if turn.file_error == "too_large":
-        turn.reply("roster.too_large", limit=turn.settings.max_upload_bytes // (1024 * 1024))
+    # Rosters get their own cap, smaller than certificates': the whole table is parsed in this process.
+    limit = turn.settings.roster_max_bytes
+    sizes = (ref.size, turn.file.size if turn.file else None)
+    if turn.file_error == "too_large" or any(size is not None and size > limit for size in sizes):
+        turn.reply("roster.too_large", limit=_megabytes(limit))
         return
     if turn.file is None:
         turn.reply("roster.download_failed")
@@ -29,8 +32,8 @@ async def import_roster_file(turn: Turn) -> None:
     data = await asyncio.to_thread(turn.file.path.read_bytes)
     try:
         table = await asyncio.to_thread(roster_store.read_table, data, name)
-    except roster_store.RosterError:
-        turn.reply("roster.bad_type")
+    except roster_store.RosterError as exc:
+        turn.reply(f"roster.{exc.reason}", **exc.values)
         return
     rows, errors = roster_store.parse(table)
     result = await roster_store.import_roster(rows, errors)
@@ -41,3 +44,8 @@ async def import_roster_file(turn: Turn) -> None:
         turn.reply("roster.rejected", count=len(result.errors), errors=shown)
         return
     turn.reply("roster.imported", created=result.created, updated=result.updated)
+
+
+def _megabytes(size: int) -> str:
+    """A byte count as MB for people: "5", "2.5"."""
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0")

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from reports.data import AgencyReport
+from reports.safe_cells import SafeCsvWriter
 from reports.tables import tables
+from storage.private_files import private_output
 
 
 def write_csv(report: AgencyReport, path: Path) -> list[Path]:
-    """Write UTF-8 CSV with a BOM (so Excel shows Thai); returns every file written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write UTF-8 CSV with a BOM (so Excel shows Thai), owner-only, formula-safe; returns every file written."""
     written: list[Path] = []
     for index, table in enumerate(tables(report)):
         target = path if index == 0 else path.with_name(f"{path.stem}-{table.slug}{path.suffix}")
-        with target.open("w", newline="", encoding="utf-8-sig") as fh:
-            writer = csv.writer(fh)
+        with private_output(target, "w", newline="", encoding="utf-8-sig") as fh:
+            writer = SafeCsvWriter(fh)
             writer.writerow(table.headers)
             writer.writerows(table.rows())
         written.append(target)

@@ -20,7 +20,9 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 
 from reports.data import AgencyReport
+from reports.safe_cells import neutralise
 from reports.tables import Table, tables
+from storage.private_files import private_output
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -64,7 +66,7 @@ def _cell(ref: str, value: Any, style: int = 0) -> str:
         return f'<c r="{ref}"{styled}><v>{value}</v></c>'
     if isinstance(value, (dt.date, dt.datetime)):
         value = value.isoformat()
-    text = _escape(str(value))
+    text = _escape(neutralise(str(value)))
     space = ' xml:space="preserve"' if text != text.strip() else ""
     return f'<c r="{ref}" t="inlineStr"{styled}><is><t{space}>{text}</t></is></c>'
 
@@ -127,12 +129,13 @@ def _workbook_parts(names: list[str]) -> dict[str, str]:
 
 
 def write_xlsx(report: AgencyReport, path: Path) -> Path:
-    """Write the workbook, streaming each sheet into the zip."""
+    """Write the workbook (owner-only, text cells formula-safe), streaming each sheet into the zip."""
     sheets = tables(report)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".part")  # a half-written report is never mistaken for one
+    # Written owner-only under a temporary name, so a half-written report is never mistaken for one.
     # Level 1 deflate: most of the size win of the default level for a fraction of its time.
-    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+    with private_output(path, "wb") as fh, zipfile.ZipFile(
+        fh, "w", zipfile.ZIP_DEFLATED, compresslevel=1
+    ) as archive:
         for name, text in _workbook_parts([s.name for s in sheets]).items():
             archive.writestr(name, text)
         for index, table in enumerate(sheets, start=1):
@@ -146,5 +149,4 @@ def write_xlsx(report: AgencyReport, path: Path) -> Path:
                         out.write("".join(buffer).encode("utf-8"))
                         buffer, size = [], 0
                 out.write("".join(buffer).encode("utf-8"))
-    partial.replace(path)
     return path

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
+import re
+import time
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from storage.files import FileStore
@@ -17,11 +22,20 @@ from storage.models import (
     ChatIdentity,
     ConversationState,
     Delegation,
+    InboundEvent,
     LinkCode,
     OutboxMessage,
+    RequiredCourse,
     Staff,
     Submission,
 )
+
+ERASED = "(ลบแล้ว)"  # what stands where the name was, in the roster row and in other records
+# Uploads younger than this may belong to a turn still in progress (stored, submission not yet
+# committed), so erasure leaves them to the scheduled orphan sweep.
+ORPHAN_MIN_AGE_SECONDS = 300.0
+_SCAN_BATCH = 1000
+_SAFE_SUFFIX = re.compile(r"[a-z0-9]{1,5}")
 
 
 @dataclass(slots=True)
@@ -31,6 +45,14 @@ class ErasureReport:
     submissions: int
     files: int
     identities: int
+    events: int = 0  # raw inbound events: theirs, and others' that name them
+    outbox_messages: int = 0  # messages to them, and prompts or notices about them
+    conversations: int = 0  # others' unfinished conversations that name them
+    required_courses: int = 0
+    delegations: int = 0  # as acting approver or as the supervisor delegating
+    audit_records_scrubbed: int = 0  # other people's histories that named them (kept, name removed)
+    report_files: int = 0  # cached report files, rebuilt on request
+    orphaned_files: int = 0  # stored uploads no submission uses (roster files among them)
 
 
 def _row(model: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -39,6 +61,12 @@ def _row(model: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
         for key, value in model.__dict__.items()
         if not key.startswith("_") and key not in skip
     }
+
+
+def archive_suffix(file_name: str | None) -> str:
+    """A file's extension fit for an archive entry name: 1-5 lowercase letters or digits, else "bin"."""
+    suffix = (file_name or "").rsplit(".", 1)[-1].lower() if "." in (file_name or "") else ""
+    return suffix if _SAFE_SUFFIX.fullmatch(suffix) else "bin"
 
 
 async def export_person(staff: Staff, files: FileStore) -> bytes:
@@ -58,33 +86,94 @@ async def export_person(staff: Staff, files: FileStore) -> bytes:
         for sub in submissions:
             path = files.path_for(sub.file_sha256)
             if path.exists():
-                suffix = (sub.file_name or "").rsplit(".", 1)[-1] if "." in (sub.file_name or "") else "bin"
-                archive.write(path, f"certificates/{sub.id}.{suffix}")
+                # Entry names are built only from our own id and a vetted suffix: the file
+                # name came from the user and could climb out of the folder it is unpacked in.
+                archive.write(path, f"certificates/{int(sub.id)}.{archive_suffix(sub.file_name)}")
     return buffer.getvalue()
 
 
-async def erase_person(staff: Staff, files: FileStore) -> ErasureReport:
-    """Delete a person's submissions, files, chat links and messages, and anonymise the roster row.
+def mention_pattern(staff: Staff) -> re.Pattern[str]:
+    """Matches the person's employee code (as a whole word) or first and last name (any spacing)."""
+    parts = [rf"(?<![A-Za-z0-9]){re.escape(staff.employee_code)}(?![A-Za-z0-9])"]
+    if staff.first_name.strip() and staff.last_name.strip():
+        parts.append(rf"{re.escape(staff.first_name.strip())}\s*{re.escape(staff.last_name.strip())}")
+    return re.compile("|".join(parts))
+
+
+def _text(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+async def _matching_ids(model: Any, column: str, pattern: re.Pattern[str]) -> list[int]:
+    """Ids of rows whose JSON `column` mentions the person, scanned in id order, a batch at a time."""
+    found: list[int] = []
+    last = 0
+    while True:
+        batch = await model.filter(id__gt=last).order_by("id").limit(_SCAN_BATCH).values_list("id", column)
+        if not batch:
+            return found
+        found.extend(row_id for row_id, value in batch if pattern.search(_text(value)))
+        last = batch[-1][0]
+
+
+def _scrub(value: Any, pattern: re.Pattern[str]) -> Any:
+    if isinstance(value, str):
+        return pattern.sub(ERASED, value)
+    if isinstance(value, list):
+        return [_scrub(v, pattern) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrub(v, pattern) for k, v in value.items()}
+    return value
+
+
+async def erase_person(staff: Staff, files: FileStore, reports_dir: Path | None = None) -> ErasureReport:
+    """Delete everything held about a person and anonymise their roster row.
+
+    Gone: submissions with their files and histories, chat links and link codes, their raw
+    events and others' events that name them, every queued or sent message to them or about
+    them, conversations that name them, agreed courses, delegations either way, and their
+    approval prompts. Other people's histories keep their entries with the name replaced.
+    Cached reports in `reports_dir` are deleted (they are rebuilt on request), and so are
+    stored uploads no submission uses, such as roster files an admin sent in chat.
 
     The roster row stays (deactivated, without name) so that other people's
     records that point at it (as approver or supervisor) keep their integrity.
     """
+    pattern = mention_pattern(staff)
     submissions = await Submission.filter(staff_id=staff.id)
     hashes = {s.file_sha256 for s in submissions}
     identities = await ChatIdentity.filter(staff_id=staff.id)
     chats = [(i.channel, i.platform_user_id) for i in identities]
+    ids = [s.id for s in submissions]
+    # Scanned before the transaction so that SQLite is not locked for the length of a full scan.
+    events = await _matching_ids(InboundEvent, "payload", pattern)
+    messages = await _matching_ids(OutboxMessage, "payload", pattern)
+    conversations = await _matching_ids(ConversationState, "data", pattern)
+    audit = await _matching_ids(AuditRecord, "detail", pattern)
     async with in_transaction():
-        ids = [s.id for s in submissions]
         await AuditRecord.filter(submission_id__in=ids).delete()
-        await ApprovalPrompt.filter(submission_id__in=ids).delete()
+        await ApprovalPrompt.filter(Q(submission_id__in=ids) | Q(approver_id=staff.id)).delete()
         await Submission.filter(id__in=ids).delete()
+        own_keys = [f"{channel}:{user}" for channel, user in chats]
+        removed_events = await InboundEvent.filter(user_key__in=own_keys).delete() if own_keys else 0
+        removed_events += await InboundEvent.filter(id__in=events).delete() if events else 0
+        removed_messages = await OutboxMessage.filter(id__in=messages).delete() if messages else 0
+        removed_conversations = (
+            await ConversationState.filter(id__in=conversations).delete() if conversations else 0
+        )
         for channel, user in chats:
-            await OutboxMessage.filter(channel=channel, chat=user).delete()
+            removed_messages += await OutboxMessage.filter(channel=channel, chat=user).delete()
             await ConversationState.filter(channel=channel, user=user).delete()
+        scrubbed = 0
+        for record in await AuditRecord.filter(id__in=audit):
+            record.detail = _scrub(record.detail, pattern)
+            await record.save(update_fields=["detail"])
+            scrubbed += 1
         await ChatIdentity.filter(staff_id=staff.id).delete()
         await LinkCode.filter(staff_id=staff.id).delete()
-        await Delegation.filter(delegate_id=staff.id).delete()
-        staff.title, staff.first_name, staff.last_name, staff.position = "", "(ลบแล้ว)", "", ""
+        required = await RequiredCourse.filter(staff_id=staff.id).delete()
+        delegations = await Delegation.filter(Q(delegate_id=staff.id) | Q(supervisor_id=staff.id)).delete()
+        staff.title, staff.first_name, staff.last_name, staff.position = "", ERASED, "", ""
         staff.active = False
         await staff.save()
     removed = 0
@@ -92,4 +181,47 @@ async def erase_person(staff: Staff, files: FileStore) -> ErasureReport:
         if not await Submission.filter(file_sha256=digest).exists():
             files.delete(digest)
             removed += 1
-    return ErasureReport(len(submissions), removed, len(chats))
+    return ErasureReport(
+        submissions=len(submissions),
+        files=removed,
+        identities=len(chats),
+        events=removed_events,
+        outbox_messages=removed_messages,
+        conversations=removed_conversations,
+        required_courses=required,
+        delegations=delegations,
+        audit_records_scrubbed=scrubbed,
+        report_files=await asyncio.to_thread(_remove_reports, reports_dir),
+        orphaned_files=await _remove_orphans(files),
+    )
+
+
+def _remove_reports(reports_dir: Path | None) -> int:
+    """Delete cached report files (they list everyone, this person included)."""
+    if reports_dir is None or not reports_dir.is_dir():
+        return 0
+    removed = 0
+    for path in reports_dir.iterdir():
+        if path.is_file() or path.is_symlink():
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+async def _remove_orphans(files: FileStore, now: float | None = None) -> int:
+    """Delete stored uploads no submission references, sparing recent ones (a turn may be in flight)."""
+    now = time.time() if now is None else now
+    candidates = await asyncio.to_thread(
+        lambda: [digest for digest, age in files.stored(now) if age > ORPHAN_MIN_AGE_SECONDS]
+    )
+    removed = 0
+    for start in range(0, len(candidates), _SCAN_BATCH):
+        batch = candidates[start : start + _SCAN_BATCH]
+        used = set(await Submission.filter(file_sha256__in=batch).values_list("file_sha256", flat=True))
+        for digest in batch:
+            age = files.age_of(digest, now)
+            if digest not in used and age is not None and age > ORPHAN_MIN_AGE_SECONDS:
+                files.delete(digest)
+                removed += 1
+    await asyncio.to_thread(files.remove_stale_temp_files, ORPHAN_MIN_AGE_SECONDS, now)
+    return removed

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from tortoise.transactions import in_transaction
@@ -57,10 +60,24 @@ ROLE_WORDS = {
 INACTIVE_WORDS = {"0", "false", "no", "inactive", "ไม่ปฏิบัติงาน", "พ้นสภาพ", "ลาออก", "เกษียณ"}
 UNIT_SEPARATOR = ">"
 MAX_ROWS = 50_000
+# Reading stops at these limits, whatever the file declares: a roster has about a dozen columns,
+# and a sheet may claim A1:XFD1048576 (17 billion cells) in a few hundred kilobytes.
+MAX_COLUMNS = 64  # cells to the right of this column are ignored
+MAX_CELL_CHARS = 1_000  # longer than any name, position or unit path
+# An XLSX is a zip: refuse one whose parts unpack to more than this before parsing anything.
+MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024
 
 
 class RosterError(Exception):
-    """The file as a whole cannot be read (wrong type, no header)."""
+    """The file as a whole cannot be read (wrong type, unreadable, too many rows, a cell too long).
+
+    `reason` names the chat text (`roster.<reason>`); `values` fill its placeholders.
+    """
+
+    def __init__(self, message: str, reason: str = "bad_type", **values: int) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.values = values
 
 
 @dataclass(slots=True)
@@ -96,27 +113,74 @@ class ImportResult:
 
 
 def read_table(data: bytes, filename: str) -> list[list[str]]:
-    """Rows of cells from CSV (UTF-8, with or without BOM) or XLSX bytes (blocking)."""
+    """Rows of cells from CSV (UTF-8, with or without BOM) or XLSX bytes (blocking).
+
+    Rows are streamed and reading stops after the header and MAX_ROWS more rows (blank
+    ones count too): a longer file is refused whole, never silently cut. Each row keeps at
+    most MAX_COLUMNS cells, and a cell longer than MAX_CELL_CHARS refuses the file.
+    """
     name = filename.lower()
     if name.endswith(".xlsx"):
-        import openpyxl
-
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:
-            raise RosterError("unreadable xlsx") from exc
-        sheet = book.worksheets[0]
-        return [
-            ["" if cell is None else str(cell).strip() for cell in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
+        return _bounded(_xlsx_rows(data))
     if name.endswith(".csv"):
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise RosterError("csv is not UTF-8") from exc
-        return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+        reader = csv.reader(io.StringIO(text))
+        try:
+            # csv's own field limit (128 KiB) stops a runaway quoted field before it is built.
+            return _bounded(reader)
+        except csv.Error as exc:
+            raise RosterError(f"unreadable csv: {exc}", "unreadable_csv", line=reader.line_num) from exc
     raise RosterError("not csv or xlsx")
+
+
+def _xlsx_rows(data: bytes) -> Iterator[Sequence[object]]:
+    """Values of the first sheet, row by row, ignoring the sheet's declared size."""
+    import openpyxl
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(part.file_size for part in archive.infolist())
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise RosterError("unreadable xlsx") from exc
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise RosterError("xlsx unpacks too large", "unpacked_too_large")
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:
+        raise RosterError("unreadable xlsx") from exc
+    try:
+        sheet = book.worksheets[0]
+        # The declared <dimension> is what openpyxl pads every row (and every gap) to;
+        # without it a row is only as wide as its cells, capped at MAX_COLUMNS.
+        sheet.reset_dimensions()
+        yield from sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+    except RosterError:
+        raise
+    except Exception as exc:
+        raise RosterError("unreadable xlsx") from exc
+    finally:
+        book.close()
+
+
+def _bounded(rows: Iterable[Sequence[object]]) -> list[list[str]]:
+    """At most header + MAX_ROWS rows of at most MAX_COLUMNS stripped text cells, or RosterError."""
+    table: list[list[str]] = []
+    for row in rows:
+        if len(table) > MAX_ROWS:
+            raise RosterError(f"more than {MAX_ROWS} rows", "too_many_rows", limit=MAX_ROWS)
+        cells = ["" if cell is None else str(cell).strip() for cell in row[:MAX_COLUMNS]]
+        while cells and not cells[-1]:
+            cells.pop()  # trailing empty cells say nothing; openpyxl pads rows with them
+        if any(len(cell) > MAX_CELL_CHARS for cell in cells):
+            raise RosterError(
+                f"cell longer than {MAX_CELL_CHARS} characters on line {len(table) + 1}",
+                "cell_too_long", line=len(table) + 1, limit=MAX_CELL_CHARS,
+            )
+        table.append(cells)
+    return table
 
 
 def parse(table: list[list[str]]) -> tuple[list[RosterRow], list[str]]:
@@ -191,15 +255,21 @@ def _roles(text: str) -> tuple[set[str], list[str]]:
     return roles, bad
 
 
-async def import_roster(rows: list[RosterRow], errors: list[str]) -> ImportResult:
-    """Upsert validated rows in one transaction; any error anywhere imports nothing."""
+async def import_roster(rows: list[RosterRow], errors: list[str], *, demo: bool = False) -> ImportResult:
+    """Upsert validated rows in one transaction; any error anywhere imports nothing.
+
+    `demo` marks the rows as the fictional demo roster; a real import first removes
+    every demo row (their chat links, link codes and submissions go with them).
+    """
     result = ImportResult(errors=list(errors))
     if result.errors:
         return result
     in_file = {r.employee_code for r in rows}
+    # A real roster may not lean on a demo supervisor: the demo rows are about to go.
     known = set(
         await Staff.filter(
-            employee_code__in=[r.supervisor_code for r in rows if r.supervisor_code]
+            employee_code__in=[r.supervisor_code for r in rows if r.supervisor_code],
+            **({} if demo else {"is_demo": False}),
         ).values_list("employee_code", flat=True)
     )
     for row in rows:
@@ -211,6 +281,10 @@ async def import_roster(rows: list[RosterRow], errors: list[str]) -> ImportResul
     if result.errors:
         return result
     async with in_transaction():
+        if not demo:
+            removed = await Staff.filter(is_demo=True).delete()
+            if removed:
+                logging.getLogger(__name__).info("roster import removed the %d demo roster people", removed)
         units: dict[tuple[str, ...], Unit] = {}
         staff_by_code: dict[str, Staff] = {
             s.employee_code: s for s in await Staff.filter(employee_code__in=list(in_file))
@@ -233,7 +307,7 @@ async def import_roster(rows: list[RosterRow], errors: list[str]) -> ImportResul
             existing = staff_by_code.get(row.employee_code)
             if existing is None:
                 staff_by_code[row.employee_code] = await Staff.create(
-                    employee_code=row.employee_code, **fields
+                    employee_code=row.employee_code, is_demo=demo, **fields
                 )
                 result.created += 1
             else:
