@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
+import datetime as dt
 import logging
 import sys
 from datetime import date
@@ -36,6 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("employee_code")
     p.add_argument("--out", type=Path, help="zip file for export")
     p.add_argument("--yes", action="store_true", help="confirm erasure")
+    p = sub.add_parser("events", help="list the events the service gave up on, or queue one again")
+    p.add_argument("action", choices=("failed", "retry"))
+    p.add_argument("event_ids", nargs="*", type=int, help="for retry: the ids `events failed` lists")
+    p.add_argument("--all", action="store_true", help="for retry: every failed event")
     p = sub.add_parser("audit", help="print the history of one submission")
     p.add_argument("submission_id", type=int)
     p = sub.add_parser("extract", help="read certificate files and print their fields")
@@ -69,13 +73,19 @@ def serve(settings: Settings) -> int:
     """Run the web service until interrupted."""
     from aiohttp import web
 
+    from bot.access_log import RedactingAccessLogger
     from bot.app import create_app
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if settings.sim_on:
         logger.info("simulator: http://localhost:%d/sim", settings.port)
     web.run_app(
-        create_app(settings), host=settings.host, port=settings.port, print=None, loop=_event_loop()
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        print=None,
+        access_log_class=RedactingAccessLogger,
+        loop=_event_loop(),
     )
     return 0
 
@@ -107,6 +117,8 @@ async def _with_db(settings: Settings, command: str, args: argparse.Namespace) -
             return await _set_webhooks(settings)
         if command == "audit":
             return await _audit(args.submission_id)
+        if command == "events":
+            return await _events(args)
         if command == "person":
             return await _person(settings, args)
         if command == "targets":
@@ -138,8 +150,10 @@ async def _import_roster(path: Path) -> int:
 
 
 async def _link_codes(out: Path, *, reissue_all: bool, employees: list[str] | None) -> int:
+    from reports.safe_cells import SafeCsvWriter
     from storage import link_codes
     from storage.models import ChatIdentity, Staff
+    from storage.private_files import private_output
 
     query = Staff.filter(active=True)
     if employees:
@@ -149,19 +163,20 @@ async def _link_codes(out: Path, *, reissue_all: bool, employees: list[str] | No
         query = query.exclude(id__in=list(linked))
     staff = await query.order_by("employee_code")
     issued = await link_codes.issue(staff)
-    with out.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+    with private_output(out, "w", newline="", encoding="utf-8") as fh:
+        writer = SafeCsvWriter(fh)
         writer.writerow(["employee_code", "link_code"])
         writer.writerows(issued)
-    out.chmod(0o600)
     print(f"{len(issued)} link codes written to {out} (earlier unused codes of these people are revoked)")
     return 0
 
 
 async def _person(settings: Settings, args: argparse.Namespace) -> int:
+    from reports.files import chat_reports_dir
     from storage.files import FileStore
     from storage.models import Staff
     from storage.personal_data import erase_person, export_person
+    from storage.private_files import private_output
 
     staff = await Staff.get_or_none(employee_code=args.employee_code)
     if staff is None:
@@ -170,16 +185,47 @@ async def _person(settings: Settings, args: argparse.Namespace) -> int:
     files = FileStore(settings.data_dir / "files")
     if args.action == "export":
         out = args.out or Path(f"{args.employee_code}-export.zip")
-        out.write_bytes(await export_person(staff, files))
-        out.chmod(0o600)
+        data = await export_person(staff, files)
+        with private_output(out, "wb") as fh:
+            fh.write(data)
         print(f"exported to {out}")
         return 0
     if not args.yes:
         print("erasure cannot be undone: add --yes", file=sys.stderr)
         return 2
-    report = await erase_person(staff, files)
-    print(f"erased: {report.submissions} submissions, {report.files} files, {report.identities} chat links")
+    report = await erase_person(staff, files, chat_reports_dir(settings.data_dir))
+    print(
+        f"erased: {report.submissions} submissions, {report.files} files, {report.identities} chat links, "
+        f"{report.events} inbound events, {report.outbox_messages} outgoing messages, "
+        f"{report.conversations} conversations, {report.required_courses} required courses, "
+        f"{report.delegations} delegations, {report.audit_records_scrubbed} audit records scrubbed, "
+        f"{report.report_files} cached report files, {report.orphaned_files} orphaned uploads"
+    )
     return 0
+
+
+async def _events(args: argparse.Namespace) -> int:
+    """`events failed`: the dead letters, without their content; `events retry ID...`: queue them again."""
+    from fiscal.calendar import BANGKOK
+    from storage import inbox
+
+    if args.action == "failed":
+        rows = await inbox.failed_events()
+        print(f"{'id':>8}  {'channel':<9} {'received (Asia/Bangkok)':<24} {'attempts':>8}  error")
+        for row in rows:
+            received = dt.datetime.fromtimestamp(row.received_at, BANGKOK)
+            print(f"{row.id:>8}  {row.channel:<9} {received:%Y-%m-%d %H:%M:%S}      {row.attempts:>8}  {row.error or '-'}")
+        print(f"{len(rows)} failed event(s)")
+        return 0
+    ids = [row.id for row in await inbox.failed_events(limit=100_000)] if args.all else args.event_ids
+    if not ids:
+        print("name the event ids to retry, or --all", file=sys.stderr)
+        return 2
+    queued = [i for i in ids if await inbox.retry(i)]
+    for missing in sorted(set(ids) - set(queued)):
+        print(f"event {missing} is not a failed event", file=sys.stderr)
+    print(f"{len(queued)} event(s) queued again; the running service handles them within seconds")
+    return 0 if len(queued) == len(ids) else 1
 
 
 async def _audit(submission_id: int) -> int:

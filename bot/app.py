@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from aiohttp import web
 
+from bot import sim_access
 from bot.channels import line, sim, telegram
 from bot.channels.base import ChannelAdapter
 from bot.delivery import Delivery
-from bot.file_links import FileLinks, serve_file
+from bot.file_links import FileLinks, serve_file, stored_secret
 from bot.metrics import Metrics
 from bot.ocr_runner import OcrRunner
 from certificates.pool import ReaderPool
 from bot.processor import EventProcessor
+from bot.request_origin import from_this_machine
 from config.settings import Settings
 from handlers import ROUTERS
 from scheduler.setup import build_scheduler
@@ -23,6 +27,8 @@ from storage import inbox as inbox_store
 from storage.db import close_db, open_db
 from storage.files import FileStore
 from storage.inbox import InboxWriter
+from storage.leases import LeaseHeartbeat
+from storage.models import ChatIdentity
 from storage.seed import seed_defaults
 
 logger = logging.getLogger(__name__)
@@ -62,9 +68,17 @@ def build_channels(
             logger.warning("Telegram webhook mode needs TELEGRAM_WEBHOOK_SECRET: every update will be refused")
     else:
         logger.info("Telegram is off: set TELEGRAM_BOT_TOKEN to enable it")
-    # The simulator's events are always accepted by the dispatcher; only its pages are optional.
-    channels["sim"] = sim.SimChannel(files)
+    # With /sim off nothing may be queued for it: its chats are pretend sessions nobody reads.
+    if settings.sim_on:
+        channels["sim"] = sim.SimChannel(files)
     return channels
+
+
+async def _forget_sim_sessions() -> None:
+    """With /sim off, unlink its pretend sessions so no notification is queued to them."""
+    removed = await ChatIdentity.filter(channel="sim").delete()
+    if removed:
+        logger.info("simulator off: removed %d simulator chat link(s)", removed)
 
 
 async def _services(app: web.Application) -> AsyncIterator[None]:
@@ -73,17 +87,24 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     await seed_defaults(load_demo_roster=settings.demo_roster_on)
     files = FileStore(settings.data_dir / "files")
     metrics = Metrics()
-    links = FileLinks(settings.file_link_secret)
+    secret = settings.file_link_secret or await asyncio.to_thread(stored_secret, settings.data_dir)
+    links = FileLinks(secret, settings.file_link_ttl_hours * 3600)
+    # A worker serves no pages, though it handles the events of a simulator that is on elsewhere.
+    logger.info(sim_access.describe(settings.sim_on and settings.process_role != "worker", settings.sim_token))
+    if not settings.sim_on:
+        await _forget_sim_sessions()
     channels = build_channels(settings, files, links)
     delivery = Delivery(channels, metrics)
     processor = EventProcessor(settings, channels, ROUTERS, files, delivery, metrics)
     writer = InboxWriter()
     writer.start()
+    heartbeat = LeaseHeartbeat()
+    heartbeat.start()
     works = settings.process_role in ("all", "worker")
-    pool = ReaderPool(settings.ocr_workers)
+    pool = ReaderPool(settings.ocr_workers, timeout=settings.ocr_read_timeout_seconds)
     if works:
         await pool.start()
-    ocr = OcrRunner(pool, files, delivery, metrics, concurrency=pool.workers)
+    ocr = OcrRunner(pool, files, delivery, metrics, concurrency=pool.workers, max_crashes=settings.ocr_max_crashes)
     processor.on_signal["ocr"] = ocr.wake
     services = Services(settings, channels, files, writer, processor, delivery, metrics, ocr, links)
     app[SERVICES] = services
@@ -114,6 +135,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         await ocr.stop()
         await pool.close()
         await writer.stop()
+        await heartbeat.stop()
         await delivery.close()
         for channel in channels.values():
             await channel.close()
@@ -126,10 +148,39 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok", "pending_events": pending})
 
 
+def _may_read_metrics(request: web.Request) -> bool:
+    token = request.app[SETTINGS].metrics_token
+    if token:
+        given = request.headers.get("Authorization", "")
+        if hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            return True
+    return from_this_machine(request)
+
+
 async def metrics(request: web.Request) -> web.Response:
-    """Prometheus text exposition."""
-    body = request.app[SERVICES].metrics.render()
+    """Prometheus text exposition: to this machine, or to a scraper carrying METRICS_TOKEN."""
+    if not _may_read_metrics(request):
+        raise web.HTTPForbidden()
+    registry = request.app[SERVICES].metrics
+    # Queue depths are read at scrape time: they are shared by every process on the database.
+    registry.dead_letters.set(await inbox_store.failed_count())
+    registry.pending_events.set(await inbox_store.pending_count())
+    body = registry.render()
     return web.Response(body=body, content_type="text/plain", charset="utf-8")
+
+
+SECURITY_HEADERS = {
+    # Browsers must not guess a type (an uploaded "image" rendered as HTML), frame our pages
+    # (clickjacking the simulator) or pass signed file links on as a Referer.
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
 
 
 async def _to_simulator(request: web.Request) -> web.Response:
@@ -142,6 +193,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app = web.Application(client_max_size=settings.max_upload_bytes + 1024 * 1024)
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_services)
+    app.on_response_prepare.append(_security_headers)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
     if settings.process_role == "worker":
@@ -150,6 +202,6 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.router.add_post("/webhook/line", line.webhook)
     app.router.add_post("/webhook/telegram", telegram.webhook)
     if settings.sim_on:
-        sim.add_routes(app)
+        sim.add_routes(app, settings.sim_token)
         app.router.add_get("/", _to_simulator)
     return app

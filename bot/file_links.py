@@ -2,33 +2,78 @@
 
 Files are never served publicly: a link names one file, carries an expiry and
 an HMAC over both, and is only handed to the approver's chat.
+
+The signing key is FILE_LINK_SECRET, or else a key generated once and kept in
+the data directory, so links survive restarts and work across the web and
+worker processes that share that directory.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
+import os
 import secrets
 import time
+from pathlib import Path
 
 from aiohttp import web
 
-LINK_LIFETIME_SECONDS = 14 * 24 * 3600
+logger = logging.getLogger(__name__)
+
+DEFAULT_LIFETIME_SECONDS = 72 * 3600
+SECRET_FILE = "file_link_secret"
+SECRET_HEX_CHARS = 64
+# Another process may have created the file a moment ago and not written it yet.
+READ_ATTEMPTS = 50
+READ_PAUSE_SECONDS = 0.02
+
+
+def stored_secret(data_dir: Path) -> str:
+    """The key kept in `data_dir`, created (readable by this user only) if there is none yet."""
+    path = data_dir / SECRET_FILE
+    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return _read_secret(path)
+    key = secrets.token_hex(SECRET_HEX_CHARS // 2)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key)
+        fh.flush()
+        os.fsync(fh.fileno())
+    logger.info(
+        "file links: created a signing key in %s; processes on other machines need FILE_LINK_SECRET", path
+    )
+    return key
+
+
+def _read_secret(path: Path) -> str:
+    for _ in range(READ_ATTEMPTS):
+        key = path.read_text(encoding="ascii").strip()
+        if len(key) >= SECRET_HEX_CHARS:
+            logger.info(
+                "file links: signing key read from %s; processes on other machines need FILE_LINK_SECRET", path
+            )
+            return key
+        time.sleep(READ_PAUSE_SECONDS)
+    raise RuntimeError(f"{path} holds no signing key: delete it or set FILE_LINK_SECRET")
 
 
 class FileLinks:
     """Makes and checks signed file links."""
 
-    def __init__(self, secret: str | None) -> None:
-        # Without a configured secret the links work until the next restart only.
-        self._key = (secret or secrets.token_hex(32)).encode()
+    def __init__(self, secret: str, lifetime_seconds: float = DEFAULT_LIFETIME_SECONDS) -> None:
+        self._key = secret.encode()
+        self.lifetime_seconds = lifetime_seconds
 
     def _sign(self, sha256: str, expires: int) -> str:
         return hmac.new(self._key, f"{sha256}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
 
     def path(self, sha256: str, now: float | None = None) -> str:
-        """The URL path of a link valid for LINK_LIFETIME_SECONDS."""
-        expires = int((now or time.time()) + LINK_LIFETIME_SECONDS)
+        """The URL path of a link valid for `lifetime_seconds`."""
+        expires = int((now or time.time()) + self.lifetime_seconds)
         return f"/files/{sha256}/{expires}/{self._sign(sha256, expires)}"
 
     def valid(self, sha256: str, expires: str, signature: str) -> bool:

@@ -20,7 +20,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    app_env: Literal["development", "production"] = "development"
+    app_env: Literal["development", "production"] = Field(
+        default="production", description="development: /sim is on even when a channel is configured"
+    )
     data_dir: Path = Path("./data")
     database_url: str | None = None
     port: int = 8080
@@ -44,8 +46,16 @@ class Settings(BaseSettings):
     sim_enabled: bool | None = Field(
         default=None, description="serve /sim; default: on in development or when no channel is set"
     )
-    demo_roster: bool | None = Field(
-        default=None, description="load a fictional roster into an empty database; default: in development"
+    sim_token: str | None = Field(
+        default=None,
+        description="lets other machines use /sim: header X-Sim-Token, or open /sim?token=… once; "
+        "without it /sim answers only this machine",
+    )
+    demo_roster: bool = Field(
+        default=False, description="load the fictional demo roster into an empty staff table"
+    )
+    metrics_token: str | None = Field(
+        default=None, description="lets other machines read /metrics with Authorization: Bearer <token>"
     )
     process_role: Literal["all", "web", "worker"] = Field(
         default="all",
@@ -56,13 +66,44 @@ class Settings(BaseSettings):
         default=True, description="apply migrations at start-up; turn off when several processes start at once"
     )
     ocr_workers: int | None = Field(default=None, description="certificate reader processes; default: CPU count")
-    file_link_secret: str | None = Field(
-        default=None, description="signs links to certificate images; set it so links survive restarts"
+    ocr_read_timeout_seconds: float = Field(
+        default=120.0, gt=0, description="longest one certificate read may take; its worker is then replaced"
     )
+    ocr_max_crashes: int = Field(
+        default=3, ge=1,
+        description="reads of one file that may kill or hang a worker before it is set aside as unreadable (file kept)",
+    )
+    file_link_secret: str | None = Field(
+        default=None,
+        description="signs links to certificate images; default: a key kept in DATA_DIR "
+        "(set it when processes on several machines serve links)",
+    )
+    file_link_ttl_hours: float = Field(default=72.0, gt=0, description="how long a certificate image link works")
     approval_sla_working_days: int = 3
     http_timeout_seconds: float = 10.0
     event_workers: int = 8
     max_upload_bytes: int = 20 * 1024 * 1024
+    webhook_max_bytes: int = Field(
+        default=1024 * 1024,
+        description="largest LINE/Telegram webhook body read; larger ones get 413 before the signature check",
+    )
+    roster_max_bytes: int = Field(
+        default=5 * 1024 * 1024,
+        description="largest roster file (CSV/XLSX) an admin may send in chat; a 50,000-person roster is about 3 MB",
+    )
+    max_messages_per_minute: int = Field(
+        default=60, ge=0, description="messages one chat user may send a minute before being asked to slow down (0: off)"
+    )
+    max_files_per_minute: int = Field(
+        default=20, ge=0, description="files one chat user may send a minute; more are not downloaded (0: off)"
+    )
+    min_free_disk_mb: int = Field(
+        default=500, ge=0, description="uploads are refused politely while DATA_DIR has less free space than this"
+    )
+    link_code_ttl_days: int = Field(default=28, ge=1, description="days a link code stays valid after it is issued")
+    link_guesses_per_hour: int = Field(
+        default=100, ge=1, description="wrong link codes accepted an hour across all chats; then every guess is refused"
+    )
     line_reply_token_ttl_seconds: float = 25.0
 
     @cached_property
@@ -91,10 +132,8 @@ class Settings(BaseSettings):
 
     @property
     def demo_roster_on(self) -> bool:
-        """Whether an empty database gets the fictional demo roster."""
-        if self.demo_roster is not None:
-            return self.demo_roster
-        return self.app_env == "development"
+        """Whether an empty database gets the fictional demo roster (only when asked for)."""
+        return self.demo_roster
 
     @property
     def telegram_bot_url(self) -> str:

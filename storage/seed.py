@@ -40,13 +40,16 @@ async def seed_courses() -> int:
 
 
 async def seed_demo_roster() -> int:
-    """Load the fictional demo roster into an empty staff table."""
+    """Load the fictional demo roster into an empty staff table, marked as demo rows."""
     if await Staff.exists():
         return 0
     data = await asyncio.to_thread(DEMO_ROSTER_CSV.read_bytes)
     rows, errors = roster.parse(roster.read_table(data, DEMO_ROSTER_CSV.name))
-    result = await roster.import_roster(rows, errors)
-    logger.info("loaded the demo roster (%d people)", result.created)
+    result = await roster.import_roster(rows, errors, demo=True)
+    logger.info(
+        "loaded the fictional demo roster (%d people, admins among them); the first real roster import removes it",
+        result.created,
+    )
     return result.created
 
 

@@ -263,7 +263,7 @@ class SimUser:
         form = aiohttp.FormData()
         form.add_field("user", self.user_id)
         form.add_field("file", data, filename=name, content_type=mime or ("image/jpeg" if image else "text/csv"))
-        response = await self.client.post("/sim/api/upload", data=form)
+        response = await self.client.post("/sim/api/upload", data=form, headers={"X-Sim-Request": "1"})
         assert response.status == 200, await response.text()
         await settle(self.client)
         await self._collect()

@@ -2,11 +2,14 @@
 
 It runs through the same inbox, dispatcher and outbox as LINE and Telegram
 (Rasa's RestInput with a collecting output): the page posts events and reads
-back the outbox rows addressed to its chat.
+back the outbox rows addressed to its chat. Every route answers only whom
+`bot.sim_access` allows: this machine, or a request carrying SIM_TOKEN.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import secrets
 import time
 import uuid
@@ -15,6 +18,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot import sim_access
 from bot.channels.base import DownloadError
 from bot.events import Action, FileRef, Incoming, Reply
 from storage import people
@@ -24,6 +28,9 @@ from storage.models import OutboxMessage, Staff
 
 PAGE = Path(__file__).with_name("sim_page.html")
 MAX_TEXT = 2000
+# Set by the page on uploads: a cross-site form cannot send a custom header without a CORS preflight.
+REQUEST_HEADER = "X-Sim-Request"
+OUTBOX_ID = re.compile(r"[0-9]{1,18}")
 
 
 class SimChannel:
@@ -98,6 +105,19 @@ def _valid_user(user: Any) -> str:
     return user
 
 
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    # Only JSON: a cross-site page can post text/plain or a form without a preflight, not JSON.
+    if request.content_type != "application/json":
+        raise web.HTTPUnsupportedMediaType()
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise web.HTTPBadRequest(text="JSON required") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text="JSON object required")
+    return body
+
+
 async def page(request: web.Request) -> web.StreamResponse:
     """GET /sim: the chat page."""
     return web.FileResponse(PAGE, headers={"Cache-Control": "no-store"})
@@ -121,7 +141,7 @@ async def list_people(request: web.Request) -> web.Response:
 
 async def open_session(request: web.Request) -> web.Response:
     """POST /sim/api/session: become a linked staff member, or an unlinked visitor."""
-    body = await request.json()
+    body = await _json_body(request)
     code = body.get("employee_code")
     if not code:
         return web.json_response({"user": f"visitor-{secrets.token_hex(4)}", "linked": False})
@@ -138,7 +158,7 @@ async def send(request: web.Request) -> web.Response:
     from bot.app import SERVICES
 
     services = request.app[SERVICES]
-    body = await request.json()
+    body = await _json_body(request)
     user = _valid_user(body.get("user"))
     if isinstance(body.get("text"), str) and body["text"].strip():
         event = _event(user, kind="text", text=body["text"][:MAX_TEXT])
@@ -157,6 +177,8 @@ async def upload(request: web.Request) -> web.Response:
     """POST /sim/api/upload (multipart: user, file): a photo or document."""
     from bot.app import SERVICES
 
+    if request.headers.get(REQUEST_HEADER) != "1":
+        raise web.HTTPForbidden()
     services = request.app[SERVICES]
     limit = services.settings.max_upload_bytes
     form = await request.post()
@@ -185,23 +207,32 @@ async def messages(request: web.Request) -> web.Response:
 
     links = request.app[SERVICES].links
     user = _valid_user(request.query.get("user"))
-    after = int(request.query.get("after", "0") or 0)
+    after_text = request.query.get("after", "") or "0"
+    if not OUTBOX_ID.fullmatch(after_text):
+        raise web.HTTPBadRequest(text="after must be a message id")
+    after = int(after_text)
     rows = await OutboxMessage.filter(channel="sim", chat=user, id__gt=after, status="sent").order_by("id")
     out = []
     for row in rows:
         replies = [dict(r) for r in row.payload]
         for reply in replies:
+            # The page shows a report's file name; where it lies on the server is not for the browser.
+            reply.pop("file_path", None)
             if reply.get("image"):  # a signed, expiring link: files are never public
                 reply["image_url"] = links.path(reply["image"])
         out.append({"id": row.id, "replies": replies, "at": row.sent_at})
     return web.json_response(out)
 
 
-def add_routes(app: web.Application) -> None:
-    """Mount the simulator's page and API."""
-    app.router.add_get("/sim", page)
-    app.router.add_get("/sim/api/people", list_people)
-    app.router.add_post("/sim/api/session", open_session)
-    app.router.add_post("/sim/api/send", send)
-    app.router.add_post("/sim/api/upload", upload)
-    app.router.add_get("/sim/api/messages", messages)
+def add_routes(app: web.Application, token: str | None = None) -> None:
+    """Mount the simulator's page and API, each answering only whom `sim_access` allows."""
+    routes = (
+        ("GET", "/sim", page),
+        ("GET", "/sim/api/people", list_people),
+        ("POST", "/sim/api/session", open_session),
+        ("POST", "/sim/api/send", send),
+        ("POST", "/sim/api/upload", upload),
+        ("GET", "/sim/api/messages", messages),
+    )
+    for method, path, handler in routes:
+        app.router.add_route(method, path, sim_access.guard(handler, token))
