@@ -166,6 +166,11 @@ class TelegramUser:
 
     async def presses(self, label: str) -> None:
         """Tap the inline button with this label on the newest message that has it."""
+        data, message_id = self.button(label)
+        await self.send(callback_update(self.next_update_id(), self.user_id, data, message_id))
+
+    def button(self, label: str) -> tuple[str, int]:
+        """Callback data and message id of the newest inline button with this label."""
         for message in reversed(self.fake.messages_to(self.user_id)):
             markup = message.get("reply_markup") or {}
             if isinstance(markup, str):
@@ -173,12 +178,7 @@ class TelegramUser:
             for row in markup.get("inline_keyboard", []):
                 for button in row:
                     if button.get("text") == label:
-                        await self.send(
-                            callback_update(
-                                self.next_update_id(), self.user_id, button["callback_data"], message["message_id"]
-                            )
-                        )
-                        return
+                        return button["callback_data"], message["message_id"]
         raise AssertionError(f"no button {label!r}")
 
     async def sends_file(self, data: bytes, name: str, *, image: bool = False, mime: str | None = None) -> None:

@@ -4,7 +4,6 @@ person's other chats, which can undo it."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 
 from config.texts import t
@@ -18,18 +17,6 @@ REMOVE = "ยกเลิกการเชื่อมนี้"
 
 async def age_codes(days: float) -> None:
     await LinkCode.all().update(created_at=dt.datetime.now(dt.UTC) - dt.timedelta(days=days))
-
-
-def telegram_button_data(fake, user_id: int, label: str) -> str:
-    for message in reversed(fake.messages_to(user_id)):
-        markup = message.get("reply_markup") or {}
-        if isinstance(markup, str):
-            markup = json.loads(markup)
-        for row in markup.get("inline_keyboard", []):
-            for button in row:
-                if button.get("text") == label:
-                    return button["callback_data"]
-    raise AssertionError(f"no button {label!r}")
 
 
 async def test_an_expired_code_is_refused(client, line_user, services):
@@ -106,7 +93,7 @@ async def test_only_the_persons_other_chats_can_undo_a_link(client, line_user, t
     await owner.says(await code_for("E002"))
     intruder = line_user()
     await intruder.says(await code_for("E002"))
-    data = telegram_button_data(telegram_api, owner.user_id, REMOVE)
+    data, _ = owner.button(REMOVE)
 
     # The new chat itself cannot use the button, even with its data.
     await intruder.send(postback_event(intruder.user_id, data, intruder.token()))
