@@ -51,6 +51,8 @@ class Services:
 
 SERVICES = web.AppKey("services", Services)
 SETTINGS = web.AppKey("settings", Settings)
+# A reader pool the caller owns and keeps warm across apps (tests): the app neither starts nor closes it.
+GIVEN_READER_POOL = web.AppKey("given_reader_pool", ReaderPool)
 
 
 def build_channels(
@@ -101,8 +103,9 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     heartbeat = LeaseHeartbeat()
     heartbeat.start()
     works = settings.process_role in ("all", "worker")
-    pool = ReaderPool(settings.ocr_workers, timeout=settings.ocr_read_timeout_seconds)
-    if works:
+    given_pool = app.get(GIVEN_READER_POOL)
+    pool = given_pool or ReaderPool(settings.ocr_workers, timeout=settings.ocr_read_timeout_seconds)
+    if works and given_pool is None:
         await pool.start()
     ocr = OcrRunner(pool, files, delivery, metrics, concurrency=pool.workers, max_crashes=settings.ocr_max_crashes)
     processor.on_signal["ocr"] = ocr.wake
@@ -133,7 +136,8 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
             scheduler.shutdown(wait=False)
         await processor.stop()
         await ocr.stop()
-        await pool.close()
+        if given_pool is None:
+            await pool.close()
         await writer.stop()
         await heartbeat.stop()
         await delivery.close()
@@ -187,11 +191,17 @@ async def _to_simulator(request: web.Request) -> web.Response:
     raise web.HTTPFound("/sim")
 
 
-def create_app(settings: Settings | None = None) -> web.Application:
-    """Build the web application; start-up opens the database and starts the loops."""
+def create_app(settings: Settings | None = None, *, reader_pool: ReaderPool | None = None) -> web.Application:
+    """Build the web application; start-up opens the database and starts the loops.
+
+    `reader_pool`, when given, is a started pool the caller owns (the tests share one
+    warm pool across many apps); otherwise the app starts and closes its own.
+    """
     settings = settings or Settings()
     app = web.Application(client_max_size=settings.max_upload_bytes + 1024 * 1024)
     app[SETTINGS] = settings
+    if reader_pool is not None:
+        app[GIVEN_READER_POOL] = reader_pool
     app.cleanup_ctx.append(_services)
     app.on_response_prepare.append(_security_headers)
     app.router.add_get("/healthz", healthz)

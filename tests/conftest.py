@@ -6,15 +6,17 @@ so `scripts/test` runs the same suite on both.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
 
 from bot.app import SERVICES, create_app
+from certificates.pool import ReaderPool
 from config.settings import Settings
 from tests.chat import LineUser, SimUser, TelegramUser
 from tests.fakes import FakeLineAPI, FakeTelegramAPI
@@ -113,10 +115,25 @@ def settings(
     )
 
 
+@pytest.fixture(scope="session")
+def shared_reader_pool() -> Iterator[ReaderPool]:
+    """One warm certificate reader for the whole run: starting one per app costs about a second."""
+    pool = ReaderPool(1)
+    asyncio.run(pool.start())
+    yield pool
+    asyncio.run(pool.close())
+
+
 @pytest.fixture
-async def client(aiohttp_client, settings: Settings):
+def reader_pool(shared_reader_pool: ReaderPool) -> ReaderPool | None:
+    """The reader pool the `client` app uses; a test module returns None to let the app own one."""
+    return shared_reader_pool
+
+
+@pytest.fixture
+async def client(aiohttp_client, settings: Settings, reader_pool: ReaderPool | None):
     """A test client of the real app (webhooks, simulator, health)."""
-    return await aiohttp_client(create_app(settings))
+    return await aiohttp_client(create_app(settings, reader_pool=reader_pool))
 
 
 @pytest.fixture

@@ -34,6 +34,12 @@ GOOD = jpeg(SAMPLE)
 
 
 @pytest.fixture
+def reader_pool() -> None:
+    """These tests kill, poison and time out workers: each app gets a pool of its own."""
+    return None
+
+
+@pytest.fixture
 def ocr(request: pytest.FixtureRequest) -> dict[str, Any]:
     """Per-test reader settings, given with indirect parametrization."""
     return dict(getattr(request, "param", {}))
