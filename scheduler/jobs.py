@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from typing import TYPE_CHECKING
+
+from storage import link_codes
+from storage.orphan_files import remove_unreferenced
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -28,7 +32,6 @@ async def wake_processor(services: Services) -> None:
 # admin's roster file while it is being imported.
 ORPHAN_GRACE_SECONDS = 3600.0
 LINK_ATTEMPT_KEEP_SECONDS = 86400.0
-_REFERENCE_BATCH = 500
 
 
 async def sweep_orphans(services: Services, now: float | None = None) -> int:
@@ -38,32 +41,8 @@ async def sweep_orphans(services: Services, now: float | None = None) -> int:
     how many files were deleted; `now` (epoch seconds) is a parameter so tests
     can drive the clock.
     """
-    import asyncio
-    import time
-
-    from storage import link_codes
-    from storage.models import Submission
-
     now = time.time() if now is None else now
-    files = services.files
-    stored = await asyncio.to_thread(
-        lambda: [digest for digest, age in files.stored(now) if age > ORPHAN_GRACE_SECONDS]
-    )
-    deleted = 0
-    for start in range(0, len(stored), _REFERENCE_BATCH):
-        batch = stored[start : start + _REFERENCE_BATCH]
-        referenced = set(
-            await Submission.filter(file_sha256__in=batch).distinct().values_list("file_sha256", flat=True)
-        )
-        for digest in batch:
-            if digest in referenced:
-                continue
-            # Looked at again just before deleting: the same content may have been sent again meanwhile.
-            age = files.age_of(digest, now)
-            if age is not None and age > ORPHAN_GRACE_SECONDS:
-                files.delete(digest)
-                deleted += 1
-    temp = await asyncio.to_thread(files.remove_stale_temp_files, ORPHAN_GRACE_SECONDS, now)
+    deleted, temp = await remove_unreferenced(services.files, ORPHAN_GRACE_SECONDS, now)
     pruned = await link_codes.prune_attempts(LINK_ATTEMPT_KEEP_SECONDS, now)
     if deleted or temp or pruned:
         logger.info("sweep removed %d unreferenced files, %d stale temp files, %d old link guesses", deleted, temp, pruned)

@@ -6,7 +6,6 @@ import asyncio
 import io
 import json
 import re
-import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from storage.files import FileStore
+from storage.orphan_files import remove_unreferenced
 from storage.models import (
     ApprovalPrompt,
     AuditRecord,
@@ -192,7 +192,7 @@ async def erase_person(staff: Staff, files: FileStore, reports_dir: Path | None 
         delegations=delegations,
         audit_records_scrubbed=scrubbed,
         report_files=await asyncio.to_thread(_remove_reports, reports_dir),
-        orphaned_files=await _remove_orphans(files),
+        orphaned_files=(await remove_unreferenced(files, ORPHAN_MIN_AGE_SECONDS))[0],
     )
 
 
@@ -208,20 +208,3 @@ def _remove_reports(reports_dir: Path | None) -> int:
     return removed
 
 
-async def _remove_orphans(files: FileStore, now: float | None = None) -> int:
-    """Delete stored uploads no submission references, sparing recent ones (a turn may be in flight)."""
-    now = time.time() if now is None else now
-    candidates = await asyncio.to_thread(
-        lambda: [digest for digest, age in files.stored(now) if age > ORPHAN_MIN_AGE_SECONDS]
-    )
-    removed = 0
-    for start in range(0, len(candidates), _SCAN_BATCH):
-        batch = candidates[start : start + _SCAN_BATCH]
-        used = set(await Submission.filter(file_sha256__in=batch).values_list("file_sha256", flat=True))
-        for digest in batch:
-            age = files.age_of(digest, now)
-            if digest not in used and age is not None and age > ORPHAN_MIN_AGE_SECONDS:
-                files.delete(digest)
-                removed += 1
-    await asyncio.to_thread(files.remove_stale_temp_files, ORPHAN_MIN_AGE_SECONDS, now)
-    return removed

@@ -1,0 +1,41 @@
+"""Stored files nothing refers to: uploads from strangers, roster files, flood leftovers, crash debris.
+
+One sweep for the hourly job and for PDPA erasure: a file no submission
+references and not written for `older_than` seconds is deleted, with a grace
+period so an upload whose turn is still in flight is spared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from storage.files import FileStore
+from storage.models import Submission
+
+REFERENCE_BATCH = 500
+
+
+async def remove_unreferenced(files: FileStore, older_than: float, now: float | None = None) -> tuple[int, int]:
+    """Delete unreferenced stored files and stale temp files older than `older_than`; returns both counts."""
+    now = time.time() if now is None else now
+    old = await asyncio.to_thread(lambda: [digest for digest, age in files.stored(now) if age > older_than])
+    deleted = 0
+    for start in range(0, len(old), REFERENCE_BATCH):
+        batch = old[start : start + REFERENCE_BATCH]
+        used = set(await Submission.filter(file_sha256__in=batch).distinct().values_list("file_sha256", flat=True))
+        unused = [digest for digest in batch if digest not in used]
+        deleted += await asyncio.to_thread(_delete_if_still_old, files, unused, older_than, now)
+    temp = await asyncio.to_thread(files.remove_stale_temp_files, older_than, now)
+    return deleted, temp
+
+
+def _delete_if_still_old(files: FileStore, digests: list[str], older_than: float, now: float) -> int:
+    deleted = 0
+    for digest in digests:
+        # Looked at again just before deleting: the same content may have been sent again meanwhile.
+        age = files.age_of(digest, now)
+        if age is not None and age > older_than:
+            files.delete(digest)
+            deleted += 1
+    return deleted
