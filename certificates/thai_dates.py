@@ -188,11 +188,3 @@ def parse_thai_date(text: str) -> dt.date | None:
     """Parse the first valid Thai date in text (BE or CE), or None."""
     dates = find_dates(normalize_thai(text))
     return dates[0].value if dates else None
-
-
-def format_thai_date(value: dt.date, *, short: bool = False) -> str:
-    """Format a date the Thai way: "13 ธันวาคม พ.ศ. 2566" or short "13 ธ.ค. 66"."""
-    be = value.year + BE_OFFSET
-    if short:
-        return f"{value.day} {SHORT_MONTHS[value.month - 1]} {be % 100:02d}"
-    return f"{value.day} {FULL_MONTHS[value.month - 1]} พ.ศ. {be}"

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
-BE_OFFSET = 543
-BANGKOK = ZoneInfo("Asia/Bangkok")
+from fiscal.thai_dates import BANGKOK, BE_OFFSET
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +68,6 @@ def accepted_window(today: dt.date, *, reporting_deadline: tuple[int, int] = (12
     return start, today
 
 
-def format_thai_datetime(moment: dt.datetime) -> str:
-    """A moment as Bangkok wall time, the Thai way: "13 ธ.ค. 66 14:05 น."."""
-    from certificates.thai_dates import format_thai_date
-
-    local = moment.astimezone(BANGKOK)
-    return f"{format_thai_date(local.date(), short=True)} {local:%H:%M} น."
-
-
 def working_days_between(start: dt.datetime, end: dt.datetime) -> int:
     """Whole Monday–Friday days from start to end, in Bangkok time (public holidays not counted out)."""
     first, last = start.astimezone(BANGKOK).date(), end.astimezone(BANGKOK).date()
@@ -87,10 +77,3 @@ def working_days_between(start: dt.datetime, end: dt.datetime) -> int:
         if day.weekday() < 5:
             days += 1
     return days
-
-
-def format_thai_day(day: dt.date) -> str:
-    """A date with a short Thai month and the full BE year, as HR writes it: "31 มี.ค. 2570"."""
-    from certificates.thai_dates import SHORT_MONTHS
-
-    return f"{day.day} {SHORT_MONTHS[day.month - 1]} {day.year + BE_OFFSET}"

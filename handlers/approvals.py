@@ -16,9 +16,9 @@ import logging
 from bot.events import Action, Button, Reply
 from bot.routing import Router
 from bot.turn import Turn
-from certificates.thai_dates import format_thai_date
 from config.texts import t
-from fiscal.calendar import format_thai_datetime, today_bangkok
+from fiscal.calendar import today_bangkok
+from fiscal.thai_dates import short_date, short_datetime
 from handlers.approval_prompts import close_prompts, send_prompts
 from handlers.certificate_card import card_text
 from handlers.certificates import parse_date
@@ -68,7 +68,7 @@ async def _already(turn: Turn, submission: Submission) -> None:
             id=submission.id,
             decision=t(f"approval.decided_{submission.status}"),
             by=by.display_name,
-            at=format_thai_datetime(submission.decided_at),
+            at=short_datetime(submission.decided_at),
         )
     else:
         turn.reply("approval.not_waiting", id=submission.id)
@@ -108,7 +108,7 @@ async def decide(turn: Turn, submission: Submission, *, approve: bool, reason: s
         id=submission.id,
         decision=t(f"approval.decided_{submission.status}"),
         by=person.display_name,
-        at=format_thai_datetime(now),
+        at=short_datetime(now),
     )
     turn.queued.extend(await close_prompts(submission, closed))
 
@@ -181,8 +181,8 @@ async def details(turn: Turn, token: str = "") -> None:
         "approval.details",
         id=sub.id,
         file=sub.file_name or "-",
-        sent=format_thai_datetime(sub.created_at),
-        confirmed=format_thai_datetime(sub.confirmed_at) if sub.confirmed_at else "-",
+        sent=short_datetime(sub.created_at),
+        confirmed=short_datetime(sub.confirmed_at) if sub.confirmed_at else "-",
         confidence=round(100 * (sub.confidence or 0)),
         status=t(f"cert.status_{sub.status}"),
     )
@@ -314,8 +314,8 @@ async def create_delegation(turn: Turn, supervisor: Staff, delegate_staff: Staff
     values = {
         "delegate": delegate_staff.display_name,
         "supervisor": supervisor.display_name,
-        "start": format_thai_date(start, short=True),
-        "end": format_thai_date(end, short=True),
+        "start": short_date(start),
+        "end": short_date(end),
     }
     turn.reply("approval.delegation_done", **values)
     turn.notify(delegate_staff.id, Reply(t("approval.delegation_you", **values)))

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from bot.events import Action, Button, Reply
-from certificates.thai_dates import format_thai_date
+from fiscal.thai_dates import long_date, short_date
 from config.texts import t
 from storage.submissions import hours_value
 from storage.models import Submission
@@ -23,8 +23,8 @@ def warning_text(warning: dict[str, Any]) -> str:
     if code == "outside_window":
         return t(
             "cert.warn_outside_window",
-            start=format_thai_date(dt.date.fromisoformat(warning["start"]), short=True),
-            end=format_thai_date(dt.date.fromisoformat(warning["end"]), short=True),
+            start=short_date(dt.date.fromisoformat(warning["start"])),
+            end=short_date(dt.date.fromisoformat(warning["end"])),
         )
     if code == "name_mismatch":
         return t("cert.warn_name_mismatch", read=warning["read"], roster=warning["roster"])
@@ -48,7 +48,7 @@ def card_text(submission: Submission, code: str | None) -> str:
         course=submission.course_title or unknown,
         code=code or t("cert.no_code"),
         hours=f"{hours_value(submission.hours)} ชั่วโมง" if submission.hours is not None else unknown,
-        date=format_thai_date(submission.completed_on) if submission.completed_on else unknown,
+        date=long_date(submission.completed_on) if submission.completed_on else unknown,
         issuers=", ".join(submission.issuers or []) or unknown,
         period=period,
     )

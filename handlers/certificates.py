@@ -16,7 +16,8 @@ from bot.routing import Router
 from bot.turn import Turn
 from certificates.errors import CorruptFile, UnsupportedFile
 from certificates.loading import sniff_format
-from certificates.thai_dates import format_thai_date, parse_thai_date
+from certificates.thai_dates import parse_thai_date
+from fiscal.thai_dates import short_date
 from certificates.thai_text import normalize_text
 from config.texts import t
 from handlers.certificate_card import certificate_card, field_names
@@ -168,7 +169,7 @@ async def list_mine(turn: Turn) -> None:
                 id=sub.id,
                 course=sub.course_title or t("cert.unknown_value"),
                 hours=submissions.hours_value(sub.hours),
-                date=format_thai_date(sub.completed_on, short=True) if sub.completed_on else "-",
+                date=short_date(sub.completed_on) if sub.completed_on else "-",
                 status=t(f"cert.status_{sub.status}"),
             )
         )

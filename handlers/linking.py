@@ -17,7 +17,7 @@ from bot.events import Action, Button, Reply
 from bot.routing import Router
 from bot.turn import Turn
 from config.texts import t
-from fiscal.calendar import format_thai_datetime
+from fiscal.thai_dates import short_datetime
 from handlers.menu import show_menu
 from storage import link_codes, outbox, people
 from storage.models import ChatIdentity, Staff
@@ -120,7 +120,7 @@ async def _tell_other_chats(turn: Turn, staff: Staff, identity: ChatIdentity, ot
     # Row ids are never reused (SQLite AUTOINCREMENT, PostgreSQL sequences): an old button cannot undo a later link.
     action = Action(REMOVE_ACTION, (str(identity.id),))
     notice = Reply(
-        t("link.added_elsewhere", channel=channel_name(identity.channel), at=format_thai_datetime(linked_at)),
+        t("link.added_elsewhere", channel=channel_name(identity.channel), at=short_datetime(linked_at)),
         buttons=(Button(t("link.remove_button"), action),),
     )
     for other in others:
@@ -158,5 +158,5 @@ async def remove_link(turn: Turn, identity_id: str = "", *_: str) -> None:
     turn.reply(
         "link.removed",
         channel=channel_name(identity.channel),
-        at=format_thai_datetime(_linked_at(identity)),
+        at=short_datetime(_linked_at(identity)),
     )

@@ -8,7 +8,8 @@ from bot.events import Reply
 from bot.routing import Router
 from bot.turn import Turn
 from config.texts import t
-from fiscal.calendar import assessment_round, fiscal_year, format_thai_day, today_bangkok
+from fiscal.calendar import assessment_round, fiscal_year, today_bangkok
+from fiscal.thai_dates import official_date
 from storage.models import Staff
 from storage.progress import MET, NOTHING, ON_TRACK, BEHIND, PersonProgress, attention_order, progress_of
 from storage.submissions import hours_value
@@ -69,12 +70,12 @@ async def progress_text(person: Staff, today: dt.date) -> tuple[str, str, float]
         progress_bar(done),
         t("progress.goal", goal=goal_text(item.goal)),
         t(
-            "progress.year_line", fy=fy, start=format_thai_day(year.start), end=format_thai_day(year.end),
+            "progress.year_line", fy=fy, start=official_date(year.start), end=official_date(year.end),
             courses=item.year.courses, hours=hours_value(item.year.hours),
             days=hours_value(item.goal.hours_as_days(item.year.hours)),
         ),
         t(
-            "progress.round_line", round=rnd.round, start=format_thai_day(rnd.start), end=format_thai_day(rnd.end),
+            "progress.round_line", round=rnd.round, start=official_date(rnd.start), end=official_date(rnd.end),
             courses=item.round.courses, hours=hours_value(item.round.hours),
         ),
     ]
@@ -89,7 +90,7 @@ async def progress_text(person: Staff, today: dt.date) -> tuple[str, str, float]
     deadline = await round_deadline(fy, rnd.round or 1)
     days_left = (deadline - today).days
     key = "progress.deadline" if days_left > 0 else "progress.deadline_today" if days_left == 0 else "progress.deadline_passed"
-    lines.append(t(key, round=rnd.round, date=format_thai_day(deadline), days=days_left))
+    lines.append(t(key, round=rnd.round, date=official_date(deadline), days=days_left))
     return t("progress.title", fy=fy), "\n".join(lines), done
 
 

@@ -21,7 +21,8 @@ from bot.events import Action, Button, Reply
 from bot.routing import Router
 from bot.turn import Turn
 from config.texts import t
-from fiscal.calendar import assessment_round, fiscal_year_of, format_thai_day, today_bangkok
+from fiscal.calendar import assessment_round, fiscal_year_of, today_bangkok
+from fiscal.thai_dates import official_date
 from handlers.certificates import parse_date
 from handlers.progress import goal_text
 from storage import targets
@@ -137,10 +138,10 @@ async def set_deadline(turn: Turn, fy: str | None = None, rnd: str | None = None
         return
     period = assessment_round(int(fy), int(rnd))
     if not period.contains(day):
-        turn.reply("targets.deadline_outside", round=rnd, start=format_thai_day(period.start), end=format_thai_day(period.end))
+        turn.reply("targets.deadline_outside", round=rnd, start=official_date(period.start), end=official_date(period.end))
         return
     await targets.set_round_deadline(int(fy), int(rnd), day)
-    turn.reply("targets.deadline_saved", fy=fy, round=rnd, date=format_thai_day(day))
+    turn.reply("targets.deadline_saved", fy=fy, round=rnd, date=official_date(day))
 
 
 # --- required courses ------------------------------------------------------------------------------

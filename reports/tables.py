@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from fiscal.calendar import BANGKOK, format_thai_day
+from fiscal.thai_dates import BANGKOK, official_date
 from reports.data import CATEGORIES, AgencyReport, GroupRow
 
 OTHER_LABEL = "นอกแคตตาล็อก"
@@ -68,8 +68,8 @@ def tables(report: AgencyReport) -> list[Table]:
         for c in report.certificates:
             yield (
                 c.code, c.name, c.unit, c.course, c.course_code, c.category or OTHER_LABEL, _hours(c.hours),
-                format_thai_day(c.completed_on) if c.completed_on else "",
-                format_thai_day(c.approved_at.astimezone(BANGKOK).date()) if c.approved_at else "",
+                official_date(c.completed_on) if c.completed_on else "",
+                official_date(c.approved_at.astimezone(BANGKOK).date()) if c.approved_at else "",
                 c.approver, c.submission_id,
             )
 

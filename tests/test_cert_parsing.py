@@ -26,7 +26,8 @@ from certificates.fields import (
     phrase_in_line,
 )
 from certificates.person_names import leading_title, split_name
-from certificates.thai_dates import be_year_to_ce, find_dates, format_thai_date, match_month, parse_thai_date
+from certificates.thai_dates import be_year_to_ce, find_dates, match_month, parse_thai_date
+from fiscal.thai_dates import long_date, short_date
 from certificates.thai_text import invalid_thai_sequences, normalize_text, normalize_thai, thai_digits_to_ascii
 
 SAMPLE_TEXT = """สำนักงานคณะกรรมการข้าราชการพลเรือน
@@ -183,9 +184,9 @@ def test_be_year_conversion() -> None:
     assert be_year_to_ce(1800) is None
 
 
-def test_format_thai_date() -> None:
-    assert format_thai_date(dt.date(2023, 12, 13)) == "13 ธันวาคม พ.ศ. 2566"
-    assert format_thai_date(dt.date(2023, 12, 13), short=True) == "13 ธ.ค. 66"
+def test_thai_display_dates() -> None:
+    assert long_date(dt.date(2023, 12, 13)) == "13 ธันวาคม พ.ศ. 2566"
+    assert short_date(dt.date(2023, 12, 13)) == "13 ธ.ค. 66"
 
 
 def test_parse_date_prefers_the_given_on_line() -> None:

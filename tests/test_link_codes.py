@@ -7,7 +7,7 @@ import datetime as dt
 import logging
 
 from config.texts import t
-from fiscal.calendar import format_thai_datetime
+from fiscal.thai_dates import short_datetime
 from storage.models import ChatIdentity, LinkAttempt, LinkCode
 from tests.fakes.line_events import postback_event
 from tests.roster_data import code_for, load_roster
@@ -71,13 +71,13 @@ async def test_a_new_link_is_told_to_the_other_chats_and_can_be_undone(client, l
     identity = await ChatIdentity.get(channel="line", platform_user_id=intruder.user_id)
     notice = owner.last()
     assert notice.startswith("บัญชีของคุณถูกเชื่อมกับ LINE")
-    assert format_thai_datetime(identity.linked_at) in notice  # Bangkok time, BE year
+    assert short_datetime(identity.linked_at) in notice  # Bangkok time, BE year
     assert "เชื่อมบัญชีเรียบร้อยแล้ว" in "\n".join(intruder.texts())
     assert not any("ถูกเชื่อมกับ" in text for text in intruder.texts())  # the new chat is not told
 
     await owner.presses(REMOVE)
     assert not await ChatIdentity.filter(channel="line", platform_user_id=intruder.user_id).exists()
-    assert owner.last() == t("link.removed", channel=t("link.channel_line"), at=format_thai_datetime(identity.linked_at))
+    assert owner.last() == t("link.removed", channel=t("link.channel_line"), at=short_datetime(identity.linked_at))
     assert intruder.last() == t("link.removed_you")
     await intruder.says("ฉันคือใคร")
     assert "ยังไม่ได้เชื่อม" in intruder.last()

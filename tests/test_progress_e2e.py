@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from fiscal.calendar import assessment_round, format_thai_day, today_bangkok
+from fiscal.calendar import assessment_round, today_bangkok
+from fiscal.thai_dates import official_date
 from storage.models import RequiredCourse, Staff
 from tests.progress_data import approved, chat_user, seed_team, this_year
 
@@ -44,7 +45,7 @@ async def test_staff_sees_progress(client, team, channel, line_user, telegram_us
     assert "⬜ DS03 ความมั่นคงปลอดภัยบนอินเทอร์เน็ต" in text and "(ยังไม่มีใบประกาศที่อนุมัติ)" in text
     assert "ยังขาด: 1 หลักสูตร หรือ 42 ชม. (7 วัน) และ หลักสูตรที่ตกลงไว้อีก 1 หลักสูตร" in text
     deadline = assessment_round(fy, round_now()).end
-    assert f"กำหนดส่งรอบที่ {round_now()}: {format_thai_day(deadline)} (อีก {(deadline - today_bangkok()).days} วัน)" in text
+    assert f"กำหนดส่งรอบที่ {round_now()}: {official_date(deadline)} (อีก {(deadline - today_bangkok()).days} วัน)" in text
 
 
 async def test_menu_button_and_met_target(client, team, line_user, telegram_user, sim_user):
@@ -135,10 +136,10 @@ async def test_round_deadline_by_chat(client, team, line_user, telegram_user, si
     day = period.end.replace(day=period.end.day - 5)
     admin = await chat_user("telegram", "E003", line_user, telegram_user, sim_user)
     await admin.says(f"กำหนดส่ง {fy} รอบ {rnd} {day.isoformat()}")
-    assert f"กำหนดส่งรอบที่ {rnd} ปีงบประมาณ {fy}: {format_thai_day(day)} บันทึกแล้วค่ะ" in admin.last()
+    assert f"กำหนดส่งรอบที่ {rnd} ปีงบประมาณ {fy}: {official_date(day)} บันทึกแล้วค่ะ" in admin.last()
     staff = await chat_user("telegram", "E005", line_user, telegram_user, sim_user)
     await staff.says("ความก้าวหน้า")
-    assert f"กำหนดส่งรอบที่ {rnd}: {format_thai_day(day)} (อีก {(day - today_bangkok()).days} วัน)" in staff.last()
+    assert f"กำหนดส่งรอบที่ {rnd}: {official_date(day)} (อีก {(day - today_bangkok()).days} วัน)" in staff.last()
 
 
 @pytest.mark.parametrize("channel", ("line", "telegram"))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from openpyxl import load_workbook
 
-from fiscal.calendar import format_thai_day
+from fiscal.thai_dates import official_date
 from tests.progress_data import approved, chat_user, seed_team, this_round_start, this_year
 
 REPO = Path(__file__).resolve().parents[1]
@@ -65,7 +65,7 @@ def check_workbook(data: bytes) -> None:
     assert certificates[0][:8] == ["รหัสบุคลากร", "ชื่อ-สกุล", "หน่วยงาน", "หลักสูตร", "รหัสหลักสูตร", "หมวดหมู่", "จำนวนชั่วโมง", "วันที่สำเร็จ"]
     assert len(certificates) == 1 + 5  # the pending one is not a certificate of record
     first = certificates[1]
-    assert first[:8] == ["E005", "นางสุดา ขยันเรียน", "สำนักงานทดสอบ > กลุ่มส่งเสริม", "Data Visualization", "DS01", "ทักษะดิจิทัล", 6, format_thai_day(this_round_start())]
+    assert first[:8] == ["E005", "นางสุดา ขยันเรียน", "สำนักงานทดสอบ > กลุ่มส่งเสริม", "Data Visualization", "DS01", "ทักษะดิจิทัล", 6, official_date(this_round_start())]
     assert first[9] == "นายประเสริฐ คุมงาน"
     assert certificates[2][5] == "นอกแคตตาล็อก"
 
