@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -14,14 +14,18 @@ from bot import sim_access
 from bot.channels import line, sim, telegram
 from bot.channels.base import ChannelAdapter
 from bot.delivery import Delivery
-from bot.file_links import FileLinks, serve_file, stored_secret
+from bot.file_links import FileLinks, FileRoute, stored_secret
+from bot.ingest import Ingest
 from bot.metrics import Metrics
 from bot.ocr_runner import OcrRunner
 from certificates.pool import ReaderPool
 from bot.processor import EventProcessor
 from bot.request_origin import from_this_machine
+from bot.sim_access import Handler
 from config.settings import Settings
 from handlers import ROUTERS
+from handlers.certificate_card import certificate_card
+from handlers.certificate_checks import check as check_reading
 from scheduler.setup import build_scheduler
 from storage import inbox as inbox_store
 from storage.db import close_db, open_db
@@ -47,9 +51,22 @@ class Services:
     metrics: Metrics
     ocr: OcrRunner
     links: FileLinks
+    ingest: Ingest
+
+
+
+@dataclass
+class Endpoints:
+    """The route handlers that use services, built at start-up with the ones each needs."""
+
+    line: line.LineWebhook
+    telegram: telegram.TelegramWebhook
+    files: FileRoute
+    sim: sim.SimApi
 
 
 SERVICES = web.AppKey("services", Services)
+ENDPOINTS = web.AppKey("endpoints", Endpoints)
 SETTINGS = web.AppKey("settings", Settings)
 # A reader pool the caller owns and keeps warm across apps (tests): the app neither starts nor closes it.
 GIVEN_READER_POOL = web.AppKey("given_reader_pool", ReaderPool)
@@ -97,8 +114,13 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         await _forget_sim_sessions()
     channels = build_channels(settings, files, links)
     delivery = Delivery(channels, metrics)
-    processor = EventProcessor(settings, channels, ROUTERS, files, delivery, metrics)
     writer = InboxWriter()
+    # The processor lets webhook requests that are storing go first, and the ingest wakes
+    # the processor once they stored: each reads the other, so the count is read late.
+    processor = EventProcessor(
+        settings, channels, ROUTERS, files, delivery, metrics, webhooks_in_flight=lambda: ingest.in_flight
+    )
+    ingest = Ingest(writer, processor.wake)
     writer.start()
     heartbeat = LeaseHeartbeat()
     heartbeat.start()
@@ -107,20 +129,28 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     pool = given_pool or ReaderPool(settings.ocr_workers, timeout=settings.ocr_read_timeout_seconds)
     if works and given_pool is None:
         await pool.start()
-    ocr = OcrRunner(pool, files, delivery, metrics, concurrency=pool.workers, max_crashes=settings.ocr_max_crashes)
+    ocr = OcrRunner(
+        pool, files, delivery, metrics, concurrency=pool.workers,
+        check=check_reading, card=certificate_card, max_crashes=settings.ocr_max_crashes,
+    )
     processor.on_signal["ocr"] = ocr.wake
-    services = Services(settings, channels, files, writer, processor, delivery, metrics, ocr, links)
+    services = Services(settings, channels, files, writer, processor, delivery, metrics, ocr, links, ingest)
     app[SERVICES] = services
-    tg = channels.get("telegram")
+    line_channel, tg = channels.get("line"), channels.get("telegram")
+    app[ENDPOINTS] = Endpoints(
+        line=line.LineWebhook(line_channel if isinstance(line_channel, line.LineChannel) else None, ingest, metrics),
+        telegram=telegram.TelegramWebhook(tg if isinstance(tg, telegram.TelegramChannel) else None, ingest, metrics),
+        files=FileRoute(links, files),
+        sim=sim.SimApi(ingest, files, links, settings.max_upload_bytes),
+    )
     if isinstance(tg, telegram.TelegramChannel):
         await tg.start()
         if settings.telegram_mode == "polling" and settings.process_role != "worker":
             async def enqueue(event: inbox_store.NewEvent) -> None:
-                await writer.store([event])
-                processor.wake()
+                await ingest.store([event])
 
             tg.start_polling(enqueue)
-    scheduler = build_scheduler(services)
+    scheduler = build_scheduler(services, processor.wake)
     if works:
         # A web-only process just stores events; worker processes find them by polling.
         processor.start()
@@ -191,6 +221,19 @@ async def _to_simulator(request: web.Request) -> web.Response:
     raise web.HTTPFound("/sim")
 
 
+def _built_at_start(pick: Callable[[Endpoints], Handler]) -> Handler:
+    """A route whose handler start-up builds, with the services it uses.
+
+    Routes are fixed before start-up runs, and the channel clients need the running
+    loop, so the route finds its handler on the app, where `_services` put it.
+    """
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        return await pick(request.app[ENDPOINTS])(request)
+
+    return handle
+
+
 def create_app(settings: Settings | None = None, *, reader_pool: ReaderPool | None = None) -> web.Application:
     """Build the web application; start-up opens the database and starts the loops.
 
@@ -208,10 +251,16 @@ def create_app(settings: Settings | None = None, *, reader_pool: ReaderPool | No
     app.router.add_get("/metrics", metrics)
     if settings.process_role == "worker":
         return app
-    app.router.add_get("/files/{sha}/{expires}/{sig}", serve_file)
-    app.router.add_post("/webhook/line", line.webhook)
-    app.router.add_post("/webhook/telegram", telegram.webhook)
+    app.router.add_get("/files/{sha}/{expires}/{sig}", _built_at_start(lambda e: e.files))
+    app.router.add_post("/webhook/line", _built_at_start(lambda e: e.line))
+    app.router.add_post("/webhook/telegram", _built_at_start(lambda e: e.telegram))
     if settings.sim_on:
-        sim.add_routes(app, settings.sim_token)
+        sim.add_routes(
+            app,
+            settings.sim_token,
+            send=_built_at_start(lambda e: e.sim.send),
+            upload=_built_at_start(lambda e: e.sim.upload),
+            messages=_built_at_start(lambda e: e.sim.messages),
+        )
         app.router.add_get("/", _to_simulator)
     return app

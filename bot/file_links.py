@@ -20,6 +20,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from storage.files import FileStore
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_LIFETIME_SECONDS = 72 * 3600
@@ -83,20 +85,25 @@ class FileLinks:
         return hmac.compare_digest(self._sign(sha256, int(expires)), signature)
 
 
-async def serve_file(request: web.Request) -> web.StreamResponse:
+class FileRoute:
     """GET /files/{sha}/{expires}/{sig}: the file, only with a valid signature."""
-    from bot.app import SERVICES
 
-    services = request.app[SERVICES]
-    sha, expires, sig = (request.match_info[k] for k in ("sha", "expires", "sig"))
-    if not services.links.valid(sha, expires, sig):
-        raise web.HTTPNotFound()
-    try:
-        path = services.files.path_for(sha)
-    except ValueError:
-        raise web.HTTPNotFound() from None
-    if not path.exists():
-        raise web.HTTPNotFound()
-    return web.FileResponse(
-        path, headers={"Cache-Control": "private, no-store", "Content-Type": "image/jpeg", "X-Robots-Tag": "noindex"}
-    )
+    def __init__(self, links: FileLinks, files: FileStore) -> None:
+        self.links = links
+        self.files = files
+
+    async def __call__(self, request: web.Request) -> web.StreamResponse:
+        """Serve one file, or 404 for a bad, expired or dangling link."""
+        sha, expires, sig = (request.match_info[k] for k in ("sha", "expires", "sig"))
+        if not self.links.valid(sha, expires, sig):
+            raise web.HTTPNotFound()
+        try:
+            path = self.files.path_for(sha)
+        except ValueError:
+            raise web.HTTPNotFound() from None
+        if not path.exists():
+            raise web.HTTPNotFound()
+        return web.FileResponse(
+            path,
+            headers={"Cache-Control": "private, no-store", "Content-Type": "image/jpeg", "X-Robots-Tag": "noindex"},
+        )

@@ -12,6 +12,7 @@ import datetime as dt
 import logging
 import time
 from decimal import Decimal
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from tortoise.expressions import Q
@@ -19,8 +20,6 @@ from tortoise.transactions import in_transaction
 
 from certificates import errors as reading_errors
 from certificates.pool import ReaderCrashed
-from handlers.certificate_card import certificate_card
-from handlers.certificate_checks import check
 from bot.events import Reply
 from config.texts import t
 from storage import audit, outbox, submissions
@@ -47,6 +46,11 @@ DEFAULT_MAX_CRASHES = 3
 # Unreadable submissions whose bytes are kept for an admin: no verdict on the file was reached.
 KEPT_FILE_ERRORS = ("reader_crashed", "read_failed")
 
+# The feature side of a reading, passed in by the app: recompute a read submission's
+# period and warnings (inside the commit), and render the card its sender confirms.
+CheckReading = Callable[[Submission, Staff], Awaitable[Any]]
+RenderCard = Callable[[Submission, "str | None"], Reply]
+
 
 class OcrRunner:
     """A loop that takes OCR jobs, reads them in the process pool, and records the results."""
@@ -59,9 +63,13 @@ class OcrRunner:
         metrics: Metrics,
         concurrency: int,
         *,
+        check: CheckReading,
+        card: RenderCard,
         max_crashes: int = DEFAULT_MAX_CRASHES,
     ) -> None:
         self.pool = pool
+        self.check = check
+        self.card = card
         self.max_crashes = max(1, max_crashes)
         self.files = files
         self.delivery = delivery
@@ -198,13 +206,13 @@ class OcrRunner:
         async with in_transaction():
             if not await submissions.finish_job(job):
                 return
-            await check(submission, staff)
+            await self.check(submission, staff)
             submission.status = "read"
             await submission.save()
             await audit.record(submission.id, "read", from_state="received", to_state="read",
                                confidence=round(submission.confidence or 0, 3))
             message = await outbox.add(
-                submission.channel, submission.chat, [certificate_card(submission, code).to_dict()]
+                submission.channel, submission.chat, [self.card(submission, code).to_dict()]
             )
             ids.append(message.id)
         self.metrics.ocr_jobs.labels("read").inc()

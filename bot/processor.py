@@ -55,6 +55,7 @@ class EventProcessor:
         files: FileStore,
         delivery: Delivery,
         metrics: Metrics,
+        webhooks_in_flight: Callable[[], int] = lambda: 0,
     ) -> None:
         self.settings = settings
         self.channels = channels
@@ -64,7 +65,8 @@ class EventProcessor:
         self.metrics = metrics
         self.limits = PersonLimits()  # per-person message and file limits, in this process's memory
         self.on_signal: dict[str, Callable[[], None]] = {}
-        self.inflight_webhooks = 0  # maintained by the webhook handlers of this process
+        # How many of this process's webhook requests are storing events now (read only).
+        self.webhooks_in_flight = webhooks_in_flight
         self._wake = asyncio.Event()
         # Events being handled now: on PostgreSQL another connection sees an event
         # done as soon as it commits, before its replies are handed to delivery.
@@ -144,7 +146,7 @@ class EventProcessor:
         that keeps handling from starving under a sustained burst.
         """
         for _ in range(YIELD_STEPS):
-            if self.inflight_webhooks <= 0:
+            if self.webhooks_in_flight() <= 0:
                 return
             await asyncio.sleep(YIELD_SECONDS)
 

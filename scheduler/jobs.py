@@ -5,27 +5,51 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
 
-from storage import link_codes
+from tortoise.transactions import in_transaction
+
+from bot.events import Reply
+from config.texts import t
+from fiscal.calendar import working_days_between
+from handlers.approval_prompts import send_prompts
+from storage import audit, link_codes, outbox, people
+from storage.models import Staff, Submission
 from storage.orphan_files import remove_unreferenced
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from bot.delivery import Delivery
+    from config.settings import Settings
+    from storage.files import FileStore
+
+
+class JobServices(Protocol):
+    """What the jobs use of the running service (the app's `Services` has all of it)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def delivery(self) -> Delivery: ...
+
+    @property
+    def files(self) -> FileStore: ...
+
 
 logger = logging.getLogger(__name__)
 
 
-async def retry_deliveries(services: Services) -> None:
+async def retry_deliveries(services: JobServices) -> None:
     """Deliver outbox messages that are due: retries, and anything left by a crash."""
     tried = await services.delivery.sweep()
     if tried:
         logger.info("delivery sweep tried %d messages", tried)
 
 
-async def wake_processor(services: Services) -> None:
+async def wake_processor(wake: Callable[[], None]) -> None:
     """Nudge the event processor, in case another process stored events for us."""
-    services.processor.wake()
+    wake()
 
 
 # Spares uploads in flight (downloaded, submission not yet committed) and an
@@ -34,7 +58,7 @@ ORPHAN_GRACE_SECONDS = 3600.0
 LINK_ATTEMPT_KEEP_SECONDS = 86400.0
 
 
-async def sweep_orphans(services: Services, now: float | None = None) -> int:
+async def sweep_orphans(services: JobServices, now: float | None = None) -> int:
     """Delete stored files no submission references (older than the grace period), and old link guesses.
 
     Files from strangers, roster uploads and flood leftovers end here. Returns
@@ -49,20 +73,11 @@ async def sweep_orphans(services: Services, now: float | None = None) -> int:
     return deleted
 
 
-async def escalate_overdue(services: Services, now: dt.datetime | None = None) -> int:
+async def escalate_overdue(services: JobServices, now: dt.datetime | None = None) -> int:
     """Move approvals unanswered for N working days one level up (or to admins); returns how many.
 
     `now` is a parameter so tests can drive the clock.
     """
-    from tortoise.transactions import in_transaction
-
-    from config.texts import t
-    from fiscal.calendar import working_days_between
-    from handlers.approval_prompts import send_prompts
-    from bot.events import Reply
-    from storage import audit, outbox, people
-    from storage.models import Staff, Submission
-
     now = now or dt.datetime.now(dt.UTC)
     days = services.settings.approval_sla_working_days
     waiting = await Submission.filter(status="confirmed", assigned_at__isnull=False).order_by("id")

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from scheduler import jobs
 
-if TYPE_CHECKING:
-    from bot.app import Services
 
+def build_scheduler(services: jobs.JobServices, wake_processor: Callable[[], None]) -> AsyncIOScheduler:
+    """A scheduler with every recurring job registered (not yet started).
 
-def build_scheduler(services: Services) -> AsyncIOScheduler:
-    """A scheduler with every recurring job registered (not yet started)."""
+    `wake_processor` nudges this process's event processor.
+    """
     scheduler = AsyncIOScheduler(timezone=services.settings.tz)
     # coalesce + max_instances=1: a slow sweep is never run twice at once.
     scheduler.add_job(
@@ -21,7 +21,7 @@ def build_scheduler(services: Services) -> AsyncIOScheduler:
         id="retry_deliveries", coalesce=True, max_instances=1,
     )
     scheduler.add_job(
-        jobs.wake_processor, "interval", seconds=5, args=[services],
+        jobs.wake_processor, "interval", seconds=5, args=[wake_processor],
         id="wake_processor", coalesce=True, max_instances=1,
     )
     # Hourly during office hours: escalations go out when people can act on them.

@@ -48,6 +48,8 @@ from bot.channels.base import DeliveryError, DownloadError, FileTooLarge
 from bot.channels.webhook_body import BadBody, Intake
 from bot.events import Action, Button, FileRef, Incoming, Reply
 from bot.file_links import FileLinks
+from bot.ingest import Ingest
+from bot.metrics import Metrics
 from config.settings import LINE_PUBLIC_API, LINE_PUBLIC_DATA_API, Settings
 from storage.inbox import NewEvent
 
@@ -356,52 +358,52 @@ def render(reply: Reply) -> Any:
     return FlexMessage(altText=alt[:ALT_TEXT_LIMIT], contents=bubble, quickReply=_quick(reply.quick))
 
 
-async def webhook(request: web.Request) -> web.Response:
+class LineWebhook:
     """POST /webhook/line: read at most WEBHOOK_MAX_BYTES, verify, store durably, answer 200.
 
     A signed body the service cannot use is answered 200 too, at once and storing
     nothing: LINE redelivers on any other status, and the same bytes cannot become
     usable. The log line holds sizes and reason labels only, never the body.
     """
-    from bot.app import SERVICES  # local import: the app module imports the adapters
 
-    services = request.app[SERVICES]
-    channel = services.channels.get("line")
-    metrics = services.metrics
-    started = time.perf_counter()
-    if channel is None:
-        metrics.webhooks.labels("line", "off").inc()
-        return web.Response(status=404, text="LINE is not configured")
-    body = await webhook_body.read_capped(request, channel.settings.webhook_max_bytes)
-    if body is None:
-        metrics.webhooks.labels("line", "too_large").inc()
-        logger.warning("LINE webhook body over %d bytes refused", channel.settings.webhook_max_bytes)
-        return web.Response(status=413, text="body too large")
-    if not channel.verify(body, request.headers.get("X-Line-Signature")):
-        metrics.webhooks.labels("line", "bad_signature").inc()
-        logger.warning("LINE webhook with a bad or missing signature refused")
-        return web.Response(status=401, text="invalid signature")
-    try:
-        if not webhook_body.is_json(request):
-            raise BadBody("content_type")
-        intake = channel.parse_webhook(body, time.time())
-    except BadBody as exc:
-        metrics.webhooks.labels("line", "bad_body").inc()
-        logger.warning("signed LINE webhook body unusable (%s, %d bytes), ignored", exc.reason, len(body))
-        return web.Response(text="ignored")
-    if intake.refused:
-        for reason, count in intake.refused.items():
-            metrics.webhook_bad_events.labels("line", reason).inc(count)
-        logger.warning(
-            "signed LINE webhook: %d events dropped (%s), %d kept",
-            sum(intake.refused.values()), ", ".join(sorted(intake.refused)), len(intake.events),
-        )
-    services.processor.inflight_webhooks += 1
-    try:
-        await services.inbox.store(intake.events)
-    finally:
-        services.processor.inflight_webhooks -= 1
-    services.processor.wake()
-    metrics.webhooks.labels("line", "ok").inc()
-    metrics.webhook_seconds.labels("line").observe(time.perf_counter() - started)
-    return web.Response(text="OK")
+    def __init__(self, channel: LineChannel | None, ingest: Ingest, metrics: Metrics) -> None:
+        self.channel = channel  # None while LINE is not configured
+        self.ingest = ingest
+        self.metrics = metrics
+
+    async def __call__(self, request: web.Request) -> web.Response:
+        """Handle one webhook request."""
+        channel = self.channel
+        metrics = self.metrics
+        started = time.perf_counter()
+        if channel is None:
+            metrics.webhooks.labels("line", "off").inc()
+            return web.Response(status=404, text="LINE is not configured")
+        body = await webhook_body.read_capped(request, channel.settings.webhook_max_bytes)
+        if body is None:
+            metrics.webhooks.labels("line", "too_large").inc()
+            logger.warning("LINE webhook body over %d bytes refused", channel.settings.webhook_max_bytes)
+            return web.Response(status=413, text="body too large")
+        if not channel.verify(body, request.headers.get("X-Line-Signature")):
+            metrics.webhooks.labels("line", "bad_signature").inc()
+            logger.warning("LINE webhook with a bad or missing signature refused")
+            return web.Response(status=401, text="invalid signature")
+        try:
+            if not webhook_body.is_json(request):
+                raise BadBody("content_type")
+            intake = channel.parse_webhook(body, time.time())
+        except BadBody as exc:
+            metrics.webhooks.labels("line", "bad_body").inc()
+            logger.warning("signed LINE webhook body unusable (%s, %d bytes), ignored", exc.reason, len(body))
+            return web.Response(text="ignored")
+        if intake.refused:
+            for reason, count in intake.refused.items():
+                metrics.webhook_bad_events.labels("line", reason).inc(count)
+            logger.warning(
+                "signed LINE webhook: %d events dropped (%s), %d kept",
+                sum(intake.refused.values()), ", ".join(sorted(intake.refused)), len(intake.events),
+            )
+        await self.ingest.store(intake.events)
+        metrics.webhooks.labels("line", "ok").inc()
+        metrics.webhook_seconds.labels("line").observe(time.perf_counter() - started)
+        return web.Response(text="OK")

@@ -21,6 +21,8 @@ from aiohttp import web
 from bot import sim_access
 from bot.channels.base import DownloadError
 from bot.events import Action, FileRef, Incoming, Reply
+from bot.file_links import FileLinks
+from bot.ingest import Ingest
 from storage import people
 from storage.files import FileStore
 from storage.inbox import NewEvent
@@ -153,79 +155,86 @@ async def open_session(request: web.Request) -> web.Response:
     return web.json_response({"user": user, "linked": True, "name": staff.display_name})
 
 
-async def send(request: web.Request) -> web.Response:
-    """POST /sim/api/send: a typed text, a pressed button, or opening the chat."""
-    from bot.app import SERVICES
+class SimApi:
+    """The simulator routes that store events and show stored files, built with what they use."""
 
-    services = request.app[SERVICES]
-    body = await _json_body(request)
-    user = _valid_user(body.get("user"))
-    if isinstance(body.get("text"), str) and body["text"].strip():
-        event = _event(user, kind="text", text=body["text"][:MAX_TEXT])
-    elif isinstance(body.get("action"), str) and body["action"]:
-        event = _event(user, kind="action", action=body["action"][:300])
-    elif body.get("follow"):
-        event = _event(user, kind="follow")
-    else:
-        raise web.HTTPBadRequest(text="text or action required")
-    await services.inbox.store([event])
-    services.processor.wake()
-    return web.json_response({"event_id": event.event_id})
+    def __init__(self, ingest: Ingest, files: FileStore, links: FileLinks, max_upload_bytes: int) -> None:
+        self.ingest = ingest
+        self.files = files
+        self.links = links
+        self.max_upload_bytes = max_upload_bytes
 
+    async def send(self, request: web.Request) -> web.Response:
+        """POST /sim/api/send: a typed text, a pressed button, or opening the chat."""
+        body = await _json_body(request)
+        user = _valid_user(body.get("user"))
+        if isinstance(body.get("text"), str) and body["text"].strip():
+            event = _event(user, kind="text", text=body["text"][:MAX_TEXT])
+        elif isinstance(body.get("action"), str) and body["action"]:
+            event = _event(user, kind="action", action=body["action"][:300])
+        elif body.get("follow"):
+            event = _event(user, kind="follow")
+        else:
+            raise web.HTTPBadRequest(text="text or action required")
+        await self.ingest.store([event])
+        return web.json_response({"event_id": event.event_id})
 
-async def upload(request: web.Request) -> web.Response:
-    """POST /sim/api/upload (multipart: user, file): a photo or document."""
-    from bot.app import SERVICES
+    async def upload(self, request: web.Request) -> web.Response:
+        """POST /sim/api/upload (multipart: user, file): a photo or document."""
+        if request.headers.get(REQUEST_HEADER) != "1":
+            raise web.HTTPForbidden()
+        limit = self.max_upload_bytes
+        form = await request.post()
+        user = _valid_user(form.get("user"))
+        field = form.get("file")
+        if not isinstance(field, web.FileField):
+            raise web.HTTPBadRequest(text="file required")
+        data = field.file.read(limit + 1)
+        mime = field.content_type or "application/octet-stream"
+        kind = "image" if mime.startswith("image/") else "file"
+        # An oversized upload is not stored: the dispatcher refuses it by its size alone.
+        sha256 = "0" * 64 if len(data) > limit else (await self.files.put(data)).sha256
+        event = _event(
+            user,
+            kind="file",
+            file={"sha256": sha256, "kind": kind, "name": field.filename, "mime": mime, "size": len(data)},
+        )
+        await self.ingest.store([event])
+        return web.json_response({"event_id": event.event_id})
 
-    if request.headers.get(REQUEST_HEADER) != "1":
-        raise web.HTTPForbidden()
-    services = request.app[SERVICES]
-    limit = services.settings.max_upload_bytes
-    form = await request.post()
-    user = _valid_user(form.get("user"))
-    field = form.get("file")
-    if not isinstance(field, web.FileField):
-        raise web.HTTPBadRequest(text="file required")
-    data = field.file.read(limit + 1)
-    mime = field.content_type or "application/octet-stream"
-    kind = "image" if mime.startswith("image/") else "file"
-    # An oversized upload is not stored: the dispatcher refuses it by its size alone.
-    sha256 = "0" * 64 if len(data) > limit else (await services.files.put(data)).sha256
-    event = _event(
-        user,
-        kind="file",
-        file={"sha256": sha256, "kind": kind, "name": field.filename, "mime": mime, "size": len(data)},
-    )
-    await services.inbox.store([event])
-    services.processor.wake()
-    return web.json_response({"event_id": event.event_id})
-
-
-async def messages(request: web.Request) -> web.Response:
-    """GET /sim/api/messages?user=…&after=…: what the bot sent to this chat."""
-    from bot.app import SERVICES
-
-    links = request.app[SERVICES].links
-    user = _valid_user(request.query.get("user"))
-    after_text = request.query.get("after", "") or "0"
-    if not OUTBOX_ID.fullmatch(after_text):
-        raise web.HTTPBadRequest(text="after must be a message id")
-    after = int(after_text)
-    rows = await OutboxMessage.filter(channel="sim", chat=user, id__gt=after, status="sent").order_by("id")
-    out = []
-    for row in rows:
-        replies = [dict(r) for r in row.payload]
-        for reply in replies:
-            # The page shows a report's file name; where it lies on the server is not for the browser.
-            reply.pop("file_path", None)
-            if reply.get("image"):  # a signed, expiring link: files are never public
-                reply["image_url"] = links.path(reply["image"])
-        out.append({"id": row.id, "replies": replies, "at": row.sent_at})
-    return web.json_response(out)
+    async def messages(self, request: web.Request) -> web.Response:
+        """GET /sim/api/messages?user=…&after=…: what the bot sent to this chat."""
+        user = _valid_user(request.query.get("user"))
+        after_text = request.query.get("after", "") or "0"
+        if not OUTBOX_ID.fullmatch(after_text):
+            raise web.HTTPBadRequest(text="after must be a message id")
+        after = int(after_text)
+        rows = await OutboxMessage.filter(channel="sim", chat=user, id__gt=after, status="sent").order_by("id")
+        out = []
+        for row in rows:
+            replies = [dict(r) for r in row.payload]
+            for reply in replies:
+                # The page shows a report's file name; where it lies on the server is not for the browser.
+                reply.pop("file_path", None)
+                if reply.get("image"):  # a signed, expiring link: files are never public
+                    reply["image_url"] = self.links.path(reply["image"])
+            out.append({"id": row.id, "replies": replies, "at": row.sent_at})
+        return web.json_response(out)
 
 
-def add_routes(app: web.Application, token: str | None = None) -> None:
-    """Mount the simulator's page and API, each answering only whom `sim_access` allows."""
+
+def add_routes(
+    app: web.Application,
+    token: str | None,
+    *,
+    send: sim_access.Handler,
+    upload: sim_access.Handler,
+    messages: sim_access.Handler,
+) -> None:
+    """Mount the simulator's page and API, each answering only whom `sim_access` allows.
+
+    The app passes the `SimApi` routes in: they use services built at start-up.
+    """
     routes = (
         ("GET", "/sim", page),
         ("GET", "/sim/api/people", list_people),

@@ -29,6 +29,8 @@ from bot.channels.base import DeliveryError, DownloadError, FileTooLarge
 from bot.channels.telegram_shape import shape_problem
 from bot.channels.webhook_body import BadBody
 from bot.events import Action, Button, FileRef, Incoming, Reply
+from bot.ingest import Ingest
+from bot.metrics import Metrics
 from config.settings import Settings
 from config.texts import t
 from storage.files import FileStore
@@ -310,7 +312,7 @@ def _sender_id(raw: dict[str, Any]) -> str:
     return ""
 
 
-async def webhook(request: web.Request) -> web.Response:
+class TelegramWebhook:
     """POST /webhook/telegram: check the secret token, read at most WEBHOOK_MAX_BYTES, store, answer 200.
 
     An update with the right secret that the service cannot use is answered 200 too,
@@ -318,39 +320,39 @@ async def webhook(request: web.Request) -> web.Response:
     holding back the chat's later updates, and the same bytes cannot become usable.
     The log line holds sizes and reason labels only, never the body.
     """
-    from bot.app import SERVICES
 
-    services = request.app[SERVICES]
-    channel = services.channels.get("telegram")
-    metrics = services.metrics
-    started = time.perf_counter()
-    if channel is None:
-        metrics.webhooks.labels("telegram", "off").inc()
-        return web.Response(status=404, text="Telegram is not configured")
-    if not channel.verify(request.headers.get(SECRET_HEADER)):
-        metrics.webhooks.labels("telegram", "bad_secret").inc()
-        logger.warning("Telegram webhook with a bad or missing secret token refused")
-        return web.Response(status=403, text="forbidden")
-    body = await webhook_body.read_capped(request, channel.settings.webhook_max_bytes)
-    if body is None:
-        metrics.webhooks.labels("telegram", "too_large").inc()
-        logger.warning("Telegram webhook body over %d bytes refused", channel.settings.webhook_max_bytes)
-        return web.Response(status=413, text="body too large")
-    try:
-        if not webhook_body.is_json(request):
-            raise BadBody("content_type")
-        event = channel.parse_update(body, time.time())
-    except BadBody as exc:
-        metrics.webhooks.labels("telegram", "bad_body").inc()
-        logger.warning("Telegram webhook body unusable (%s, %d bytes), ignored", exc.reason, len(body))
-        return web.Response(text="ignored")
-    if event is not None:
-        services.processor.inflight_webhooks += 1
+    def __init__(self, channel: TelegramChannel | None, ingest: Ingest, metrics: Metrics) -> None:
+        self.channel = channel  # None while Telegram is not configured
+        self.ingest = ingest
+        self.metrics = metrics
+
+    async def __call__(self, request: web.Request) -> web.Response:
+        """Handle one webhook request."""
+        channel = self.channel
+        metrics = self.metrics
+        started = time.perf_counter()
+        if channel is None:
+            metrics.webhooks.labels("telegram", "off").inc()
+            return web.Response(status=404, text="Telegram is not configured")
+        if not channel.verify(request.headers.get(SECRET_HEADER)):
+            metrics.webhooks.labels("telegram", "bad_secret").inc()
+            logger.warning("Telegram webhook with a bad or missing secret token refused")
+            return web.Response(status=403, text="forbidden")
+        body = await webhook_body.read_capped(request, channel.settings.webhook_max_bytes)
+        if body is None:
+            metrics.webhooks.labels("telegram", "too_large").inc()
+            logger.warning("Telegram webhook body over %d bytes refused", channel.settings.webhook_max_bytes)
+            return web.Response(status=413, text="body too large")
         try:
-            await services.inbox.store([event])
-        finally:
-            services.processor.inflight_webhooks -= 1
-        services.processor.wake()
-    metrics.webhooks.labels("telegram", "ok").inc()
-    metrics.webhook_seconds.labels("telegram").observe(time.perf_counter() - started)
-    return web.Response(text="OK")
+            if not webhook_body.is_json(request):
+                raise BadBody("content_type")
+            event = channel.parse_update(body, time.time())
+        except BadBody as exc:
+            metrics.webhooks.labels("telegram", "bad_body").inc()
+            logger.warning("Telegram webhook body unusable (%s, %d bytes), ignored", exc.reason, len(body))
+            return web.Response(text="ignored")
+        if event is not None:
+            await self.ingest.store([event])
+        metrics.webhooks.labels("telegram", "ok").inc()
+        metrics.webhook_seconds.labels("telegram").observe(time.perf_counter() - started)
+        return web.Response(text="OK")
