@@ -54,7 +54,6 @@ class Services:
     ingest: Ingest
 
 
-
 @dataclass
 class Endpoints:
     """The route handlers that use services, built at start-up with the ones each needs."""
