@@ -22,8 +22,9 @@ from certificates import errors as reading_errors
 from certificates.pool import ReaderCrashed
 from bot.events import Reply
 from config.texts import t
-from storage import audit, outbox, submissions
+from storage import outbox, submission_states, submissions
 from storage.models import Course, OcrJob, Staff, Submission
+from storage.submission_states import SubmissionStatus
 
 if TYPE_CHECKING:
     from bot.delivery import Delivery
@@ -207,10 +208,12 @@ class OcrRunner:
             if not await submissions.finish_job(job):
                 return
             await self.check(submission, staff)
-            submission.status = "read"
             await submission.save()
-            await audit.record(submission.id, "read", from_state="received", to_state="read",
-                               confidence=round(submission.confidence or 0, 3))
+            if not await submission_states.transition(
+                submission, "read", SubmissionStatus.READ, expected=(SubmissionStatus.RECEIVED,),
+                detail={"confidence": round(submission.confidence or 0, 3)},
+            ):
+                return
             message = await outbox.add(
                 submission.channel, submission.chat, [self.card(submission, code).to_dict()]
             )
@@ -243,16 +246,16 @@ class OcrRunner:
                 won = await submissions.give_up_job(job, job_error or error, crashed=crashed)
             if not won:
                 return
-            await Submission.filter(id=submission.id).update(
-                status="unreadable", error=error[:40], updated_at=dt.datetime.now(dt.UTC)
+            await submission_states.transition(
+                submission, "unreadable", SubmissionStatus.UNREADABLE, expected=(SubmissionStatus.RECEIVED,),
+                detail={"error": error}, error=error[:40], updated_at=dt.datetime.now(dt.UTC),
             )
-            await audit.record(submission.id, "unreadable", from_state="received", to_state="unreadable", error=error)
             message = await outbox.add(submission.channel, submission.chat, [Reply(t(key)).to_dict()])
             ids.append(message.id)
         self.metrics.ocr_jobs.labels("unreadable").inc()
         # Nothing half-stored: an unreadable upload's bytes go unless another submission uses
         # them or keeps them for an admin.
-        kept = ~Q(status="unreadable") | Q(error__in=KEPT_FILE_ERRORS)
+        kept = ~Q(status=SubmissionStatus.UNREADABLE) | Q(error__in=KEPT_FILE_ERRORS)
         if verdict and not await Submission.filter(kept, file_sha256=submission.file_sha256).exists():
             self.files.delete(submission.file_sha256)
         for message_id in ids:

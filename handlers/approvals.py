@@ -22,8 +22,9 @@ from fiscal.thai_dates import short_date, short_datetime
 from handlers.approval_prompts import close_prompts, send_prompts
 from handlers.certificate_card import card_text
 from handlers.certificates import parse_date
-from storage import approvals, audit, submissions
+from storage import approvals, submission_states, submissions
 from storage.models import ApprovalPrompt, Delegation, Staff, Submission
+from storage.submission_states import SubmissionStatus
 
 logger = logging.getLogger(__name__)
 router = Router("approvals")
@@ -54,14 +55,14 @@ async def _authorised_prompt(turn: Turn, token: str) -> ApprovalPrompt | None:
         logger.warning("staff %s may not decide submission %s", person.id, submission.id)
         turn.reply("approval.not_allowed")
         return None
-    if submission.status != "confirmed":
+    if submission.status != SubmissionStatus.CONFIRMED:
         await _already(turn, submission)
         return None
     return prompt
 
 
 async def _already(turn: Turn, submission: Submission) -> None:
-    if submission.status in ("approved", "rejected") and submission.decided_by_id and submission.decided_at:
+    if submission.status in (SubmissionStatus.APPROVED, SubmissionStatus.REJECTED) and submission.decided_by_id and submission.decided_at:
         by = await Staff.get(id=submission.decided_by_id)
         turn.reply(
             "approval.already_decided",
@@ -79,19 +80,12 @@ async def decide(turn: Turn, submission: Submission, *, approve: bool, reason: s
     person = turn.person
     assert person is not None
     now = dt.datetime.now(dt.UTC)
-    if not await approvals.decide(submission, approve=approve, by=person, reason=reason, now=now):
+    if not await approvals.decide(
+        submission, approve=approve, by=person, reason=reason, now=now, channel=turn.incoming.channel
+    ):
         fresh = await Submission.get(id=submission.id)
         await _already(turn, fresh)
         return
-    await audit.record(
-        submission.id,
-        "approved" if approve else "rejected",
-        from_state="confirmed",
-        to_state=submission.status,
-        actor=person,
-        channel=turn.incoming.channel,
-        **({"reason": reason} if reason else {}),
-    )
     owner = await Staff.get(id=submission.staff_id)
     course = submission.course_title or "-"
     if approve:
@@ -320,10 +314,7 @@ async def create_delegation(turn: Turn, supervisor: Staff, delegate_staff: Staff
     turn.reply("approval.delegation_done", **values)
     turn.notify(delegate_staff.id, Reply(t("approval.delegation_you", **values)))
     if start <= today_bangkok() <= end:
-        for sub in await Submission.filter(approver_id=supervisor.id, status="confirmed").order_by("id"):
-            await audit.record(
-                sub.id, "delegated", from_state="confirmed", to_state="confirmed",
-                actor=turn.person, channel=turn.incoming.channel, delegate=delegate_staff.employee_code,
-            )
+        for sub in await Submission.filter(approver_id=supervisor.id, status=SubmissionStatus.CONFIRMED).order_by("id"):
+            await submission_states.delegated(sub, delegate_staff, actor=turn.person, channel=turn.incoming.channel)
             _, ids = await send_prompts(sub, only=[delegate_staff])
             turn.queued.extend(ids)

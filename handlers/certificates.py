@@ -23,8 +23,9 @@ from config.texts import t
 from handlers.certificate_card import certificate_card, field_names
 from handlers.certificate_checks import check, missing_fields
 from handlers.approval_prompts import close_prompts, send_prompts
-from storage import audit, submissions
-from storage.models import Course, Staff, Submission
+from storage import submission_states, submissions
+from storage.models import Course, Submission
+from storage.submission_states import WITHDRAWABLE_STATES, SubmissionStatus
 
 router = Router("certificates")
 
@@ -64,7 +65,7 @@ async def receive_certificate(turn: Turn) -> None:
         mime=mime,
         size=turn.file.size,
     )
-    await audit.record(submission.id, "received", to_state="received", actor=turn.person, channel=turn.incoming.channel)
+    await submission_states.received(submission, actor=turn.person, channel=turn.incoming.channel)
     turn.signal("ocr")
     turn.reply("cert.received")
 
@@ -74,10 +75,12 @@ def _head(path) -> bytes:
         return fh.read(SNIFF_BYTES)
 
 
-async def _own_submission(turn: Turn, submission_id: str, states: tuple[str, ...]) -> Submission | None:
+async def _own_submission(
+    turn: Turn, submission_id: str, states: tuple[SubmissionStatus, ...]
+) -> Submission | None:
     submission = await submissions.owned(submission_id, turn.person)
     if submission is None or submission.status not in states:
-        if submission is not None and submission.status == "received":
+        if submission is not None and submission.status == SubmissionStatus.RECEIVED:
             turn.reply("cert.still_reading")
         else:
             turn.reply("cert.not_yours")
@@ -93,7 +96,7 @@ async def show_card(turn: Turn, submission: Submission) -> None:
 @router.action("cert.confirm")
 async def confirm(turn: Turn, submission_id: str = "") -> None:
     """Make a read certificate ready for the supervisor's approval."""
-    submission = await _own_submission(turn, submission_id, ("read",))
+    submission = await _own_submission(turn, submission_id, (SubmissionStatus.READ,))
     if submission is None:
         return
     missing = missing_fields(submission)
@@ -103,21 +106,19 @@ async def confirm(turn: Turn, submission_id: str = "") -> None:
     owner = turn.person
     assert owner is not None
     now = dt.datetime.now(dt.UTC)
-    supervisor = await Staff.get_or_none(id=owner.supervisor_id, active=True) if owner.supervisor_id else None
-    approver_id = supervisor.id if supervisor and supervisor.id != owner.id else None
-    if not await submissions.change_status(
-        submission, ("read",), "confirmed", confirmed_at=now, approver_id=approver_id, assigned_at=now
+    approver = await submission_states.next_approver(owner, owner.id)
+    if not await submission_states.transition(
+        submission, "confirmed", SubmissionStatus.CONFIRMED, actor=owner, channel=turn.incoming.channel,
+        confirmed_at=now, approver_id=approver.id if approver else None, assigned_at=now,
     ):
         turn.reply("cert.not_yours")
         return
-    await audit.record(
-        submission.id, "confirmed", from_state="read", to_state="confirmed", actor=owner, channel=turn.incoming.channel
-    )
     turn.state.clear()
     turn.reply("cert.confirmed", course=submission.course_title, id=submission.id)
     prompted, ids = await send_prompts(submission)
     turn.queued.extend(ids)
-    if supervisor is None:
+    # An (active) owner listed as their own supervisor has one, though it cannot approve.
+    if approver is None and not (owner.supervisor_id == owner.id and owner.active):
         turn.reply("approval.sent_to_admins")
     elif not ids:
         turn.reply("approval.no_approver")
@@ -126,10 +127,10 @@ async def confirm(turn: Turn, submission_id: str = "") -> None:
 @router.action("cert.cancel")
 async def cancel(turn: Turn, submission_id: str = "") -> None:
     """Drop a certificate before it was confirmed."""
-    submission = await _own_submission(turn, submission_id, ("read",))
-    if submission and await submissions.change_status(submission, ("read",), "cancelled"):
-        await audit.record(submission.id, "cancelled", from_state="read", to_state="cancelled",
-                           actor=turn.person, channel=turn.incoming.channel)
+    submission = await _own_submission(turn, submission_id, (SubmissionStatus.READ,))
+    if submission and await submission_states.transition(
+        submission, "cancelled", SubmissionStatus.CANCELLED, actor=turn.person, channel=turn.incoming.channel
+    ):
         turn.state.clear()
         turn.reply("cert.cancelled", id=submission.id)
 
@@ -137,16 +138,16 @@ async def cancel(turn: Turn, submission_id: str = "") -> None:
 @router.action("cert.withdraw")
 async def withdraw(turn: Turn, submission_id: str = "") -> None:
     """Take back a confirmed certificate that nobody approved yet."""
-    states = ("read", "confirmed")
-    submission = await _own_submission(turn, submission_id, states)
+    submission = await _own_submission(turn, submission_id, WITHDRAWABLE_STATES)
     if submission is None:
         return
     before = submission.status
-    if await submissions.change_status(submission, states, "withdrawn"):
-        await audit.record(submission.id, "withdrawn", from_state=before, to_state="withdrawn",
-                           actor=turn.person, channel=turn.incoming.channel)
+    if await submission_states.transition(
+        submission, "withdrawn", SubmissionStatus.WITHDRAWN, expected=WITHDRAWABLE_STATES,
+        actor=turn.person, channel=turn.incoming.channel,
+    ):
         turn.reply("cert.withdrawn", id=submission.id)
-        if before == "confirmed":
+        if before == SubmissionStatus.CONFIRMED:
             closed = t("cert.withdrawn", id=submission.id)
             turn.queued.extend(await close_prompts(submission, closed))
 
@@ -173,7 +174,7 @@ async def list_mine(turn: Turn) -> None:
                 status=t(f"cert.status_{sub.status}"),
             )
         )
-        if sub.status in ("read", "confirmed") and len(buttons) < 4:
+        if sub.status in WITHDRAWABLE_STATES and len(buttons) < 4:
             buttons.append(Button(t("cert.btn_withdraw", id=sub.id), Action("cert.withdraw", (str(sub.id),))))
     turn.reply_raw(Reply(text="\n".join(lines), buttons=tuple(buttons)))
 
@@ -186,7 +187,7 @@ EDITABLE = ("course", "hours", "date")
 @router.action("cert.edit")
 async def choose_field(turn: Turn, submission_id: str = "") -> None:
     """Offer the fields that can be corrected."""
-    submission = await _own_submission(turn, submission_id, ("read",))
+    submission = await _own_submission(turn, submission_id, (SubmissionStatus.READ,))
     if submission is None:
         return
     sid = str(submission.id)
@@ -200,7 +201,7 @@ async def choose_field(turn: Turn, submission_id: str = "") -> None:
 @router.action("cert.show")
 async def show(turn: Turn, submission_id: str = "") -> None:
     """Show the card again."""
-    submission = await _own_submission(turn, submission_id, ("read",))
+    submission = await _own_submission(turn, submission_id, (SubmissionStatus.READ,))
     if submission is not None:
         turn.state.clear()
         await show_card(turn, submission)
@@ -209,7 +210,7 @@ async def show(turn: Turn, submission_id: str = "") -> None:
 @router.action("cert.field")
 async def ask_field(turn: Turn, submission_id: str = "", field: str = "") -> None:
     """Ask for the new value of one field."""
-    submission = await _own_submission(turn, submission_id, ("read",))
+    submission = await _own_submission(turn, submission_id, (SubmissionStatus.READ,))
     if submission is None or field not in EDITABLE:
         return
     turn.state.set(EDIT_STATE, submission=submission.id, field=field)
@@ -224,7 +225,7 @@ async def receive_field(turn: Turn, text: str) -> None:
         turn.reply("common.cancelled")
         return
     field = turn.state.data.get("field")
-    submission = await _own_submission(turn, str(turn.state.data.get("submission", "")), ("read",))
+    submission = await _own_submission(turn, str(turn.state.data.get("submission", "")), (SubmissionStatus.READ,))
     if submission is None:
         turn.state.clear()
         return

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from fiscal.calendar import Period, assessment_round, fiscal_year
 from storage.models import Staff, Submission, Unit
+from storage.submission_states import SubmissionStatus
 from storage.progress import Tally, approved_tallies, category_counts, required_courses
 from storage.targets import book
 
@@ -173,7 +174,7 @@ async def collect(fy: int, round_number: int | None = None, *, with_certificates
 async def _certificates(report: AgencyReport, names: dict[int, tuple[str, str, str]]) -> None:
     rows = (
         await Submission.filter(
-            status="approved", completed_on__gte=report.period.start, completed_on__lte=report.period.end
+            status=SubmissionStatus.APPROVED, completed_on__gte=report.period.start, completed_on__lte=report.period.end
         )
         .order_by("staff_id", "completed_on", "id")
         .values(

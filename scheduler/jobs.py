@@ -14,9 +14,10 @@ from bot.events import Reply
 from config.texts import t
 from fiscal.calendar import working_days_between
 from handlers.approval_prompts import send_prompts
-from storage import audit, link_codes, outbox, people
+from storage import link_codes, outbox, people, submission_states
 from storage.models import Staff, Submission
 from storage.orphan_files import remove_unreferenced
+from storage.submission_states import SubmissionStatus
 
 if TYPE_CHECKING:
     from bot.delivery import Delivery
@@ -80,7 +81,7 @@ async def escalate_overdue(services: JobServices, now: dt.datetime | None = None
     """
     now = now or dt.datetime.now(dt.UTC)
     days = services.settings.approval_sla_working_days
-    waiting = await Submission.filter(status="confirmed", assigned_at__isnull=False).order_by("id")
+    waiting = await Submission.filter(status=SubmissionStatus.CONFIRMED, assigned_at__isnull=False).order_by("id")
     moved = 0
     for sub in waiting:
         if working_days_between(sub.assigned_at, now) < days:
@@ -88,23 +89,11 @@ async def escalate_overdue(services: JobServices, now: dt.datetime | None = None
         current = await Staff.get_or_none(id=sub.approver_id) if sub.approver_id else None
         if current is None:
             continue  # already with the admins: they are the top
-        boss = await Staff.get_or_none(id=current.supervisor_id, active=True) if current.supervisor_id else None
-        new_approver = boss if boss and boss.id != sub.staff_id else None
+        new_approver = await submission_states.next_approver(current, sub.staff_id)
         ids: list[int] = []
         async with in_transaction():
-            won = await Submission.filter(id=sub.id, status="confirmed", approver_id=current.id).update(
-                approver_id=new_approver.id if new_approver else None,
-                assigned_at=now,
-                escalations=sub.escalations + 1,
-            )
-            if not won:
+            if not await submission_states.escalate(sub, current, new_approver, at=now, escalations=sub.escalations + 1):
                 continue
-            sub.approver_id = new_approver.id if new_approver else None
-            await audit.record(
-                sub.id, "escalated", from_state="confirmed", to_state="confirmed",
-                from_approver=current.employee_code,
-                to_approver=new_approver.employee_code if new_approver else "admins",
-            )
             _, prompt_ids = await send_prompts(sub, today=now.date(), note=t("approval.escalated_to_you", days=days))
             ids.extend(prompt_ids)
             owner = await Staff.get(id=sub.staff_id)

@@ -8,6 +8,7 @@ import secrets
 from tortoise.expressions import Q
 
 from storage.models import ApprovalPrompt, Delegation, PromptMessage, Staff, Submission
+from storage.submission_states import SubmissionStatus, transition
 
 TOKEN_BYTES = 12  # 96 bits, 16 url-safe characters: fits Telegram's 64-byte callback_data
 
@@ -79,19 +80,15 @@ async def shown_prompts(submission_id: int) -> list[PromptMessage]:
 
 
 async def decide(
-    submission: Submission, *, approve: bool, by: Staff, reason: str | None, now: dt.datetime
+    submission: Submission, *, approve: bool, by: Staff, reason: str | None, now: dt.datetime, channel: str | None
 ) -> bool:
     """Record a decision; exactly one of concurrent deciders wins (conditional update in the database)."""
-    won = await Submission.filter(id=submission.id, status="confirmed").update(
-        status="approved" if approve else "rejected",
-        decided_by_id=by.id,
-        decided_at=now,
-        decision_reason=reason,
+    to = SubmissionStatus.APPROVED if approve else SubmissionStatus.REJECTED
+    return await transition(
+        submission, to.value, to, expected=(SubmissionStatus.CONFIRMED,), actor=by, channel=channel,
+        detail={"reason": reason} if reason else None,
+        decided_by_id=by.id, decided_at=now, decision_reason=reason,
     )
-    if won:
-        submission.status = "approved" if approve else "rejected"
-        submission.decided_by_id, submission.decided_at, submission.decision_reason = by.id, now, reason
-    return bool(won)
 
 
 async def waiting_for(staff: Staff, today: dt.date) -> list[Submission]:
@@ -103,7 +100,7 @@ async def waiting_for(staff: Staff, today: dt.date) -> list[Submission]:
     if staff.is_admin:
         scope |= Q(approver_id__isnull=True)
     return (
-        await Submission.filter(scope, status="confirmed")
+        await Submission.filter(scope, status=SubmissionStatus.CONFIRMED)
         .exclude(staff_id=staff.id)
         .select_related("staff")
         .order_by("confirmed_at", "id")

@@ -18,7 +18,7 @@ from tortoise.functions import Count, Sum
 
 from fiscal.calendar import Period, assessment_round, fiscal_year, fiscal_year_of, round_of
 from storage.models import RequiredCourse, Submission
-from storage.submissions import OWNER_PENDING_STATES
+from storage.submission_states import OWNER_PENDING_STATES, SubmissionStatus
 from storage.targets import Goal, TargetBook, book
 
 # Status names, in the order a supervisor should look at them.
@@ -79,7 +79,7 @@ def _staff_filter(query: Any, staff_ids: Iterable[int] | None) -> Any:
 async def approved_tallies(staff_ids: Iterable[int] | None, period: Period) -> dict[int, Tally]:
     """Approved courses and hours per person with a completion date in the period."""
     query = _staff_filter(
-        Submission.filter(status="approved", completed_on__gte=period.start, completed_on__lte=period.end),
+        Submission.filter(status=SubmissionStatus.APPROVED, completed_on__gte=period.start, completed_on__lte=period.end),
         staff_ids,
     )
     rows = await query.annotate(n=Count("id"), h=Sum("hours")).group_by("staff_id").values("staff_id", "n", "h")
@@ -103,7 +103,7 @@ async def required_courses(staff_ids: Iterable[int] | None, fy: int) -> dict[int
         return {}
     year = fiscal_year(fy)
     done_query = Submission.filter(
-        status="approved",
+        status=SubmissionStatus.APPROVED,
         completed_on__gte=year.start,
         completed_on__lte=year.end,
         course_id__in=sorted({a["course_id"] for a in assigned}),
@@ -176,7 +176,7 @@ def attention_order(items: Iterable[PersonProgress]) -> list[PersonProgress]:
 async def category_counts(staff_ids: Iterable[int] | None, period: Period) -> list[dict[str, Any]]:
     """Approved courses per person and OCSC category (category "" = not in the catalog)."""
     query = _staff_filter(
-        Submission.filter(status="approved", completed_on__gte=period.start, completed_on__lte=period.end),
+        Submission.filter(status=SubmissionStatus.APPROVED, completed_on__gte=period.start, completed_on__lte=period.end),
         staff_ids,
     )
     rows = (

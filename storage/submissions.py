@@ -9,10 +9,8 @@ from tortoise.expressions import Q
 
 from storage import leases
 from storage.models import Course, OcrJob, Staff, Submission
+from storage.submission_states import LIVE_STATES, OWNER_PENDING_STATES
 
-# A submission in one of these states still counts (for duplicate checks and lists).
-LIVE_STATES = ("received", "read", "confirmed", "approved")
-OWNER_PENDING_STATES = ("received", "read", "confirmed")
 JOB_MAX_ATTEMPTS = 3
 JOB_CRASH_RETRY_SECONDS = 1.0  # a crashed read is retried soon: its worker is already replaced
 PHASH_NEAR_BITS = 6
@@ -125,16 +123,6 @@ async def owned(submission_id: str | int, staff: Staff | None) -> Submission | N
     if staff is None or not str(submission_id).isdigit():
         return None
     return await Submission.get_or_none(id=int(submission_id), staff_id=staff.id)
-
-
-async def change_status(submission: Submission, old: tuple[str, ...], new: str, **fields: object) -> bool:
-    """Move a submission between states; false if it is no longer in one of `old` (a race lost)."""
-    won = await Submission.filter(id=submission.id, status__in=old).update(status=new, **fields)
-    if won:
-        submission.status = new
-        for key, value in fields.items():
-            setattr(submission, key, value)
-    return bool(won)
 
 
 async def duplicates_of(submission: Submission) -> list[str]:
