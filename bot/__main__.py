@@ -1,4 +1,4 @@
-"""Command-line entry: `python -m bot [serve|migrate|import-roster|link-codes|set-webhooks|audit|extract|targets|report]`."""
+"""Command-line entry: `python -m bot [serve|migrate|import-roster|link-codes|set-webhooks|line-menus|audit|extract|targets|report]`."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     who.add_argument("--all", action="store_true", help="re-issue for every active staff member")
     who.add_argument("--employee", nargs="+", metavar="CODE", help="only these employee codes")
     sub.add_parser("set-webhooks", help="register webhook URLs with LINE and Telegram")
+    sub.add_parser("line-menus", help="create the LINE rich menus and link every LINE user to theirs")
     p = sub.add_parser("person", help="PDPA: export or erase everything held about one person")
     p.add_argument("action", choices=("export", "erase"))
     p.add_argument("employee_code")
@@ -115,6 +116,8 @@ async def _with_db(settings: Settings, command: str, args: argparse.Namespace) -
             return await _link_codes(args.out, reissue_all=args.all, employees=args.employee)
         if command == "set-webhooks":
             return await _set_webhooks(settings)
+        if command == "line-menus":
+            return await _line_menus(settings)
         if command == "audit":
             return await _audit(args.submission_id)
         if command == "events":
@@ -359,6 +362,28 @@ async def _set_webhooks(settings: Settings) -> int:
     finally:
         for channel in channels.values():
             await channel.close()
+    return 0
+
+
+async def _line_menus(settings: Settings) -> int:
+    if not settings.line_enabled:
+        print("LINE is off: set LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN", file=sys.stderr)
+        return 2
+    from bot.channels.line import LineChannel
+    from bot.channels.line_menus import LineMenus
+
+    channel = LineChannel(settings)
+    try:
+        menus = LineMenus(channel)
+        result = await menus.ensure()
+        linked = await menus.sync(force=True)
+    finally:
+        await channel.close()
+    print(
+        f"LINE rich menus: {len(result.created)} created ({', '.join(result.created) or '-'}), "
+        f"{len(result.ids) - len(result.created)} kept, {result.deleted} outdated deleted; "
+        f"{linked} user(s) linked"
+    )
     return 0
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot import sim_access
-from bot.channels import line, sim, telegram
+from bot.channels import line, line_menus, sim, telegram
 from bot.channels.base import ChannelAdapter
 from bot.delivery import Delivery
 from bot.file_links import FileLinks, FileRoute, stored_secret
@@ -136,6 +136,9 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     services = Services(settings, channels, files, writer, processor, delivery, metrics, ocr, links, ingest)
     app[SERVICES] = services
     line_channel, tg = channels.get("line"), channels.get("telegram")
+    menus = line_menus.LineMenus(line_channel) if isinstance(line_channel, line.LineChannel) else None
+    if menus is not None:
+        processor.on_signal["menus"] = menus.wake
     app[ENDPOINTS] = Endpoints(
         line=line.LineWebhook(line_channel if isinstance(line_channel, line.LineChannel) else None, ingest, metrics),
         telegram=telegram.TelegramWebhook(tg if isinstance(tg, telegram.TelegramChannel) else None, ingest, metrics),
@@ -165,6 +168,8 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
             scheduler.shutdown(wait=False)
         await processor.stop()
         await ocr.stop()
+        if menus is not None:
+            await menus.stop()
         if given_pool is None:
             await pool.close()
         await writer.stop()

@@ -97,6 +97,7 @@ async def link_account(turn: Turn, code: str) -> None:
         return
     others = await people.identities_of(staff.id)
     identity = await people.link(turn.incoming.channel, turn.incoming.user, staff)
+    turn.signal("menus")  # the channel shows the new member their role's menu, if it has one
     await _tell_other_chats(turn, staff, identity, others)
     turn.state.clear()
     turn.person = staff

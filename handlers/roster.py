@@ -43,6 +43,7 @@ async def import_roster_file(turn: Turn) -> None:
             shown += f"\n… (+{len(result.errors) - MAX_ERRORS_SHOWN})"
         turn.reply("roster.rejected", count=len(result.errors), errors=shown)
         return
+    turn.signal("menus")  # roles may have changed: channels with role menus update them
     turn.reply("roster.imported", created=result.created, updated=result.updated)
 
 

@@ -30,12 +30,17 @@ from linebot.v3.messaging import (
     FlexButton,
     FlexMessage,
     FlexText,
+    MessageAction,
     MulticastRequest,
     PostbackAction,
     PushMessageRequest,
     QuickReply,
     QuickReplyItem,
     ReplyMessageRequest,
+    RichMenuArea,
+    RichMenuBounds,
+    RichMenuRequest,
+    RichMenuSize,
     SetWebhookEndpointRequest,
     ShowLoadingAnimationRequest,
     TextMessage,
@@ -353,6 +358,78 @@ async def test_line_labels_count_grapheme_clusters(line_fake: FakeLineAPI) -> No
         async with http.post(f"{line_fake.url}/v2/bot/message/push", json=body) as response:
             assert response.status == 200
     line_fake.assert_clean()
+
+
+def _png(width: int, height: int) -> bytes:
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("P", (width, height)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _rich_menu(name: str = "ocsc-staff-test", width: int = 2500, height: int = 843, **extra: object) -> RichMenuRequest:
+    area = RichMenuArea(
+        bounds=RichMenuBounds(x=0, y=0, width=width, height=height),
+        action=MessageAction(label="เมนู", text="เมนู"),
+    )
+    body = {"size": RichMenuSize(width=width, height=height), "selected": True, "name": name, "chatBarText": "เมนู"}
+    return RichMenuRequest(**{**body, "areas": [area], **extra})
+
+
+@pytest.mark.asyncio
+async def test_line_rich_menu_lifecycle(
+    line_fake: FakeLineAPI, line_sdk: tuple[AsyncMessagingApi, AsyncMessagingApiBlob]
+) -> None:
+    """Create, upload a picture on the data host, list, link to a user, delete: state kept."""
+    api, blob = line_sdk
+    alice = line_user_id("alice")
+    menu_id = (await api.create_rich_menu(_rich_menu())).rich_menu_id
+    assert (await api.get_rich_menu_list()).richmenus == []  # listed only once it has a picture
+    await blob.set_rich_menu_image(menu_id, _png(2500, 843), _headers={"Content-Type": "image/png"})
+    [listed] = (await api.get_rich_menu_list()).richmenus
+    assert listed.rich_menu_id == menu_id and listed.name == "ocsc-staff-test"
+    await api.link_rich_menu_id_to_user(alice, menu_id)
+    assert line_fake.rich_menu_of(alice)["name"] == "ocsc-staff-test"
+    assert (await api.get_rich_menu_id_of_user(alice)).rich_menu_id == menu_id
+    await api.delete_rich_menu(menu_id)
+    assert line_fake.rich_menu_of(alice) is None and line_fake.rich_menus == {}
+    line_fake.assert_clean()
+
+
+@pytest.mark.asyncio
+async def test_line_rich_menu_refusals(
+    line_fake: FakeLineAPI, line_sdk: tuple[AsyncMessagingApi, AsyncMessagingApiBlob]
+) -> None:
+    """Sizes, pictures and links LINE refuses are refused and recorded as violations."""
+    api, blob = line_sdk
+    with pytest.raises(ApiException) as small:  # narrower than 800 px
+        await api.create_rich_menu(_rich_menu(width=700, height=400))
+    assert small.value.status == 400 and "size.width" in line_fake.violations[-1]
+    with pytest.raises(ApiException) as tall:  # width/height under 1.45
+        await api.create_rich_menu(_rich_menu(width=2500, height=2500))
+    assert tall.value.status == 400
+    menu_id = (await api.create_rich_menu(_rich_menu())).rich_menu_id
+    with pytest.raises(ApiException) as unlinkable:  # no picture yet
+        await api.link_rich_menu_id_to_user(line_user_id("bob"), menu_id)
+    assert unlinkable.value.status == 400
+    with pytest.raises(ApiException) as wrong_size:
+        await blob.set_rich_menu_image(menu_id, _png(2500, 1686), _headers={"Content-Type": "image/png"})
+    assert wrong_size.value.status == 400 and "must match" in line_fake.violations[-1]
+    with pytest.raises(ApiException) as not_png:
+        await blob.set_rich_menu_image(menu_id, b"GIF89a" + bytes(100), _headers={"Content-Type": "image/gif"})
+    assert not_png.value.status == 400 and any("image/png or image/jpeg" in v for v in line_fake.violations)
+    async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {LINE_TOKEN}"}) as http:
+        raw = _rich_menu().to_dict()
+        raw["chatBarText"] = "ก" * 15  # the schema's 14-character limit
+        del raw["selected"]  # required by the reference, optional in the schema file
+        async with http.post(f"{line_fake.url}/v2/bot/richmenu", json=raw) as response:
+            assert response.status == 400
+            props = [d["property"] for d in (await response.json())["details"]]
+    assert "chatBarText" in props and "selected" in props
+    with pytest.raises(ApiException) as gone:
+        await api.delete_rich_menu("richmenu-" + "0" * 32)
+    assert gone.value.status == 404
 
 
 @pytest.mark.asyncio

@@ -54,6 +54,15 @@ URI_SCHEMES = ("http://", "https://", "line://", "tel:")
 FLEX_BUBBLE_BYTES, FLEX_CAROUSEL_BYTES = 30_000, 50_000
 CAROUSEL_BUBBLES_MAX = 12
 TEMPLATE_COLUMNS_MAX = 10
+# Rich menus: documented in prose (Messaging API reference, "Rich menu object" and "Upload
+# rich menu image"), not in the schema.
+RICH_MENU_WIDTH = (800, 2500)
+RICH_MENU_MIN_HEIGHT = 250
+RICH_MENU_MIN_ASPECT = 1.45
+RICH_MENU_AREAS_MAX = 20
+RICH_MENU_IMAGE_BYTES = 1024 * 1024
+RICH_MENU_IMAGE_TYPES = {"image/png": b"\x89PNG\r\n\x1a\n", "image/jpeg": b"\xff\xd8\xff"}
+RICH_MENU_ID_RE = re.compile(r"^richmenu-[0-9a-f]{32}$")
 ACTION_TYPES = {
     "camera", "cameraRoll", "clipboard", "datetimepicker", "location",
     "message", "postback", "richmenuswitch", "uri",
@@ -259,6 +268,66 @@ def message_limit_problems(messages: Any, path: str = "messages") -> list[Proble
     return out
 
 
+def rich_menu_problems(menu: dict[str, Any]) -> list[Problem]:
+    """The documented limits of a rich menu object that messaging-api.yml does not encode."""
+    out: list[Problem] = []
+    for key in ("size", "selected", "name", "chatBarText", "areas"):
+        if key not in menu:
+            out.append((key, "must be specified"))
+    size = menu.get("size")
+    if isinstance(size, dict):
+        width, height = size.get("width"), size.get("height")
+        if isinstance(width, int) and not RICH_MENU_WIDTH[0] <= width <= RICH_MENU_WIDTH[1]:
+            out.append(("size.width", f"must be {RICH_MENU_WIDTH[0]}-{RICH_MENU_WIDTH[1]}, got {width}"))
+        if isinstance(height, int) and height < RICH_MENU_MIN_HEIGHT:
+            out.append(("size.height", f"must be at least {RICH_MENU_MIN_HEIGHT}, got {height}"))
+        if isinstance(width, int) and isinstance(height, int) and height and width / height < RICH_MENU_MIN_ASPECT:
+            out.append(("size", f"width/height must be at least {RICH_MENU_MIN_ASPECT}"))
+    _length(menu.get("chatBarText"), "chatBarText", 14, out, counter=grapheme_len)
+    areas = menu.get("areas")
+    if isinstance(areas, list):
+        if len(areas) > RICH_MENU_AREAS_MAX:
+            out.append(("areas", f"must have at most {RICH_MENU_AREAS_MAX} areas, got {len(areas)}"))
+        for index, area in enumerate(areas):
+            path = f"areas[{index}]"
+            if not isinstance(area, dict):
+                continue
+            for key in ("bounds", "action"):
+                if key not in area:
+                    out.append((join_path(path, key), "must be specified"))
+            bounds = area.get("bounds")
+            if isinstance(bounds, dict) and isinstance(size, dict):
+                for key in ("x", "y", "width", "height"):
+                    if key not in bounds:
+                        out.append((join_path(path, f"bounds.{key}"), "must be specified"))
+                try:
+                    right = bounds["x"] + bounds["width"]
+                    bottom = bounds["y"] + bounds["height"]
+                    if right > size["width"] or bottom > size["height"]:
+                        out.append((join_path(path, "bounds"), "must lie inside the rich menu"))
+                except (KeyError, TypeError):
+                    pass
+            # Rich-menu area labels are optional; LINE counts 20 for them like other actions.
+            _action(area.get("action"), join_path(path, "action"), out, label_max=LABEL_MAX, label_required=False)
+    return out
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height of a PNG or baseline/progressive JPEG, read from its header."""
+    if data.startswith(RICH_MENU_IMAGE_TYPES["image/png"]) and len(data) >= 24:
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data.startswith(RICH_MENU_IMAGE_TYPES["image/jpeg"]):
+        at = 2
+        while at + 9 < len(data):
+            if data[at] != 0xFF:
+                return None
+            marker, length = data[at + 1], int.from_bytes(data[at + 2 : at + 4], "big")
+            if marker in (0xC0, 0xC1, 0xC2):
+                return int.from_bytes(data[at + 7 : at + 9], "big"), int.from_bytes(data[at + 5 : at + 7], "big")
+            at += 2 + length
+    return None
+
+
 def visible_texts(message: dict[str, Any]) -> list[str]:
     """A message's own texts in order: text, altText, flex/template texts and button labels.
 
@@ -333,6 +402,9 @@ class FakeLineAPI(FakeServer):
         self._retry_keys: dict[str, list[dict[str, str]]] = {}
         self._content: dict[str, tuple[bytes, str]] = {}
         self._ids = itertools.count(int(time.time() * 1000) % 10**12 * 1000)
+        self.rich_menus: dict[str, dict[str, Any]] = {}  # richMenuId -> menu as created
+        self.rich_menu_images: dict[str, tuple[bytes, str]] = {}  # richMenuId -> (image, type)
+        self.user_rich_menus: dict[str, str] = {}  # userId -> linked richMenuId
 
     # --- test API --------------------------------------------------------------------------
 
@@ -373,6 +445,11 @@ class FakeLineAPI(FakeServer):
         texts = ("\n".join(visible_texts(message)) for message in self.messages_to(user_id))
         return [text for text in texts if text]
 
+    def rich_menu_of(self, user_id: str) -> dict[str, Any] | None:
+        """The rich menu linked to the user (with its richMenuId), or None."""
+        menu_id = self.user_rich_menus.get(user_id)
+        return self.rich_menus.get(menu_id) if menu_id else None
+
     def clear(self) -> None:
         """Forget calls, deliveries, violations and errors; tokens, content and profiles stay."""
         super().clear()
@@ -398,6 +475,15 @@ class FakeLineAPI(FakeServer):
         r.add_put("/v2/bot/channel/webhook/endpoint", self._api("SetWebhookEndpointRequest", self._set_endpoint))
         r.add_get("/v2/bot/channel/webhook/endpoint", self._api(None, self._get_endpoint))
         r.add_post("/v2/bot/channel/webhook/test", self._api("TestWebhookEndpointRequest", self._test_endpoint))
+        r.add_post("/v2/bot/richmenu", self._api("RichMenuRequest", self._create_rich_menu))
+        r.add_get("/v2/bot/richmenu/list", self._api(None, self._list_rich_menus))
+        r.add_get("/v2/bot/richmenu/{richMenuId}", self._api(None, self._get_rich_menu))
+        r.add_delete("/v2/bot/richmenu/{richMenuId}", self._api(None, self._delete_rich_menu))
+        r.add_post("/v2/bot/richmenu/{richMenuId}/content", self._api(None, self._set_rich_menu_image))
+        r.add_get("/v2/bot/richmenu/{richMenuId}/content", self._api(None, self._get_rich_menu_image))
+        r.add_post("/v2/bot/user/{userId}/richmenu/{richMenuId}", self._api(None, self._link_rich_menu))
+        r.add_get("/v2/bot/user/{userId}/richmenu", self._api(None, self._get_user_rich_menu))
+        r.add_delete("/v2/bot/user/{userId}/richmenu", self._api(None, self._unlink_rich_menu))
         r.add_post("/__fake__/reply-tokens", self._control_token)
         r.add_put("/__fake__/content/{messageId}", self._control_content)
         r.add_get("/__fake__/stats", self._control_stats)
@@ -467,6 +553,8 @@ class FakeLineAPI(FakeServer):
             seconds = body.get("loadingSeconds")
             if isinstance(seconds, int) and seconds % 5:
                 out.append(("loadingSeconds", "must be a multiple of 5"))
+        if schema == "RichMenuRequest":
+            out += rich_menu_problems(body)
         if schema == "SetWebhookEndpointRequest" and not str(body.get("endpoint", "")).startswith("https://"):
             out.append(("endpoint", "must be an HTTPS URL"))
         return out
@@ -577,6 +665,109 @@ class FakeLineAPI(FakeServer):
     async def _test_endpoint(self, _request: web.Request, _body: Any) -> web.Response:
         stamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         return self._ok({"success": True, "timestamp": stamp, "statusCode": 200, "reason": "OK", "detail": "200"})
+
+    def _menu_or_404(self, request: web.Request, where: str) -> str | web.Response:
+        menu_id = request.match_info["richMenuId"]
+        if menu_id not in self.rich_menus:
+            self.errors.append(f"{where}: no such rich menu")
+            return self._error(404, "Not found")
+        return menu_id
+
+    async def _create_rich_menu(self, _request: web.Request, body: dict[str, Any]) -> web.Response:
+        menu_id = "richmenu-" + secrets.token_hex(16)
+        self.rich_menus[menu_id] = {"richMenuId": menu_id, **body}
+        return self._ok({"richMenuId": menu_id})
+
+    async def _list_rich_menus(self, _request: web.Request, _body: Any) -> web.Response:
+        # LINE lists only menus that have an image uploaded.
+        return self._ok({"richmenus": [m for i, m in self.rich_menus.items() if i in self.rich_menu_images]})
+
+    async def _get_rich_menu(self, request: web.Request, _body: Any) -> web.Response:
+        found = self._menu_or_404(request, "GET /v2/bot/richmenu/{richMenuId}")
+        return found if isinstance(found, web.Response) else self._ok(self.rich_menus[found])
+
+    async def _delete_rich_menu(self, request: web.Request, _body: Any) -> web.Response:
+        found = self._menu_or_404(request, "DELETE /v2/bot/richmenu/{richMenuId}")
+        if isinstance(found, web.Response):
+            return found
+        del self.rich_menus[found]
+        self.rich_menu_images.pop(found, None)
+        for user_id in [u for u, m in self.user_rich_menus.items() if m == found]:
+            del self.user_rich_menus[user_id]
+        return self._ok({})
+
+    async def _set_rich_menu_image(self, request: web.Request, body: Any) -> web.Response:
+        where = "POST /v2/bot/richmenu/{richMenuId}/content"
+        found = self._menu_or_404(request, where)
+        if isinstance(found, web.Response):
+            return found
+        data = body if isinstance(body, bytes) else b""
+        content_type = request.content_type
+        problems = []
+        magic = RICH_MENU_IMAGE_TYPES.get(content_type)
+        if magic is None:
+            problems.append(f"Content-Type must be image/png or image/jpeg, got {content_type}")
+        elif not data.startswith(magic):
+            problems.append(f"body is not a {content_type} image")
+        if len(data) > RICH_MENU_IMAGE_BYTES:
+            problems.append(f"image must be at most {RICH_MENU_IMAGE_BYTES} bytes, got {len(data)}")
+        menu_size = self.rich_menus[found].get("size", {})
+        size = image_size(data)
+        if size != (menu_size.get("width"), menu_size.get("height")):
+            problems.append(f"image size {size} must match the rich menu size {menu_size}")
+        if found in self.rich_menu_images:
+            problems.append("an image was already uploaded for this rich menu")
+        if problems:
+            self._violate(where, problems)
+            return self._error(400, problems[0])
+        self.rich_menu_images[found] = (data, content_type)
+        return self._ok({})
+
+    async def _get_rich_menu_image(self, request: web.Request, _body: Any) -> web.Response:
+        found = self._menu_or_404(request, "GET /v2/bot/richmenu/{richMenuId}/content")
+        if isinstance(found, web.Response):
+            return found
+        if found not in self.rich_menu_images:
+            return self._error(404, "Not found")
+        data, content_type = self.rich_menu_images[found]
+        return web.Response(body=data, content_type=content_type)
+
+    def _user_or_400(self, request: web.Request, where: str) -> str | web.Response:
+        user_id = request.match_info["userId"]
+        if not USER_ID_RE.match(user_id):
+            self._violate(where, ["userId must be U + 32 hex digits"])
+            return self._error(400, "The value for the 'userId' parameter is invalid")
+        return user_id
+
+    async def _link_rich_menu(self, request: web.Request, _body: Any) -> web.Response:
+        where = "POST /v2/bot/user/{userId}/richmenu/{richMenuId}"
+        user_id = self._user_or_400(request, where)
+        if isinstance(user_id, web.Response):
+            return user_id
+        found = self._menu_or_404(request, where)
+        if isinstance(found, web.Response):
+            return found
+        if found not in self.rich_menu_images:
+            # LINE refuses to link a rich menu that has no image yet.
+            self._violate(where, ["the rich menu has no image uploaded"])
+            return self._error(400, "An image has not been uploaded to the rich menu")
+        self.user_rich_menus[user_id] = found
+        return self._ok({})
+
+    async def _get_user_rich_menu(self, request: web.Request, _body: Any) -> web.Response:
+        user_id = self._user_or_400(request, "GET /v2/bot/user/{userId}/richmenu")
+        if isinstance(user_id, web.Response):
+            return user_id
+        if user_id not in self.user_rich_menus:
+            return self._error(404, "the user has no rich menu")
+        return self._ok({"richMenuId": self.user_rich_menus[user_id]})
+
+    async def _unlink_rich_menu(self, request: web.Request, _body: Any) -> web.Response:
+        user_id = self._user_or_400(request, "DELETE /v2/bot/user/{userId}/richmenu")
+        if isinstance(user_id, web.Response):
+            return user_id
+        self.user_rich_menus.pop(user_id, None)
+        return self._ok({})
 
     async def _unknown(self, request: web.Request) -> web.Response:
         known = any(p.match(request.path) for p in _spec_paths())

@@ -1,0 +1,144 @@
+"""The LINE rich menu of each role: its tappable areas and the Thai picture drawn for them.
+
+LINE shows the uploaded picture and maps taps by coordinates alone, so the layout below is
+both what is drawn and what is sent as `areas`. Each area sends a command word the bot's
+handlers already answer, as a plain message, so a tap reads in the chat like typing it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from config.texts import t
+
+WIDTH, HEIGHT = 2500, 1686  # LINE's large full-width size; every role uses two rows
+ROLES = ("staff", "supervisor", "admin")
+# Debian's fonts-thai-tlwg (installed by the Dockerfile); the first one found is used.
+FONT_CANDIDATES = (
+    Path("/usr/share/fonts/truetype/tlwg/Garuda-Bold.ttf"),
+    Path("/usr/share/fonts/truetype/tlwg/Loma-Bold.ttf"),
+    Path("/usr/share/fonts/truetype/tlwg/Garuda.ttf"),
+    Path("/usr/share/fonts/truetype/tlwg/Loma.ttf"),
+)
+BACKGROUND, TILE, LINE_COLOUR, INK = "#FFFFFF", "#E8F7EE", "#06C755", "#1B3A2A"
+
+
+class MenuFontMissing(RuntimeError):
+    """No Thai font to draw the menu with."""
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """One tappable area: the catalog key of its label and the command word it sends."""
+
+    label_key: str
+    command: str
+
+    @property
+    def label(self) -> str:
+        """The Thai label drawn on the picture."""
+        return t(self.label_key)
+
+
+# The command words are the ones handlers/menu.py, progress.py, certificates.py,
+# approvals.py and reports.py register.
+_STAFF = (
+    MenuItem("menu.btn_submit", "ส่งใบประกาศ"),
+    MenuItem("menu.btn_progress", "ความก้าวหน้า"),
+    MenuItem("menu.btn_mine", "รายการของฉัน"),
+    MenuItem("menu.btn_help", "วิธีใช้"),
+)
+_SUPERVISOR = (*_STAFF[:3], MenuItem("richmenu.pending", "รออนุมัติ"), MenuItem("richmenu.team", "ทีมของฉัน"), _STAFF[3])
+_ADMIN = (
+    *_STAFF[:3],
+    MenuItem("richmenu.pending", "รออนุมัติ"),
+    MenuItem("richmenu.team", "ทีมของฉัน"),
+    MenuItem("richmenu.unit_summary", "สรุปหน่วยงาน"),
+    MenuItem("richmenu.report", "รายงาน"),
+    _STAFF[3],
+)
+ITEMS: dict[str, tuple[MenuItem, ...]] = {"staff": _STAFF, "supervisor": _SUPERVISOR, "admin": _ADMIN}
+
+
+def menu_role(is_supervisor: bool, is_admin: bool) -> str:
+    """The one menu a person gets: the widest of their roles."""
+    return "admin" if is_admin else "supervisor" if is_supervisor else "staff"
+
+
+def bounds(role: str) -> list[tuple[int, int, int, int]]:
+    """(x, y, width, height) of each area, two rows, left to right then top to bottom."""
+    items = ITEMS[role]
+    columns = (len(items) + 1) // 2
+    out = []
+    for index in range(len(items)):
+        row, column = divmod(index, columns)
+        x0, x1 = WIDTH * column // columns, WIDTH * (column + 1) // columns
+        y0, y1 = HEIGHT * row // 2, HEIGHT * (row + 1) // 2
+        out.append((x0, y0, x1 - x0, y1 - y0))
+    return out
+
+
+def menu_object(role: str, name: str) -> dict[str, object]:
+    """The rich menu object LINE's create call takes (JSON field names)."""
+    return {
+        "size": {"width": WIDTH, "height": HEIGHT},
+        "selected": True,
+        "name": name,
+        "chatBarText": t("richmenu.chat_bar"),
+        "areas": [
+            {
+                "bounds": {"x": x, "y": y, "width": w, "height": h},
+                "action": {"type": "message", "label": item.label[:20], "text": item.command},
+            }
+            for item, (x, y, w, h) in zip(ITEMS[role], bounds(role), strict=True)
+        ],
+    }
+
+
+def layout_version(role: str) -> str:
+    """A short digest of what the menu looks like and does: a change means a new menu."""
+    described = json.dumps([[i.label, i.command] for i in ITEMS[role]] + [WIDTH, HEIGHT, TILE, INK], ensure_ascii=False)
+    return hashlib.sha256(described.encode()).hexdigest()[:10]
+
+
+def font_path() -> Path:
+    """The Thai font to draw with; raises MenuFontMissing naming what was looked for."""
+    for path in FONT_CANDIDATES:
+        if path.is_file():
+            return path
+    tried = ", ".join(str(p) for p in FONT_CANDIDATES)
+    raise MenuFontMissing(f"no Thai font for the LINE rich menu: install fonts-thai-tlwg (looked for {tried})")
+
+
+def render_png(role: str) -> bytes:
+    """The menu picture as PNG bytes (CPU work: call it through asyncio.to_thread)."""
+    path = str(font_path())
+    image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    margin = 18
+    for item, (x, y, w, h) in zip(ITEMS[role], bounds(role), strict=True):
+        draw.rounded_rectangle(
+            (x + margin, y + margin, x + w - margin, y + h - margin), radius=40, fill=TILE, outline=LINE_COLOUR, width=8
+        )
+        font = _fitting_font(draw, path, item.label, w - 2 * margin - 60)
+        draw.text((x + w / 2, y + h / 2), item.label, font=font, fill=INK, anchor="mm")
+    out = io.BytesIO()
+    # A palette PNG of a few flat colours stays far under LINE's 1 MB limit.
+    image.quantize(colors=32).save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _fitting_font(draw: ImageDraw.ImageDraw, path: str, text: str, width: int) -> ImageFont.FreeTypeFont:
+    """The largest size up to 110 px at which `text` fits `width` on one line."""
+    size = 110
+    font = ImageFont.truetype(path, size)
+    while size > 40 and draw.textlength(text, font=font) > width:
+        size -= 6
+        font = ImageFont.truetype(path, size)
+    return font

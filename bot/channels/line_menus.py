@@ -1,0 +1,131 @@
+"""LINE rich menus: one per role, created through the Messaging API and linked to each user.
+
+Menus are found again by name (`ocsc-<role>-<layout digest>`), so a restart or a second
+process reuses them, and a changed layout makes new ones and deletes the old. Linking is
+kept in step with the roster by `sync()`, which the app runs in the background whenever a
+turn signals "menus" (an account linked, a roster imported).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from linebot.v3.messaging import RichMenuRequest
+from linebot.v3.messaging.exceptions import ApiException
+
+from bot.channels.line import LineChannel
+from bot.channels.line_menu_image import ROLES, layout_version, menu_object, menu_role, render_png
+from storage.models import ChatIdentity
+
+logger = logging.getLogger(__name__)
+
+NAME_PREFIX = "ocsc-"
+
+
+def menu_name(role: str) -> str:
+    """The name that identifies the current version of a role's menu."""
+    return f"{NAME_PREFIX}{role}-{layout_version(role)}"
+
+
+@dataclass
+class EnsureResult:
+    """What `ensure()` found or changed on LINE."""
+
+    ids: dict[str, str]  # role -> richMenuId
+    created: list[str] = field(default_factory=list)  # roles
+    deleted: int = 0
+
+
+class LineMenus:
+    """Creates the role menus on LINE and links users to the one their roles call for."""
+
+    def __init__(self, channel: LineChannel) -> None:
+        self.channel = channel
+        self._ids: dict[str, str] | None = None
+        self._linked: dict[str, str] = {}  # LINE user id -> richMenuId this process linked
+        self._task: asyncio.Task[None] | None = None
+        self._again = False
+
+    async def ensure(self) -> EnsureResult:
+        """Create any missing role menu (with its picture) and delete outdated ones of ours."""
+        api, timeout = self.channel.api, self.channel.timeout
+        listed = (await api.get_rich_menu_list(_request_timeout=timeout)).richmenus
+        wanted = {menu_name(role): role for role in ROLES}
+        result = EnsureResult(ids={})
+        for menu in listed:
+            if menu.name in wanted and wanted[menu.name] not in result.ids:
+                result.ids[wanted[menu.name]] = menu.rich_menu_id
+        for role in ROLES:
+            if role in result.ids:
+                continue
+            request = RichMenuRequest.from_dict(menu_object(role, menu_name(role)))
+            created = await api.create_rich_menu(request, _request_timeout=timeout)
+            image = await asyncio.to_thread(render_png, role)
+            await self.channel.blob.set_rich_menu_image(
+                created.rich_menu_id, image, _headers={"Content-Type": "image/png"}, _request_timeout=timeout
+            )
+            result.ids[role] = created.rich_menu_id
+            result.created.append(role)
+        keep = set(result.ids.values())
+        for menu in listed:
+            if menu.name.startswith(NAME_PREFIX) and menu.rich_menu_id not in keep:
+                await api.delete_rich_menu(menu.rich_menu_id, _request_timeout=timeout)
+                result.deleted += 1
+        self._ids = result.ids
+        return result
+
+    async def link(self, user_id: str, role: str) -> None:
+        """Show `role`'s menu to one LINE user."""
+        if self._ids is None:
+            await self.ensure()
+        assert self._ids is not None
+        menu_id = self._ids[role]
+        await self.channel.api.link_rich_menu_id_to_user(user_id, menu_id, _request_timeout=self.channel.timeout)
+        self._linked[user_id] = menu_id
+
+    async def sync(self, *, force: bool = False) -> int:
+        """Link every linked LINE user whose menu should change (all of them when forced)."""
+        identities = await ChatIdentity.filter(channel="line").prefetch_related("staff")
+        if self._ids is None:
+            await self.ensure()
+        assert self._ids is not None
+        linked = 0
+        for identity in identities:
+            role = menu_role(identity.staff.is_supervisor, identity.staff.is_admin)
+            if not force and self._linked.get(identity.platform_user_id) == self._ids[role]:
+                continue
+            try:
+                await self.link(identity.platform_user_id, role)
+                linked += 1
+            except ApiException as exc:  # e.g. the user blocked the bot: the others still get theirs
+                logger.warning("rich menu link failed: LINE %s", exc.status)
+        return linked
+
+    def wake(self) -> None:
+        """Run `sync()` soon in the background; calls while it runs make it run once more."""
+        if self._task is not None and not self._task.done():
+            self._again = True
+            return
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def _run(self) -> None:
+        self._again = True
+        while self._again:
+            self._again = False
+            try:
+                linked = await self.sync()
+                if linked:
+                    logger.info("rich menus linked for %d LINE user(s)", linked)
+            except Exception:
+                self._ids = None  # a menu may have been deleted by hand: look again next time
+                logger.exception("rich menu sync failed")
+
+    async def stop(self) -> None:
+        """Wait for a running sync to end (bounded), then cancel it."""
+        if self._task is not None and not self._task.done():
+            try:
+                await asyncio.wait_for(self._task, timeout=5)
+            except (TimeoutError, asyncio.CancelledError):
+                pass
