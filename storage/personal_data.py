@@ -176,14 +176,11 @@ async def erase_person(staff: Staff, files: FileStore, reports_dir: Path | None 
         staff.title, staff.first_name, staff.last_name, staff.position = "", ERASED, "", ""
         staff.active = False
         await staff.save()
-    removed = 0
-    for digest in hashes:
-        if not await Submission.filter(file_sha256=digest).exists():
-            files.delete(digest)
-            removed += 1
+    unused = [d for d in hashes if not await Submission.filter(file_sha256=d).exists()]
+    await asyncio.to_thread(lambda: [files.delete(d) for d in unused])  # file work off the event loop
     return ErasureReport(
         submissions=len(submissions),
-        files=removed,
+        files=len(unused),
         identities=len(chats),
         events=removed_events,
         outbox_messages=removed_messages,

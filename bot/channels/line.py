@@ -379,11 +379,10 @@ class LineWebhook:
         if channel is None:
             metrics.webhooks.labels("line", "off").inc()
             return web.Response(status=404, text="LINE is not configured")
-        body = await webhook_body.read_capped(request, channel.settings.webhook_max_bytes)
+        limit = channel.settings.webhook_max_bytes
+        body = await webhook_body.read_capped(request, limit)
         if body is None:
-            metrics.webhooks.labels("line", "too_large").inc()
-            logger.warning("LINE webhook body over %d bytes refused", channel.settings.webhook_max_bytes)
-            return web.Response(status=413, text="body too large")
+            return webhook_body.too_large("line", limit, metrics)
         if not channel.verify(body, request.headers.get("X-Line-Signature")):
             metrics.webhooks.labels("line", "bad_signature").inc()
             logger.warning("LINE webhook with a bad or missing signature refused")
@@ -393,9 +392,7 @@ class LineWebhook:
                 raise BadBody("content_type")
             intake = channel.parse_webhook(body, time.time())
         except BadBody as exc:
-            metrics.webhooks.labels("line", "bad_body").inc()
-            logger.warning("signed LINE webhook body unusable (%s, %d bytes), ignored", exc.reason, len(body))
-            return web.Response(text="ignored")
+            return webhook_body.unusable("line", exc.reason, len(body), metrics)
         if intake.refused:
             for reason, count in intake.refused.items():
                 metrics.webhook_bad_events.labels("line", reason).inc(count)
@@ -404,6 +401,4 @@ class LineWebhook:
                 sum(intake.refused.values()), ", ".join(sorted(intake.refused)), len(intake.events),
             )
         await self.ingest.store(intake.events)
-        metrics.webhooks.labels("line", "ok").inc()
-        metrics.webhook_seconds.labels("line").observe(time.perf_counter() - started)
-        return web.Response(text="OK")
+        return webhook_body.accepted("line", started, metrics)

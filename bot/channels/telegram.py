@@ -338,21 +338,16 @@ class TelegramWebhook:
             metrics.webhooks.labels("telegram", "bad_secret").inc()
             logger.warning("Telegram webhook with a bad or missing secret token refused")
             return web.Response(status=403, text="forbidden")
-        body = await webhook_body.read_capped(request, channel.settings.webhook_max_bytes)
+        limit = channel.settings.webhook_max_bytes
+        body = await webhook_body.read_capped(request, limit)
         if body is None:
-            metrics.webhooks.labels("telegram", "too_large").inc()
-            logger.warning("Telegram webhook body over %d bytes refused", channel.settings.webhook_max_bytes)
-            return web.Response(status=413, text="body too large")
+            return webhook_body.too_large("telegram", limit, metrics)
         try:
             if not webhook_body.is_json(request):
                 raise BadBody("content_type")
             event = channel.parse_update(body, time.time())
         except BadBody as exc:
-            metrics.webhooks.labels("telegram", "bad_body").inc()
-            logger.warning("Telegram webhook body unusable (%s, %d bytes), ignored", exc.reason, len(body))
-            return web.Response(text="ignored")
+            return webhook_body.unusable("telegram", exc.reason, len(body), metrics)
         if event is not None:
             await self.ingest.store([event])
-        metrics.webhooks.labels("telegram", "ok").inc()
-        metrics.webhook_seconds.labels("telegram").observe(time.perf_counter() - started)
-        return web.Response(text="OK")
+        return webhook_body.accepted("telegram", started, metrics)

@@ -9,14 +9,21 @@ the SDKs happen to raise, so the webhook can answer at once and log safely.
 from __future__ import annotations
 
 import json
+import logging
 import math
+import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
 from storage.inbox import NewEvent
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
+
+logger = logging.getLogger(__name__)
 
 MAX_DEPTH = 32  # real LINE and Telegram bodies nest fewer than 12 levels
 MAX_STRING_CHARS = 20_000  # LINE texts are at most 5,000 characters, Telegram's 4,096
@@ -76,6 +83,30 @@ async def read_capped(request: web.Request, limit: int) -> bytes | None:
         if size > limit:
             return None
         chunks.append(chunk)
+
+
+def too_large(channel: str, limit: int, metrics: Metrics) -> web.Response:
+    """413 for a body over the cap, counted and logged before the rest of it is read."""
+    metrics.webhooks.labels(channel, "too_large").inc()
+    logger.warning("%s webhook body over %d bytes refused", channel, limit)
+    return web.Response(status=413, text="body too large")
+
+
+def unusable(channel: str, reason: str, size: int, metrics: Metrics) -> web.Response:
+    """200 for an authentic body the service cannot use: the platform must not redeliver the same bytes.
+
+    Counted, and logged with its reason label and size only, never its content.
+    """
+    metrics.webhooks.labels(channel, "bad_body").inc()
+    logger.warning("signed %s webhook body unusable (%s, %d bytes), ignored", channel, reason, size)
+    return web.Response(text="ignored")
+
+
+def accepted(channel: str, started: float, metrics: Metrics) -> web.Response:
+    """200 once the events are stored, with the time it took."""
+    metrics.webhooks.labels(channel, "ok").inc()
+    metrics.webhook_seconds.labels(channel).observe(time.perf_counter() - started)
+    return web.Response(text="OK")
 
 
 def is_json(request: web.Request) -> bool:
