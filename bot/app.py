@@ -21,6 +21,7 @@ from bot.ocr_runner import OcrRunner
 from certificates.pool import ReaderPool
 from bot.processor import EventProcessor
 from bot.request_origin import from_this_machine
+from bot.sending import Notifier
 from bot.sim_access import Handler
 from config.settings import Settings
 from handlers import ROUTERS
@@ -38,6 +39,10 @@ from storage.seed import seed_defaults
 logger = logging.getLogger(__name__)
 
 
+# Every channel's capabilities, configured here or not: another process may run it.
+CAPABILITIES = {c.name: c.capabilities for c in (line.LineChannel, telegram.TelegramChannel, sim.SimChannel)}
+
+
 @dataclass
 class Services:
     """What request handlers and background loops share, built at start-up."""
@@ -52,6 +57,7 @@ class Services:
     ocr: OcrRunner
     links: FileLinks
     ingest: Ingest
+    notifier: Notifier
 
 
 @dataclass
@@ -113,11 +119,12 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         await _forget_sim_sessions()
     channels = build_channels(settings, files, links)
     delivery = Delivery(channels, metrics)
+    notifier = Notifier(CAPABILITIES, delivery)
     writer = InboxWriter()
     # The processor lets webhook requests that are storing go first, and the ingest wakes
     # the processor once they stored: each reads the other, so the count is read late.
     processor = EventProcessor(
-        settings, channels, ROUTERS, files, delivery, metrics, webhooks_in_flight=lambda: ingest.in_flight
+        settings, channels, ROUTERS, files, notifier, metrics, webhooks_in_flight=lambda: ingest.in_flight
     )
     ingest = Ingest(writer, processor.wake)
     writer.start()
@@ -129,11 +136,11 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     if works and given_pool is None:
         await pool.start()
     ocr = OcrRunner(
-        pool, files, delivery, metrics, concurrency=pool.workers,
+        pool, files, notifier, metrics, concurrency=pool.workers,
         check=check_reading, card=certificate_card, max_crashes=settings.ocr_max_crashes,
     )
     processor.on_signal["ocr"] = ocr.wake
-    services = Services(settings, channels, files, writer, processor, delivery, metrics, ocr, links, ingest)
+    services = Services(settings, channels, files, writer, processor, delivery, metrics, ocr, links, ingest, notifier)
     app[SERVICES] = services
     line_channel, tg = channels.get("line"), channels.get("telegram")
     menus = line_menus.LineMenus(line_channel) if isinstance(line_channel, line.LineChannel) else None

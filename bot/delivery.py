@@ -70,7 +70,8 @@ class Delivery:
         if reply.edit_of is None:
             return reply
         earlier = await outbox.platform_ids(reply.edit_of)
-        return replace(reply, edit_target=earlier[0] if earlier else None)
+        target = earlier[reply.edit_index] if 0 <= reply.edit_index < len(earlier) else None
+        return replace(reply, edit_target=target)
 
     async def sweep(self) -> int:
         """Deliver everything due (new after a restart, or retries); returns how many were tried."""

@@ -6,7 +6,7 @@ LINE, Telegram and the web simulator.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 ChannelName = Literal["line", "telegram", "sim"]
@@ -95,6 +95,7 @@ class Reply:
     image: str | None = None  # sha256 of a stored image to show with the text
     progress: float | None = None  # 0–1: drawn as a bar where the channel can (LINE Flex)
     edit_of: int | None = None  # outbox id of an earlier message to replace where the channel can
+    edit_index: int = 0  # which of that outbox row's messages
     edit_target: str | None = None  # filled in at delivery: the platform's id of that message
 
     def to_dict(self) -> dict[str, Any]:
@@ -121,15 +122,16 @@ class Reply:
             image=data.get("image"),
             progress=data.get("progress"),
             edit_of=data.get("edit_of"),
+            edit_index=data.get("edit_index") or 0,
         )
 
 
-@dataclass(slots=True)
-class Outgoing:
-    """Replies addressed to one chat identity, as the dispatcher hands them to delivery."""
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a channel can do with a reply; adapters declare it, handlers ask it."""
 
-    channel: ChannelName
-    chat: str
-    replies: list[Reply] = field(default_factory=list)
-    reply_token: str | None = None
-    reply_token_at: float | None = None
+    edit: bool  # replace a message it sent earlier (e.g. a prompt's buttons once decided)
+    files: Literal["send", "local", "none"]  # send a file; "local": saved on this machine (the simulator)
+    max_buttons: int  # buttons on one message
+    max_text: int  # characters of one message
+    messages_per_request: int  # messages one platform request can carry to one chat

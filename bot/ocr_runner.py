@@ -16,18 +16,18 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from certificates import errors as reading_errors
 from certificates.pool import ReaderCrashed
 from bot.events import Reply
+from bot.sending import Chat
 from config.texts import t
-from storage import outbox, submission_states, submissions
+from storage import submission_states, submissions
 from storage.models import Course, OcrJob, Staff, Submission
 from storage.submission_states import SubmissionStatus
 
 if TYPE_CHECKING:
-    from bot.delivery import Delivery
+    from bot.sending import Notifier
     from bot.metrics import Metrics
     from certificates.pool import ReaderPool
     from storage.files import FileStore
@@ -60,7 +60,7 @@ class OcrRunner:
         self,
         pool: ReaderPool,
         files: FileStore,
-        delivery: Delivery,
+        notifier: Notifier,
         metrics: Metrics,
         concurrency: int,
         *,
@@ -73,7 +73,7 @@ class OcrRunner:
         self.card = card
         self.max_crashes = max(1, max_crashes)
         self.files = files
-        self.delivery = delivery
+        self.notifier = notifier
         self.metrics = metrics
         self.concurrency = max(1, concurrency)
         self._wake = asyncio.Event()
@@ -106,7 +106,7 @@ class OcrRunner:
                 raise TimeoutError("OCR jobs still pending")
             self.wake()
             await asyncio.sleep(0.05)
-        await self.delivery.drain(max(0.1, deadline - time.monotonic()))
+        await self.notifier.drain(max(0.1, deadline - time.monotonic()))
 
     async def _run(self) -> None:
         while True:
@@ -203,8 +203,7 @@ class OcrRunner:
             (c.id for c in self._catalog if reading.code and c.code == reading.code), None
         )
         code = reading.code if submission.course_id else None
-        ids: list[int] = []
-        async with in_transaction():
+        async with self.notifier.batch() as out:
             if not await submissions.finish_job(job):
                 return
             await self.check(submission, staff)
@@ -214,13 +213,8 @@ class OcrRunner:
                 detail={"confidence": round(submission.confidence or 0, 3)},
             ):
                 return
-            message = await outbox.add(
-                submission.channel, submission.chat, [self.card(submission, code).to_dict()]
-            )
-            ids.append(message.id)
+            out.send_to(Chat(submission.channel, submission.chat), self.card(submission, code))
         self.metrics.ocr_jobs.labels("read").inc()
-        for message_id in ids:
-            self.delivery.send_soon(message_id)
 
     async def _commit_failure(
         self,
@@ -238,8 +232,7 @@ class OcrRunner:
         Only the reader's verdict on the file (`verdict`) lets its bytes go; after a
         crash or an unexpected error nobody knows what is in it, so an admin may look.
         """
-        ids: list[int] = []
-        async with in_transaction():
+        async with self.notifier.batch() as out:
             if verdict:
                 won = await submissions.finish_job(job)
             else:
@@ -250,13 +243,11 @@ class OcrRunner:
                 submission, "unreadable", SubmissionStatus.UNREADABLE, expected=(SubmissionStatus.RECEIVED,),
                 detail={"error": error}, error=error[:40], updated_at=dt.datetime.now(dt.UTC),
             )
-            message = await outbox.add(submission.channel, submission.chat, [Reply(t(key)).to_dict()])
-            ids.append(message.id)
+            out.send_to(Chat(submission.channel, submission.chat), Reply(t(key)))
         self.metrics.ocr_jobs.labels("unreadable").inc()
         # Nothing half-stored: an unreadable upload's bytes go unless another submission uses
         # them or keeps them for an admin.
         kept = ~Q(status=SubmissionStatus.UNREADABLE) | Q(error__in=KEPT_FILE_ERRORS)
         if verdict and not await Submission.filter(kept, file_sha256=submission.file_sha256).exists():
             self.files.delete(submission.file_sha256)
-        for message_id in ids:
-            self.delivery.send_soon(message_id)
+

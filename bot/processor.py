@@ -23,13 +23,13 @@ from bot.channels.base import ChannelAdapter, DownloadError, FileTooLarge
 from bot.events import Incoming, Reply
 from bot.rate_limits import PersonLimits, Verdict
 from bot.routing import Router, find_route
+from bot.sending import Chat, Notifier, Sending
 from bot.turn import ConversationStep, Turn
 from config.texts import t
-from storage import conversations, inbox, outbox, people
+from storage import conversations, inbox, people
 from storage.models import InboundEvent
 
 if TYPE_CHECKING:
-    from bot.delivery import Delivery
     from bot.metrics import Metrics
     from config.settings import Settings
     from storage.files import FileStore, StoredFile
@@ -53,7 +53,7 @@ class EventProcessor:
         channels: dict[str, ChannelAdapter],
         routers: Sequence[Router],
         files: FileStore,
-        delivery: Delivery,
+        notifier: Notifier,
         metrics: Metrics,
         webhooks_in_flight: Callable[[], int] = lambda: 0,
     ) -> None:
@@ -61,7 +61,7 @@ class EventProcessor:
         self.channels = channels
         self.routers = list(routers)
         self.files = files
-        self.delivery = delivery
+        self.notifier = notifier
         self.metrics = metrics
         self.limits = PersonLimits()  # per-person message and file limits, in this process's memory
         self.on_signal: dict[str, Callable[[], None]] = {}
@@ -92,7 +92,7 @@ class EventProcessor:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if await inbox.pending_count() == 0 and self._busy == 0:
-                await self.delivery.drain(deadline - time.monotonic())
+                await self.notifier.drain(deadline - time.monotonic())
                 return
             self.wake()
             await asyncio.sleep(0.02)
@@ -178,8 +178,7 @@ class EventProcessor:
             return
         self.metrics.events.labels(row.channel, "done").inc()
         self.metrics.handle_seconds.observe(time.perf_counter() - started)
-        for message_id in outbox_ids:
-            self.delivery.send_soon(message_id)
+        self.notifier.deliver(outbox_ids)
         for name in signals:
             if name in self.on_signal:
                 self.on_signal[name]()
@@ -217,28 +216,29 @@ class EventProcessor:
             return "limits.disk_full", False
         return None, True
 
+    def _answering(self, event: Incoming) -> Sending:
+        """A sending whose messages to the sender's chat may use the event's reply token."""
+        return self.notifier.sending(
+            source_event=event.event_id,
+            reply_chat=Chat(event.channel, event.chat),
+            reply_token=event.reply_token,
+            reply_token_at=event.received_at,
+        )
+
     async def _refuse(self, row: InboundEvent, event: Incoming, key: str) -> None:
         """Finish an event without handling it, answering with `key` unless it is empty."""
-        message_id = None
+        out = self._answering(event)
+        if key:
+            out.send_to(Chat(event.channel, event.chat), Reply(t(key)))
         try:
             async with in_transaction():
-                if key:
-                    message = await outbox.add(
-                        event.channel,
-                        event.chat,
-                        [Reply(t(key)).to_dict()],
-                        reply_token=event.reply_token,
-                        reply_token_at=event.received_at,
-                        source_event=event.event_id,
-                    )
-                    message_id = message.id
+                ids = await out.write()
                 if not await inbox.mark_done(row.id):
                     raise Rollback
         except Rollback:
             return
         self.metrics.events.labels(row.channel, "refused").inc()
-        if message_id is not None:
-            self.delivery.send_soon(message_id)
+        self.notifier.deliver(ids)
 
     async def _fetch_file(
         self, adapter: ChannelAdapter, event: Incoming
@@ -264,7 +264,6 @@ class EventProcessor:
         stored: StoredFile | None,
         file_error: str | None,
     ) -> tuple[list[int], set[str]]:
-        outbox_ids: list[int] = []
         try:
             async with in_transaction():
                 person = await people.by_identity(event.channel, event.user)
@@ -273,30 +272,11 @@ class EventProcessor:
                     saved_state.state if saved_state else None,
                     dict(saved_state.data) if saved_state else {},
                 )
-                turn = Turn(event, person, state, self.settings, stored, file_error)
+                turn = Turn(event, person, state, self.settings, self._answering(event), stored, file_error)
                 await self._route(turn)
                 if state.changed:
                     await conversations.save(event.channel, event.user, state.name, state.data)
-                if turn.replies:
-                    msg = await outbox.add(
-                        event.channel,
-                        event.chat,
-                        [r.to_dict() for r in turn.replies],
-                        reply_token=event.reply_token,
-                        reply_token_at=event.received_at,
-                        source_event=event.event_id,
-                    )
-                    outbox_ids.append(msg.id)
-                outbox_ids.extend(turn.queued)
-                for staff_id, reply in turn.notifications:
-                    for identity in await people.identities_of(staff_id):
-                        msg = await outbox.add(
-                            identity.channel,
-                            identity.platform_user_id,
-                            [reply.to_dict()],
-                            source_event=event.event_id,
-                        )
-                        outbox_ids.append(msg.id)
+                outbox_ids = await turn.out.write()
                 if not await inbox.mark_done(row.id):
                     raise Rollback
         except Rollback:
@@ -334,8 +314,8 @@ class EventProcessor:
         if channel != row.channel or not user or channel not in self.channels:
             return
         try:
-            msg = await outbox.add(channel, user, [Reply(t(key)).to_dict()], source_event=row.event_id)
-            self.delivery.send_soon(msg.id)
+            async with self.notifier.batch(source_event=row.event_id) as out:
+                out.send_to(Chat(channel, user), Reply(t(key)))
         except Exception:
             logger.exception("could not queue the apology for event %s", row.id)
 

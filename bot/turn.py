@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from bot.events import Button, Incoming, Reply
+from bot.events import Button, Capabilities, Incoming, Reply
+from bot.sending import Chat, Sending, Written
 from config.texts import t
 
 if TYPE_CHECKING:
@@ -40,12 +41,20 @@ class Turn:
     person: Staff | None
     state: ConversationStep
     settings: Settings
+    out: Sending  # everything this turn sends, written with its outcome
     file: StoredFile | None = None  # bytes of `incoming.file`, already in the file store
     file_error: str | None = None  # why the download failed, if it did
-    replies: list[Reply] = field(default_factory=list)
-    notifications: list[tuple[int, Reply]] = field(default_factory=list)
     signals: set[str] = field(default_factory=set)  # background loops to wake after the commit
-    queued: list[int] = field(default_factory=list)  # outbox ids a feature wrote itself
+
+    @property
+    def chat(self) -> Chat:
+        """The sender's chat."""
+        return Chat(self.incoming.channel, self.incoming.chat)
+
+    @property
+    def can(self) -> Capabilities:
+        """What the sender's channel can do (edit, files, limits)."""
+        return self.out.can(self.incoming.channel)
 
     @property
     def roles(self) -> set[str]:
@@ -62,26 +71,27 @@ class Turn:
         **values: Any,
     ) -> None:
         """Answer the sender with the catalog text `key`."""
-        self.replies.append(
+        self.out.send_to(
+            self.chat,
             Reply(
                 text=t(key, **values),
                 buttons=tuple(buttons),
                 quick=tuple(quick),
                 title=t(title_key) if title_key else None,
-            )
+            ),
         )
 
     def reply_raw(self, reply: Reply) -> None:
         """Answer with a reply already rendered (e.g. a card built by a feature)."""
-        self.replies.append(reply)
+        self.out.send_to(self.chat, reply)
 
     def signal(self, name: str) -> None:
         """Wake a background loop (e.g. "ocr") once this turn is committed."""
         self.signals.add(name)
 
-    def notify(self, staff_id: int, reply: Reply) -> None:
-        """Send a message to another staff member on every channel they linked."""
-        self.notifications.append((staff_id, reply))
+    def send_to(self, recipient: Staff | int | Chat, reply: Reply, *, written: Written | None = None) -> None:
+        """Send to another staff member (every chat they linked) or another chat, with this turn."""
+        self.out.send_to(recipient, reply, written=written)
 
 
 def roles_of(person: Staff | None) -> set[str]:

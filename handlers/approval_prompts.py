@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.events import Action, Button, Reply
+from bot.sending import Chat, Sending
 from config.texts import t
 from fiscal.calendar import today_bangkok
 from handlers.certificate_card import card_text
-from storage import approvals, outbox, people
+from storage import approvals
 from storage.models import ApprovalPrompt, PromptMessage, Staff, Submission
 from storage.submissions import course_code
 
@@ -34,34 +35,40 @@ def prompt_reply(submission: Submission, owner: Staff, prompt: ApprovalPrompt, c
 
 
 async def send_prompts(
-    submission: Submission, *, today: dt.date | None = None, note: str = "", only: list[Staff] | None = None
-) -> tuple[list[Staff], list[int]]:
-    """Prompt every current approver on every channel they linked (inside the caller's transaction).
+    out: Sending,
+    submission: Submission,
+    *,
+    today: dt.date | None = None,
+    note: str = "",
+    only: list[Staff] | None = None,
+) -> list[Staff]:
+    """Prompt every current approver on every chat they linked (sent with the caller's transaction).
 
-    Returns who was prompted and the outbox ids to deliver after the commit.
+    Returns who was prompted.
     """
     owner = await Staff.get(id=submission.staff_id).select_related("unit")
     code = await course_code(submission)
     targets = only if only is not None else await approvals.approvers_for(submission, today or today_bangkok())
-    outbox_ids: list[int] = []
     for approver in targets:
         prompt = await approvals.new_prompt(submission, approver)
-        reply = prompt_reply(submission, owner, prompt, code, note)
-        for identity in await people.identities_of(approver.id):
-            message = await outbox.add(identity.channel, identity.platform_user_id, [reply.to_dict()])
+
+        async def shown(chat: Chat, outbox_id: int, position: int, prompt: ApprovalPrompt = prompt) -> None:
             await PromptMessage.create(
-                prompt=prompt, outbox_id=message.id, channel=identity.channel, chat=identity.platform_user_id
+                prompt=prompt, outbox_id=outbox_id, outbox_index=position, channel=chat.channel, chat=chat.chat
             )
-            outbox_ids.append(message.id)
-    return targets, outbox_ids
+
+        out.send_to(approver, prompt_reply(submission, owner, prompt, code, note), written=shown)
+    return targets
 
 
-async def close_prompts(submission: Submission, text: str) -> list[int]:
-    """Replace the buttons of every shown prompt with the outcome, where the channel can edit."""
-    ids: list[int] = []
-    for shown in await approvals.shown_prompts(submission.id):
-        if shown.channel == "line":  # LINE cannot edit; a later tap is answered instead
-            continue
-        message = await outbox.add(shown.channel, shown.chat, [Reply(text=text, edit_of=shown.outbox_id).to_dict()])
-        ids.append(message.id)
-    return ids
+async def close_prompts(out: Sending, submission: Submission, text: str) -> None:
+    """Replace the buttons of every shown prompt with the outcome, where the channel can edit.
+
+    Where it cannot (LINE), a later tap on the old prompt is answered instead.
+    """
+    for message in await approvals.shown_prompts(submission.id):
+        if out.can(message.channel).edit:
+            out.send_to(
+                Chat(message.channel, message.chat),
+                Reply(text=text, edit_of=message.outbox_id, edit_index=message.outbox_index),
+            )

@@ -75,25 +75,31 @@ async def _already(turn: Turn, submission: Submission) -> None:
         turn.reply("approval.not_waiting", id=submission.id)
 
 
-async def decide(turn: Turn, submission: Submission, *, approve: bool, reason: str | None) -> None:
-    """Record the decision (one winner), tell everyone concerned, and close the other prompts."""
+async def decide(
+    turn: Turn, submission: Submission, *, approve: bool, reason: str | None, announce: bool = True
+) -> None:
+    """Record the decision (one winner), tell everyone concerned, and close the other prompts.
+
+    `announce=False` leaves the approver's own answer to the caller (one summary for many).
+    """
     person = turn.person
     assert person is not None
     now = dt.datetime.now(dt.UTC)
     if not await approvals.decide(
         submission, approve=approve, by=person, reason=reason, now=now, channel=turn.incoming.channel
     ):
-        fresh = await Submission.get(id=submission.id)
-        await _already(turn, fresh)
+        if announce:
+            await _already(turn, await Submission.get(id=submission.id))
         return
     owner = await Staff.get(id=submission.staff_id)
     course = submission.course_title or "-"
     if approve:
-        turn.reply("approval.approved", id=submission.id, owner=owner.display_name)
-        turn.notify(owner.id, Reply(t("approval.owner_approved", id=submission.id, course=course, by=person.display_name)))
+        if announce:
+            turn.reply("approval.approved", id=submission.id, owner=owner.display_name)
+        turn.send_to(owner.id, Reply(t("approval.owner_approved", id=submission.id, course=course, by=person.display_name)))
     else:
         turn.reply("approval.rejected", id=submission.id, owner=owner.display_name, reason=reason)
-        turn.notify(
+        turn.send_to(
             owner.id,
             Reply(t("approval.owner_rejected", id=submission.id, course=course, by=person.display_name, reason=reason)),
         )
@@ -104,7 +110,7 @@ async def decide(turn: Turn, submission: Submission, *, approve: bool, reason: s
         by=person.display_name,
         at=short_datetime(now),
     )
-    turn.queued.extend(await close_prompts(submission, closed))
+    await close_prompts(turn.out, submission, closed)
 
 
 @router.action("ap.a")
@@ -217,8 +223,7 @@ async def pending(turn: Turn) -> None:
     turn.reply_raw(Reply(text="\n".join(lines), buttons=tuple(buttons)))
     # The oldest few as prompts of their own, so each is one tap away.
     for sub in waiting[:3]:
-        _, ids = await send_prompts(sub, only=[person])
-        turn.queued.extend(ids)
+        await send_prompts(turn.out, sub, only=[person])
 
 
 @router.action("ap.all")
@@ -254,12 +259,10 @@ async def approve_all(turn: Turn, expected: str = "") -> None:
         )
         return
     done = 0
-    before = len(turn.replies)
     for sub in clean:
         if await approvals.may_decide(person, sub, today):
-            await decide(turn, sub, approve=True, reason=None)
+            await decide(turn, sub, approve=True, reason=None, announce=False)  # one summary below
             done += 1
-    del turn.replies[before:]  # one summary instead of a message per item
     turn.reply("approval.approve_all_done", count=done)
 
 
@@ -312,9 +315,8 @@ async def create_delegation(turn: Turn, supervisor: Staff, delegate_staff: Staff
         "end": short_date(end),
     }
     turn.reply("approval.delegation_done", **values)
-    turn.notify(delegate_staff.id, Reply(t("approval.delegation_you", **values)))
+    turn.send_to(delegate_staff.id, Reply(t("approval.delegation_you", **values)))
     if start <= today_bangkok() <= end:
         for sub in await Submission.filter(approver_id=supervisor.id, status=SubmissionStatus.CONFIRMED).order_by("id"):
             await submission_states.delegated(sub, delegate_staff, actor=turn.person, channel=turn.incoming.channel)
-            _, ids = await send_prompts(sub, only=[delegate_staff])
-            turn.queued.extend(ids)
+            await send_prompts(turn.out, sub, only=[delegate_staff])

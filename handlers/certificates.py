@@ -115,12 +115,11 @@ async def confirm(turn: Turn, submission_id: str = "") -> None:
         return
     turn.state.clear()
     turn.reply("cert.confirmed", course=submission.course_title, id=submission.id)
-    prompted, ids = await send_prompts(submission)
-    turn.queued.extend(ids)
+    prompted = await send_prompts(turn.out, submission)
     # An (active) owner listed as their own supervisor has one, though it cannot approve.
     if approver is None and not (owner.supervisor_id == owner.id and owner.active):
         turn.reply("approval.sent_to_admins")
-    elif not ids:
+    elif not await turn.out.linked(prompted):
         turn.reply("approval.no_approver")
 
 
@@ -149,7 +148,7 @@ async def withdraw(turn: Turn, submission_id: str = "") -> None:
         turn.reply("cert.withdrawn", id=submission.id)
         if before == SubmissionStatus.CONFIRMED:
             closed = t("cert.withdrawn", id=submission.id)
-            turn.queued.extend(await close_prompts(submission, closed))
+            await close_prompts(turn.out, submission, closed)
 
 
 @router.command("mine", "รายการของฉัน", "รายการ")

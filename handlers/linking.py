@@ -15,11 +15,12 @@ import time
 
 from bot.events import Action, Button, Reply
 from bot.routing import Router
+from bot.sending import Chat
 from bot.turn import Turn
 from config.texts import t
 from fiscal.thai_dates import short_datetime
 from handlers.menu import show_menu
-from storage import link_codes, outbox, people
+from storage import link_codes, people
 from storage.models import ChatIdentity, Staff
 
 logger = logging.getLogger(__name__)
@@ -127,10 +128,7 @@ async def _tell_other_chats(turn: Turn, staff: Staff, identity: ChatIdentity, ot
     for other in others:
         if (other.channel, other.platform_user_id) == new_chat:
             continue
-        message = await outbox.add(
-            other.channel, other.platform_user_id, [notice.to_dict()], source_event=turn.incoming.event_id
-        )
-        turn.queued.append(message.id)
+        turn.send_to(Chat(other.channel, other.platform_user_id), notice)
 
 
 @router.action(REMOVE_ACTION)
@@ -149,13 +147,7 @@ async def remove_link(turn: Turn, identity_id: str = "", *_: str) -> None:
         return
     await people.unlink(identity)
     logger.info("staff %s removed a %s chat link from another chat", person.id, identity.channel)
-    told = await outbox.add(
-        identity.channel,
-        identity.platform_user_id,
-        [Reply(t("link.removed_you")).to_dict()],
-        source_event=turn.incoming.event_id,
-    )
-    turn.queued.append(told.id)
+    turn.send_to(Chat(identity.channel, identity.platform_user_id), Reply(t("link.removed_you")))
     turn.reply(
         "link.removed",
         channel=channel_name(identity.channel),

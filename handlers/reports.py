@@ -74,20 +74,20 @@ async def agency_summary(turn: Turn, rest: str | None = None) -> None:
 
 @router.text(r"(?:รายงาน|/?report)(?:\s+(.*))?")
 async def report_file(turn: Turn, rest: str | None = None) -> None:
-    """Build the XLSX report and send it (Telegram, sim); LINE bots cannot send files."""
+    """Build the XLSX report and send it where the channel can carry files (LINE bots cannot)."""
     period = _admin_period(turn, rest)
     if period is None:
         return
     fy, rnd = period
     label = f" ปีงบประมาณ {fy}" + (f" รอบที่ {rnd}" if rnd else "")
-    if turn.incoming.channel == "line":
+    if turn.can.files == "none":
         turn.reply("report.line_no_files", period=label, fy=fy)
         return
     name = file_name(fy, rnd)
     path = chat_reports_dir(turn.settings.data_dir) / name
     report, _ = await build(fy, rnd, path)
     logger.info("report FY %s round %s built for staff %s", fy, rnd, turn.person.id if turn.person else None)
-    if turn.incoming.channel == "sim":
+    if turn.can.files == "local":
         turn.reply("report.saved_at", period=label, name=name)  # never the server path
     turn.reply_raw(
         Reply(

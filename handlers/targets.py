@@ -229,7 +229,7 @@ async def add_required(turn: Turn, staff_id: str = "", course_id: str = "") -> N
         return
     turn.reply("targets.required_added", name=staff.display_name, course=course.name, fy=fy)
     assert turn.person is not None
-    turn.notify(staff.id, Reply(t("targets.required_you", by=turn.person.display_name, course=course.name, fy=fy)))
+    turn.send_to(staff.id, Reply(t("targets.required_you", by=turn.person.display_name, course=course.name, fy=fy)))
 
 
 @router.action("rq.del", roles=("supervisor", "admin"))

@@ -8,19 +8,19 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from tortoise.transactions import in_transaction
 
 from bot.events import Reply
 from config.texts import t
 from fiscal.calendar import working_days_between
 from handlers.approval_prompts import send_prompts
-from storage import link_codes, outbox, people, submission_states
+from storage import link_codes, submission_states
 from storage.models import Staff, Submission
 from storage.orphan_files import remove_unreferenced
 from storage.submission_states import SubmissionStatus
 
 if TYPE_CHECKING:
     from bot.delivery import Delivery
+    from bot.sending import Notifier
     from config.settings import Settings
     from storage.files import FileStore
 
@@ -36,6 +36,9 @@ class JobServices(Protocol):
 
     @property
     def files(self) -> FileStore: ...
+
+    @property
+    def notifier(self) -> Notifier: ...
 
 
 logger = logging.getLogger(__name__)
@@ -90,12 +93,10 @@ async def escalate_overdue(services: JobServices, now: dt.datetime | None = None
         if current is None:
             continue  # already with the admins: they are the top
         new_approver = await submission_states.next_approver(current, sub.staff_id)
-        ids: list[int] = []
-        async with in_transaction():
+        async with services.notifier.batch() as out:
             if not await submission_states.escalate(sub, current, new_approver, at=now, escalations=sub.escalations + 1):
                 continue
-            _, prompt_ids = await send_prompts(sub, today=now.date(), note=t("approval.escalated_to_you", days=days))
-            ids.extend(prompt_ids)
+            await send_prompts(out, sub, today=now.date(), note=t("approval.escalated_to_you", days=days))
             owner = await Staff.get(id=sub.staff_id)
             notice = Reply(
                 t(
@@ -106,12 +107,8 @@ async def escalate_overdue(services: JobServices, now: dt.datetime | None = None
                     to=new_approver.display_name if new_approver else t("approval.admins"),
                 )
             )
-            for identity in await people.identities_of(current.id):
-                message = await outbox.add(identity.channel, identity.platform_user_id, [notice.to_dict()])
-                ids.append(message.id)
+            out.send_to(current, notice)
         moved += 1
-        for message_id in ids:
-            services.delivery.send_soon(message_id)
     if moved:
         logger.info("escalated %d overdue approvals", moved)
     return moved

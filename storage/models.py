@@ -268,6 +268,7 @@ class PromptMessage(Model):
         "models.ApprovalPrompt", related_name="messages", on_delete=fields.CASCADE
     )
     outbox_id = fields.BigIntField()
+    outbox_index = fields.IntField(default=0)  # which of that outbox row's messages is the prompt
     channel = fields.CharField(max_length=16)
     chat = fields.CharField(max_length=128)
 

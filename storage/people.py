@@ -22,6 +22,15 @@ async def identities_of(staff_id: int) -> list[ChatIdentity]:
     return await ChatIdentity.filter(staff_id=staff_id).order_by("id")
 
 
+async def identities_of_many(staff_ids: list[int]) -> dict[int, list[ChatIdentity]]:
+    """Every chat account of each of these staff members, in one query."""
+    found: dict[int, list[ChatIdentity]] = {}
+    if staff_ids:
+        for identity in await ChatIdentity.filter(staff_id__in=set(staff_ids)).order_by("id"):
+            found.setdefault(identity.staff_id, []).append(identity)
+    return found
+
+
 async def link(channel: str, platform_user_id: str, staff: Staff) -> ChatIdentity:
     """Bind a chat account to a staff member (one staff may link LINE and Telegram)."""
     identity, created = await ChatIdentity.get_or_create(

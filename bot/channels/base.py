@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from bot.events import ChannelName, FileRef, Incoming, Reply
+from bot.events import Capabilities, ChannelName, FileRef, Incoming, Reply
 
 
 class DeliveryError(Exception):
@@ -27,6 +27,7 @@ class ChannelAdapter(Protocol):
     """Translate between one platform and the neutral events and replies."""
 
     name: ChannelName
+    capabilities: Capabilities  # what handlers may ask of it: edits, files, limits
 
     def to_incoming(self, payload: dict[str, Any], received_at: float) -> Incoming | None:
         """Turn a stored raw event into a neutral one (None for events the bot ignores)."""

@@ -46,7 +46,7 @@ from linebot.v3.webhooks import (
 from bot.channels import webhook_body
 from bot.channels.base import DeliveryError, DownloadError, FileTooLarge
 from bot.channels.webhook_body import BadBody, Intake
-from bot.events import Action, Button, FileRef, Incoming, Reply
+from bot.events import Action, Button, Capabilities, FileRef, Incoming, Reply
 from bot.file_links import FileLinks
 from bot.ingest import Ingest
 from bot.metrics import Metrics
@@ -68,6 +68,10 @@ class LineChannel:
     """The LINE Messaging API, reached through the official SDK."""
 
     name = "line"
+    capabilities = Capabilities(
+        edit=False, files="none", max_buttons=QUICK_ITEMS_LIMIT, max_text=TEXT_LIMIT,
+        messages_per_request=MAX_MESSAGES_PER_CALL,
+    )
 
     def __init__(self, settings: Settings, links: FileLinks | None = None) -> None:
         assert settings.line_channel_secret and settings.line_channel_access_token

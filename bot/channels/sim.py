@@ -20,7 +20,7 @@ from aiohttp import web
 
 from bot import sim_access
 from bot.channels.base import DownloadError
-from bot.events import Action, FileRef, Incoming, Reply
+from bot.events import Action, Capabilities, FileRef, Incoming, Reply
 from bot.file_links import FileLinks
 from bot.ingest import Ingest
 from storage import people
@@ -39,6 +39,8 @@ class SimChannel:
     """Events come from the page; delivery just leaves messages in the outbox for the page."""
 
     name = "sim"
+    # The page shows an edit as a new message and a file by its name: the file stays on this machine.
+    capabilities = Capabilities(edit=True, files="local", max_buttons=20, max_text=5000, messages_per_request=50)
 
     def __init__(self, files: FileStore) -> None:
         self.files = files

@@ -28,7 +28,7 @@ from bot.channels import webhook_body
 from bot.channels.base import DeliveryError, DownloadError, FileTooLarge
 from bot.channels.telegram_shape import shape_problem
 from bot.channels.webhook_body import BadBody
-from bot.events import Action, Button, FileRef, Incoming, Reply
+from bot.events import Action, Button, Capabilities, FileRef, Incoming, Reply
 from bot.ingest import Ingest
 from bot.metrics import Metrics
 from config.settings import Settings
@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024  # Bot API getFile refuses larger files
 TEXT_LIMIT = 4096
+MAX_BUTTONS = 100  # inline keyboard buttons; the Bot API documents no lower limit
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 IMAGE_MIME_PREFIX = "image/"
 
@@ -48,6 +49,9 @@ class TelegramChannel:
     """The Telegram Bot API, reached through python-telegram-bot."""
 
     name = "telegram"
+    capabilities = Capabilities(
+        edit=True, files="send", max_buttons=MAX_BUTTONS, max_text=TEXT_LIMIT, messages_per_request=1
+    )
 
     def __init__(self, settings: Settings, files: FileStore | None = None) -> None:
         assert settings.telegram_bot_token
@@ -197,6 +201,7 @@ class TelegramChannel:
             try:
                 if reply.edit_target:
                     await self._edit(chat, reply.edit_target, text, markup)
+                    sent.append(reply.edit_target)  # one id per reply, so later edits find theirs by position
                     continue
                 if reply.image and self.files:
                     # The picture goes first, the text with its buttons after it, so the

@@ -1,0 +1,181 @@
+"""The one way to send: collect who gets what, write it as outbox rows, deliver after the commit.
+
+A turn, a scheduled job and a command-line command all send through a `Sending`:
+`send_to(staff or chat, reply)` while their transaction runs, `write()` inside it
+(one identity query for all staff recipients, then one outbox row per chat and
+platform request), and delivery of the written rows once it has committed.
+
+Everything one chat gets from one sending is one row, delivered in order: on
+LINE, up to five messages go out in one request (the reply token while it is
+fresh, else one push), and a push counts against the agency's monthly message
+allowance once per request and recipient, however many of its bubbles are used.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from tortoise.transactions import in_transaction
+
+from bot.events import Capabilities, Reply
+from storage import outbox, people
+from storage.models import Staff
+
+if TYPE_CHECKING:
+    from bot.delivery import Delivery
+
+logger = logging.getLogger(__name__)
+
+# A channel that is not configured in this process: promise nothing beyond plain text.
+PLAIN = Capabilities(edit=False, files="none", max_buttons=3, max_text=2000, messages_per_request=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Chat:
+    """One chat on one channel: where a message to a person (or a stranger) goes."""
+
+    channel: str
+    chat: str
+
+
+# Called once a reply's row exists: (chat, outbox id, position of the reply in that row).
+Written = Callable[[Chat, int, int], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class _Item:
+    reply: Reply
+    written: Written | None
+
+
+@dataclass(slots=True)
+class _Bundle:
+    chat: Chat
+    items: list[_Item] = field(default_factory=list)
+
+
+class Sending:
+    """What one turn, job run or command sends, written as outbox rows inside its transaction."""
+
+    def __init__(
+        self,
+        capabilities: Mapping[str, Capabilities],
+        *,
+        source_event: str | None = None,
+        reply_chat: Chat | None = None,
+        reply_token: str | None = None,
+        reply_token_at: float | None = None,
+    ) -> None:
+        self.capabilities = capabilities
+        self.source_event = source_event
+        self.reply_chat = reply_chat  # whose messages may use the reply token
+        self.reply_token = reply_token
+        self.reply_token_at = reply_token_at
+        self._items: list[tuple[Chat | int, _Item]] = []
+        self._chats_of: dict[int, list[Chat]] = {}  # staff id -> linked chats, looked up once
+
+    def can(self, channel: str) -> Capabilities:
+        """What `channel` can do (edit, files, limits); handlers ask this, never the channel's name."""
+        return self.capabilities.get(channel, PLAIN)
+
+    def send_to(
+        self,
+        recipient: Staff | int | Chat,
+        replies: Reply | Sequence[Reply],
+        *,
+        written: Written | None = None,
+    ) -> None:
+        """Send to a staff member (every chat they linked) or to one chat.
+
+        `written`, when given, is told where each reply's row is, e.g. to edit it later.
+        """
+        target = recipient if isinstance(recipient, Chat | int) else recipient.id
+        for reply in [replies] if isinstance(replies, Reply) else replies:
+            self._items.append((target, _Item(reply, written)))
+
+    async def linked(self, staff: Iterable[Staff | int]) -> set[int]:
+        """Which of these staff members have a chat to send to (looked up once per sending)."""
+        ids = [s if isinstance(s, int) else s.id for s in staff]
+        await self._look_up(ids)
+        return {i for i in ids if self._chats_of.get(i)}
+
+    async def _look_up(self, staff_ids: list[int]) -> None:
+        missing = [i for i in dict.fromkeys(staff_ids) if i not in self._chats_of]
+        if not missing:
+            return
+        found = await people.identities_of_many(missing)
+        for staff_id in missing:
+            self._chats_of[staff_id] = [Chat(i.channel, i.platform_user_id) for i in found.get(staff_id, [])]
+
+    @property
+    def empty(self) -> bool:
+        """Nothing was sent."""
+        return not self._items
+
+    async def write(self) -> list[int]:
+        """Write the outbox rows (call inside the transaction); returns their ids, to deliver after the commit."""
+        bundles: dict[Chat, _Bundle] = {}
+        if self.reply_chat is not None:
+            bundles[self.reply_chat] = _Bundle(self.reply_chat)  # the sender's answer goes first, on the reply token
+        await self._look_up([target for target, _ in self._items if isinstance(target, int)])
+        for target, item in self._items:
+            for chat in [target] if isinstance(target, Chat) else self._chats_of[target]:
+                bundles.setdefault(chat, _Bundle(chat)).items.append(item)
+        self._items.clear()
+        ids: list[int] = []
+        for found in bundles.values():
+            ids.extend(await self._write_bundle(found))
+        return ids
+
+    async def _write_bundle(self, found: _Bundle) -> list[int]:
+        if not found.items:
+            return []
+        # One row per chat keeps its messages in order; the adapter sends a row in as few
+        # requests as the platform allows (LINE: five messages each, the first on the reply token).
+        token = self.reply_token if found.chat == self.reply_chat else None
+        row = await outbox.add(
+            found.chat.channel,
+            found.chat.chat,
+            [item.reply.to_dict() for item in found.items],
+            reply_token=token,
+            reply_token_at=self.reply_token_at if token else None,
+            source_event=self.source_event,
+        )
+        for position, item in enumerate(found.items):
+            if item.written is not None:
+                await item.written(found.chat, row.id, position)
+        return [row.id]
+
+
+class Notifier:
+    """Hands out `Sending`s and delivers what they wrote; passed to jobs, the OCR runner and commands."""
+
+    def __init__(self, capabilities: Mapping[str, Capabilities], delivery: Delivery) -> None:
+        self.capabilities = capabilities
+        self.delivery = delivery
+
+    def sending(self, **options: object) -> Sending:
+        """A new, empty sending (see `Sending` for the options)."""
+        return Sending(self.capabilities, **options)  # type: ignore[arg-type]
+
+    def deliver(self, ids: Iterable[int]) -> None:
+        """Deliver committed rows now instead of at the next sweep."""
+        for message_id in ids:
+            self.delivery.send_soon(message_id)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait for deliveries in flight (tests, shutdown)."""
+        await self.delivery.drain(timeout)
+
+    @asynccontextmanager
+    async def batch(self, **options: object) -> AsyncIterator[Sending]:
+        """A transaction whose sends are written with it and delivered once it commits."""
+        out = self.sending(**options)
+        async with in_transaction():
+            yield out
+            ids = await out.write()
+        self.deliver(ids)
