@@ -14,6 +14,10 @@ from typing import Any
 
 from config.settings import Settings
 
+# Each command imports what it uses inside its function: `extract` or `audit` should not
+# pay for loading the web service, the channel SDKs and the scheduler (seconds on a small
+# machine). None of these imports works around an import cycle; the layer rules in
+# `.importlinter` hold either way.
 logger = logging.getLogger("bot")
 
 

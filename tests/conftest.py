@@ -77,6 +77,20 @@ async def _sqlite_database(path: Path) -> str:
     return f"sqlite://{path}"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, run only the tests that use a database: the others already ran on SQLite.
+
+    A test uses one when `database_url` is among its fixtures (directly or through
+    `settings`, `client`...), so a new test needs no marker to run on both.
+    """
+    if os.environ.get("TEST_DATABASE", "sqlite") != "postgres":
+        return
+    keep = [item for item in items if "database_url" in getattr(item, "fixturenames", ())]
+    if len(keep) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in keep])
+        items[:] = keep
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _drop_templates() -> Iterator[None]:
     """Remove this run's template databases at the end."""
