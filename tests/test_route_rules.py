@@ -174,7 +174,8 @@ async def test_staff_setting_a_deadline_changes_nothing(client, line_user):
 async def test_staff_sending_a_roster_file_is_refused_and_nothing_is_imported(client, line_user):
     await load_roster()
     staff = await linked(line_user, "E002")
-    promoted = ROSTER_CSV.replace("E002,staff", "E002,admin")
+    promoted = ROSTER_CSV.replace("E001,staff,มีประสบการณ์", "E001,admin,มีประสบการณ์")
+    assert promoted != ROSTER_CSV
     await staff.sends_file(promoted.encode(), "roster.csv")
     assert NOT_ALLOWED in staff.last()
     assert not (await Staff.get(employee_code="E002")).is_admin
