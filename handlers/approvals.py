@@ -187,7 +187,9 @@ def _clean(submission: Submission) -> bool:
 
 
 # Open to anyone (a staff member may be a delegate), offered in the menus of approvers.
-@router.command("pending", "รออนุมัติ", "รายการรออนุมัติ", menu="richmenu.pending", menu_order=40, menu_roles=APPROVER_ROLES)
+@router.command(
+    "pending", "รออนุมัติ", "รายการรออนุมัติ", menu="richmenu.pending", menu_order=40, menu_roles=APPROVER_ROLES
+)
 @router.action("ap.list")
 async def pending(turn: Turn) -> None:
     """What waits for this approver, oldest first, with "approve all without warnings"."""
