@@ -10,9 +10,12 @@ import sys
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from config.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.channels.telegram import TelegramChannel
 
 # Each command imports what it uses inside its function: `extract` or `audit` should not
 # pay for loading the web service, the channel SDKs and the scheduler (seconds on a small
@@ -35,7 +38,10 @@ def main(argv: list[str] | None = None) -> int:
     who.add_argument("--all", action="store_true", help="re-issue for every active staff member")
     who.add_argument("--employee", nargs="+", metavar="CODE", help="only these employee codes")
     sub.add_parser("set-webhooks", help="register webhook URLs with LINE and Telegram")
-    sub.add_parser("line-menus", help="create the LINE rich menus and link every LINE user to theirs")
+    sub.add_parser(
+        "line-menus",
+        help="create the LINE rich menus and link every LINE user to theirs; set every Telegram chat's command menu",
+    )
     p = sub.add_parser("person", help="PDPA: export or erase everything held about one person")
     p.add_argument("action", choices=("export", "erase"))
     p.add_argument("employee_code")
@@ -355,6 +361,7 @@ async def _set_webhooks(settings: Settings) -> int:
         if isinstance(tg, TelegramChannel):
             await tg.set_webhook(settings.public_base_url)
             print("Telegram webhook set")
+            print(f"Telegram command menus: default and {await _telegram_menus(settings, tg)} chat(s) set")
         ln = channels.get("line")
         if isinstance(ln, LineChannel):
             from linebot.v3.messaging import SetWebhookEndpointRequest
@@ -370,25 +377,47 @@ async def _set_webhooks(settings: Settings) -> int:
 
 
 async def _line_menus(settings: Settings) -> int:
-    if not settings.line_enabled:
-        print("LINE is off: set LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN", file=sys.stderr)
+    if not settings.line_enabled and not settings.telegram_enabled:
+        print("LINE and Telegram are off: set LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN", file=sys.stderr)
         return 2
     from bot.channels.line import LineChannel
     from bot.channels.line_menus import LineMenus
+    from bot.menus import role_menus
+    from handlers import ROUTERS
 
-    channel = LineChannel(settings)
-    try:
-        menus = LineMenus(channel)
-        result = await menus.ensure()
-        linked = await menus.sync(force=True)
-    finally:
-        await channel.close()
-    print(
-        f"LINE rich menus: {len(result.created)} created ({', '.join(result.created) or '-'}), "
-        f"{len(result.ids) - len(result.created)} kept, {result.deleted} outdated deleted; "
-        f"{linked} user(s) linked"
-    )
+    entries = role_menus(ROUTERS)
+    if settings.line_enabled:
+        channel = LineChannel(settings)
+        try:
+            menus = LineMenus(channel, entries)
+            result = await menus.ensure()
+            linked = await menus.sync(force=True)
+        finally:
+            await channel.close()
+        print(
+            f"LINE rich menus: {len(result.created)} created ({', '.join(result.created) or '-'}), "
+            f"{len(result.ids) - len(result.created)} kept, {result.deleted} outdated deleted; "
+            f"{linked} user(s) linked"
+        )
+    if settings.telegram_enabled:
+        print(f"Telegram command menus: default and {await _telegram_menus(settings)} chat(s) set")
     return 0
+
+
+async def _telegram_menus(settings: Settings, channel: TelegramChannel | None = None) -> int:
+    """Set Telegram's default command list and every linked chat's role list; how many chats."""
+    from bot.channels.telegram import TelegramChannel  # noqa: F811 - heavy imports wait for the command
+    from bot.channels.telegram_menus import TelegramMenus
+    from bot.menus import role_menus
+    from handlers import ROUTERS
+
+    own = channel is None
+    channel = channel or TelegramChannel(settings)
+    try:
+        return await TelegramMenus(channel, role_menus(ROUTERS)).sync(force=True)
+    finally:
+        if own:
+            await channel.close()
 
 
 if __name__ == "__main__":

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot import sim_access
-from bot.channels import line, line_menus, sim, telegram
+from bot.channels import line, line_menus, sim, telegram, telegram_menus
 from bot.channels.base import ChannelAdapter
 from bot.delivery import Delivery
 from bot.file_links import FileLinks, FileRoute, stored_secret
 from bot.ingest import Ingest
+from bot.menus import MenuSyncers, role_menus
 from bot.metrics import Metrics
 from bot.ocr_runner import OcrRunner
 from certificates.pool import ReaderPool
@@ -143,9 +144,13 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     services = Services(settings, channels, files, writer, processor, delivery, metrics, ocr, links, ingest, notifier)
     app[SERVICES] = services
     line_channel, tg = channels.get("line"), channels.get("telegram")
-    menus = line_menus.LineMenus(line_channel) if isinstance(line_channel, line.LineChannel) else None
-    if menus is not None:
-        processor.on_signal["menus"] = menus.wake
+    # Linking and roster imports signal "menus": each channel's menus follow the routes' entries.
+    menus, entries = MenuSyncers(), role_menus(ROUTERS)
+    if isinstance(line_channel, line.LineChannel):
+        menus.add(line_menus.LineMenus(line_channel, entries))
+    if isinstance(tg, telegram.TelegramChannel):
+        menus.add(telegram_menus.TelegramMenus(tg, entries))
+    processor.on_signal["menus"] = menus.wake
     app[ENDPOINTS] = Endpoints(
         line=line.LineWebhook(line_channel if isinstance(line_channel, line.LineChannel) else None, ingest, metrics),
         telegram=telegram.TelegramWebhook(tg if isinstance(tg, telegram.TelegramChannel) else None, ingest, metrics),
@@ -175,8 +180,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
             scheduler.shutdown(wait=False)
         await processor.stop()
         await ocr.stop()
-        if menus is not None:
-            await menus.stop()
+        await menus.stop()
         if given_pool is None:
             await pool.close()
         await writer.stop()

@@ -285,10 +285,9 @@ class EventProcessor:
         return outbox_ids, turn.signals
 
     async def _route(self, turn: Turn) -> None:
+        """Run the handler the routing rules pick, if the sender's roles allow it."""
         event = turn.incoming
-        found = find_route(
-            self.routers, event, turn.state.name, turn.person is not None, turn.roles
-        )
+        found = find_route(self.routers, event, turn.state.name, turn.person is not None)
         if found is None:
             if turn.person is None:
                 turn.reply("common.unlinked_file" if event.kind == "file" else "common.unlinked")
@@ -296,6 +295,16 @@ class EventProcessor:
                 turn.reply("common.unknown")
             return
         route, args = found
+        if not route.allows(turn.roles):
+            # Ids only: names and what was typed are personal data.
+            logger.info(
+                "route %s refused to staff %s: it needs one of %s",
+                route.name, turn.person.id if turn.person else None, ",".join(sorted(route.roles)),
+            )
+            turn.reply("common.not_allowed")
+            return
+        if route.global_:
+            turn.state.clear()  # a global command ends whatever input was pending
         await route.handler(turn, *args)
 
     async def _give_up(self, row: InboundEvent) -> None:

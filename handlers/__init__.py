@@ -1,7 +1,9 @@
 """Channel-neutral conversation logic, one module per feature, each exporting `router`.
 
-`ROUTERS` is the order in which routes are tried: specific features first,
-the fallback last (as aiogram's include_routers).
+`ROUTERS` is the order in which routes are tried after the rules of `bot.routing`
+(global commands first, then the routes of a pending-input state): specific features
+first, the fallback last (as aiogram's include_routers). Roles and menu entries are
+declared on the routes themselves.
 """
 
 from handlers import approvals, certificates, fallback, linking, menu, progress, reports, roster, targets

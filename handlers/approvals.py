@@ -153,10 +153,6 @@ async def ask_typed_reason(turn: Turn, token: str = "") -> None:
 async def typed_reason(turn: Turn, text: str) -> None:
     """The typed reason arrives."""
     reason = text.strip()
-    if reason in ("ยกเลิก", "cancel", "/cancel"):
-        turn.state.clear()
-        turn.reply("common.cancelled")
-        return
     if not 3 <= len(reason) <= 300:
         turn.reply("approval.bad_reason")
         return
@@ -196,7 +192,10 @@ def _clean(submission: Submission) -> bool:
     return not submission.warnings
 
 
-@router.command("pending", "รออนุมัติ", "รายการรออนุมัติ")
+# Open to anyone (a staff member may be a delegate), offered in the menus of approvers.
+@router.command(
+    "pending", "รออนุมัติ", "รายการรออนุมัติ", menu="richmenu.pending", menu_order=40, menu_roles=APPROVER_ROLES
+)
 @router.action("ap.list")
 async def pending(turn: Turn) -> None:
     """What waits for this approver, oldest first, with "approve all without warnings"."""
@@ -269,14 +268,11 @@ async def approve_all(turn: Turn, expected: str = "") -> None:
 # --- delegation ---------------------------------------------------------------------------------
 
 
-@router.text(r"(?:รักษาราชการแทน|delegate)\s*(.*)", public=False)
+@router.text(r"(?:รักษาราชการแทน|delegate)\s*(.*)", roles=APPROVER_ROLES)
 async def delegate(turn: Turn, rest: str) -> None:
     """`รักษาราชการแทน <delegate> <start> <end>`; admins may put a supervisor code first."""
     person = turn.person
     assert person is not None
-    if not (person.is_supervisor or person.is_admin):
-        turn.reply("common.not_allowed")
-        return
     parts = rest.split()
     if len(parts) == 4 and person.is_admin:
         supervisor = await Staff.get_or_none(employee_code=parts[0], active=True)

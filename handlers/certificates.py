@@ -151,7 +151,7 @@ async def withdraw(turn: Turn, submission_id: str = "") -> None:
             await close_prompts(turn.out, submission, closed)
 
 
-@router.command("mine", "รายการของฉัน", "รายการ")
+@router.command("mine", "รายการของฉัน", "รายการ", menu="menu.btn_mine", menu_order=30)
 @router.action("cert.list")
 async def list_mine(turn: Turn) -> None:
     """The sender's unfinished submissions, with withdraw buttons."""
@@ -219,10 +219,6 @@ async def ask_field(turn: Turn, submission_id: str = "", field: str = "") -> Non
 @router.text(state=EDIT_STATE)
 async def receive_field(turn: Turn, text: str) -> None:
     """Validate the typed value, store it, re-check, and show the card again."""
-    if text.strip() in ("ยกเลิก", "cancel", "/cancel"):
-        turn.state.clear()
-        turn.reply("common.cancelled")
-        return
     field = turn.state.data.get("field")
     submission = await _own_submission(turn, str(turn.state.data.get("submission", "")), (SubmissionStatus.READ,))
     if submission is None:

@@ -9,11 +9,13 @@ from config.texts import t
 
 router = Router("fallback")
 
+# The only place the cancel words are written: a global command, so it ends any pending input.
+CANCEL_WORDS = ("cancel", "ยกเลิก")
 
-@router.command("cancel", "ยกเลิก")
+
+@router.command(*CANCEL_WORDS, global_=True)
 async def cancel(turn: Turn) -> None:
-    """Leave whatever multi-step exchange is going on."""
-    turn.state.clear()
+    """Leave whatever multi-step exchange is going on (routing has already cleared it)."""
     turn.reply("common.cancelled")
 
 

@@ -41,7 +41,9 @@ async def greet(turn: Turn) -> None:
         show_menu(turn)
 
 
-@router.text(r"/start(?:@\w+)?", public=True)
+@router.text(
+    r"/start(?:@\w+)?", public=True, menu="menu.cmd_start", menu_tap="/start", menu_command="start", tile=False
+)
 async def start(turn: Turn) -> None:
     """Telegram /start without a payload."""
     await greet(turn)

@@ -26,7 +26,7 @@ def show_menu(turn: Turn) -> None:
     turn.reply("menu.text", title_key="menu.title", buttons=menu_buttons(), name=turn.person.first_name)
 
 
-@router.command("menu", "เมนู", "start", "เริ่ม")
+@router.command("menu", "เมนู", "start", "เริ่ม", global_=True, menu="menu.title", menu_order=0, tile=False)
 async def menu(turn: Turn) -> None:
     """Show the menu."""
     show_menu(turn)
@@ -38,7 +38,7 @@ async def menu_button(turn: Turn) -> None:
     show_menu(turn)
 
 
-@router.command("help", "ช่วยเหลือ", "วิธีใช้", "?")
+@router.command("help", "วิธีใช้", "ช่วยเหลือ", "?", global_=True, menu="menu.btn_help", menu_order=90)
 @router.action("menu.help")
 async def help_text(turn: Turn) -> None:
     """What the bot can do, with admin extras for admins."""
@@ -51,7 +51,9 @@ async def help_text(turn: Turn) -> None:
         turn.reply("progress.help_admin")
 
 
-@router.command("me", "whoami", "ฉันคือใคร", "ข้อมูลของฉัน")
+@router.command(
+    "me", "whoami", "ฉันคือใคร", "ข้อมูลของฉัน", global_=True, menu="menu.btn_whoami", menu_order=80, tile=False
+)
 @router.action("menu.whoami")
 async def whoami(turn: Turn) -> None:
     """The sender's roster entry."""
@@ -70,7 +72,7 @@ async def whoami(turn: Turn) -> None:
     )
 
 
-@router.command("submit", "ส่งใบประกาศ", "ส่งใบประกาศนียบัตร")
+@router.command("submit", "ส่งใบประกาศ", "ส่งใบประกาศนียบัตร", menu="menu.btn_submit", menu_order=10)
 @router.action("menu.submit")
 async def submit_hint(turn: Turn) -> None:
     """How to send a certificate."""

@@ -94,7 +94,7 @@ async def progress_text(person: Staff, today: dt.date) -> tuple[str, str, float]
     return t("progress.title", fy=fy), "\n".join(lines), done
 
 
-@router.command("progress", "ความก้าวหน้า")
+@router.command("progress", "ความก้าวหน้า", global_=True, menu="menu.btn_progress", menu_order=20)
 @router.action("menu.progress")
 async def progress(turn: Turn) -> None:
     """The sender's progress toward this year's target."""
@@ -103,7 +103,7 @@ async def progress(turn: Turn) -> None:
     turn.reply_raw(Reply(text=body, title=title, progress=done))
 
 
-@router.command("team", "ทีมของฉัน", "ทีม", roles=("supervisor", "admin"))
+@router.command("team", "ทีมของฉัน", "ทีม", roles=("supervisor", "admin"), menu="richmenu.team", menu_order=50)
 async def team(turn: Turn) -> None:
     """Each direct subordinate's status this fiscal year and round, who needs attention first."""
     person = turn.person

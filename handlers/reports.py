@@ -15,7 +15,7 @@ from reports.files import build, chat_reports_dir, file_name
 from reports.tables import period_label
 
 logger = logging.getLogger(__name__)
-router = Router("reports")
+router = Router("reports", roles=("admin",))
 
 SUMMARY_UNITS = 15  # a chat message stays readable; the file has every unit
 
@@ -31,21 +31,21 @@ def _period(rest: str | None) -> tuple[int, int | None] | None:
     return int(found.group(1)), int(found.group(2)) if found.group(2) else None
 
 
-def _admin_period(turn: Turn, rest: str | None) -> tuple[int, int | None] | None:
-    """The requested period, if the sender is an admin and the text names a valid one (else answers)."""
-    if "admin" not in turn.roles:
-        turn.reply("common.not_allowed")
-        return None
+def _asked_period(turn: Turn, rest: str | None) -> tuple[int, int | None] | None:
+    """The requested period, if the text names a valid one (else answers)."""
     period = _period(rest)
     if period is None:
         turn.reply("report.bad_year")
     return period
 
 
-@router.text(r"สรุปหน่วยงาน(?:\s+(.*))?")
+@router.text(
+    r"(?:สรุปหน่วยงาน|/?summary)(?:\s+(.*))?", menu="richmenu.unit_summary", menu_order=60,
+    menu_tap="สรุปหน่วยงาน", menu_command="summary",
+)
 async def agency_summary(turn: Turn, rest: str | None = None) -> None:
     """Staff counted, % met, % with nothing, by unit (least met first) and by category."""
-    period = _admin_period(turn, rest)
+    period = _asked_period(turn, rest)
     if period is None:
         return
     report = await collect(*period, with_certificates=False)
@@ -72,10 +72,12 @@ async def agency_summary(turn: Turn, rest: str | None = None) -> None:
     turn.reply_raw(Reply(text="\n".join(lines), title=t("report.summary_title", period=period_label(report))))
 
 
-@router.text(r"(?:รายงาน|/?report)(?:\s+(.*))?")
+@router.text(
+    r"(?:รายงาน|/?report)(?:\s+(.*))?", menu="richmenu.report", menu_order=70, menu_tap="รายงาน", menu_command="report"
+)
 async def report_file(turn: Turn, rest: str | None = None) -> None:
     """Build the XLSX report and send it where the channel can carry files (LINE bots cannot)."""
-    period = _admin_period(turn, rest)
+    period = _asked_period(turn, rest)
     if period is None:
         return
     fy, rnd = period

@@ -126,12 +126,9 @@ async def set_or_list_targets(turn: Turn, rest: str | None = None) -> None:
     turn.reply("targets.saved", fy=spec.fiscal_year, scope=scope_text(goal), goal=goal_text(goal))
 
 
-@router.text(r"กำหนดส่ง(?:\s+(25\d\d)\s*รอบ(?:ที่)?\s*([12])\s+(.+))?")
+@router.text(r"กำหนดส่ง(?:\s+(25\d\d)\s*รอบ(?:ที่)?\s*([12])\s+(.+))?", roles=("admin",))
 async def set_deadline(turn: Turn, fy: str | None = None, rnd: str | None = None, date_text: str | None = None) -> None:
     """Admins: the last day staff may send certificates for a round."""
-    if "admin" not in turn.roles:
-        turn.reply("common.not_allowed")
-        return
     day = parse_date(date_text) if date_text else None
     if not fy or not rnd or day is None:
         turn.reply("targets.deadline_usage")
@@ -182,12 +179,9 @@ async def _show_required(turn: Turn, staff: Staff, fy: int) -> None:
     turn.reply_raw(Reply(text="\n".join(lines), buttons=tuple(buttons[:MAX_CHOICES])))
 
 
-@router.text(r"กำหนดหลักสูตร(?:\s+(\S+))?(?:\s+(.+))?")
+@router.text(r"กำหนดหลักสูตร(?:\s+(\S+))?(?:\s+(.+))?", roles=("supervisor", "admin"))
 async def assign_required(turn: Turn, code: str | None = None, query: str | None = None) -> None:
     """Supervisors: search the catalog and pick a course a subordinate must take this year."""
-    if not ({"supervisor", "admin"} & turn.roles):
-        turn.reply("common.not_allowed")
-        return
     if not code:
         turn.reply("targets.required_usage")
         return

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.channels.line_menu_image import HEIGHT, ITEMS, WIDTH
+from bot.channels.line_menu_image import HEIGHT, WIDTH
+from bot.menus import role_menus
+from handlers import ROUTERS
 from tests.conftest import LINE_SECRET, LINE_TOKEN
 from tests.roster_data import ROSTER_CSV, code_for, load_roster
 
@@ -55,7 +57,8 @@ async def test_linking_shows_the_staff_menu_and_an_admin_gets_the_admin_menu(cli
         assert image.format == "PNG" and image.size == (WIDTH, HEIGHT) == (
             menu["size"]["width"], menu["size"]["height"]
         )
-        assert len(menu["areas"]) == len(ITEMS[role_of(menu)])
+        tiles = [item for item in role_menus(ROUTERS)[role_of(menu)] if item.tile]
+        assert len(menu["areas"]) == len(tiles)
 
 
 async def test_every_menu_area_sends_a_command_the_bot_answers(client, line_api, line_user):
@@ -141,7 +144,7 @@ async def test_line_menus_cli_creates_three_menus_once_and_links_everyone(
 async def test_outdated_menus_of_ours_are_replaced_and_others_left_alone(client, line_api, line_user, services):
     from bot.channels.line_menus import LineMenus
 
-    menus = LineMenus(services.channels["line"])
+    menus = LineMenus(services.channels["line"], role_menus(ROUTERS))
     first = await menus.ensure()
     assert sorted(first.created) == ["admin", "staff", "supervisor"]
     # An old layout of ours and somebody else's menu, both with pictures.

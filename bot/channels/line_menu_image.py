@@ -1,8 +1,9 @@
-"""The LINE rich menu of each role: its tappable areas and the Thai picture drawn for them.
+"""The LINE rich menu of a role: its tappable areas and the Thai picture drawn for them.
 
-LINE shows the uploaded picture and maps taps by coordinates alone, so the layout below is
-both what is drawn and what is sent as `areas`. Each area sends a command word the bot's
-handlers already answer, as a plain message, so a tap reads in the chat like typing it.
+The tiles are the role's menu entries (`bot.menus`, declared on the routes). LINE shows
+the uploaded picture and maps taps by coordinates alone, so the layout below is both what
+is drawn and what is sent as `areas`. Each area sends the entry's tap text, a word its
+route answers, as a plain message, so a tap reads in the chat like typing it.
 """
 
 from __future__ import annotations
@@ -10,15 +11,15 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from bot.menus import MenuItem
 from config.texts import t
 
 WIDTH, HEIGHT = 2500, 1686  # LINE's large full-width size; every role uses two rows
-ROLES = ("staff", "supervisor", "admin")
 # Debian's fonts-thai-tlwg (installed by the Dockerfile); the first one found is used.
 FONT_CANDIDATES = (
     Path("/usr/share/fonts/truetype/tlwg/Garuda-Bold.ttf"),
@@ -33,50 +34,11 @@ class MenuFontMissing(RuntimeError):
     """No Thai font to draw the menu with."""
 
 
-@dataclass(frozen=True)
-class MenuItem:
-    """One tappable area: the catalog key of its label and the command word it sends."""
-
-    label_key: str
-    command: str
-
-    @property
-    def label(self) -> str:
-        """The Thai label drawn on the picture."""
-        return t(self.label_key)
-
-
-# The command words are the ones handlers/menu.py, progress.py, certificates.py,
-# approvals.py and reports.py register.
-_STAFF = (
-    MenuItem("menu.btn_submit", "ส่งใบประกาศ"),
-    MenuItem("menu.btn_progress", "ความก้าวหน้า"),
-    MenuItem("menu.btn_mine", "รายการของฉัน"),
-    MenuItem("menu.btn_help", "วิธีใช้"),
-)
-_SUPERVISOR = (*_STAFF[:3], MenuItem("richmenu.pending", "รออนุมัติ"), MenuItem("richmenu.team", "ทีมของฉัน"), _STAFF[3])
-_ADMIN = (
-    *_STAFF[:3],
-    MenuItem("richmenu.pending", "รออนุมัติ"),
-    MenuItem("richmenu.team", "ทีมของฉัน"),
-    MenuItem("richmenu.unit_summary", "สรุปหน่วยงาน"),
-    MenuItem("richmenu.report", "รายงาน"),
-    _STAFF[3],
-)
-ITEMS: dict[str, tuple[MenuItem, ...]] = {"staff": _STAFF, "supervisor": _SUPERVISOR, "admin": _ADMIN}
-
-
-def menu_role(is_supervisor: bool, is_admin: bool) -> str:
-    """The one menu a person gets: the widest of their roles."""
-    return "admin" if is_admin else "supervisor" if is_supervisor else "staff"
-
-
-def bounds(role: str) -> list[tuple[int, int, int, int]]:
-    """(x, y, width, height) of each area, two rows, left to right then top to bottom."""
-    items = ITEMS[role]
-    columns = (len(items) + 1) // 2
+def bounds(count: int) -> list[tuple[int, int, int, int]]:
+    """(x, y, width, height) of `count` areas, two rows, left to right then top to bottom."""
+    columns = (count + 1) // 2
     out = []
-    for index in range(len(items)):
+    for index in range(count):
         row, column = divmod(index, columns)
         x0, x1 = WIDTH * column // columns, WIDTH * (column + 1) // columns
         y0, y1 = HEIGHT * row // 2, HEIGHT * (row + 1) // 2
@@ -84,7 +46,7 @@ def bounds(role: str) -> list[tuple[int, int, int, int]]:
     return out
 
 
-def menu_object(role: str, name: str) -> dict[str, object]:
+def menu_object(items: Sequence[MenuItem], name: str) -> dict[str, object]:
     """The rich menu object LINE's create call takes (JSON field names)."""
     return {
         "size": {"width": WIDTH, "height": HEIGHT},
@@ -94,16 +56,16 @@ def menu_object(role: str, name: str) -> dict[str, object]:
         "areas": [
             {
                 "bounds": {"x": x, "y": y, "width": w, "height": h},
-                "action": {"type": "message", "label": item.label[:20], "text": item.command},
+                "action": {"type": "message", "label": item.label[:20], "text": item.tap},
             }
-            for item, (x, y, w, h) in zip(ITEMS[role], bounds(role), strict=True)
+            for item, (x, y, w, h) in zip(items, bounds(len(items)), strict=True)
         ],
     }
 
 
-def layout_version(role: str) -> str:
+def layout_version(items: Sequence[MenuItem]) -> str:
     """A short digest of what the menu looks like and does: a change means a new menu."""
-    described = json.dumps([[i.label, i.command] for i in ITEMS[role]] + [WIDTH, HEIGHT, TILE, INK], ensure_ascii=False)
+    described = json.dumps([[i.label, i.tap] for i in items] + [WIDTH, HEIGHT, TILE, INK], ensure_ascii=False)
     return hashlib.sha256(described.encode()).hexdigest()[:10]
 
 
@@ -116,13 +78,13 @@ def font_path() -> Path:
     raise MenuFontMissing(f"no Thai font for the LINE rich menu: install fonts-thai-tlwg (looked for {tried})")
 
 
-def render_png(role: str) -> bytes:
+def render_png(items: Sequence[MenuItem]) -> bytes:
     """The menu picture as PNG bytes (CPU work: call it through asyncio.to_thread)."""
     path = str(font_path())
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     margin = 18
-    for item, (x, y, w, h) in zip(ITEMS[role], bounds(role), strict=True):
+    for item, (x, y, w, h) in zip(items, bounds(len(items)), strict=True):
         draw.rounded_rectangle(
             (x + margin, y + margin, x + w - margin, y + h - margin), radius=40, fill=TILE, outline=LINE_COLOUR, width=8
         )

@@ -1,5 +1,8 @@
 """LINE rich menus: one per role, created through the Messaging API and linked to each user.
 
+The tiles of each role's menu are the route menu entries (`bot.menus.role_menus`) that
+picture menus show.
+
 Menus are found again by name (`ocsc-<role>-<layout digest>`), so a restart or a second
 process reuses them, and a changed layout makes new ones and deletes the old. Linking is
 kept in step with the roster by `sync()`, which the app runs in the background whenever a
@@ -16,7 +19,8 @@ from linebot.v3.messaging import RichMenuRequest
 from linebot.v3.messaging.exceptions import ApiException
 
 from bot.channels.line import LineChannel
-from bot.channels.line_menu_image import ROLES, layout_version, menu_object, menu_role, render_png
+from bot.channels.line_menu_image import layout_version, menu_object, render_png
+from bot.menus import MENU_ROLES, BackgroundSync, MenuItem, menu_role
 from storage.models import ChatIdentity
 
 logger = logging.getLogger(__name__)
@@ -24,9 +28,9 @@ logger = logging.getLogger(__name__)
 NAME_PREFIX = "ocsc-"
 
 
-def menu_name(role: str) -> str:
+def menu_name(role: str, tiles: tuple[MenuItem, ...]) -> str:
     """The name that identifies the current version of a role's menu."""
-    return f"{NAME_PREFIX}{role}-{layout_version(role)}"
+    return f"{NAME_PREFIX}{role}-{layout_version(tiles)}"
 
 
 @dataclass
@@ -38,31 +42,34 @@ class EnsureResult:
     deleted: int = 0
 
 
-class LineMenus:
+class LineMenus(BackgroundSync):
     """Creates the role menus on LINE and links users to the one their roles call for."""
 
-    def __init__(self, channel: LineChannel) -> None:
+    channel_name = "LINE"
+
+    def __init__(self, channel: LineChannel, menus: dict[str, tuple[MenuItem, ...]]) -> None:
+        super().__init__()
         self.channel = channel
+        self.tiles = {role: tuple(item for item in menus[role] if item.tile) for role in MENU_ROLES}
         self._ids: dict[str, str] | None = None
         self._linked: dict[str, str] = {}  # LINE user id -> richMenuId this process linked
-        self._task: asyncio.Task[None] | None = None
-        self._again = False
 
     async def ensure(self) -> EnsureResult:
         """Create any missing role menu (with its picture) and delete outdated ones of ours."""
         api, timeout = self.channel.api, self.channel.timeout
         listed = (await api.get_rich_menu_list(_request_timeout=timeout)).richmenus
-        wanted = {menu_name(role): role for role in ROLES}
+        wanted = {menu_name(role, self.tiles[role]): role for role in MENU_ROLES}
         result = EnsureResult(ids={})
         for menu in listed:
             if menu.name in wanted and wanted[menu.name] not in result.ids:
                 result.ids[wanted[menu.name]] = menu.rich_menu_id
-        for role in ROLES:
+        for role in MENU_ROLES:
             if role in result.ids:
                 continue
-            request = RichMenuRequest.from_dict(menu_object(role, menu_name(role)))
+            tiles = self.tiles[role]
+            request = RichMenuRequest.from_dict(menu_object(tiles, menu_name(role, tiles)))
             created = await api.create_rich_menu(request, _request_timeout=timeout)
-            image = await asyncio.to_thread(render_png, role)
+            image = await asyncio.to_thread(render_png, tiles)
             await self.channel.blob.set_rich_menu_image(
                 created.rich_menu_id, image, _headers={"Content-Type": "image/png"}, _request_timeout=timeout
             )
@@ -103,29 +110,6 @@ class LineMenus:
                 logger.warning("rich menu link failed: LINE %s", exc.status)
         return linked
 
-    def wake(self) -> None:
-        """Run `sync()` soon in the background; calls while it runs make it run once more."""
-        if self._task is not None and not self._task.done():
-            self._again = True
-            return
-        self._task = asyncio.get_running_loop().create_task(self._run())
-
-    async def _run(self) -> None:
-        self._again = True
-        while self._again:
-            self._again = False
-            try:
-                linked = await self.sync()
-                if linked:
-                    logger.info("rich menus linked for %d LINE user(s)", linked)
-            except Exception:
-                self._ids = None  # a menu may have been deleted by hand: look again next time
-                logger.exception("rich menu sync failed")
-
-    async def stop(self) -> None:
-        """Wait for a running sync to end (bounded), then cancel it."""
-        if self._task is not None and not self._task.done():
-            try:
-                await asyncio.wait_for(self._task, timeout=5)
-            except (TimeoutError, asyncio.CancelledError):
-                pass
+    def forget(self) -> None:
+        """A menu may have been deleted by hand: look again next time."""
+        self._ids = None

@@ -10,12 +10,15 @@ import asyncio
 import hmac
 import logging
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import web
 from telegram import (
     Bot,
     BotCommand,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
@@ -32,7 +35,6 @@ from bot.events import Action, Button, Capabilities, FileRef, Incoming, Reply
 from bot.ingest import Ingest
 from bot.metrics import Metrics
 from config.settings import Settings
-from config.texts import t
 from storage.files import FileStore
 from storage.inbox import NewEvent
 
@@ -237,24 +239,17 @@ class TelegramChannel:
                 raise
 
     async def set_webhook(self, public_base_url: str) -> None:
-        """Register the webhook URL with the secret token, and the command menu."""
+        """Register the webhook URL with the secret token (command menus: `TelegramMenus`)."""
         await self.bot.set_webhook(
             url=public_base_url.rstrip("/") + "/webhook/telegram",
             secret_token=self.settings.telegram_webhook_secret,
             allowed_updates=["message", "callback_query"],
         )
-        await self.set_commands()
 
-    async def set_commands(self) -> None:
-        """The bot command menu (descriptions in Thai)."""
-        await self.bot.set_my_commands(
-            [
-                BotCommand("menu", t("menu.title")),
-                BotCommand("help", t("menu.btn_help")),
-                BotCommand("me", t("menu.btn_whoami")),
-                BotCommand("progress", t("menu.btn_progress")),
-            ]
-        )
+    async def set_commands(self, commands: Sequence[tuple[str, str]], chat_id: str | None = None) -> None:
+        """Set a command menu of (word, Thai description): everyone's default, or one private chat's."""
+        scope = BotCommandScopeChat(int(chat_id)) if chat_id is not None else BotCommandScopeDefault()
+        await self.bot.set_my_commands([BotCommand(word, label) for word, label in commands], scope=scope)
 
     def start_polling(self, on_update: Any) -> None:
         """Development: fetch updates with getUpdates instead of a webhook."""

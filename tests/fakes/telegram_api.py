@@ -116,6 +116,18 @@ class FakeTelegramAPI(FakeServer):
         self._files[file_id] = _File(file_id, bytes(data), path)
         return path
 
+    def commands_shown(self, chat_id: int | str | None = None) -> list[str]:
+        """The command words a private chat's user sees: the chat's own list, else the default.
+
+        As on Telegram, a narrower scope wins, languages aside; set lists are kept per scope
+        in `commands`, every setMyCommands call in `calls`.
+        """
+        default = self.commands.get(self._commands_key({}), [])
+        if chat_id is None:
+            return [c["command"] for c in default]
+        own = self.commands.get(self._commands_key({"scope": {"type": "chat", "chat_id": int(chat_id)}}))
+        return [c["command"] for c in (default if own is None else own)]
+
     def block(self, chat_id: int | str) -> None:
         """Make sends to this chat fail 403 as when the user blocked the bot."""
         self.blocked.add(str(chat_id))
