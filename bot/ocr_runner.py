@@ -24,7 +24,7 @@ from bot.sending import Chat
 from config.texts import t
 from storage import submission_states, submissions
 from storage.models import Course, OcrJob, Staff, Submission
-from storage.submission_states import SubmissionStatus
+from storage.submission_states import Audience, SubmissionStatus
 
 if TYPE_CHECKING:
     from bot.sending import Notifier
@@ -208,12 +208,12 @@ class OcrRunner:
                 return
             await self.check(submission, staff)
             await submission.save()
-            if not await submission_states.transition(
+            moved = await submission_states.transition(
                 submission, "read", SubmissionStatus.READ, expected=(SubmissionStatus.RECEIVED,),
                 detail={"confidence": round(submission.confidence or 0, 3)},
-            ):
-                return
-            out.send_to(Chat(submission.channel, submission.chat), self.card(submission, code))
+            )
+            if moved.tells(Audience.OWNER):  # in the chat the certificate came from
+                out.send_to(Chat(submission.channel, submission.chat), self.card(submission, code))
         self.metrics.ocr_jobs.labels("read").inc()
 
     async def _commit_failure(
@@ -239,11 +239,12 @@ class OcrRunner:
                 won = await submissions.give_up_job(job, job_error or error, crashed=crashed)
             if not won:
                 return
-            await submission_states.transition(
+            moved = await submission_states.transition(
                 submission, "unreadable", SubmissionStatus.UNREADABLE, expected=(SubmissionStatus.RECEIVED,),
                 detail={"error": error}, error=error[:40], updated_at=dt.datetime.now(dt.UTC),
             )
-            out.send_to(Chat(submission.channel, submission.chat), Reply(t(key)))
+            if moved.tells(Audience.OWNER):
+                out.send_to(Chat(submission.channel, submission.chat), Reply(t(key)))
         self.metrics.ocr_jobs.labels("unreadable").inc()
         # Nothing half-stored: an unreadable upload's bytes go unless another submission uses
         # them or keeps them for an admin.

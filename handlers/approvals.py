@@ -24,7 +24,7 @@ from handlers.certificate_card import card_text
 from handlers.certificates import parse_date
 from storage import approvals, submission_states, submissions
 from storage.models import ApprovalPrompt, Delegation, Staff, Submission
-from storage.submission_states import SubmissionStatus
+from storage.submission_states import Audience, SubmissionStatus
 
 logger = logging.getLogger(__name__)
 router = Router("approvals")
@@ -85,9 +85,10 @@ async def decide(
     person = turn.person
     assert person is not None
     now = dt.datetime.now(dt.UTC)
-    if not await approvals.decide(
+    moved = await approvals.decide(
         submission, approve=approve, by=person, reason=reason, now=now, channel=turn.incoming.channel
-    ):
+    )
+    if not moved:
         if announce:
             await _already(turn, await Submission.get(id=submission.id))
         return
@@ -96,13 +97,14 @@ async def decide(
     if approve:
         if announce:
             turn.reply("approval.approved", id=submission.id, owner=owner.display_name)
-        turn.send_to(owner.id, Reply(t("approval.owner_approved", id=submission.id, course=course, by=person.display_name)))
+        told = Reply(t("approval.owner_approved", id=submission.id, course=course, by=person.display_name))
     else:
         turn.reply("approval.rejected", id=submission.id, owner=owner.display_name, reason=reason)
-        turn.send_to(
-            owner.id,
-            Reply(t("approval.owner_rejected", id=submission.id, course=course, by=person.display_name, reason=reason)),
-        )
+        told = Reply(t("approval.owner_rejected", id=submission.id, course=course, by=person.display_name, reason=reason))
+    if moved.tells(Audience.OWNER):
+        turn.send_to(owner.id, told)
+    if not moved.tells(Audience.OPEN_PROMPTS):
+        return
     closed = t(
         "approval.prompt_closed",
         id=submission.id,
@@ -314,5 +316,6 @@ async def create_delegation(turn: Turn, supervisor: Staff, delegate_staff: Staff
     turn.send_to(delegate_staff.id, Reply(t("approval.delegation_you", **values)))
     if start <= today_bangkok() <= end:
         for sub in await Submission.filter(approver_id=supervisor.id, status=SubmissionStatus.CONFIRMED).order_by("id"):
-            await submission_states.delegated(sub, delegate_staff, actor=turn.person, channel=turn.incoming.channel)
-            await send_prompts(turn.out, sub, only=[delegate_staff])
+            moved = await submission_states.delegated(sub, delegate_staff, actor=turn.person, channel=turn.incoming.channel)
+            if moved.tells(Audience.APPROVERS):
+                await send_prompts(turn.out, sub, only=[delegate_staff])

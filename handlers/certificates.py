@@ -25,7 +25,7 @@ from handlers.certificate_checks import check, missing_fields
 from handlers.approval_prompts import close_prompts, send_prompts
 from storage import submission_states, submissions
 from storage.models import Course, Submission
-from storage.submission_states import WITHDRAWABLE_STATES, SubmissionStatus
+from storage.submission_states import WITHDRAWABLE_STATES, Audience, SubmissionStatus
 
 router = Router("certificates")
 
@@ -107,15 +107,16 @@ async def confirm(turn: Turn, submission_id: str = "") -> None:
     assert owner is not None
     now = dt.datetime.now(dt.UTC)
     approver = await submission_states.next_approver(owner, owner.id)
-    if not await submission_states.transition(
+    moved = await submission_states.transition(
         submission, "confirmed", SubmissionStatus.CONFIRMED, actor=owner, channel=turn.incoming.channel,
         confirmed_at=now, approver_id=approver.id if approver else None, assigned_at=now,
-    ):
+    )
+    if not moved:
         turn.reply("cert.not_yours")
         return
     turn.state.clear()
     turn.reply("cert.confirmed", course=submission.course_title, id=submission.id)
-    prompted = await send_prompts(turn.out, submission)
+    prompted = await send_prompts(turn.out, submission) if moved.tells(Audience.APPROVERS) else []
     # An (active) owner listed as their own supervisor has one, though it cannot approve.
     if approver is None and not (owner.supervisor_id == owner.id and owner.active):
         turn.reply("approval.sent_to_admins")
@@ -140,15 +141,14 @@ async def withdraw(turn: Turn, submission_id: str = "") -> None:
     submission = await _own_submission(turn, submission_id, WITHDRAWABLE_STATES)
     if submission is None:
         return
-    before = submission.status
-    if await submission_states.transition(
+    moved = await submission_states.transition(
         submission, "withdrawn", SubmissionStatus.WITHDRAWN, expected=WITHDRAWABLE_STATES,
         actor=turn.person, channel=turn.incoming.channel,
-    ):
+    )
+    if moved:
         turn.reply("cert.withdrawn", id=submission.id)
-        if before == SubmissionStatus.CONFIRMED:
-            closed = t("cert.withdrawn", id=submission.id)
-            await close_prompts(turn.out, submission, closed)
+        if moved.tells(Audience.OPEN_PROMPTS):
+            await close_prompts(turn.out, submission, t("cert.withdrawn", id=submission.id))
 
 
 @router.command("mine", "รายการของฉัน", "รายการ", menu="menu.btn_mine", menu_order=30)

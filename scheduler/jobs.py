@@ -16,7 +16,7 @@ from handlers.approval_prompts import send_prompts
 from storage import link_codes, submission_states
 from storage.models import Staff, Submission
 from storage.orphan_files import remove_unreferenced
-from storage.submission_states import SubmissionStatus
+from storage.submission_states import Audience, SubmissionStatus
 
 if TYPE_CHECKING:
     from bot.delivery import Delivery
@@ -94,9 +94,11 @@ async def escalate_overdue(services: JobServices, now: dt.datetime | None = None
             continue  # already with the admins: they are the top
         new_approver = await submission_states.next_approver(current, sub.staff_id)
         async with services.notifier.batch() as out:
-            if not await submission_states.escalate(sub, current, new_approver, at=now, escalations=sub.escalations + 1):
+            handed = await submission_states.escalate(sub, current, new_approver, at=now, escalations=sub.escalations + 1)
+            if not handed:
                 continue
-            await send_prompts(out, sub, today=now.date(), note=t("approval.escalated_to_you", days=days))
+            if handed.tells(Audience.APPROVERS):
+                await send_prompts(out, sub, today=now.date(), note=t("approval.escalated_to_you", days=days))
             owner = await Staff.get(id=sub.staff_id)
             notice = Reply(
                 t(
@@ -107,7 +109,8 @@ async def escalate_overdue(services: JobServices, now: dt.datetime | None = None
                     to=new_approver.display_name if new_approver else t("approval.admins"),
                 )
             )
-            out.send_to(current, notice)
+            if handed.tells(Audience.PREVIOUS_APPROVER):
+                out.send_to(current, notice)
         moved += 1
     if moved:
         logger.info("escalated %d overdue approvals", moved)

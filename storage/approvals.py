@@ -8,7 +8,7 @@ import secrets
 from tortoise.expressions import Q
 
 from storage.models import ApprovalPrompt, Delegation, PromptMessage, Staff, Submission
-from storage.submission_states import SubmissionStatus, transition
+from storage.submission_states import Moved, SubmissionStatus, transition
 
 TOKEN_BYTES = 12  # 96 bits, 16 url-safe characters: fits Telegram's 64-byte callback_data
 
@@ -81,7 +81,7 @@ async def shown_prompts(submission_id: int) -> list[PromptMessage]:
 
 async def decide(
     submission: Submission, *, approve: bool, by: Staff, reason: str | None, now: dt.datetime, channel: str | None
-) -> bool:
+) -> Moved:
     """Record a decision; exactly one of concurrent deciders wins (conditional update in the database)."""
     to = SubmissionStatus.APPROVED if approve else SubmissionStatus.REJECTED
     return await transition(

@@ -8,6 +8,8 @@ from storage import audit, submissions
 from storage.models import Staff, Submission
 from storage.submission_states import (
     ALLOWED,
+    TELL,
+    Audience,
     IllegalTransition,
     SubmissionStatus,
     next_approver,
@@ -55,6 +57,29 @@ async def test_a_lost_race_returns_false_and_writes_no_audit_row(services):
     assert second.status == S.READ
     rows = [(r.action, r.from_state, r.to_state) for r in await audit.history(sub.id)]
     assert rows == [("received", None, "received"), ("cancelled", "read", "cancelled")]
+
+
+def test_who_hears_of_a_move_is_declared_only_for_allowed_moves():
+    for action, start in TELL:
+        assert any(pair[0] == start for pair in ALLOWED[action]), (action, start)
+
+
+async def test_a_move_says_who_must_hear_of_it_and_a_lost_one_tells_nobody(services):
+    owner, sub = await _submission()
+    await Submission.filter(id=sub.id).update(status=S.CONFIRMED)
+    first, second = await Submission.get(id=sub.id), await Submission.get(id=sub.id)
+
+    approved = await transition(first, "approved", S.APPROVED, actor=owner)
+    assert approved.tells(Audience.OWNER) and approved.tells(Audience.OPEN_PROMPTS)
+    assert not approved.tells(Audience.APPROVERS)
+    lost = await transition(second, "rejected", S.REJECTED, actor=owner)
+    assert not lost and not lost.tells(Audience.OWNER)
+
+    _, other = await _submission("T002")
+    await Submission.filter(id=other.id).update(status=S.READ)
+    other = await Submission.get(id=other.id)
+    withdrawn = await transition(other, "withdrawn", S.WITHDRAWN, expected=(S.READ, S.CONFIRMED), actor=owner)
+    assert withdrawn and not withdrawn.tells(Audience.OPEN_PROMPTS)  # nothing was put to an approver yet
 
 
 async def test_next_approver_is_the_active_supervisor_but_never_the_owner(services):
