@@ -64,6 +64,9 @@ class ChatIdentity(Model):
         "models.Staff", related_name="identities", on_delete=fields.CASCADE
     )
     linked_at = fields.DatetimeField(auto_now_add=True)
+    # The menu last set in this chat (a LINE rich menu id, a Telegram command-list version), so that
+    # a restart does not set every chat's menu again on the next link.
+    menu = fields.CharField(max_length=80, null=True)
 
     class Meta:
         table = "chat_identity"

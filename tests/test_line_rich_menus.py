@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from bot.app import SERVICES
 from bot.channels.line_menu_image import HEIGHT, WIDTH
+from bot.channels.line_menus import LineMenus
+from bot.channels.telegram_menus import TelegramMenus
 from bot.menus import role_menus
 from handlers import ROUTERS
 from tests.conftest import LINE_SECRET, LINE_TOKEN
@@ -156,3 +159,25 @@ async def test_outdated_menus_of_ours_are_replaced_and_others_left_alone(client,
     assert second.deleted == 1 and len(second.created) == 1
     names = sorted(m["name"].split("-")[0] for m in line_api.rich_menus.values())
     assert names == ["campaign", "ocsc", "ocsc", "ocsc"]
+
+
+async def test_a_restarted_service_does_not_set_every_menu_again(client, line_api, telegram_api, line_user, telegram_user):
+    await load_roster()
+    on_line, on_telegram = line_user(), telegram_user()
+    await on_line.says(await code_for("E002"))
+    await on_telegram.says(await code_for("E001"))
+    assert await menu_of(line_api, on_line.user_id) is not None
+    channels = client.server.app[SERVICES].channels
+    entries = role_menus(ROUTERS)
+    # What a fresh process (no memory of what it set) does on the next "menus" signal.
+    for _ in range(100):
+        if await TelegramMenus(channels["telegram"], entries).sync() == 0:
+            break
+        await asyncio.sleep(0.05)  # the running service's own sync may still be setting them
+    line_api.clear()
+    telegram_api.clear()
+    assert await LineMenus(channels["line"], entries).sync() == 0
+    assert await TelegramMenus(channels["telegram"], entries).sync() == 0
+    assert not line_api.calls_to("/v2/bot/user/{userId}/richmenu/{richMenuId}")
+    # The default list is set once per process; no chat's own list is set again.
+    assert not [c for c in telegram_api.calls_to("setMyCommands") if "chat_id" in str(c.body.get("scope"))]

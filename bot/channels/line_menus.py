@@ -52,7 +52,6 @@ class LineMenus(BackgroundSync):
         self.channel = channel
         self.tiles = {role: tuple(item for item in menus[role] if item.tile) for role in MENU_ROLES}
         self._ids: dict[str, str] | None = None
-        self._linked: dict[str, str] = {}  # LINE user id -> richMenuId this process linked
 
     async def ensure(self) -> EnsureResult:
         """Create any missing role menu (with its picture) and delete outdated ones of ours."""
@@ -90,21 +89,23 @@ class LineMenus(BackgroundSync):
         assert self._ids is not None
         menu_id = self._ids[role]
         await self.channel.api.link_rich_menu_id_to_user(user_id, menu_id, _request_timeout=self.channel.timeout)
-        self._linked[user_id] = menu_id
+        await ChatIdentity.filter(channel="line", platform_user_id=user_id).update(menu=menu_id)
 
     async def sync(self, *, force: bool = False) -> int:
         """Link every linked LINE user whose menu should change (all of them when forced)."""
-        identities = await ChatIdentity.filter(channel="line").prefetch_related("staff")
+        identities = await ChatIdentity.filter(channel="line").values_list(
+            "platform_user_id", "staff__is_supervisor", "staff__is_admin", "menu"
+        )
         if self._ids is None:
             await self.ensure()
         assert self._ids is not None
         linked = 0
-        for identity in identities:
-            role = menu_role(identity.staff.is_supervisor, identity.staff.is_admin)
-            if not force and self._linked.get(identity.platform_user_id) == self._ids[role]:
+        for user_id, is_supervisor, is_admin, shown in identities:
+            role = menu_role(is_supervisor, is_admin)
+            if not force and shown == self._ids[role]:
                 continue
             try:
-                await self.link(identity.platform_user_id, role)
+                await self.link(user_id, role)
                 linked += 1
             except ApiException as exc:  # e.g. the user blocked the bot: the others still get theirs
                 logger.warning("rich menu link failed: LINE %s", exc.status)

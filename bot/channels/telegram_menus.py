@@ -8,6 +8,7 @@ their role changes (the "menus" signal), and `python -m bot line-menus` sets the
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from telegram.error import TelegramError
@@ -33,8 +34,9 @@ class TelegramMenus(BackgroundSync):
         super().__init__()
         self.channel = channel
         self.commands = {menu: command_list(items) for menu, items in menus.items()}
+        # What a chat's `menu` column holds once its list is set: the role and the list's version.
+        self.versions = {menu: f"{menu}-{_digest(commands)}" for menu, commands in self.commands.items()}
         self._default_set = False
-        self._set: dict[str, str] = {}  # chat id -> menu role this process set there
 
     async def set_default(self) -> None:
         """Everyone's list, until their chat gets its own: what an unlinked user can use."""
@@ -45,22 +47,27 @@ class TelegramMenus(BackgroundSync):
         """Set the list of every linked chat whose role changed (all of them when forced)."""
         if force or not self._default_set:
             await self.set_default()
-        identities = await ChatIdentity.filter(channel="telegram").prefetch_related("staff")
+        identities = await ChatIdentity.filter(channel="telegram").values_list(
+            "platform_user_id", "staff__is_supervisor", "staff__is_admin", "menu"
+        )
         changed = 0
-        for identity in identities:
-            chat, role = identity.platform_user_id, menu_role(identity.staff.is_supervisor, identity.staff.is_admin)
-            if not force and self._set.get(chat) == role:
+        for chat, is_supervisor, is_admin, shown in identities:
+            role = menu_role(is_supervisor, is_admin)
+            if not force and shown == self.versions[role]:
                 continue
             try:
                 await self.channel.set_commands(self.commands[role], chat_id=chat)
             except TelegramError as exc:  # e.g. the user blocked the bot: the others still get theirs
                 logger.warning("Telegram command menu not set for a chat: %s", type(exc).__name__)
                 continue
-            self._set[chat] = role
+            await ChatIdentity.filter(channel="telegram", platform_user_id=chat).update(menu=self.versions[role])
             changed += 1
         return changed
 
     def forget(self) -> None:
-        """Set everything again next time."""
+        """Set the default list again next time."""
         self._default_set = False
-        self._set.clear()
+
+
+def _digest(commands: tuple[tuple[str, str], ...]) -> str:
+    return hashlib.sha256(repr(commands).encode("utf-8")).hexdigest()[:12]

@@ -9,6 +9,11 @@ class Migration(migrations.Migration):
 
     operations = [
         ops.AddField(
+            model_name='ChatIdentity',
+            name='menu',
+            field=fields.CharField(null=True, max_length=80),
+        ),
+        ops.AddField(
             model_name='PromptMessage',
             name='outbox_index',
             field=fields.IntField(default=0),
