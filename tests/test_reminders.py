@@ -19,7 +19,7 @@ import pytest
 from pydantic import ValidationError
 
 from config.settings import Settings
-from scheduler.reminders import Schedule, send_reminders
+from scheduler.reminders import ReminderSweeper, Schedule, send_reminders
 from scheduler.setup import build_scheduler
 from storage import submission_states
 from storage.models import Course, ReminderSent, RequiredCourse, Staff, Submission
@@ -178,6 +178,20 @@ async def test_commands_preview_and_run_queue_through_the_outbox_once(services, 
     await services.delivery.sweep()
     await services.notifier.drain()
     assert len(reminders(people["E005"])) == 1 and len(reminders(people["E006"])) == 1
+
+
+async def test_the_scheduled_sweep_decides_a_finished_window_again_only_after_a_while(
+    services, people, line_user, telegram_user, sim_user
+):
+    now = at("2027-03-24 09:00")
+    sweeper = ReminderSweeper(services)
+    assert await sweeper.run(now) == 2
+    boss = await chat_user("line", "E004", line_user, telegram_user, sim_user)  # links after the sweep
+    assert await sweeper.run(now + dt.timedelta(minutes=5)) == 0  # same window, swept moments ago
+    sweeper.recheck_seconds = 0
+    assert await sweeper.run(now + dt.timedelta(minutes=10)) == 1
+    await services.notifier.drain()
+    assert len(reminders(boss)) == 1
 
 
 @pytest.mark.parametrize(
