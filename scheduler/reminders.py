@@ -179,8 +179,11 @@ def reminder_reply(item: DueReminder) -> Reply:
     ]
     missing = progress.missing_required
     if missing:
-        lines.append(t("reminder.required_header"))
-        lines.extend(t("reminder.required_item", code=r.code, name=r.name).strip() for r in missing[:REQUIRED_LISTED])
+        lines.append(t("progress.required_header"))
+        lines.extend(
+            t("progress.required_missing", code=r.code, name=r.name).replace("  ", " ").strip()
+            for r in missing[:REQUIRED_LISTED]
+        )
         if len(missing) > REQUIRED_LISTED:
             lines.append(t("reminder.required_more", count=len(missing) - REQUIRED_LISTED))
     if progress.pending:

@@ -81,7 +81,8 @@ async def test_right_people_get_one_reminder_each_with_their_figures(services, p
     [suda] = reminders(people["E005"])
     assert "คุณสุดา เหลืออีก 1 หลักสูตร หรือ 42 ชม. (7 วัน) และ หลักสูตรที่ตกลงไว้อีก 1 หลักสูตร" in suda
     assert "ภายใน 31 มี.ค. 2570 (อีก 7 วัน) ค่ะ" in suda
-    assert "⬜ DS03 ความมั่นคงปลอดภัยบนอินเทอร์เน็ต" in suda and "DS01" not in suda.split("ยังขาด:")[1]
+    assert "หลักสูตรที่ตกลงกับผู้บังคับบัญชา:\n⬜ DS03 ความมั่นคงปลอดภัยบนอินเทอร์เน็ต" in suda
+    assert "(ยังไม่มีใบประกาศที่อนุมัติ)" in suda and "DS01" not in suda  # the agreed course she has is not listed
     assert "รอตรวจ/รออนุมัติ 1 รายการ" in suda
     assert "ส่งใบประกาศ" in suda and "ความก้าวหน้า" in suda  # the buttons (LINE shows their labels)
     [thana] = reminders(people["E006"])
