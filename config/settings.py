@@ -20,7 +20,9 @@ def parse_offsets(value: str) -> tuple[int, ...]:
     """"30,14,7,3,1" -> (30, 14, 7, 3, 1): whole days before a deadline, largest first, each once."""
     parts = [p.strip() for p in value.split(",") if p.strip()]
     if not parts or not all(p.isdigit() and p.isascii() for p in parts):
-        raise ValueError(f"REMINDER_OFFSETS_DAYS must be whole numbers of days separated by commas, e.g. 30,14,7,3,1 (got {value!r})")
+        raise ValueError(
+            f"REMINDER_OFFSETS_DAYS must be whole numbers of days separated by commas, e.g. 30,14,7,3,1 (got {value!r})"
+        )
     days = sorted({int(p) for p in parts}, reverse=True)
     if days[-1] < 1 or days[0] > 366:
         raise ValueError(f"REMINDER_OFFSETS_DAYS must be between 1 and 366 days before the deadline (got {value!r})")
@@ -148,7 +150,8 @@ class Settings(BaseSettings):
         "`python -m bot reminders run` works either way",
     )
     reminder_offsets_days: str = Field(
-        default="30,14,7,3,1", description="days before a round's submission deadline on which staff below target are reminded"
+        default="30,14,7,3,1",
+        description="days before a round's submission deadline on which staff below target are reminded",
     )
     reminder_time: str = Field(default="09:00", description="local time (TZ) of day at which reminders are due, HH:MM")
     quiet_hours: str = Field(
