@@ -1,4 +1,4 @@
-"""Command-line entry: `python -m bot [serve|migrate|import-roster|link-codes|set-webhooks|line-menus|audit|extract|targets|report]`."""
+"""Command-line entry: `python -m bot [serve|migrate|import-roster|link-codes|set-webhooks|line-menus|audit|extract|targets|report|reminders]`."""
 
 from __future__ import annotations
 
@@ -61,13 +61,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fy", type=int, required=True, help="fiscal year, BE (e.g. 2570)")
     p.add_argument("--round", type=int, choices=(1, 2), help="only this assessment round")
     p.add_argument("--out", type=Path, required=True, help="report.xlsx or report.csv")
+    _reminder_commands(sub)
     args = parser.parse_args(argv)
     if args.command == "targets" and not args.targets_command:
         parser.parse_args(["targets", "--help"])
+    if args.command == "reminders" and not args.reminders_command:
+        parser.parse_args(["reminders", "--help"])
+
+    from pydantic import ValidationError
 
     from bot.logging_setup import setup_logging
 
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        # Refuse to start on bad configuration, saying which setting and why (no traceback).
+        for error in exc.errors():
+            print(f"configuration error: {error['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+        return 2
     setup_logging(settings.log_level)
     settings.apply_timezone()
     command = args.command or "serve"
@@ -138,6 +149,8 @@ async def _with_db(settings: Settings, command: str, args: argparse.Namespace) -
             return await _targets(args)
         if command == "report":
             return await _report(args.fy, args.round, args.out)
+        if command == "reminders":
+            return await _reminders(settings, args)
     finally:
         await close_db()
     return 2
@@ -343,6 +356,71 @@ async def _report(fy: int, round_number: int | None, out: Path) -> int:
         f"{report.total.met} met the target, {len(report.certificates)} approved certificates "
         f"({time.perf_counter() - started:.1f} s)"
     )
+    return 0
+
+
+def _reminder_commands(sub: argparse._SubParsersAction) -> None:
+    """`reminders preview|run`: what the deadline reminder sweep would send on a day, or one sweep now."""
+    reminders = sub.add_parser("reminders", help="preview or run the deadline reminder sweep")
+    verbs = reminders.add_subparsers(dest="reminders_command")
+    p = verbs.add_parser("preview", help="print who would get which reminder on a day (sends nothing)")
+    p.add_argument("--date", type=date.fromisoformat, required=True, help="YYYY-MM-DD (CE), at REMINDER_TIME")
+    p = verbs.add_parser(
+        "run", help="queue the reminders due at a moment through the outbox; the running service delivers them"
+    )
+    p.add_argument(
+        "--now", type=dt.datetime.fromisoformat, help="e.g. 2027-03-24T09:00:00+07:00 (default: now; no offset: TZ)"
+    )
+
+
+class _QueueOnly:
+    """Delivery for a command: rows stay in the outbox, where the running service's sweep delivers them."""
+
+    def send_soon(self, message_id: int) -> None:
+        """Leave the row for the service."""
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Nothing in flight."""
+
+
+async def _reminders(settings: Settings, args: argparse.Namespace) -> int:
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    from bot.app import CAPABILITIES
+    from bot.sending import Notifier
+    from scheduler.reminders import Schedule, due_reminders, reminder_reply, send_reminders
+
+    schedule = Schedule.from_settings(settings)
+    if args.reminders_command == "run":
+        now = args.now or dt.datetime.now(dt.UTC)
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=ZoneInfo(settings.tz))
+        services = SimpleNamespace(settings=settings, notifier=Notifier(CAPABILITIES, _QueueOnly()))  # type: ignore[arg-type]
+        queued = await send_reminders(services, now)
+        print(f"{queued} reminder(s) queued as of {now.isoformat()}; the running service delivers them")
+        return 0
+    now = schedule.moment(args.date)
+    if schedule.is_quiet(now):
+        print(f"{now:%Y-%m-%d %H:%M} falls in QUIET_HOURS ({settings.quiet_hours}): nothing would be sent then")
+        return 0
+    due = await due_reminders(now, schedule)
+    if not due:
+        print(f"no reminders due on {args.date} at {settings.reminder_time} (or all of them were already sent)")
+        return 0
+    window = due[0].window
+    print(
+        f"FY {window.fiscal_year} round {window.round}, deadline {window.deadline}: "
+        f"the reminder {window.offset_days} day(s) before, as of {now:%Y-%m-%d %H:%M}"
+    )
+    line_messages = 0
+    for item in due:
+        line_messages += item.channels.count("line")
+        reply = reminder_reply(item)
+        print(f"\n{item.employee_code}  {item.display_name}  ->  {', '.join(sorted(set(item.channels)))}")
+        print("    " + "\n    ".join(reply.text.splitlines()))
+    # One push per LINE chat: the reminder is a single message, and LINE counts each push once.
+    print(f"\n{len(due)} reminder(s); LINE messages it would use: {line_messages}")
     return 0
 
 

@@ -2,17 +2,56 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TELEGRAM_PUBLIC_API = "https://api.telegram.org"
 LINE_PUBLIC_API = "https://api.line.me"
 LINE_PUBLIC_DATA_API = "https://api-data.line.me"
+
+
+def parse_offsets(value: str) -> tuple[int, ...]:
+    """"30,14,7,3,1" -> (30, 14, 7, 3, 1): whole days before a deadline, largest first, each once."""
+    parts = [p.strip() for p in value.split(",") if p.strip()]
+    if not parts or not all(p.isdigit() and p.isascii() for p in parts):
+        raise ValueError(
+            f"REMINDER_OFFSETS_DAYS must be whole numbers of days separated by commas, e.g. 30,14,7,3,1 (got {value!r})"
+        )
+    days = sorted({int(p) for p in parts}, reverse=True)
+    if days[-1] < 1 or days[0] > 366:
+        raise ValueError(f"REMINDER_OFFSETS_DAYS must be between 1 and 366 days before the deadline (got {value!r})")
+    return tuple(days)
+
+
+def parse_clock(value: str, name: str) -> dt.time:
+    """"09:00" -> 09:00; anything but a 24-hour HH:MM (such as 25:00) is refused."""
+    hours, sep, minutes = value.strip().partition(":")
+    if sep and hours.isdigit() and minutes.isdigit() and len(minutes) == 2 and int(hours) < 24 and int(minutes) < 60:
+        return dt.time(int(hours), int(minutes))
+    raise ValueError(f"{name} must be a time of day as HH:MM between 00:00 and 23:59 (got {value!r})")
+
+
+def parse_quiet_hours(value: str) -> tuple[dt.time, dt.time] | None:
+    """"20:00-07:00" -> (20:00, 07:00), a span that may cross midnight; "" -> no quiet hours."""
+    if not value.strip():
+        return None
+    start, sep, end = value.partition("-")
+    if not sep:
+        raise ValueError(f"QUIET_HOURS must be two times as HH:MM-HH:MM, e.g. 20:00-07:00 (got {value!r})")
+    span = parse_clock(start, "QUIET_HOURS"), parse_clock(end, "QUIET_HOURS")
+    if span[0] == span[1]:
+        # Equal ends would mean the whole day (nothing could ever be sent) or nothing at all: say which.
+        raise ValueError(
+            f"QUIET_HOURS {value!r} covers the whole day, so no reminder could ever go out; "
+            "set a shorter span, or an empty value for no quiet hours"
+        )
+    return span
 
 
 class Settings(BaseSettings):
@@ -105,6 +144,54 @@ class Settings(BaseSettings):
         default=100, ge=1, description="wrong link codes accepted an hour across all chats; then every guess is refused"
     )
     line_reply_token_ttl_seconds: float = 25.0
+    reminders_enabled: bool = Field(
+        default=True,
+        description="send reminders on the schedule (every few minutes and at start-up); "
+        "`python -m bot reminders run` works either way",
+    )
+    reminder_offsets_days: str = Field(
+        default="30,14,7,3,1",
+        description="days before a round's submission deadline on which staff below target are reminded",
+    )
+    reminder_time: str = Field(default="09:00", description="local time (TZ) of day at which reminders are due, HH:MM")
+    quiet_hours: str = Field(
+        default="20:00-07:00",
+        description="local span HH:MM-HH:MM in which nothing scheduled is sent; what falls due goes out when it ends "
+        "(empty: none)",
+    )
+
+    @field_validator("reminder_offsets_days")
+    @classmethod
+    def _check_offsets(cls, value: str) -> str:
+        parse_offsets(value)
+        return value
+
+    @field_validator("reminder_time")
+    @classmethod
+    def _check_reminder_time(cls, value: str) -> str:
+        parse_clock(value, "REMINDER_TIME")
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _check_quiet_hours(cls, value: str) -> str:
+        parse_quiet_hours(value)
+        return value
+
+    @property
+    def reminder_offsets(self) -> tuple[int, ...]:
+        """Reminder offsets in days before a deadline, largest first."""
+        return parse_offsets(self.reminder_offsets_days)
+
+    @property
+    def reminder_clock(self) -> dt.time:
+        """The local time of day reminders are due."""
+        return parse_clock(self.reminder_time, "REMINDER_TIME")
+
+    @property
+    def quiet_span(self) -> tuple[dt.time, dt.time] | None:
+        """Quiet hours as (start, end) local times, or None."""
+        return parse_quiet_hours(self.quiet_hours)
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -6,7 +6,7 @@ first, the fallback last (as aiogram's include_routers). Roles and menu entries 
 declared on the routes themselves.
 """
 
-from handlers import approvals, certificates, fallback, linking, menu, progress, reports, roster, targets
+from handlers import approvals, certificates, fallback, linking, menu, progress, reminders, reports, roster, targets
 
 ROUTERS = (
     linking.router,
@@ -14,6 +14,7 @@ ROUTERS = (
     approvals.router,
     certificates.router,
     progress.router,
+    reminders.router,
     targets.router,
     reports.router,
     menu.router,

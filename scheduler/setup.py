@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from scheduler import jobs
+from scheduler.reminders import ReminderSweeper
+
+REMINDER_SWEEP_MINUTES = 5
 
 
 def build_scheduler(services: jobs.JobServices, wake_processor: Callable[[], None]) -> AsyncIOScheduler:
@@ -34,4 +38,11 @@ def build_scheduler(services: jobs.JobServices, wake_processor: Callable[[], Non
         jobs.sweep_orphans, "interval", hours=1, args=[services],
         id="sweep_orphans", coalesce=True, max_instances=1,
     )
+    if services.settings.reminders_enabled:
+        # Every few minutes, and once at start-up: what is due comes from the clock and the database,
+        # so a sweep missed while the service was down still sends what is still useful.
+        scheduler.add_job(
+            ReminderSweeper(services).run, "interval", minutes=REMINDER_SWEEP_MINUTES,
+            next_run_time=dt.datetime.now(dt.UTC), id="send_reminders", coalesce=True, max_instances=1,
+        )
     return scheduler

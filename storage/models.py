@@ -375,3 +375,42 @@ class RequiredCourse(Model):
     class Meta:
         table = "required_course"
         unique_together = (("staff", "course", "fiscal_year"),)
+
+
+class ReminderSent(Model):
+    """A reminder claimed for one person, round, kind and offset: the unique key makes it go out once.
+
+    The row is written in the same transaction as the outbox rows that carry the reminder,
+    so two processes, a restart or a repeated command never send the same one twice.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="reminders_sent", on_delete=fields.CASCADE
+    )
+    fiscal_year = fields.IntField()
+    round = fields.IntField()
+    kind = fields.CharField(max_length=16)  # "staff": below target before a round deadline
+    offset_days = fields.IntField()  # days before the deadline
+    sweep = fields.CharField(max_length=32, db_index=True)  # which sweep claimed it: tells a sweep its own rows
+    sent_at = fields.DatetimeField()
+
+    class Meta:
+        table = "reminder_sent"
+        unique_together = (("staff", "fiscal_year", "round", "kind", "offset_days"),)
+
+
+class ReminderPause(Model):
+    """A person who asked for no more reminders in one round."""
+
+    id = fields.IntField(primary_key=True)
+    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="reminder_pauses", on_delete=fields.CASCADE
+    )
+    fiscal_year = fields.IntField()
+    round = fields.IntField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "reminder_pause"
+        unique_together = (("staff", "fiscal_year", "round"),)

@@ -161,6 +161,8 @@ def settings(
         demo_roster=False,
         http_timeout_seconds=5,
         ocr_workers=1,
+        # The scheduled sweep uses the real clock; reminder tests call it with their own.
+        reminders_enabled=False,
     )
 
 
