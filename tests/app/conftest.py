@@ -1,4 +1,4 @@
-"""Shared fixtures: a fresh database per test (SQLite or PostgreSQL), platform fakes, the app.
+"""Fixtures of the app tests: a fresh database per test (SQLite or PostgreSQL), platform fakes, the app.
 
 TEST_DATABASE=sqlite (default) or postgres (with TEST_POSTGRES_URL) picks the storage,
 so `scripts/test` runs the same suite on both.
@@ -20,7 +20,7 @@ import pytest
 from bot.app import SERVICES, create_app
 from certificates.pool import ReaderPool
 from config.settings import Settings
-from tests.builders.chat import LineUser, SimUser, TelegramUser
+from tests.builders.chat import ChatUsers, LineUser, SimUser, TelegramUser
 from tests.builders.credentials import LINE_SECRET, LINE_TOKEN, TELEGRAM_SECRET, TELEGRAM_TOKEN
 from tests.fakes import FakeLineAPI, FakeTelegramAPI
 
@@ -197,3 +197,22 @@ def telegram_user(client, telegram_api: FakeTelegramAPI):
 def sim_user(client):
     """Factory of simulator users (the /sim page's API)."""
     return lambda employee_code=None: SimUser(client, employee_code)
+
+
+CHANNELS = ("line", "telegram", "sim")
+
+
+@pytest.fixture
+def users_on(line_user, telegram_user, sim_user):
+    """`users_on("telegram")`: new people on a named channel (for flows whose channel matters)."""
+    makers = {"line": line_user, "telegram": telegram_user, "sim": lambda: sim_user(None)}
+    return lambda channel: ChatUsers(channel, makers[channel])
+
+
+@pytest.fixture(params=CHANNELS)
+def chat_user(request, users_on) -> ChatUsers:
+    """New people on each channel in turn: the test runs once on LINE, once on Telegram, once on /sim.
+
+    `chat_user()` has not linked; `await chat_user.linked("E005")` has, with a code.
+    """
+    return users_on(request.param)

@@ -5,75 +5,31 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import io
 import os
 import subprocess
 import sys
-from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from bot.app import SERVICES
 from scheduler.jobs import escalate_overdue
-from storage.models import AuditRecord, Staff, Submission
-from tests.builders.chat import settle
+from storage.models import AuditRecord, Submission
+from tests.builders.certificates import SAMPLE, jpeg, settle_ocr
+from tests.builders.chat import link, settle
+from tests.builders.paths import REPO
+from tests.builders.roster import TEAM_CSV, load_roster
+from tests.builders.submissions import confirm, read_submission
 from tests.fakes.line_events import postback_event
-from tests.builders.roster import code_for, load_roster
-
-REPO = Path(__file__).resolve().parents[2]
-ROSTER = """employee_code,title,first_name,last_name,position,unit,supervisor_code,role,target_group
-E001,นาง,มาลี,ใจงาม,ผู้อำนวยการ,สำนักงานทดสอบ,,supervisor+admin,บริหาร
-E003,นางสาว,วิไล,ตั้งใจ,นักทรัพยากรบุคคล,สำนักงานทดสอบ > กลุ่มอำนวยการ,E001,admin,แรกบรรจุ
-E004,นาย,ประเสริฐ,คุมงาน,ผู้อำนวยการกลุ่ม,สำนักงานทดสอบ > กลุ่มส่งเสริม,E001,supervisor,อำนวยการ
-E005,นาง,สุดา,ขยันเรียน,นักวิชาการศึกษา,สำนักงานทดสอบ > กลุ่มส่งเสริม,E004,staff,มีประสบการณ์
-E006,นาย,ธนา,เพื่อนร่วมงาน,นักวิชาการศึกษา,สำนักงานทดสอบ > กลุ่มส่งเสริม,E004,staff,มีประสบการณ์
-"""
-
-
-async def link(user, employee_code: str):
-    await user.says(await code_for(employee_code))
-    assert "เชื่อมบัญชีเรียบร้อยแล้ว" in "\n".join(user.texts())
-    return user
-
-
-async def read_submission(services, employee_code: str, *, warnings=None) -> Submission:
-    """A certificate already read by the OCR worker, waiting for its owner to confirm."""
-    picture = io.BytesIO()
-    Image.new("RGB", (60, 80), "white").save(picture, "PNG")
-    stored = await services.files.put(picture.getvalue() + employee_code.encode())
-    staff = await Staff.get(employee_code=employee_code)
-    return await Submission.create(
-        staff=staff, status="read", channel="sim", chat=f"staff-{employee_code}",
-        file_sha256=stored.sha256, file_name="c.png", file_mime="image/png", file_size=stored.size,
-        name_read=staff.display_name, course_title="การเขียนหนังสือราชการ", kind="course",
-        hours=Decimal(6), completed_on=dt.date.today(), fiscal_year=2570, round=1,
-        warnings=warnings or [], confidence=0.95,
-    )
-
-
-async def confirm(owner, submission: Submission) -> None:
-    """The owner presses the card's confirm button (sent here as the action the card carries)."""
-    data = f"cert.confirm|{submission.id}"
-    if owner.channel == "line":
-        await owner.send(postback_event(owner.user_id, data, owner.token()))
-    else:
-        from tests.fakes.telegram_updates import callback_update
-
-        await owner.send(callback_update(owner.next_update_id(), owner.user_id, data, 1))
-    assert f"(รายการ #{submission.id})" in "\n".join(owner.texts())
+from tests.fakes.telegram_updates import callback_update
 
 
 @pytest.fixture
 async def people(client, line_user, telegram_user):
-    await load_roster(ROSTER)
+    await load_roster(TEAM_CSV)
     return client.server.app[SERVICES]
 
 
 async def test_photo_confirm_prompt_approve_notify_across_channels(client, people, line_user, telegram_user):
-    from tests.app.test_certificates_e2e import SAMPLE, jpeg, settle_ocr
-
     staff = await link(telegram_user(), "E005")
     boss = await link(line_user(), "E004")
     await staff.sends_file(jpeg(SAMPLE), "c.jpg", image=True, mime="image/jpeg")
@@ -90,16 +46,46 @@ async def test_photo_confirm_prompt_approve_notify_across_channels(client, peopl
     assert (await Submission.get()).status == "approved"
 
 
-async def test_reject_with_reason_from_telegram_to_line(client, people, line_user, telegram_user):
-    staff = await link(line_user(), "E005")
-    boss = await link(telegram_user(), "E004")
+async def test_the_prompt_reaches_the_supervisor_and_the_approval_the_owner(client, people, chat_user):
+    staff = await chat_user.linked("E005")
+    boss = await chat_user.linked("E004")
+    sub = await read_submission(people, "E005")
+    await confirm(staff, sub)
+    prompt = boss.last()
+    assert f"ขออนุมัติใบประกาศ #{sub.id}" in prompt and "ผู้ส่ง: นางสุดา ขยันเรียน" in prompt
+    assert "การเขียนหนังสือราชการ" in prompt and "6 ชั่วโมง" in prompt
+    await boss.presses("✅ อนุมัติ")
+    assert f"อนุมัติใบประกาศ #{sub.id} ของ นางสุดา ขยันเรียน แล้วค่ะ" in boss.texts()
+    assert "ได้รับอนุมัติแล้วโดย นายประเสริฐ คุมงาน" in staff.last()
+    assert (await Submission.get(id=sub.id)).status == "approved"
+    # What becomes of the prompt is where the channels differ.
+    decided = f"รายการ #{sub.id}: อนุมัติแล้วโดย นายประเสริฐ คุมงาน"
+    if chat_user.channel == "telegram":
+        # Edited in place: it now says who decided, and its buttons are gone.
+        assert prompt not in boss.texts() and any(decided in t for t in boss.texts())
+        with pytest.raises(AssertionError, match="no button"):
+            boss.button_data("✅ อนุมัติ")
+    elif chat_user.channel == "sim":
+        # The page shows the edit as a new message under the prompt.
+        assert prompt in boss.texts() and decided in boss.last()
+    else:
+        # LINE cannot edit a sent message: the prompt keeps its buttons, and a second tap is answered.
+        assert prompt in boss.texts() and not any(decided in t for t in boss.texts())
+        await boss.presses("✅ อนุมัติ")
+        assert f"รายการ #{sub.id} ถูกอนุมัติไปแล้วโดย นายประเสริฐ คุมงาน เมื่อ" in boss.last()
+    assert await AuditRecord.filter(submission_id=sub.id, action="approved").count() == 1
+
+
+async def test_reject_with_reason_reaches_the_owner(client, people, chat_user):
+    staff = await chat_user.linked("E005")
+    boss = await chat_user.linked("E004")
     sub = await read_submission(people, "E005")
     await confirm(staff, sub)
     await boss.presses("❌ ไม่อนุมัติ")
     assert "เลือกเหตุผล" in boss.last()
     await boss.presses("พิมพ์เหตุผลเอง")
     await boss.says("ชั่วโมงไม่ตรงกับที่ตกลงกันไว้")
-    assert "ไม่อนุมัติใบประกาศ" in boss.last()
+    assert f"ไม่อนุมัติใบประกาศ #{sub.id}" in "\n".join(boss.texts())  # on /sim the prompt's edit comes after
     assert "เหตุผล: ชั่วโมงไม่ตรงกับที่ตกลงกันไว้" in staff.last()
     assert "ส่งรูปใบประกาศใหม่ได้" in staff.last()
     stored = await Submission.get(id=sub.id)
@@ -128,8 +114,6 @@ async def test_two_admins_press_at_once_and_one_wins(client, people, line_user, 
     line_data = first.button_data("✅ อนุมัติ")
     tg_markup = [m for m in second.fake.messages_to(second.user_id) if m.get("reply_markup")][-1]["reply_markup"]
     tg_data = [b["callback_data"] for row in tg_markup["inline_keyboard"] for b in row if b["text"] == "✅ อนุมัติ"][0]
-    from tests.fakes.telegram_updates import callback_update
-
     await asyncio.gather(
         first.post([postback_event(first.user_id, line_data, first.token())]),
         second.post(callback_update(second.next_update_id(), second.user_id, tg_data, 1)),
@@ -141,32 +125,32 @@ async def test_two_admins_press_at_once_and_one_wins(client, people, line_user, 
     assert await AuditRecord.filter(submission_id=sub.id, action="approved").count() == 1
 
 
-async def test_presses_without_authority_change_nothing(client, people, line_user):
-    owner = await link(line_user(), "E005")
-    boss = await link(line_user(), "E004")
-    colleague = await link(line_user(), "E006")
+async def test_presses_without_authority_change_nothing(client, people, chat_user):
+    owner = await chat_user.linked("E005")
+    boss = await chat_user.linked("E004")
+    colleague = await chat_user.linked("E006")
     sub = await read_submission(people, "E005")
     await confirm(owner, sub)
     data = boss.button_data("✅ อนุมัติ")
     # A colleague replays the supervisor's button.
-    await colleague.send(postback_event(colleague.user_id, data, colleague.token()))
+    await colleague.sends_action(data)
     assert "ไม่มีสิทธิ์พิจารณา" in colleague.last()
     # The owner replays it.
-    await owner.send(postback_event(owner.user_id, data, owner.token()))
+    await owner.sends_action(data)
     assert "ไม่สามารถอนุมัติใบประกาศของตนเองได้" in owner.last()
     # A tampered token.
     forged = data[:-3] + ("AAA" if not data.endswith("AAA") else "BBB")
-    await boss.send(postback_event(boss.user_id, forged, boss.token()))
+    await boss.sends_action(forged)
     assert "ปุ่มนี้ไม่ถูกต้อง" in boss.last()
     assert (await Submission.get(id=sub.id)).status == "confirmed"
     assert not await AuditRecord.filter(submission_id=sub.id, action="approved").exists()
 
 
-async def test_an_admin_cannot_approve_their_own_submission(client, people, line_user):
-    owner = await link(line_user(), "E003")  # an admin
+async def test_an_admin_cannot_approve_their_own_submission(client, people, chat_user):
+    owner = await chat_user.linked("E003")  # an admin
     sub = await read_submission(people, "E003")
     await confirm(owner, sub)
-    await owner.send(postback_event(owner.user_id, "ap.a|" + "x" * 16, owner.token()))
+    await owner.sends_action("ap.a|" + "x" * 16)
     assert (await Submission.get(id=sub.id)).status == "confirmed"
     # No prompt was ever addressed to the submitter herself.
     assert not any("ขออนุมัติใบประกาศ" in t for t in owner.texts())

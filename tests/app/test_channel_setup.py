@@ -6,15 +6,13 @@ import asyncio
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from bot.app import create_app
-from tests.fakes.telegram_updates import message_update
 from tests.builders.credentials import LINE_SECRET, LINE_TOKEN, TELEGRAM_SECRET, TELEGRAM_TOKEN
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.builders.paths import REPO
+from tests.fakes.telegram_updates import message_update
 
 
 async def test_telegram_long_polling_answers(aiohttp_client, settings, telegram_api):

@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
 from storage.models import ChatIdentity
 from tests.builders.roster import code_for, load_roster
 
-CHANNELS = ["line", "telegram", "sim"]
 
-
-@pytest.fixture(params=CHANNELS)
-def channel(request) -> str:
-    """Run the test on each channel."""
-    return request.param
-
-
-@pytest.fixture
-def new_user(channel, line_user, telegram_user, sim_user):
-    """A chat user on the channel under test who has not linked an account."""
-    return {"line": line_user, "telegram": telegram_user, "sim": lambda: sim_user(None)}[channel]
-
-
-async def linked(new_user, employee_code: str):
-    """A user on the channel under test, linked with a fresh code."""
-    user = new_user()
-    code = await code_for(employee_code)
-    await user.says(code)
-    assert "เชื่อมบัญชีเรียบร้อยแล้ว" in "\n".join(user.texts())
-    return user
-
-
-async def test_unlinked_user_is_told_how_to_link(client, new_user):
+async def test_unlinked_user_is_told_how_to_link(client, chat_user):
     await load_roster()
-    user = new_user()
+    user = chat_user()
     await user.says("สวัสดีครับ")
     assert "ยังไม่ได้เชื่อมกับรายชื่อบุคลากร" in user.last()
     assert "รหัสเชื่อมบัญชี" in user.last()
@@ -41,15 +16,15 @@ async def test_unlinked_user_is_told_how_to_link(client, new_user):
     assert "ยังไม่ได้เชื่อม" in user.last()
 
 
-async def test_new_chat_gets_a_welcome(client, new_user):
-    user = new_user()
+async def test_new_chat_gets_a_welcome(client, chat_user):
+    user = chat_user()
     await user.follows()
     assert "ยินดีต้อนรับ" in user.last()
 
 
-async def test_link_with_code_then_help_and_menu_button(client, new_user, channel):
+async def test_link_with_code_then_help_and_menu_button(client, chat_user):
     await load_roster()
-    user = await linked(new_user, "E002")
+    user = await chat_user.linked("E002")
     assert "นายสมชาย ทดสอบดี" in "\n".join(user.texts())
     await user.says("วิธีใช้")
     assert "ส่งรูปหรือ PDF ใบประกาศนียบัตร" in user.last()
@@ -58,13 +33,13 @@ async def test_link_with_code_then_help_and_menu_button(client, new_user, channe
     await user.presses("ฉันคือใคร")
     assert "รหัสบุคลากร: E002" in user.last()
     assert "ผู้บังคับบัญชา: นางมาลี ใจงาม" in user.last()
-    assert await ChatIdentity.filter(channel=channel, staff__employee_code="E002").count() == 1
+    assert await ChatIdentity.filter(channel=chat_user.channel, staff__employee_code="E002").count() == 1
 
 
-async def test_a_code_works_once(client, new_user):
+async def test_a_code_works_once(client, chat_user):
     await load_roster()
     code = await code_for("E002")
-    first, second = new_user(), new_user()
+    first, second = chat_user(), chat_user()
     await first.says(code)
     assert "เชื่อมบัญชีเรียบร้อยแล้ว" in "\n".join(first.texts())
     await second.says(code)
@@ -73,11 +48,11 @@ async def test_a_code_works_once(client, new_user):
     assert "ยังไม่ได้เชื่อม" in second.last()
 
 
-async def test_reissued_code_revokes_the_old_one(client, new_user):
+async def test_reissued_code_revokes_the_old_one(client, chat_user):
     await load_roster()
     old = await code_for("E002")
     new = await code_for("E002")
-    user = new_user()
+    user = chat_user()
     await user.says(old)
     assert "ไม่ถูกต้อง" in user.last()
     await user.says(f"link {new.lower()}")

@@ -30,12 +30,10 @@ from storage import people
 from storage.db import close_db, open_db
 from storage.models import Staff
 from tests.builders.credentials import LINE_SECRET, LINE_TOKEN
-from tests.fakes.line_events import image_event, line_user_id, line_webhook_body, sign_line_body
+from tests.builders.paths import REPO, SAMPLE_CERTIFICATE as SAMPLE
 from tests.builders.roster import load_roster
+from tests.fakes.line_events import image_event, line_user_id, line_webhook_body, sign_line_body
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
-SAMPLE = SHARED / "samples/certificates/ocsc-cocert-2566-team-leader.png"
 CARD = "ตรวจสอบข้อมูลใบประกาศนียบัตร"
 CERTIFICATES = 6
 RECOVERY_SECONDS = 90

@@ -12,15 +12,13 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from config.texts import t
 from storage import inbox, leases
 from storage.models import InboundEvent
 from tests.builders.chat import settle
+from tests.builders.paths import REPO
 from tests.fakes.line_events import line_user_id, text_event
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 async def _crashed_event(line_api, user: str, text: str, *, attempts: int) -> InboundEvent:

@@ -21,10 +21,10 @@ from storage.files import FileStore
 from storage.models import Staff
 from storage.personal_data import export_person
 from storage.private_files import private_output
-from tests.builders.progress import ROSTER, approved, this_year
-from tests.builders.roster import load_roster
+from tests.builders.paths import REPO
+from tests.builders.roster import PROGRESS_TEAM_CSV, load_roster
+from tests.builders.submissions import approved, this_year
 
-REPO = Path(__file__).resolve().parents[2]
 FORMULA = '=HYPERLINK("http://x.example/steal","คลิก")'
 
 
@@ -40,7 +40,7 @@ def test_only_text_that_starts_a_formula_is_changed():
 
 
 async def test_course_title_formula_is_plain_text_in_csv_and_xlsx_reports(client, tmp_path):
-    await load_roster(ROSTER)
+    await load_roster(PROGRESS_TEAM_CSV)
     sub = await approved("E005", title=FORMULA, hours=6)
 
     _, paths = await build(this_year(), None, tmp_path / "report.csv")
@@ -58,7 +58,7 @@ async def test_course_title_formula_is_plain_text_in_csv_and_xlsx_reports(client
 
 
 async def test_export_entry_names_cannot_leave_their_folder(client, tmp_path):
-    await load_roster(ROSTER)
+    await load_roster(PROGRESS_TEAM_CSV)
     files = FileStore(tmp_path / "files")
     stored = files.put_sync(b"%PDF-1.4 certificate")
     sub = await approved("E005")
@@ -93,7 +93,7 @@ def test_private_output_is_owner_only_before_the_first_byte(tmp_path):
 
 
 async def test_cli_outputs_are_owner_only_even_with_umask_zero(client, settings, tmp_path):
-    await load_roster(ROSTER)
+    await load_roster(PROGRESS_TEAM_CSV)
     await approved("E005")
     env = {**os.environ, "DATABASE_URL": settings.resolved_database_url, "DATA_DIR": str(settings.data_dir)}
 

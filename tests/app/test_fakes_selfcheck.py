@@ -59,6 +59,7 @@ from linebot.v3.webhooks import (
 from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken
 
+from tests.builders.paths import REPO
 from tests.fakes import (
     FakeLineAPI,
     FakeTelegramAPI,
@@ -87,7 +88,6 @@ LINE_TOKEN = "test-token"
 TG_TOKEN = "123456:TEST-token"
 CHANNEL_SECRET = "0123456789abcdef0123456789abcdef"
 THAI = "สวัสดีครับ ยินดีต้อนรับ"
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 # --- fixtures ------------------------------------------------------------------------------
@@ -129,7 +129,7 @@ def test_specs_dir_honours_shared_dir(monkeypatch: pytest.MonkeyPatch, tmp_path:
     monkeypatch.setenv("SHARED_DIR", str(tmp_path))
     assert specs_dir() == tmp_path / "specs"
     monkeypatch.delenv("SHARED_DIR")
-    assert specs_dir() == REPO_ROOT.parent / "shared" / "specs"
+    assert specs_dir() == REPO.parent / "shared" / "specs"
 
 
 # --- LINE ----------------------------------------------------------------------------------
@@ -653,7 +653,7 @@ async def test_standalone_process(module: str) -> None:
     """`python -m tests.fakes.<fake> --port 0` serves until terminated, then prints a summary."""
     proc = subprocess.Popen(
         [sys.executable, "-m", module, "--port", "0"],
-        cwd=REPO_ROOT,
+        cwd=REPO,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -13,9 +13,8 @@ from PIL import Image
 
 from bot.channels.line_menu_image import HEIGHT, ITEMS, WIDTH
 from tests.builders.credentials import LINE_SECRET, LINE_TOKEN
+from tests.builders.paths import REPO
 from tests.builders.roster import ROSTER_CSV, code_for, load_roster
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 async def menu_of(line_api, user_id: str, timeout: float = 10.0) -> dict | None:

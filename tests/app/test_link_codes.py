@@ -9,8 +9,8 @@ import logging
 from config.texts import t
 from fiscal.thai_dates import short_datetime
 from storage.models import ChatIdentity, LinkAttempt, LinkCode
-from tests.fakes.line_events import postback_event
 from tests.builders.roster import code_for, load_roster
+from tests.fakes.line_events import postback_event
 
 REMOVE = "ยกเลิกการเชื่อมนี้"
 

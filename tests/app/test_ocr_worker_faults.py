@@ -9,23 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 import os
 import signal
 from typing import Any
 
 import pytest
-from PIL import Image
 
-from certificates.errors import UnsupportedFile
 from certificates.pool import POISON_ENV, ReaderPool
 from config.settings import Settings
 from storage.models import OcrJob, Submission
-from tests.app.test_certificates_e2e import SAMPLE, jpeg, learner_on, settle_ocr
+from tests.builders.certificates import CARD, SAMPLE, jpeg, learner_on, pdf, settle_ocr
+from tests.builders.reader_pool import busy_worker, worker_pids
 
 pytestmark = pytest.mark.skipif(not SAMPLE.exists(), reason="shared sample certificate not found")
 
-CARD = "ตรวจสอบข้อมูลใบประกาศนียบัตร"
 COURSE = "ผู้นำทีมที่มีประสิทธิภาพ"
 CRASHED_TEXT = "ระบบอ่านไฟล์นี้ไม่ได้"
 # A real certificate photo: read normally, it gives a card; only the seam makes it deadly.
@@ -57,12 +54,6 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def busy_worker(pool: ReaderPool) -> int | None:
-    """The pid of the worker running a read now (pebble's task table: worker_id is the pid)."""
-    tasks = pool._pool._pool_manager.task_manager.tasks if pool._pool else {}
-    return next((task.worker_id for task in list(tasks.values()) if task.worker_id), None)
-
-
 async def wait_for_busy_worker(pool: ReaderPool, timeout: float = 60.0) -> int:
     for _ in range(int(timeout / 0.01)):
         pid = busy_worker(pool)
@@ -80,8 +71,8 @@ def counted(services: Any, outcome: str) -> float:
     return services.metrics.registry.get_sample_value("bot_ocr_jobs_total", {"outcome": outcome}) or 0.0
 
 
-async def test_a_worker_killed_mid_read_loses_no_certificate(client, services, line_user):
-    user = await learner_on("line", line_user, None, None)
+async def test_a_worker_killed_mid_read_loses_no_certificate(client, services, users_on):
+    user = await learner_on(users_on("line"))
     await user.sends_file(jpeg(SAMPLE), "first.jpg", image=True)
     assert "ได้รับใบประกาศนียบัตรแล้ว" in user.last()
     victim = await wait_for_busy_worker(services.ocr.pool)
@@ -96,12 +87,12 @@ async def test_a_worker_killed_mid_read_loses_no_certificate(client, services, l
     assert (second.status, second.crashes) == ("done", 0)
     assert await Submission.filter(status="read").count() == 2
     assert counted(services, "crashed") == 1
-    assert busy_worker(services.ocr.pool) is None and victim not in _worker_pids(services.ocr.pool)
+    assert busy_worker(services.ocr.pool) is None and victim not in worker_pids(services.ocr.pool)
 
 
 @pytest.mark.parametrize("ocr", [{"poison": True}], indirect=True)
-async def test_a_file_that_kills_its_worker_every_time_is_set_aside_and_kept(client, services, line_user):
-    user = await learner_on("line", line_user, None, None)
+async def test_a_file_that_kills_its_worker_every_time_is_set_aside_and_kept(client, services, users_on):
+    user = await learner_on(users_on("line"))
     await user.sends_file(POISON, "poison.jpg", image=True)
     await user.sends_file(GOOD, "good.jpg", image=True)
     await settle_ocr(client)
@@ -119,15 +110,14 @@ async def test_a_file_that_kills_its_worker_every_time_is_set_aside_and_kept(cli
 
 
 @pytest.mark.parametrize("ocr", [{"ocr_read_timeout_seconds": 0.5, "ocr_max_crashes": 2}], indirect=True)
-async def test_a_read_past_the_time_limit_is_a_crash_try_and_the_worker_is_replaced(client, services, telegram_user):
-    user = await learner_on("telegram", None, telegram_user, None)
-    pdf = io.BytesIO()
-    Image.open(SAMPLE).convert("RGB").save(pdf, "PDF", resolution=150)
-    await user.sends_file(pdf.getvalue(), "slow.pdf", image=False, mime="application/pdf")
+async def test_a_read_past_the_time_limit_is_a_crash_try_and_the_worker_is_replaced(client, services, users_on):
+    user = await learner_on(users_on("telegram"))
+    document = pdf(SAMPLE)
+    await user.sends_file(document, "slow.pdf", image=False, mime="application/pdf")
     await settle_ocr(client)
 
     assert CRASHED_TEXT in user.last()
-    slow = await Submission.get(file_sha256=sha256(pdf.getvalue()))
+    slow = await Submission.get(file_sha256=sha256(document))
     assert (slow.status, slow.error) == ("unreadable", "reader_crashed")
     assert services.files.path_for(slow.file_sha256).exists()
     job = await OcrJob.get(submission_id=slow.id)
@@ -140,25 +130,8 @@ async def test_a_read_past_the_time_limit_is_a_crash_try_and_the_worker_is_repla
     assert COURSE in user.last()
 
 
-def _worker_pids(pool: ReaderPool) -> set[int]:
-    return set(pool._pool._pool_manager.worker_manager.workers) if pool._pool else set()
-
-
-async def test_the_pool_outlives_an_idle_worker_killed_between_reads() -> None:
-    # Pebble gives up a pool whose worker dies with no read running; ReaderPool starts a new one.
-    async with ReaderPool(workers=1, timeout=60) as pool:
-        for pid in _worker_pids(pool):
-            os.kill(pid, signal.SIGKILL)
-        for _ in range(500):
-            if not pool._pool.active:
-                break
-            await asyncio.sleep(0.01)
-        with pytest.raises(UnsupportedFile):
-            await pool.read(b"not an image at all", "x.bin")
-
-
-async def test_a_file_store_failure_is_not_the_certificates_fault(client, services, line_user):
-    user = await learner_on("line", line_user, None, None)
+async def test_a_file_store_failure_is_not_the_certificates_fault(client, services, users_on):
+    user = await learner_on(users_on("line"))
     await services.ocr.stop()
     await user.sends_file(GOOD, "c.jpg", image=True)
     stored = services.files.path_for(sha256(GOOD))

@@ -8,12 +8,14 @@ import zipfile
 
 from storage.models import AuditRecord, ChatIdentity, Staff, Submission
 from storage.personal_data import erase_person, export_person
-from tests.app.test_approvals_e2e import ROSTER, confirm, link, read_submission
-from tests.builders.roster import load_roster
+from tests.builders.chat import link
+from tests.builders.paths import REPO
+from tests.builders.roster import TEAM_CSV, load_roster
+from tests.builders.submissions import confirm, read_submission
 
 
 async def test_export_then_erase_one_person(client, services, line_user):
-    await load_roster(ROSTER)
+    await load_roster(TEAM_CSV)
     owner = await link(line_user(), "E005")
     sub = await read_submission(services, "E005")
     await confirm(owner, sub)
@@ -48,13 +50,12 @@ async def test_person_cli_export_and_erase(client, services, settings, tmp_path)
     import os
     import subprocess
     import sys
-    from pathlib import Path
 
-    await load_roster(ROSTER)
+    await load_roster(TEAM_CSV)
     await read_submission(services, "E005")
     env = {**os.environ, "DATABASE_URL": settings.resolved_database_url, "DATA_DIR": str(settings.data_dir)}
     run = lambda *a: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "bot", "person", *a], cwd=Path(__file__).resolve().parents[2],
+        [sys.executable, "-m", "bot", "person", *a], cwd=REPO,
         env=env, capture_output=True, text=True, timeout=120,
     )
     out = tmp_path / "e005.zip"
@@ -126,7 +127,7 @@ async def test_erasure_leaves_no_trace_in_any_table_or_file(client, services, se
     from reports.files import build, chat_reports_dir
     from storage.models import Course, Delegation, InboundEvent, OutboxMessage, RequiredCourse
 
-    await load_roster(ROSTER)
+    await load_roster(TEAM_CSV)
     on_line = await link(line_user(), "E005")
     on_telegram = await link(telegram_user(), "E005")
     boss = await link(line_user(), "E004")
@@ -149,7 +150,7 @@ async def test_erasure_leaves_no_trace_in_any_table_or_file(client, services, se
         detail={"from_approver": "E005", "to_approver": "E004"},
     )
     await boss.says("กำหนดหลักสูตร E005")  # someone else's message that names her
-    roster_file = ROSTER.encode()
+    roster_file = TEAM_CSV.encode()
     await admin.sends_file(roster_file, "roster.csv")
     assert "นำเข้ารายชื่อเรียบร้อย" in admin.last()
     upload = services.files.path_for(hashlib.sha256(roster_file).hexdigest())

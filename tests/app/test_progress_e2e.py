@@ -7,17 +7,15 @@ import asyncio
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from fiscal.calendar import assessment_round, today_bangkok
 from fiscal.thai_dates import official_date
 from storage.models import RequiredCourse, Staff
-from tests.builders.progress import approved, chat_user, seed_team, this_year
-
-REPO = Path(__file__).resolve().parents[2]
-CHANNELS = ("line", "telegram", "sim")
+from tests.builders.paths import REPO
+from tests.builders.progress import seed_team
+from tests.builders.submissions import approved, this_year
 
 
 def round_now() -> int:
@@ -29,9 +27,8 @@ async def team(client):
     await seed_team()
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
-async def test_staff_sees_progress(client, team, channel, line_user, telegram_user, sim_user):
-    user = await chat_user(channel, "E005", line_user, telegram_user, sim_user)
+async def test_staff_sees_progress(client, team, chat_user):
+    user = await chat_user.linked("E005")
     await user.says("ความก้าวหน้า")
     text = user.last()
     fy = this_year()
@@ -48,17 +45,16 @@ async def test_staff_sees_progress(client, team, channel, line_user, telegram_us
     assert f"กำหนดส่งรอบที่ {round_now()}: {official_date(deadline)} (อีก {(deadline - today_bangkok()).days} วัน)" in text
 
 
-async def test_menu_button_and_met_target(client, team, line_user, telegram_user, sim_user):
-    user = await chat_user("telegram", "E007", line_user, telegram_user, sim_user)
+async def test_menu_button_and_met_target(client, team, users_on):
+    user = await users_on("telegram").linked("E007")
     await user.says("เมนู")
     await user.presses("ความก้าวหน้า")
     assert "🎉 ผ่านเป้าหมายแล้ว" in user.last()
     assert "▓▓▓▓▓▓▓▓▓▓ 100% ของเป้าหมาย" in user.last()
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
-async def test_supervisor_team_needs_attention_first(client, team, channel, line_user, telegram_user, sim_user):
-    boss = await chat_user(channel, "E004", line_user, telegram_user, sim_user)
+async def test_supervisor_team_needs_attention_first(client, team, chat_user):
+    boss = await chat_user.linked("E004")
     await boss.says("ทีมของฉัน")
     text = boss.last()
     assert f"ทีมของคุณ ปีงบประมาณ {this_year()} รอบที่ {round_now()} (3 คน)" in text
@@ -70,15 +66,14 @@ async def test_supervisor_team_needs_attention_first(client, team, channel, line
     assert text.index(nobody) < text.index(halfway) < text.index(done)
 
 
-async def test_staff_cannot_see_team(client, team, line_user, telegram_user, sim_user):
-    user = await chat_user("sim", "E005", line_user, telegram_user, sim_user)
+async def test_staff_cannot_see_team(client, team, users_on):
+    user = await users_on("sim").linked("E005")
     await user.says("ทีมของฉัน")
     assert "ทีมของคุณ" not in user.last()
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
-async def test_admin_agency_summary(client, team, channel, line_user, telegram_user, sim_user):
-    admin = await chat_user(channel, "E003", line_user, telegram_user, sim_user)
+async def test_admin_agency_summary(client, team, chat_user):
+    admin = await chat_user.linked("E003")
     await admin.says("สรุปหน่วยงาน")
     text = admin.last()
     assert f"สรุปหน่วยงาน ปีงบประมาณ {this_year()}" in text
@@ -92,16 +87,15 @@ async def test_admin_agency_summary(client, team, channel, line_user, telegram_u
     assert "• นอกแคตตาล็อก: 1 คน / 1 หลักสูตร" in text
 
 
-async def test_summary_is_for_admins_only(client, team, line_user, telegram_user, sim_user):
-    user = await chat_user("line", "E004", line_user, telegram_user, sim_user)
+async def test_summary_is_for_admins_only(client, team, users_on):
+    user = await users_on("line").linked("E004")
     await user.says("สรุปหน่วยงาน")
     assert "ไม่มีสิทธิ์" in user.last()
 
 
-@pytest.mark.parametrize("channel", CHANNELS)
-async def test_admin_changes_target_by_chat(client, team, channel, line_user, telegram_user, sim_user):
-    admin = await chat_user(channel, "E003", line_user, telegram_user, sim_user)
-    staff = await chat_user(channel, "E006", line_user, telegram_user, sim_user)
+async def test_admin_changes_target_by_chat(client, team, chat_user):
+    admin = await chat_user.linked("E003")
+    staff = await chat_user.linked("E006")
     await approved("E006", hours=12)
     await staff.says("ความก้าวหน้า")
     assert "ยังขาด: 2 หลักสูตร หรือ 48 ชม. (8 วัน)" in staff.last()
@@ -121,31 +115,30 @@ async def test_admin_changes_target_by_chat(client, team, channel, line_user, te
     assert f"• กลุ่ม มีประสบการณ์ รอบที่ {round_now()}: เป้าหมาย อย่างน้อย 1 หลักสูตร" in listing
 
 
-async def test_bad_target_text_and_non_admin(client, team, line_user, telegram_user, sim_user):
-    admin = await chat_user("sim", "E003", line_user, telegram_user, sim_user)
+async def test_bad_target_text_and_non_admin(client, team, users_on):
+    admin = await users_on("sim").linked("E003")
     await admin.says("เป้าหมาย 2570 เยอะ ๆ")
     assert "อ่านเป้าหมายไม่ได้ค่ะ: ต้องระบุจำนวนหลักสูตร หรือชั่วโมง/วัน" in admin.texts()[-2]
-    staff = await chat_user("sim", "E005", line_user, telegram_user, sim_user)
+    staff = await users_on("sim").linked("E005")
     await staff.says(f"เป้าหมาย {this_year()} 1 หลักสูตร")
     assert "ความก้าวหน้า ปีงบประมาณ" in staff.last()  # staff only see their own progress
 
 
-async def test_round_deadline_by_chat(client, team, line_user, telegram_user, sim_user):
+async def test_round_deadline_by_chat(client, team, users_on):
     fy, rnd = this_year(), round_now()
     period = assessment_round(fy, rnd)
     day = period.end.replace(day=period.end.day - 5)
-    admin = await chat_user("telegram", "E003", line_user, telegram_user, sim_user)
+    admin = await users_on("telegram").linked("E003")
     await admin.says(f"กำหนดส่ง {fy} รอบ {rnd} {day.isoformat()}")
     assert f"กำหนดส่งรอบที่ {rnd} ปีงบประมาณ {fy}: {official_date(day)} บันทึกแล้วค่ะ" in admin.last()
-    staff = await chat_user("telegram", "E005", line_user, telegram_user, sim_user)
+    staff = await users_on("telegram").linked("E005")
     await staff.says("ความก้าวหน้า")
     assert f"กำหนดส่งรอบที่ {rnd}: {official_date(day)} (อีก {(day - today_bangkok()).days} วัน)" in staff.last()
 
 
-@pytest.mark.parametrize("channel", ("line", "telegram"))
-async def test_supervisor_assigns_required_course(client, team, channel, line_user, telegram_user, sim_user):
-    boss = await chat_user(channel, "E004", line_user, telegram_user, sim_user)
-    staff = await chat_user(channel, "E006", line_user, telegram_user, sim_user)
+async def test_supervisor_assigns_required_course(client, team, chat_user):
+    boss = await chat_user.linked("E004")
+    staff = await chat_user.linked("E006")
     await boss.says("กำหนดหลักสูตร E006 Data Visualization")
     assert "เลือกหลักสูตรที่ นายธนา เพื่อนร่วมงาน ต้องเรียนในปีงบประมาณ" in boss.last()
     assert "1. DS01 Data Visualization" in boss.last() and "2. DS02 Data Visualization 2" in boss.last()
@@ -165,8 +158,8 @@ async def test_supervisor_assigns_required_course(client, team, channel, line_us
     assert not await RequiredCourse.filter(staff__employee_code="E006").exists()
 
 
-async def test_required_course_search_is_fuzzy_and_limited_to_the_team(client, team, line_user, telegram_user, sim_user):
-    boss = await chat_user("sim", "E004", line_user, telegram_user, sim_user)
+async def test_required_course_search_is_fuzzy_and_limited_to_the_team(client, team, users_on):
+    boss = await users_on("sim").linked("E004")
     await boss.says("กำหนดหลักสูตร E003 ดิจิทัล")
     assert "ไม่พบ E003 ในทีมของคุณค่ะ" in boss.last()
     await boss.says("กำหนดหลักสูตร E006 ข้าราชการยุคดิจิทัล")
@@ -197,8 +190,8 @@ async def test_targets_cli_takes_effect(client, team, settings, sim_user):
     assert await Staff.filter(employee_code="E005").exists()
 
 
-async def test_line_progress_is_a_flex_bubble_with_a_bar(client, team, line_user, line_api, telegram_user, sim_user):
-    user = await chat_user("line", "E005", line_user, telegram_user, sim_user)
+async def test_line_progress_is_a_flex_bubble_with_a_bar(client, team, line_api, users_on):
+    user = await users_on("line").linked("E005")
     await user.says("ความก้าวหน้า")
     message = line_api.messages_to(user.user_id)[-1]
     assert message["type"] == "flex"

@@ -7,16 +7,15 @@ import io
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import openpyxl
 import pytest
 
 from storage import roster
 from storage.models import Staff, Unit
+from tests.builders.paths import REPO
 from tests.builders.roster import ROSTER_CSV, code_for, load_roster
 
-REPO = Path(__file__).resolve().parents[2]
 
 BROKEN_CSV = """employee_code,title,first_name,last_name,position,unit,supervisor_code,role,target_group
 N100,นาย,ใหม่หนึ่ง,ทดสอบ,นักวิชาการ,สำนักงานทดสอบ,E001,staff,

@@ -8,15 +8,14 @@ import subprocess
 import sys
 import textwrap
 import zipfile
-from pathlib import Path
 
 import pytest
 
 from storage import roster
 from storage.models import Staff
+from tests.builders.paths import REPO
 from tests.builders.roster import code_for, load_roster
 
-REPO = Path(__file__).resolve().parents[2]
 HEADER = "employee_code,title,first_name,last_name,position,unit,supervisor_code,role,target_group"
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

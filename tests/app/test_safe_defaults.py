@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -12,9 +11,8 @@ from config.settings import Settings
 from storage import roster
 from storage.models import ChatIdentity, Staff
 from tests.builders.chat import SimUser
+from tests.builders.paths import REPO
 from tests.builders.roster import ROSTER_CSV
-
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -14,14 +14,14 @@ import pytest
 from bot.app import SERVICES
 from bot.events import Reply
 from storage.models import OutboxMessage, Staff
-from tests.builders.chat import settle
-from tests.app.test_approvals_e2e import ROSTER, confirm, link, read_submission
-from tests.builders.roster import load_roster
+from tests.builders.chat import link, settle
+from tests.builders.roster import TEAM_CSV, load_roster
+from tests.builders.submissions import confirm, read_submission
 
 
 @pytest.fixture
 async def people(client, line_user):
-    await load_roster(ROSTER)
+    await load_roster(TEAM_CSV)
     return client.server.app[SERVICES]
 
 

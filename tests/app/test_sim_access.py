@@ -17,8 +17,8 @@ import pytest
 from bot.app import SERVICES, create_app
 from storage.models import ChatIdentity
 from tests.builders.chat import settle
-from tests.builders.progress import this_year
 from tests.builders.roster import load_roster
+from tests.builders.submissions import this_year
 
 SIM_TOKEN = "sim-token-for-tests-0123456789"
 METRICS_TOKEN = "metrics-token-for-tests-0123456789"

@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 
-from tests.builders.roster import load_roster
+from tests.builders.certificates import SAMPLE
+from tests.builders.roster import LEARNER_ROW, ROSTER_CSV, load_roster
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
@@ -69,12 +70,9 @@ async def test_sim_visitor_is_asked_to_link(client, page):
 
 
 async def test_sim_certificate_upload_confirm_and_supervisor_approval(client, page):
-    from tests.app.test_certificates_e2e import LEARNER, SAMPLE
-    from tests.builders.roster import ROSTER_CSV
-
     if not SAMPLE.exists():
         pytest.skip("shared sample certificate not found")
-    await load_roster(ROSTER_CSV + LEARNER)
+    await load_roster(ROSTER_CSV + LEARNER_ROW)
     await page.goto(str(client.make_url("/sim")))
     await page.wait_for_selector("#person option[value='E010']", state="attached")
     await page.select_option("#person", "E010")

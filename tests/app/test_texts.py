@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from config.texts import catalog, placeholders, t
+from tests.builders.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 SYMBOLS = {"whoami.none", "approval.pending_flag"}  # texts that are only a symbol
 KEY_USE = re.compile(r"""(?:\bt|reply|title_key=)\(?\s*["']([a-z_]+\.[a-z_\.]+)["']""")
 

@@ -14,9 +14,9 @@ from bot.app import SERVICES
 from storage.inbox import NewEvent, write_events
 from storage.models import InboundEvent
 from tests.builders.chat import settle
+from tests.builders.webhook_posts import line_bytes, post_line, post_telegram, sends
 from tests.fakes.line_events import line_user_id, postback_event, text_event
 from tests.fakes.telegram_updates import callback_update, message_update
-from tests.builders.webhook_posts import line_bytes, post_line, post_telegram, sends
 
 DEEP = "[" * 5000 + "]" * 5000
 HUGE = "9" * 5000

@@ -7,9 +7,9 @@ import json
 from bot.app import SERVICES
 from storage.models import InboundEvent, OutboxMessage
 from tests.builders.chat import settle
+from tests.builders.roster import code_for, load_roster
 from tests.fakes.line_events import text_event
 from tests.fakes.telegram_updates import message_update
-from tests.builders.roster import code_for, load_roster
 
 
 async def test_line_forged_or_missing_signature_is_refused(client, line_user, line_api):

@@ -8,9 +8,12 @@ push_message/pop_message, Bot Framework's TestFlow).
 from __future__ import annotations
 
 import json
+import weakref
+from collections.abc import Callable
 from typing import Any
 
 from bot.app import SERVICES
+from tests.builders.roster import code_for
 from tests.fakes import FakeLineAPI, FakeTelegramAPI
 from tests.fakes.line_events import (
     file_event,
@@ -30,9 +33,16 @@ from tests.fakes.telegram_updates import (
 )
 
 
+# The /sim pages open on each test app: the real page polls for new messages, so after every
+# settle each of them fetches what was delivered to it (a prompt someone else's turn caused, too).
+_SIM_PAGES: weakref.WeakKeyDictionary[Any, list[SimUser]] = weakref.WeakKeyDictionary()
+
+
 async def settle(client: Any) -> None:
-    """Wait until every stored event is handled and its replies delivered."""
+    """Wait until every stored event is handled and its replies delivered, and open /sim pages polled."""
     await client.server.app[SERVICES].processor.drain(timeout=20)
+    for page in _SIM_PAGES.get(client, []):
+        await page.poll()
 
 
 class LineUser:
@@ -78,16 +88,20 @@ class LineUser:
         """Tap the button with this label on the latest message that has it."""
         await self.send(postback_event(self.user_id, self.button_data(label), self.token()))
 
-    async def sends_file(self, data: bytes, name: str, *, image: bool = False) -> None:
-        """Send a photo (image=True) or a file message."""
+    async def sends_file(self, data: bytes, name: str, *, image: bool = False, mime: str | None = None) -> None:
+        """Send a photo (image=True) or a file message; `mime` is the type LINE's content API answers with."""
         self._content += 1
         message_id = f"{abs(hash(self.user_id)) % 10**8}{self._content:06d}"
-        self.fake.add_content(message_id, data, "image/jpeg" if image else "application/octet-stream")
+        self.fake.add_content(message_id, data, mime or ("image/jpeg" if image else "application/octet-stream"))
         if image:
             event = image_event(self.user_id, message_id, self.token())
         else:
             event = file_event(self.user_id, message_id, name, len(data), self.token())
         await self.send(event)
+
+    async def sends_action(self, data: str) -> None:
+        """Tap a button carrying this data, whether or not it was shown to this user (a replayed or forged tap)."""
+        await self.send(postback_event(self.user_id, data, self.token()))
 
     def texts(self) -> list[str]:
         """Everything this user was shown, oldest first."""
@@ -169,6 +183,14 @@ class TelegramUser:
         data, message_id = self.button(label)
         await self.send(callback_update(self.next_update_id(), self.user_id, data, message_id))
 
+    async def sends_action(self, data: str) -> None:
+        """Tap a button carrying this data, whether or not it was shown to this user (a replayed or forged tap)."""
+        await self.send(callback_update(self.next_update_id(), self.user_id, data, 1))
+
+    def button_data(self, label: str) -> str:
+        """Callback data of the newest inline button with this label."""
+        return self.button(label)[0]
+
     def button(self, label: str) -> tuple[str, int]:
         """Callback data and message id of the newest inline button with this label."""
         for message in reversed(self.fake.messages_to(self.user_id)):
@@ -215,6 +237,7 @@ class SimUser:
         self.user_id: str | None = None
         self.seen: list[dict[str, Any]] = []
         self._after = 0
+        _SIM_PAGES.setdefault(client, []).append(self)
 
     async def open(self) -> None:
         """Pick the person and open the chat."""
@@ -228,9 +251,11 @@ class SimUser:
         response = await self.client.post("/sim/api/send", json={"user": self.user_id, **body})
         assert response.status == 200, await response.text()
         await settle(self.client)
-        await self._collect()
 
-    async def _collect(self) -> None:
+    async def poll(self) -> None:
+        """Fetch new messages, as the open page does every second."""
+        if self.user_id is None:
+            return
         response = await self.client.get("/sim/api/messages", params={"user": self.user_id, "after": self._after})
         for message in await response.json():
             self._after = max(self._after, message["id"])
@@ -246,13 +271,19 @@ class SimUser:
 
     async def presses(self, label: str) -> None:
         """Tap the newest button with this label."""
+        await self.sends_action(self.button_data(label))
+
+    def button_data(self, label: str) -> str:
+        """The action of the newest button with this label."""
         for reply in reversed(self.seen):
             for button in (reply.get("buttons") or []) + (reply.get("quick") or []):
                 if button["label"] == label:
-                    action = "|".join([button["action"]["name"], *button["action"]["args"]])
-                    await self._send({"action": action})
-                    return
+                    return "|".join([button["action"]["name"], *button["action"]["args"]])
         raise AssertionError(f"no button {label!r}")
+
+    async def sends_action(self, data: str) -> None:
+        """Tap a button carrying this data, whether or not it was shown to this user (a replayed or forged tap)."""
+        await self._send({"action": data})
 
     async def sends_file(self, data: bytes, name: str, *, image: bool = False, mime: str | None = None) -> None:
         """Upload a file as the page does."""
@@ -266,7 +297,6 @@ class SimUser:
         response = await self.client.post("/sim/api/upload", data=form, headers={"X-Sim-Request": "1"})
         assert response.status == 200, await response.text()
         await settle(self.client)
-        await self._collect()
 
     def texts(self) -> list[str]:
         """Everything this user was shown, oldest first (titles included)."""
@@ -276,3 +306,34 @@ class SimUser:
         """The text of the latest message."""
         assert self.seen, "the bot sent nothing"
         return self.texts()[-1]
+
+
+ChatUser = LineUser | TelegramUser | SimUser
+
+
+class ChatUsers:
+    """New people on one channel ("line", "telegram" or "sim"), all driven through the same methods.
+
+    `users()` is someone who has not linked an account; `await users.linked("E005")` is someone
+    who linked with a fresh code, on /sim as on the platforms.
+    """
+
+    def __init__(self, channel: str, make: Callable[[], ChatUser]) -> None:
+        self.channel, self._make = channel, make
+
+    def __call__(self) -> ChatUser:
+        return self._make()
+
+    async def linked(self, employee_code: str) -> ChatUser:
+        """A new person who linked to this staff member with a fresh code."""
+        return await link(self(), employee_code)
+
+    def __repr__(self) -> str:
+        return f"ChatUsers({self.channel!r})"
+
+
+async def link(user: ChatUser, employee_code: str) -> ChatUser:
+    """Link a chat to a staff member by typing a fresh code, as told on the roster sheet."""
+    await user.says(await code_for(employee_code))
+    assert "เชื่อมบัญชีเรียบร้อยแล้ว" in "\n".join(user.texts())
+    return user

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 import zlib
 from pathlib import Path
 
@@ -26,10 +25,8 @@ from certificates.cli import extract_main
 from certificates.extraction import JSON_KEYS, Extraction
 from certificates.loading import iter_pages, load_image, sniff_format
 from certificates.ocr import tesseract_available
+from tests.builders.paths import SAMPLE_CERTIFICATE as SAMPLE
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
-SAMPLE = SHARED / "samples" / "certificates" / "ocsc-cocert-2566-team-leader.png"
 
 needs_tesseract = pytest.mark.skipif(not tesseract_available(), reason="tesseract with tha+eng not installed")
 needs_sample = pytest.mark.skipif(not SAMPLE.exists(), reason=f"shared sample not found at {SAMPLE}")
