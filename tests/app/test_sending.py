@@ -1,0 +1,93 @@
+"""The one way to send: what one turn or job sends to a person goes out bundled, in order.
+
+A LINE push counts against the agency's monthly allowance once per request and
+recipient, so a person who gets several messages from one turn must get one
+request of up to five messages, not one request each.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.app import SERVICES
+from bot.events import Reply
+from storage.models import OutboxMessage, Staff
+from tests.builders.chat import link, settle
+from tests.builders.roster import TEAM_CSV, load_roster
+from tests.builders.submissions import confirm, read_submission
+
+
+@pytest.fixture
+async def people(client, line_user):
+    await load_roster(TEAM_CSV)
+    return client.server.app[SERVICES]
+
+
+def pushes_to(line_api, user_id: str) -> list[list[dict]]:
+    """The message lists of each push request to one user."""
+    return [c.body["messages"] for c in line_api.calls_to("/v2/bot/message/push") if c.body.get("to") == user_id]
+
+
+async def test_a_delegate_gets_the_notice_and_every_waiting_prompt_in_one_push(client, people, line_user, line_api):
+    owner = await link(line_user(), "E005")
+    boss = await link(line_user(), "E004")
+    acting = await link(line_user(), "E006")
+    waiting = [await read_submission(people, "E005") for _ in range(3)]
+    for sub in waiting:
+        await confirm(owner, sub)
+    line_api.clear()
+    today = dt.date.today()
+    await boss.says(f"รักษาราชการแทน E006 {today} {today + dt.timedelta(days=3)}")
+    await settle(client)
+    pushes = pushes_to(line_api, acting.user_id)
+    assert len(pushes) == 1, "one request for everything the delegate got from this turn"
+    texts = "\n".join(acting.texts())
+    assert "ได้รับมอบหมายให้พิจารณาใบประกาศแทน" in texts
+    for sub in waiting:
+        assert f"ขออนุมัติใบประกาศ #{sub.id}" in texts
+    # The prompts came in the order the submissions waited.
+    assert [texts.index(f"#{s.id}") for s in waiting] == sorted(texts.index(f"#{s.id}") for s in waiting)
+
+
+async def test_more_than_five_messages_go_in_requests_of_five_in_order(client, people, line_user, line_api):
+    person = await link(line_user(), "E005")
+    line_api.clear()
+    line_api.expire_reply_tokens()
+    services = people
+    staff = await Staff.get(employee_code="E005")
+    async with services.notifier.batch() as out:
+        for n in range(7):
+            out.send_to(staff, Reply(f"ข้อความที่ {n}"))
+    await settle(client)
+    pushes = pushes_to(line_api, person.user_id)
+    assert [len(p) for p in pushes] == [5, 2]
+    assert [t for t in person.texts() if t.startswith("ข้อความที่")] == [f"ข้อความที่ {n}" for n in range(7)]
+    assert await OutboxMessage.filter(chat=person.user_id, status="sent").count() >= 1
+
+
+async def test_one_identity_query_for_many_recipients(client, people, line_user, telegram_user):
+    from tortoise import connections
+
+    for code in ("E001", "E003", "E004", "E005", "E006"):
+        await link(line_user(), code)
+    staff = await Staff.all()
+    sending = people.notifier.sending()
+    for member in staff:
+        sending.send_to(member, Reply("ประกาศ"))
+    connection = connections.get("default")
+    seen: list[str] = []
+    original = connection.execute_query
+
+    async def counting(query, values=None):
+        seen.append(query)
+        return await original(query, values)
+
+    connection.execute_query = counting
+    try:
+        await sending.write()
+    finally:
+        connection.execute_query = original
+    lookups = [q for q in seen if "chat_identity" in q.lower() and q.lstrip().upper().startswith("SELECT")]
+    assert len(lookups) == 1
