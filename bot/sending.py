@@ -111,6 +111,10 @@ class Sending:
         for staff_id in missing:
             self._chats_of[staff_id] = [Chat(i.channel, i.platform_user_id) for i in found.get(staff_id, [])]
 
+    def pending(self, chat: Chat) -> list[Reply]:
+        """What is queued for one chat so far, not yet written (benches and checks read it)."""
+        return [item.reply for target, item in self._items if target == chat]
+
     @property
     def empty(self) -> bool:
         """Nothing was sent."""

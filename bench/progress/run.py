@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from decimal import Decimal
+from types import SimpleNamespace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ SECTION_SIZE = 51  # a head and the 50 people of the team view
 GROUPS = ("แรกบรรจุ", "มีประสบการณ์", "หัวหน้างาน", "อำนวยการ", "บริหาร")
 STATUSES = (("approved", 85), ("rejected", 7), ("confirmed", 5), ("read", 3))
 HOURS = (Decimal(1), Decimal(2), Decimal(3), Decimal(6), Decimal(12), Decimal(18))
-GOALS = {"team_p95_ms": 200.0, "progress_p95_ms": 50.0, "report_s": 30.0}
+GOALS = {"team_p95_ms": 200.0, "progress_p95_ms": 50.0, "report_s": 30.0, "reminders_decide_s": 20.0}
 
 
 def _database_url(url: str) -> str:
@@ -169,12 +170,83 @@ async def seed(url: str, staff_count: int, submission_count: int, rng: random.Ra
 
 
 def _turn(person: Any, text: str) -> Any:
+    from bot.channels.sim import SimChannel
     from bot.events import Incoming
+    from bot.sending import Sending
     from bot.turn import ConversationStep, Turn
     from config.settings import Settings
 
     incoming = Incoming(event_id="bench", channel="sim", user="bench", chat="bench", kind="text", text=text)
-    return Turn(incoming=incoming, person=person, state=ConversationStep(), settings=Settings(_env_file=None))
+    out = Sending({"sim": SimChannel.capabilities})
+    return Turn(incoming=incoming, person=person, state=ConversationStep(), settings=Settings(_env_file=None), out=out)
+
+
+def _replies(turn: Any) -> list[Any]:
+    return turn.out.pending(turn.chat)
+
+
+class _NoDelivery:
+    """The bench queues reminders but delivers nothing."""
+
+    def send_soon(self, message_id: int) -> None:
+        pass
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        pass
+
+
+async def measure_reminders(url: str) -> dict[str, float]:
+    """Decide and queue one day's deadline reminders for everyone (every staff member linked once)."""
+    from bot.channels.sim import SimChannel
+    from bot.sending import Notifier
+    from config.settings import Settings
+    from fiscal.calendar import round_of
+    from scheduler.reminders import STAFF_KIND, Schedule, due_reminders, send_reminders
+    from storage.db import close_db, open_db
+    from storage.models import ChatIdentity, OutboxMessage, ReminderSent, Staff
+    from storage.targets import round_deadline
+
+    await open_db(url, run_migrations=True)  # the reminder tables, on a database seeded before they existed
+    try:
+        if not await ChatIdentity.exists():
+            ids = await Staff.filter(active=True).values_list("id", flat=True)
+            conn = await asyncpg.connect(url)
+            try:
+                await conn.copy_records_to_table(
+                    "chat_identity",
+                    records=[("sim", f"bench-{i}", i, dt.datetime.now(dt.UTC)) for i in ids],
+                    columns=["channel", "platform_user_id", "staff_id", "linked_at"],
+                )
+            finally:
+                await conn.close()
+        settings = Settings(_env_file=None)
+        schedule = Schedule.from_settings(settings)
+        period = round_of(today_bangkok())
+        deadline = await round_deadline(period.fiscal_year, period.round or 1)
+        at = schedule.moment(deadline - dt.timedelta(days=7))  # the 7-day reminder's moment
+        await ReminderSent.filter(kind=STAFF_KIND).delete()
+        started = time.perf_counter()
+        due = await due_reminders(at, schedule)
+        decide_s = time.perf_counter() - started
+
+        services = SimpleNamespace(
+            settings=settings, notifier=Notifier({"sim": SimChannel.capabilities}, _NoDelivery())  # type: ignore[arg-type]
+        )
+        staff_total = await Staff.filter(active=True).count()
+        started = time.perf_counter()
+        queued = await send_reminders(services, at)  # type: ignore[arg-type]
+        queue_s = time.perf_counter() - started
+        # Leave the database as it was, so that --reuse measures the same again.
+        await OutboxMessage.filter(chat__startswith="bench-").delete()
+        await ReminderSent.filter(kind=STAFF_KIND).delete()
+    finally:
+        await close_db()
+    print(
+        f"reminders at {at:%Y-%m-%d %H:%M} (7 days before the {deadline} deadline), {staff_total:,} linked staff: "
+        f"decided {len(due):,} due in {decide_s:.1f} s (goal <= 20 s); deciding again and queueing "
+        f"{queued:,} took {queue_s:.1f} s"
+    )
+    return {"reminders_decide_s": decide_s}
 
 
 def _percentiles(samples: list[float]) -> tuple[float, float]:
@@ -202,7 +274,7 @@ async def measure(url: str, samples: int, rng: random.Random) -> dict[str, float
             started = time.perf_counter()
             await progress(turn)
             progress_ms.append((time.perf_counter() - started) * 1000)
-            assert "ความก้าวหน้า" in (turn.replies[0].title or "")
+            assert "ความก้าวหน้า" in (_replies(turn)[0].title or "")
         heads = await Staff.filter(is_supervisor=True).order_by("id").limit(samples)
         team_ms, team_sizes = [], []
         for head in rng.sample(list(heads), min(samples, len(heads))):
@@ -210,7 +282,7 @@ async def measure(url: str, samples: int, rng: random.Random) -> dict[str, float
             started = time.perf_counter()
             await team(turn)
             team_ms.append((time.perf_counter() - started) * 1000)
-            team_sizes.append(turn.replies[0].text.count("\n") - 1)
+            team_sizes.append(_replies(turn)[0].text.count("\n") - 1)
         report_fy = fiscal_year_of(today_bangkok()) - 1  # the last closed year, which HR reports in December
         with tempfile.TemporaryDirectory() as folder:
             out = Path(folder) / f"report-{report_fy}.xlsx"
@@ -247,6 +319,7 @@ async def main_async(args: argparse.Namespace) -> int:
         await seed(url, args.staff, args.submissions, rng)
         print(f"seeded {args.staff:,} staff and {args.submissions:,} submissions in {time.perf_counter() - started:.0f} s")
     figures = await measure(url, args.samples, rng)
+    figures |= await measure_reminders(url)
     missed = [k for k, goal in GOALS.items() if figures[k] > goal]
     print("all goals met" if not missed else f"goals missed: {', '.join(missed)}")
     return 0 if not missed else 1

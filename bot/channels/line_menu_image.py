@@ -8,6 +8,8 @@ route answers, as a plain message, so a tap reads in the chat like typing it.
 
 from __future__ import annotations
 
+import functools
+
 import hashlib
 import io
 import json
@@ -78,8 +80,14 @@ def font_path() -> Path:
     raise MenuFontMissing(f"no Thai font for the LINE rich menu: install fonts-thai-tlwg (looked for {tried})")
 
 
-def render_png(items: Sequence[MenuItem]) -> bytes:
-    """The menu picture as PNG bytes (CPU work: call it through asyncio.to_thread)."""
+@functools.lru_cache(maxsize=8)
+def render_png(items: tuple[MenuItem, ...]) -> bytes:
+    """The menu picture as PNG bytes (CPU work: call it through asyncio.to_thread).
+
+    About half a second each; a picture depends only on its tiles, so each is drawn once
+    per process, however often menus are made again (a menu deleted by hand, a restart of
+    the sync after a failure).
+    """
     path = str(font_path())
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
