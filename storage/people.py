@@ -22,11 +22,17 @@ async def identities_of(staff_id: int) -> list[ChatIdentity]:
     return await ChatIdentity.filter(staff_id=staff_id).order_by("id")
 
 
+# PostgreSQL takes at most 32,767 parameters a query: a notice to a whole agency is looked up in parts.
+IDS_PER_QUERY = 10_000
+
+
 async def identities_of_many(staff_ids: list[int]) -> dict[int, list[ChatIdentity]]:
-    """Every chat account of each of these staff members, in one query."""
+    """Every chat account of each of these staff members: one query per 10,000 people."""
     found: dict[int, list[ChatIdentity]] = {}
-    if staff_ids:
-        for identity in await ChatIdentity.filter(staff_id__in=set(staff_ids)).order_by("id"):
+    wanted = sorted(set(staff_ids))
+    for start in range(0, len(wanted), IDS_PER_QUERY):
+        part = wanted[start : start + IDS_PER_QUERY]
+        for identity in await ChatIdentity.filter(staff_id__in=part).order_by("id"):
             found.setdefault(identity.staff_id, []).append(identity)
     return found
 

@@ -106,7 +106,7 @@ async def seed(url: str, staff_count: int, submission_count: int, rng: random.Ra
                 (
                     sid, f"B{sid:06d}", "นาย" if sid % 2 else "นาง", f"ชื่อ{sid}", f"สกุล{sid}", "นักวิชาการ", "",
                     "หัวหน้างาน" if head else GROUPS[rng.randrange(5)], head, sid == 1, True, now, now,
-                    None if head else heads[section], section,
+                    None if head else heads[section], section, False,
                 )
             )
         await conn.copy_records_to_table(
@@ -115,7 +115,7 @@ async def seed(url: str, staff_count: int, submission_count: int, rng: random.Ra
             columns=[
                 "id", "employee_code", "title", "first_name", "last_name", "position", "personnel_type",
                 "target_group", "is_supervisor", "is_admin", "active", "created_at", "updated_at",
-                "supervisor_id", "unit_id",
+                "supervisor_id", "unit_id", "is_demo",
             ],
         )
         supervisor_of = {r[0]: r[13] for r in staff_rows}

@@ -91,3 +91,17 @@ async def test_one_identity_query_for_many_recipients(client, people, line_user,
         connection.execute_query = original
     lookups = [q for q in seen if "chat_identity" in q.lower() and q.lstrip().upper().startswith("SELECT")]
     assert len(lookups) == 1
+
+
+async def test_a_whole_agency_is_looked_up_in_parts_and_everyone_is_reached(client, people, line_user, monkeypatch):
+    """PostgreSQL refuses a query with more than 32,767 parameters: recipients are looked up in parts."""
+    from storage import people as people_queries
+
+    users = {code: await link(line_user(), code) for code in ("E001", "E003", "E004", "E005", "E006")}
+    monkeypatch.setattr(people_queries, "IDS_PER_QUERY", 2)
+    async with people.notifier.batch() as out:
+        for member in await Staff.all():
+            out.send_to(member, Reply("ประกาศถึงทุกคน"))
+    await settle(client)
+    for user in users.values():
+        assert "ประกาศถึงทุกคน" in user.texts()
