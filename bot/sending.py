@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tortoise.transactions import in_transaction
@@ -50,12 +50,6 @@ Written = Callable[[Chat, int, int], Awaitable[None]]
 class _Item:
     reply: Reply
     written: Written | None
-
-
-@dataclass(slots=True)
-class _Bundle:
-    chat: Chat
-    items: list[_Item] = field(default_factory=list)
 
 
 class Sending:
@@ -115,44 +109,34 @@ class Sending:
         """What is queued for one chat so far, not yet written (benches and checks read it)."""
         return [item.reply for target, item in self._items if target == chat]
 
-    @property
-    def empty(self) -> bool:
-        """Nothing was sent."""
-        return not self._items
-
     async def write(self) -> list[int]:
         """Write the outbox rows (call inside the transaction); returns their ids, to deliver after the commit."""
-        bundles: dict[Chat, _Bundle] = {}
+        bundles: dict[Chat, list[_Item]] = {}
         if self.reply_chat is not None:
-            bundles[self.reply_chat] = _Bundle(self.reply_chat)  # the sender's answer goes first, on the reply token
+            bundles[self.reply_chat] = []  # the sender's answer goes first, on the reply token
         await self._look_up([target for target, _ in self._items if isinstance(target, int)])
         for target, item in self._items:
             for chat in [target] if isinstance(target, Chat) else self._chats_of[target]:
-                bundles.setdefault(chat, _Bundle(chat)).items.append(item)
+                bundles.setdefault(chat, []).append(item)
         self._items.clear()
-        ids: list[int] = []
-        for found in bundles.values():
-            ids.extend(await self._write_bundle(found))
-        return ids
+        return [await self._write_row(chat, items) for chat, items in bundles.items() if items]
 
-    async def _write_bundle(self, found: _Bundle) -> list[int]:
-        if not found.items:
-            return []
+    async def _write_row(self, chat: Chat, items: list[_Item]) -> int:
         # One row per chat keeps its messages in order; the adapter sends a row in as few
         # requests as the platform allows (LINE: five messages each, the first on the reply token).
-        token = self.reply_token if found.chat == self.reply_chat else None
+        token = self.reply_token if chat == self.reply_chat else None
         row = await outbox.add(
-            found.chat.channel,
-            found.chat.chat,
-            [item.reply.to_dict() for item in found.items],
+            chat.channel,
+            chat.chat,
+            [item.reply.to_dict() for item in items],
             reply_token=token,
             reply_token_at=self.reply_token_at if token else None,
             source_event=self.source_event,
         )
-        for position, item in enumerate(found.items):
+        for position, item in enumerate(items):
             if item.written is not None:
-                await item.written(found.chat, row.id, position)
-        return [row.id]
+                await item.written(chat, row.id, position)
+        return row.id
 
 
 class Notifier:
@@ -162,9 +146,19 @@ class Notifier:
         self.capabilities = capabilities
         self.delivery = delivery
 
-    def sending(self, **options: object) -> Sending:
-        """A new, empty sending (see `Sending` for the options)."""
-        return Sending(self.capabilities, **options)  # type: ignore[arg-type]
+    def sending(
+        self,
+        *,
+        source_event: str | None = None,
+        reply_chat: Chat | None = None,
+        reply_token: str | None = None,
+        reply_token_at: float | None = None,
+    ) -> Sending:
+        """A new, empty sending; messages to `reply_chat` may use the reply token."""
+        return Sending(
+            self.capabilities, source_event=source_event, reply_chat=reply_chat,
+            reply_token=reply_token, reply_token_at=reply_token_at,
+        )
 
     def deliver(self, ids: Iterable[int]) -> None:
         """Deliver committed rows now instead of at the next sweep."""
@@ -176,9 +170,9 @@ class Notifier:
         await self.delivery.drain(timeout)
 
     @asynccontextmanager
-    async def batch(self, **options: object) -> AsyncIterator[Sending]:
+    async def batch(self, *, source_event: str | None = None) -> AsyncIterator[Sending]:
         """A transaction whose sends are written with it and delivered once it commits."""
-        out = self.sending(**options)
+        out = self.sending(source_event=source_event)
         async with in_transaction():
             yield out
             ids = await out.write()
