@@ -414,3 +414,46 @@ class ReminderPause(Model):
     class Meta:
         table = "reminder_pause"
         unique_together = (("staff", "fiscal_year", "round"),)
+
+
+class DayOff(Model):
+    """A day off the agency added to the Thai public holidays (a provincial holiday, an extra day granted)."""
+
+    id = fields.IntField(primary_key=True)
+    day = fields.DateField(unique=True)
+    name = fields.CharField(max_length=200)
+    added_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="days_off_added", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "day_off"
+
+
+class ReminderChoice(Model):
+    """Where a person linked on several channels wants reminders and digests to go."""
+
+    id = fields.IntField(primary_key=True)
+    staff: fields.OneToOneRelation[Staff] = fields.OneToOneField(
+        "models.Staff", related_name="reminder_choice", on_delete=fields.CASCADE
+    )
+    channel = fields.CharField(max_length=16)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "reminder_choice"
+
+
+class ReminderKindOff(Model):
+    """A kind of reminder an admin turned off for the whole agency (a row means off)."""
+
+    id = fields.IntField(primary_key=True)
+    kind = fields.CharField(max_length=16, unique=True)  # "staff", "digest", "deadline_report"
+    turned_off_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="reminder_kinds_off", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "reminder_kind_off"

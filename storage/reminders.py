@@ -10,7 +10,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 
-from storage.models import ChatIdentity, ReminderPause, ReminderSent, Staff
+from storage.models import ChatIdentity, ReminderChoice, ReminderKindOff, ReminderPause, ReminderSent, Staff
 
 CLAIM_BATCH = 1000
 
@@ -62,3 +62,36 @@ async def pause(staff: Staff | int, fy: int, round_number: int) -> bool:
     staff_id = staff if isinstance(staff, int) else staff.id
     _, created = await ReminderPause.get_or_create(staff_id=staff_id, fiscal_year=fy, round=round_number)
     return created
+
+
+async def choices() -> dict[int, str]:
+    """The channel each person chose for reminders (people who did not choose get them on every linked chat)."""
+    return dict(await ReminderChoice.all().values_list("staff_id", "channel"))
+
+
+async def choose(staff: Staff | int, channel: str | None) -> None:
+    """Send a person's reminders to one channel, or (None) to every chat they linked."""
+    staff_id = staff if isinstance(staff, int) else staff.id
+    if channel is None:
+        await ReminderChoice.filter(staff_id=staff_id).delete()
+        return
+    await ReminderChoice.update_or_create(defaults={"channel": channel}, staff_id=staff_id)
+
+
+async def resume(staff: Staff | int, fy: int, round_number: int) -> bool:
+    """Undo a pause for one round; False when the round was not paused."""
+    staff_id = staff if isinstance(staff, int) else staff.id
+    return bool(await ReminderPause.filter(staff_id=staff_id, fiscal_year=fy, round=round_number).delete())
+
+
+async def kinds_off() -> set[str]:
+    """The kinds of reminder admins turned off for the whole agency."""
+    return set(await ReminderKindOff.all().values_list("kind", flat=True))
+
+
+async def switch_kind(kind: str, on: bool, by: Staff | None = None) -> None:
+    """Turn one kind of reminder on or off for the whole agency."""
+    if on:
+        await ReminderKindOff.filter(kind=kind).delete()
+    else:
+        await ReminderKindOff.get_or_create(kind=kind, defaults={"turned_off_by": by})
