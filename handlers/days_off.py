@@ -52,6 +52,11 @@ def _day_in_range(turn: Turn, text: str) -> dt.date | None:
     return day
 
 
+def _item(day: dt.date, name: str) -> str:
+    """One line of a list: "• 16 เม.ย. 2570 วันหยุดจังหวัด"."""
+    return f"• {official_date(day)} {name}"
+
+
 def _reason(calendar: DaysOff, day: dt.date) -> str:
     """Why `day` is already a day off: the public holiday's name, or the weekend."""
     return calendar.holiday_name(day) or t("days_off.weekend")
@@ -78,14 +83,11 @@ async def _list(turn: Turn) -> None:
     agency = await days_off.upcoming(today)
     calendar = await days_off.calendar()
     lines = [t("days_off.agency_header")]
-    lines += [t("days_off.item", date=official_date(d.day), name=d.name) for d in agency]
+    lines += [_item(d.day, d.name) for d in agency]
     if not agency:
         lines.append(t("days_off.agency_none"))
     lines.append(t("days_off.public_header"))
-    lines += [
-        t("days_off.item", date=official_date(day), name=name)
-        for day, name in calendar.next_public_holidays(today, PUBLIC_SHOWN)
-    ]
+    lines += [_item(day, name) for day, name in calendar.next_public_holidays(today, PUBLIC_SHOWN)]
     turn.reply_raw(Reply(text="\n".join(lines)))
     turn.reply("days_off.usage")
 
