@@ -140,6 +140,9 @@ async def test_bad_input_gets_the_usage_and_changes_nothing(team, users_on):
     assert f"{official_date(holiday)} เป็นวันหยุดราชการ ({name}) ลบไม่ได้ค่ะ" in admin.last()
     await admin.says(f"วันหยุด ลบ {official_date(day)}")
     assert f"{official_date(day)} ไม่ใช่วันหยุดของหน่วยงานค่ะ" in admin.last()
+    saturday = day + dt.timedelta(days=5 - day.weekday())
+    await admin.says(f"วันหยุด เพิ่ม {official_date(saturday)} วันหยุดจังหวัด")
+    assert "เป็นวันหยุดอยู่แล้วค่ะ (" in admin.last() and not await DayOff.exists()
     assert not await DayOff.exists()
 
 
