@@ -14,13 +14,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -29,8 +23,9 @@ from PIL import Image
 from storage import people
 from storage.db import close_db, open_db
 from storage.models import Staff
-from tests.builders.credentials import LINE_SECRET, LINE_TOKEN
-from tests.builders.paths import REPO, SAMPLE_CERTIFICATE as SAMPLE
+from tests.builders.credentials import LINE_SECRET
+from tests.builders.processes import Service, service_env
+from tests.builders.paths import SAMPLE_CERTIFICATE as SAMPLE
 from tests.builders.roster import load_roster
 from tests.fakes.line_events import image_event, line_user_id, line_webhook_body, sign_line_body
 
@@ -40,62 +35,6 @@ RECOVERY_SECONDS = 90
 KILL_AFTER = 1.0  # seconds after the last acknowledgement: events, reads and cards are all in flight
 
 pytestmark = pytest.mark.skipif(not SAMPLE.exists(), reason="shared sample certificate not found")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Service:
-    """One `python -m bot` process of the service under test."""
-
-    def __init__(self, name: str, env: dict[str, str], logs: Path) -> None:
-        self.name = name
-        self.port = _free_port()
-        self.env = {**env, "PORT": str(self.port)}
-        self.logs = logs
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        log = (self.logs / f"{self.name}.log").open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot"], cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT
-        )
-        deadline = time.monotonic() + 120
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
-            while time.monotonic() < deadline:
-                assert self.process.poll() is None, self.log_tail()
-                try:
-                    async with session.get(self.url + "/healthz") as response:
-                        if response.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.2)
-        raise AssertionError(f"{self.name} did not start:\n{self.log_tail()}")
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-
-    def log_tail(self) -> str:
-        path = self.logs / f"{self.name}.log"
-        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
 
 
 def _certificate(width: int) -> bytes:
@@ -146,22 +85,7 @@ async def test_certificates_acknowledged_before_a_sigkill_get_one_card_each_afte
     postgres = database_url.startswith("postgres")
     users = [line_user_id(f"crash-{i}") for i in range(CERTIFICATES)]
     await _staff_on_line(database_url, users)
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "TELEGRAM_", "SIM_"))},
-        "APP_ENV": "production",
-        "DATABASE_URL": database_url,
-        "DATA_DIR": str(tmp_path / "data"),
-        "HOST": "127.0.0.1",
-        "LINE_CHANNEL_SECRET": LINE_SECRET,
-        "LINE_CHANNEL_ACCESS_TOKEN": LINE_TOKEN,
-        "LINE_API_BASE_URL": line_api.url,
-        "LINE_DATA_API_BASE_URL": line_api.url,
-        "SIM_ENABLED": "false",
-        "DEMO_ROSTER": "false",
-        "FILE_LINK_SECRET": "crash-test-link-secret",
-        "OCR_WORKERS": "1",
-        "LOG_LEVEL": "WARNING",
-    }
+    env = service_env(database_url, line_api.url, tmp_path / "data")
     primary = Service("primary", env, tmp_path)
     # On PostgreSQL a second process shares the work: it must neither lose nor double anything.
     partner = Service("partner", {**env, "MIGRATE_ON_START": "false"}, tmp_path) if postgres else None

@@ -405,6 +405,7 @@ class FakeLineAPI(FakeServer):
         self.rich_menus: dict[str, dict[str, Any]] = {}  # richMenuId -> menu as created
         self.rich_menu_images: dict[str, tuple[bytes, str]] = {}  # richMenuId -> (image, type)
         self.user_rich_menus: dict[str, str] = {}  # userId -> linked richMenuId
+        self.push_delay = 0.0  # seconds each push takes: lets a test kill the service mid-delivery
 
     # --- test API --------------------------------------------------------------------------
 
@@ -606,6 +607,8 @@ class FakeLineAPI(FakeServer):
         return None
 
     async def _push(self, request: web.Request, body: dict[str, Any]) -> web.Response:
+        if self.push_delay:
+            await asyncio.sleep(self.push_delay)
         conflict = self._retry_conflict(request, "POST /v2/bot/message/push")
         if conflict:
             return conflict
