@@ -130,6 +130,17 @@ async def test_monthly_limit_429_fails_the_row_once_without_retries(services, te
     assert len(reminders(team["E006_telegram"])) == 1  # Telegram was not held up by it
 
 
+async def test_a_rate_limit_429_is_still_retried(services, team, line_api):
+    line_api.rate_limited_pushes = 3  # the first delivery of each LINE reminder
+    pushes = len(line_api.calls_to(PUSH))
+    assert await sweep(services, at("2027-03-24 09:00")) == 3
+    assert [call.status for call in line_api.calls_to(PUSH)[pushes:]] == [429] * 3
+    assert await OutboxMessage.filter(channel="line", status="pending", attempts=1).count() == 3
+    await OutboxMessage.filter(channel="line").update(next_attempt_at=0)  # the back-off has passed
+    assert await services.delivery.sweep() == 3
+    assert len(reminders(team["E004"])) == 1 and len(reminders(team["E005"])) == 1
+
+
 async def test_quota_endpoint_failing_does_not_stop_the_sweep(services, team, line_api):
     line_api.quota_failure = 503
     assert await sweep(services, at("2027-03-24 09:00")) == 3

@@ -35,6 +35,7 @@ USER_ID_RE = re.compile(r"^U[0-9a-f]{32}$")
 RECIPIENT_RE = re.compile(r"^[UCR][0-9a-f]{32}$")  # user, group or room
 # LINE's 429 body once the month's allowance is used (a rate-limit 429 says something else).
 MONTHLY_LIMIT_MESSAGE = "You have reached your monthly limit."
+RATE_LIMIT_MESSAGE = "The API rate limit has been exceeded. Try again later."
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 # Limits LINE documents in prose but the OpenAPI file leaves out. Those the file does carry
@@ -411,6 +412,7 @@ class FakeLineAPI(FakeServer):
         self.allowance: int | None = None
         self.messages_used = 0  # pushes and multicasts accepted, one per request and recipient
         self.quota_failure: int | None = None  # a status the quota endpoints answer instead (e.g. 500)
+        self.rate_limited_pushes = 0  # how many coming pushes get LINE's rate-limit 429 (not the monthly one)
 
     # --- test API --------------------------------------------------------------------------
 
@@ -527,6 +529,10 @@ class FakeLineAPI(FakeServer):
 
     def _over_allowance(self, where: str, recipients: int) -> web.Response | None:
         """LINE's answer to a push beyond this month's allowance; None while it fits (then it is counted)."""
+        if self.rate_limited_pushes > 0:
+            self.rate_limited_pushes -= 1
+            self.errors.append(f"{where}: rate limit")
+            return self._ok_as("ErrorResponse", {"message": RATE_LIMIT_MESSAGE}, status=429)
         if self.allowance is not None and self.messages_used + recipients > self.allowance:
             self.errors.append(f"{where}: monthly limit reached")
             return self._ok_as("ErrorResponse", {"message": MONTHLY_LIMIT_MESSAGE}, status=429)
