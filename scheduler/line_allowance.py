@@ -51,7 +51,7 @@ class Plan:
     line_messages: int  # what the sweep would use as due, before any planning
     allowance: Allowance
     only_on: dict[int, tuple[str, ...]] = field(default_factory=dict)  # staff id -> the channels they get it on
-    held_back: tuple[int, ...] = ()  # staff ids not sent (and not claimed) this sweep
+    held_back: frozenset[int] = frozenset()  # staff ids not sent (and not claimed) this sweep
 
     @property
     def short(self) -> bool:
@@ -100,7 +100,7 @@ def plan(due: Sequence[DueReminder], allowance: Allowance, admin_line_chats: int
             budget -= cost
         else:
             held.append(item.staff_id)
-    return Plan(needed, allowance, only_on, tuple(held))
+    return Plan(needed, allowance, only_on, frozenset(held))
 
 
 
@@ -113,9 +113,9 @@ class Fitted:
     admin_ids: tuple[int, ...] = ()  # admins not yet told in this window
 
     @property
-    def held_back(self) -> set[int]:
+    def held_back(self) -> frozenset[int]:
         """Who is neither sent nor claimed this sweep."""
-        return set(self.plan.held_back)
+        return self.plan.held_back
 
     def send_to(self, out: Sending, staff_id: int, reply: Reply) -> None:
         """Queue one person's reminder on the chats the plan gives them."""
