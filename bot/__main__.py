@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from config.settings import Settings
 
 if TYPE_CHECKING:
+    from bot.channels.line import LineChannel
     from bot.channels.telegram import TelegramChannel
 
 # Each command imports what it uses inside its function: `extract` or `audit` should not
@@ -384,20 +385,34 @@ class _QueueOnly:
 
 
 async def _reminders(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.channels.line import LineChannel
+
+    # Reading LINE's message allowance needs the channel's client; nothing is sent through it here.
+    line = LineChannel(settings) if settings.line_enabled else None
+    try:
+        return await _reminders_with(settings, args, line)
+    finally:
+        if line is not None:
+            await line.close()
+
+
+async def _reminders_with(settings: Settings, args: argparse.Namespace, line: LineChannel | None) -> int:
     from types import SimpleNamespace
     from zoneinfo import ZoneInfo
 
     from bot.app import CAPABILITIES
     from bot.sending import Notifier
+    from scheduler import line_allowance
     from scheduler.reminders import Schedule, due_reminders, reminder_reply, send_reminders
 
     schedule = Schedule.from_settings(settings)
+    notifier = Notifier(CAPABILITIES, _QueueOnly(), allowances={"line": line.allowance} if line else {})  # type: ignore[arg-type]
     if args.reminders_command == "run":
         now = args.now or dt.datetime.now(dt.UTC)
         if now.tzinfo is None:
             now = now.replace(tzinfo=ZoneInfo(settings.tz))
-        services = SimpleNamespace(settings=settings, notifier=Notifier(CAPABILITIES, _QueueOnly()))  # type: ignore[arg-type]
-        queued = await send_reminders(services, now)
+        services = SimpleNamespace(settings=settings, notifier=notifier)
+        queued = await send_reminders(services, now)  # type: ignore[arg-type]
         print(f"{queued} reminder(s) queued as of {now.isoformat()}; the running service delivers them")
         return 0
     now = schedule.moment(args.date)
@@ -413,14 +428,29 @@ async def _reminders(settings: Settings, args: argparse.Namespace) -> int:
         f"FY {window.fiscal_year} round {window.round}, deadline {window.deadline}: "
         f"the reminder {window.offset_days} day(s) before, as of {now:%Y-%m-%d %H:%M}"
     )
-    line_messages = 0
     for item in due:
-        line_messages += item.channels.count("line")
         reply = reminder_reply(item)
         print(f"\n{item.employee_code}  {item.display_name}  ->  {', '.join(sorted(set(item.channels)))}")
         print("    " + "\n    ".join(reply.text.splitlines()))
     # One push per LINE chat: the reminder is a single message, and LINE counts each push once.
+    line_messages = line_allowance.line_messages(due)
     print(f"\n{len(due)} reminder(s); LINE messages it would use: {line_messages}")
+    if line is None:
+        print("LINE is not configured: its message allowance was not read")
+        return 0
+    allowance = await notifier.allowance("line")
+    if not allowance.known:
+        print("LINE message allowance left this month: unknown (the quota could not be read; see the log)")
+    elif allowance.left is None:
+        print("LINE message allowance left this month: no limit set")
+    else:
+        print(f"LINE message allowance left this month: {allowance.left}")
+        planned = line_allowance.plan(due, allowance)
+        if planned.short:
+            print(
+                f"not enough: {planned.moved} would get it on Telegram instead, "
+                f"{len(planned.held_back)} would wait for a later sweep, and the admins would be told"
+            )
     return 0
 
 

@@ -120,7 +120,10 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         await _forget_sim_sessions()
     channels = build_channels(settings, files, links)
     delivery = Delivery(channels, metrics)
-    notifier = Notifier(CAPABILITIES, delivery)
+    line_channel = channels.get("line")
+    # LINE pushes count against a monthly allowance; sweeps ask what is left before they queue.
+    allowances = {"line": line_channel.allowance} if isinstance(line_channel, line.LineChannel) else {}
+    notifier = Notifier(CAPABILITIES, delivery, allowances=allowances)
     writer = InboxWriter()
     # The processor lets webhook requests that are storing go first, and the ingest wakes
     # the processor once they stored: each reads the other, so the count is read late.

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from tortoise.transactions import in_transaction
 
+from bot.channels.base import UNLIMITED, Allowance
 from bot.events import Capabilities, Reply
 from storage import outbox, people
 from storage.models import Staff
@@ -44,6 +45,9 @@ class Chat:
     channel: str
     chat: str
 
+
+# Asks a platform what is left of this month's message allowance (LINE's quota endpoints).
+AllowanceOf = Callable[[], Awaitable[Allowance]]
 
 # Called once a reply's row exists: (chat, outbox id, position of the reply in that row).
 Written = Callable[[Chat, int, int], Awaitable[None]]
@@ -159,9 +163,21 @@ class Sending:
 class Notifier:
     """Hands out `Sending`s and delivers what they wrote; passed to jobs, the OCR runner and commands."""
 
-    def __init__(self, capabilities: Mapping[str, Capabilities], delivery: Delivery) -> None:
+    def __init__(
+        self,
+        capabilities: Mapping[str, Capabilities],
+        delivery: Delivery,
+        *,
+        allowances: Mapping[str, AllowanceOf] | None = None,
+    ) -> None:
         self.capabilities = capabilities
         self.delivery = delivery
+        self.allowances = dict(allowances or {})  # channel -> how to ask what is left this month
+
+    async def allowance(self, channel: str) -> Allowance:
+        """What is left of `channel`'s monthly message allowance (UNLIMITED where it has none)."""
+        ask = self.allowances.get(channel)
+        return await ask() if ask is not None else UNLIMITED
 
     def sending(
         self,

@@ -32,6 +32,7 @@ from fiscal.calendar import round_of
 from fiscal.thai_dates import official_date
 from handlers.progress import still_needed
 from handlers.reminders import PAUSE_ACTION
+from scheduler import line_allowance
 from storage import reminders as store
 from storage.course_suggestions import MOST as SUGGESTED_MOST
 from storage.course_suggestions import CourseSuggester, Suggestion
@@ -229,13 +230,17 @@ async def send_reminders(services: ReminderServices, now: dt.datetime | None = N
     if not due:
         return 0
     window = due[0].window
+    # Within LINE's monthly allowance: some go to Telegram instead, some wait (unclaimed) for a later sweep.
+    fitted = await line_allowance.fit(services.notifier, due, window)
+    due = [d for d in due if d.staff_id not in fitted.held_back]
     async with services.notifier.batch() as out:
         mine = await store.claim(
             [d.staff_id for d in due], window.fiscal_year, window.round, STAFF_KIND, window.offset_days, now
         )
         for item in due:
             if item.staff_id in mine:
-                out.send_to(item.staff_id, reminder_reply(item))
+                fitted.send_to(out, item.staff_id, reminder_reply(item))
+        await fitted.tell_admins(out, window, now)
     if mine:
         logger.info(
             "queued %d reminders: FY %d round %d, %d days before the deadline",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.events import Capabilities, ChannelName, FileRef, Incoming, Reply
@@ -13,6 +14,22 @@ class DeliveryError(Exception):
     def __init__(self, message: str, *, permanent: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+
+
+@dataclass(frozen=True, slots=True)
+class Allowance:
+    """What is left of a channel's monthly message allowance, as far as the platform told us."""
+
+    left: int | None  # messages still allowed this month; None: no limit, or not known
+    known: bool = True  # False when the platform could not be asked (then nothing is held back)
+
+    def fits(self, messages: int) -> bool:
+        """Whether `messages` more can go out (an unknown or unlimited allowance never stops a send)."""
+        return self.left is None or messages <= self.left
+
+
+UNLIMITED = Allowance(None)
+UNKNOWN = Allowance(None, known=False)
 
 
 class DownloadError(Exception):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import logging
 import time
 import uuid
@@ -44,7 +45,7 @@ from linebot.v3.webhooks import (
 )
 
 from bot.channels import webhook_body
-from bot.channels.base import DeliveryError, DownloadError, FileTooLarge
+from bot.channels.base import UNKNOWN, UNLIMITED, Allowance, DeliveryError, DownloadError, FileTooLarge
 from bot.channels.webhook_body import BadBody, Intake
 from bot.events import Action, Button, Capabilities, FileRef, Incoming, Reply
 from bot.file_links import FileLinks
@@ -61,6 +62,8 @@ ALT_TEXT_LIMIT = 400
 QUICK_LABEL_LIMIT = 20
 FLEX_LABEL_LIMIT = 40
 QUICK_ITEMS_LIMIT = 13
+# LINE's 429 body once the month's message allowance is used; other 429s are the rate limit.
+MONTHLY_LIMIT = "You have reached your monthly limit."
 MAX_ID_CHARS = 100  # webhookEventId is a 26-character ULID, userId 33 characters; columns hold 160
 
 
@@ -94,6 +97,7 @@ class LineChannel:
         )
         self.api = AsyncMessagingApi(self._api_client)
         self.blob = AsyncMessagingApiBlob(self._blob_client)
+        self._limit_logged = ""  # the month whose limit was logged: once per process and month, not per push
 
     # --- webhook ---------------------------------------------------------------
 
@@ -273,10 +277,49 @@ class LineChannel:
         except ApiException as exc:
             if exc.status == 409:  # already accepted under this retry key
                 return
+            if self._monthly_limit(exc):
+                # Failed for good rather than parked: a reminder or notice sent next month
+                # would be stale, and the planning already kept reminders within the allowance.
+                raise DeliveryError("LINE monthly limit", permanent=True) from exc
             permanent = exc.status in (400, 403, 404)
             raise DeliveryError(f"LINE push {exc.status}", permanent=permanent) from exc
         except Exception as exc:
             raise DeliveryError(f"LINE push {type(exc).__name__}") from exc
+
+    async def allowance(self) -> Allowance:
+        """What is left of this month's push allowance: the quota minus what was used.
+
+        A failure to ask (5xx, timeout) is logged and answered UNKNOWN, which holds
+        nothing back: a sweep must not stop because the quota endpoint is down.
+        """
+        try:
+            quota = await self.api.get_message_quota(_request_timeout=self.timeout)
+            if quota.type != "limited" or quota.value is None:
+                return UNLIMITED
+            used = await self.api.get_message_quota_consumption(_request_timeout=self.timeout)
+        except ApiException as exc:
+            logger.warning("LINE message allowance unreadable (HTTP %s): sending as if unlimited", exc.status)
+            return UNKNOWN
+        except Exception as exc:
+            logger.warning("LINE message allowance unreadable (%s): sending as if unlimited", type(exc).__name__)
+            return UNKNOWN
+        return Allowance(max(0, quota.value - used.total_usage))
+
+    def _monthly_limit(self, exc: ApiException) -> bool:
+        """Whether a 429 is the month's allowance running out (retrying cannot help until it is raised)."""
+        if exc.status != 429:
+            return False
+        try:
+            message = json.loads(exc.body or "{}").get("message", "")
+        except (ValueError, AttributeError):
+            return False
+        if message != MONTHLY_LIMIT:
+            return False
+        month = time.strftime("%Y-%m")
+        if self._limit_logged != month:
+            self._limit_logged = month
+            logger.error("LINE monthly message limit reached: pushes fail until the plan is raised or the month turns")
+        return True
 
     async def close(self) -> None:
         """Close both HTTP clients."""

@@ -33,6 +33,9 @@ from .specs import line_messaging_spec
 BOT_USER_ID = "U" + "b07" * 10 + "f0"  # the fake bot's own user ID (webhook `destination`)
 USER_ID_RE = re.compile(r"^U[0-9a-f]{32}$")
 RECIPIENT_RE = re.compile(r"^[UCR][0-9a-f]{32}$")  # user, group or room
+# LINE's 429 body once the month's allowance is used (a rate-limit 429 says something else).
+MONTHLY_LIMIT_MESSAGE = "You have reached your monthly limit."
+RATE_LIMIT_MESSAGE = "The API rate limit has been exceeded. Try again later."
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 # Limits LINE documents in prose but the OpenAPI file leaves out. Those the file does carry
@@ -406,6 +409,11 @@ class FakeLineAPI(FakeServer):
         self.rich_menu_images: dict[str, tuple[bytes, str]] = {}  # richMenuId -> (image, type)
         self.user_rich_menus: dict[str, str] = {}  # userId -> linked richMenuId
         self.push_delay = 0.0  # seconds each push takes: lets a test kill the service mid-delivery
+        # The monthly message allowance: None is LINE's type "none" (no limit set).
+        self.allowance: int | None = None
+        self.messages_used = 0  # pushes and multicasts accepted, one per request and recipient
+        self.quota_failure: int | None = None  # a status the quota endpoints answer instead (e.g. 500)
+        self.rate_limited_pushes = 0  # how many coming pushes get LINE's rate-limit 429 (not the monthly one)
 
     # --- test API --------------------------------------------------------------------------
 
@@ -431,6 +439,12 @@ class FakeLineAPI(FakeServer):
     def add_profile(self, user_id: str, display_name: str, **extra: Any) -> None:
         """What GET /v2/bot/profile/{user_id} answers (others get a generic profile)."""
         self.profiles[user_id] = {"userId": user_id, "displayName": display_name, **extra}
+
+    def set_allowance(self, limit: int | None, *, used: int | None = None) -> None:
+        """This month's message allowance (None: no limit) and, optionally, how much of it is used."""
+        self.allowance = limit
+        if used is not None:
+            self.messages_used = used
 
     def messages_to(self, user_id: str) -> list[dict[str, Any]]:
         """Message objects delivered to the user by reply, push or multicast, in order."""
@@ -469,6 +483,8 @@ class FakeLineAPI(FakeServer):
         r.add_post("/v2/bot/message/reply", self._api("ReplyMessageRequest", self._reply))
         r.add_post("/v2/bot/message/push", self._api("PushMessageRequest", self._push))
         r.add_post("/v2/bot/message/multicast", self._api("MulticastRequest", self._multicast))
+        r.add_get("/v2/bot/message/quota", self._api(None, self._quota))
+        r.add_get("/v2/bot/message/quota/consumption", self._api(None, self._quota_consumption))
         r.add_get("/v2/bot/message/{messageId}/content", self._api(None, self._get_content))
         r.add_get("/v2/bot/profile/{userId}", self._api(None, self._get_profile))
         r.add_post("/v2/bot/chat/loading/start", self._api("ShowLoadingAnimationRequest", self._loading))
@@ -502,6 +518,27 @@ class FakeLineAPI(FakeServer):
     @staticmethod
     def _ok(body: Any, status: int = 200, **headers: str) -> web.Response:
         return web.json_response(body, status=status, headers={"X-Line-Request-Id": str(uuid.uuid4()), **headers})
+
+    def _ok_as(self, schema: str, body: dict[str, Any], status: int = 200) -> web.Response:
+        """Answer `body`, first checking it against the spec's response schema (a fake bug otherwise)."""
+        problems = messaging_checker().check(schema, body)
+        if problems:
+            self._violate(f"fake's own {schema}", [f"{prop}: {text}" for prop, text in problems])
+        if status >= 400:
+            return web.json_response(body, status=status, headers={"X-Line-Request-Id": str(uuid.uuid4())})
+        return self._ok(body, status=status)
+
+    def _over_allowance(self, where: str, recipients: int) -> web.Response | None:
+        """LINE's answer to a push beyond this month's allowance; None while it fits (then it is counted)."""
+        if self.rate_limited_pushes > 0:
+            self.rate_limited_pushes -= 1
+            self.errors.append(f"{where}: rate limit")
+            return self._ok_as("ErrorResponse", {"message": RATE_LIMIT_MESSAGE}, status=429)
+        if self.allowance is not None and self.messages_used + recipients > self.allowance:
+            self.errors.append(f"{where}: monthly limit reached")
+            return self._ok_as("ErrorResponse", {"message": MONTHLY_LIMIT_MESSAGE}, status=429)
+        self.messages_used += recipients
+        return None
 
     def _api(self, schema: str | None, handler: Callable[[web.Request, Any], Any]) -> Callable[[web.Request], Any]:
         """Wrap an endpoint: record, check the bearer token, check the body, then handle."""
@@ -612,6 +649,9 @@ class FakeLineAPI(FakeServer):
         conflict = self._retry_conflict(request, "POST /v2/bot/message/push")
         if conflict:
             return conflict
+        refused = self._over_allowance("POST /v2/bot/message/push", 1)
+        if refused:
+            return refused
         sent = self._deliver([body["to"]], body["messages"], "push")
         if "X-Line-Retry-Key" in request.headers:
             self._retry_keys[request.headers["X-Line-Retry-Key"]] = sent
@@ -621,10 +661,25 @@ class FakeLineAPI(FakeServer):
         conflict = self._retry_conflict(request, "POST /v2/bot/message/multicast")
         if conflict:
             return conflict
+        refused = self._over_allowance("POST /v2/bot/message/multicast", len(body["to"]))
+        if refused:
+            return refused
         sent = self._deliver(list(body["to"]), body["messages"], "multicast")
         if "X-Line-Retry-Key" in request.headers:
             self._retry_keys[request.headers["X-Line-Retry-Key"]] = sent
         return self._ok({})
+
+    async def _quota(self, _request: web.Request, _body: Any) -> web.Response:
+        if self.quota_failure is not None:
+            return self._error(self.quota_failure, "Internal server error")
+        if self.allowance is None:
+            return self._ok_as("MessageQuotaResponse", {"type": "none"})
+        return self._ok_as("MessageQuotaResponse", {"type": "limited", "value": self.allowance})
+
+    async def _quota_consumption(self, _request: web.Request, _body: Any) -> web.Response:
+        if self.quota_failure is not None:
+            return self._error(self.quota_failure, "Internal server error")
+        return self._ok_as("QuotaConsumptionResponse", {"totalUsage": self.messages_used})
 
     async def _get_content(self, request: web.Request, _body: Any) -> web.Response:
         found = self._content.get(request.match_info["messageId"])
