@@ -254,14 +254,14 @@ async def test_reminders_suggest_catalog_courses_in_categories_people_lack(servi
     [thana] = reminders(people["E006"])
     lines = suggested(thana)
     assert [line.rsplit("(", 1)[1] for line in lines] == [
-        "ทักษะดิจิทัล)", "การพัฒนากรอบความคิด)", "ทักษะเชิงยุทธศาสตร์และภาวะผู้นำ)",
+        "หมวดทักษะดิจิทัล)", "หมวดการพัฒนากรอบความคิด)", "หมวดทักษะเชิงยุทธศาสตร์และภาวะผู้นำ)",
     ]
     assert lines[0].startswith("• DS")
     # Suda needs one more course and already has digital skills (DS01, and the agreed DS03 is listed
     # above): one suggestion, from a category she has none of, never a course she holds or agreed.
     [suda] = reminders(people["E005"])
     [line] = suggested(suda)
-    assert line.startswith("• MS") and line.endswith("(การพัฒนากรอบความคิด)")
+    assert line.startswith("• MS") and line.endswith("(หมวดการพัฒนากรอบความคิด)")
 
 
 def test_suggestions_skip_what_a_person_holds_and_turn_with_their_id():
