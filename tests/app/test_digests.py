@@ -8,7 +8,12 @@ report goes out on Thu 1 Apr 2027 from 09:00.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import os
+import subprocess
+import sys
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,9 +22,12 @@ from pydantic import ValidationError
 from config.settings import Settings
 from scheduler.deadline_report import send_deadline_reports
 from scheduler.digests import send_digests
+from scheduler.setup import build_scheduler
+from storage import days_off
 from storage import reminders as store
 from storage.models import ReminderSent, Staff, Submission
 from storage.targets import set_round_deadline
+from tests.builders.paths import REPO
 from tests.builders.roster import PROGRESS_TEAM_CSV, load_roster
 from tests.builders.submissions import approved
 
@@ -141,8 +149,6 @@ async def test_a_digest_due_on_a_public_holiday_goes_out_the_next_working_day(se
 
 
 async def test_an_agency_day_off_also_moves_the_digest(services, team):
-    from storage import days_off
-
     await days_off.add(dt.date(2027, 3, 24), "วันหยุดจังหวัด")
     assert await digests(services, at("2027-03-24 09:00")) == 0
     assert await digests(services, at("2027-03-25 09:00")) == 1
@@ -212,3 +218,44 @@ def test_digest_settings_read():
     assert Settings(_env_file=None).digest_day == 0
     assert Settings(_env_file=None, digest_weekday="Friday").digest_day == 4
     assert Settings(_env_file=None, digest_weekday="").digest_day is None
+
+
+async def test_the_run_command_queues_digests_and_reports_once(services, team, settings):
+    env = {
+        **os.environ, "DATABASE_URL": settings.resolved_database_url, "DATA_DIR": str(settings.data_dir),
+        "LINE_CHANNEL_SECRET": "", "TELEGRAM_BOT_TOKEN": "", "DIGEST_WEEKDAY": "",
+    }
+
+    def command(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "reminders", *args], cwd=REPO, env=env, capture_output=True, text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    preview = await asyncio.to_thread(command, "preview", "--date", "2027-03-24")
+    assert "digest: E004  นายประเสริฐ คุมงาน  ->  telegram" in preview
+    assert "ใบประกาศรอคุณพิจารณา 1 รายการ" in preview
+    assert await ReminderSent.all().count() == 0
+    assert "1 supervisors' digest(s) and 0 admins' deadline report(s) queued" in await asyncio.to_thread(
+        command, "run", "--now", "2027-03-24T09:00:00+07:00"
+    )
+    assert "0 supervisors' digest(s)" in await asyncio.to_thread(command, "run", "--now", "2027-03-24T10:00:00+07:00")
+    assert "0 supervisors' digest(s) and 2 admins' deadline report(s) queued" in await asyncio.to_thread(
+        command, "run", "--now", "2027-04-01T09:00:00+07:00"
+    )
+    # The running service's delivery sweep sends what the command queued.
+    await services.delivery.sweep()
+    await services.notifier.drain()
+    assert len(shown(team["E004"], DIGEST)) == 1 and len(shown(team["E003"], REPORT)) == 1
+
+
+def test_digest_and_report_jobs_are_scheduled_and_run_at_start_up(tmp_path):
+    def jobs(enabled: bool) -> list:
+        services = SimpleNamespace(settings=Settings(_env_file=None, data_dir=tmp_path, reminders_enabled=enabled))
+        scheduler = build_scheduler(services, lambda: None)
+        return [scheduler.get_job(name) for name in ("send_digests", "send_deadline_reports")]
+
+    assert jobs(False) == [None, None]
+    assert all(job is not None and job.next_run_time is not None for job in jobs(True))
