@@ -376,8 +376,8 @@ def _reminder_commands(sub: argparse._SubParsersAction) -> None:
 class _QueueOnly:
     """Delivery for a command: rows stay in the outbox, where the running service's sweep delivers them."""
 
-    def send_soon(self, message_id: int) -> None:
-        """Leave the row for the service."""
+    def send_soon_many(self, message_ids: list[int]) -> None:
+        """Leave the rows for the service."""
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Nothing in flight."""

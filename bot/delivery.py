@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# Deliveries in flight at once for one large batch: keeps the connection pool and the platform's rate limit calm.
+BATCH_CONCURRENCY = 8
+
 
 class Delivery:
     """Sends new messages at once and sweeps for due retries."""
@@ -31,6 +34,28 @@ class Delivery:
         task = asyncio.create_task(self.send(message_id))
         self._inflight.add(task)
         task.add_done_callback(self._inflight.discard)
+
+    def send_soon_many(self, message_ids: list[int]) -> None:
+        """Deliver freshly committed messages, at most `BATCH_CONCURRENCY` at a time (a sweep of thousands)."""
+        if len(message_ids) <= BATCH_CONCURRENCY:
+            for message_id in message_ids:
+                self.send_soon(message_id)
+            return
+        task = asyncio.create_task(self._send_all(message_ids))
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+
+    async def _send_all(self, message_ids: list[int]) -> None:
+        queue = iter(message_ids)
+
+        async def worker() -> None:
+            for message_id in queue:
+                try:
+                    await self.send(message_id)
+                except Exception:  # the row stays pending: the retry sweep delivers it
+                    logger.exception("delivery of outbox message %d failed", message_id)
+
+        await asyncio.gather(*(worker() for _ in range(BATCH_CONCURRENCY)))
 
     async def send(self, message_id: int) -> None:
         """Deliver one message if it is still due and nobody else holds it."""

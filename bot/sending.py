@@ -14,6 +14,7 @@ allowance once per request and recipient, however many of its bubbles are used.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # A channel that is not configured in this process: promise nothing beyond plain text.
+# From this many chats a job's messages are written in bulk inserts (a reminder sweep: one row per person).
+BULK_FROM = 50
 PLAIN = Capabilities(edit=False, files="none", max_buttons=3, max_text=2000, messages_per_request=1)
 
 
@@ -119,7 +122,21 @@ class Sending:
             for chat in [target] if isinstance(target, Chat) else self._chats_of[target]:
                 bundles.setdefault(chat, []).append(item)
         self._items.clear()
-        return [await self._write_row(chat, items) for chat, items in bundles.items() if items]
+        bundles = {chat: items for chat, items in bundles.items() if items}
+        if len(bundles) >= BULK_FROM and self._bulk_ok(bundles):
+            return await self._write_bulk(bundles)
+        return [await self._write_row(chat, items) for chat, items in bundles.items()]
+
+    def _bulk_ok(self, bundles: dict[Chat, list[_Item]]) -> bool:
+        # A job's sweep: no reply token to place, nobody waiting to hear where a reply went.
+        return self.source_event is None and self.reply_token is None and not any(
+            item.written for items in bundles.values() for item in items
+        )
+
+    async def _write_bulk(self, bundles: dict[Chat, list[_Item]]) -> list[int]:
+        rows = [(chat.channel, chat.chat, [item.reply.to_dict() for item in items]) for chat, items in bundles.items()]
+        ids = await outbox.add_many(rows, batch=f"batch:{uuid.uuid4().hex}")
+        return [ids[(chat.channel, chat.chat)] for chat in bundles]
 
     async def _write_row(self, chat: Chat, items: list[_Item]) -> int:
         # One row per chat keeps its messages in order; the adapter sends a row in as few
@@ -161,9 +178,8 @@ class Notifier:
         )
 
     def deliver(self, ids: Iterable[int]) -> None:
-        """Deliver committed rows now instead of at the next sweep."""
-        for message_id in ids:
-            self.delivery.send_soon(message_id)
+        """Deliver committed rows now instead of at the next sweep (a few at a time for a large batch)."""
+        self.delivery.send_soon_many(list(ids))
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait for deliveries in flight (tests, shutdown)."""

@@ -67,13 +67,3 @@ def accepted_window(today: dt.date, *, reporting_deadline: tuple[int, int] = (12
     start = fiscal_year(current.fiscal_year - 1).start if today <= deadline else current.start
     return start, today
 
-
-def working_days_between(start: dt.datetime, end: dt.datetime) -> int:
-    """Whole Monday–Friday days from start to end, in Bangkok time (public holidays not counted out)."""
-    first, last = start.astimezone(BANGKOK).date(), end.astimezone(BANGKOK).date()
-    days, day = 0, first
-    while day < last:
-        day += dt.timedelta(days=1)
-        if day.weekday() < 5:
-            days += 1
-    return days

@@ -44,3 +44,13 @@ class DaysOff:
                 days += 1
         return days
 
+
+    def next_public_holidays(self, since: dt.date, count: int) -> list[tuple[dt.date, str]]:
+        """The next `count` Thai public holidays from `since` on that fall on a weekday (substitution days included).
+
+        One on a Saturday or Sunday changes nothing, and its substitution day is listed instead.
+        """
+        for year in (since.year, since.year + 1):
+            _ = dt.date(year, 1, 1) in self._public  # fills in the year's holidays
+        days = sorted((day, name) for day, name in self._public.items() if day >= since and day.weekday() < 5)
+        return days[:count]

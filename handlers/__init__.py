@@ -6,7 +6,7 @@ first, the fallback last (as aiogram's include_routers). Roles and menu entries 
 declared on the routes themselves.
 """
 
-from handlers import approvals, certificates, fallback, linking, menu, progress, reminders, reports, roster, targets
+from handlers import approvals, certificates, days_off, fallback, linking, menu, progress, reminders, reports, roster, targets
 
 ROUTERS = (
     linking.router,
@@ -16,6 +16,7 @@ ROUTERS = (
     progress.router,
     reminders.router,
     targets.router,
+    days_off.router,
     reports.router,
     menu.router,
     fallback.router,

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Protocol
 
 from bot.events import Reply
 from config.texts import t
-from fiscal.calendar import working_days_between
+from fiscal.calendar import today_bangkok
+from fiscal.days_off import DaysOff
 from handlers.approval_prompts import send_prompts
-from storage import link_codes, submission_states
+from storage import days_off, link_codes, submission_states
 from storage.models import Staff, Submission
 from storage.orphan_files import remove_unreferenced
 from storage.submission_states import Audience, SubmissionStatus
@@ -77,17 +78,34 @@ async def sweep_orphans(services: JobServices, now: float | None = None) -> int:
     return deleted
 
 
-async def escalate_overdue(services: JobServices, now: dt.datetime | None = None) -> int:
+async def escalate_on_working_days(services: JobServices, now: dt.datetime | None = None) -> int:
+    """The scheduled escalation: nothing on a weekend, a Thai public holiday or an agency day off.
+
+    Nobody is at work to act on an escalation then; what is overdue moves on the
+    next working day. `now` is a parameter so tests can drive the clock.
+    """
+    now = now or dt.datetime.now(dt.UTC)
+    calendar = await days_off.calendar()
+    if calendar.is_day_off(today_bangkok(now)):
+        return 0
+    return await escalate_overdue(services, now, calendar=calendar)
+
+
+async def escalate_overdue(services: JobServices, now: dt.datetime | None = None, *, calendar: DaysOff | None = None) -> int:
     """Move approvals unanswered for N working days one level up (or to admins); returns how many.
 
-    `now` is a parameter so tests can drive the clock.
+    Working days skip weekends, Thai public holidays and the agency's days off
+    (`calendar`, read from the database when not given). `now` is a parameter so
+    tests can drive the clock.
     """
     now = now or dt.datetime.now(dt.UTC)
     days = services.settings.approval_sla_working_days
+    # Once per run: the agency's days off are one small query, not one per submission.
+    calendar = calendar or await days_off.calendar()
     waiting = await Submission.filter(status=SubmissionStatus.CONFIRMED, assigned_at__isnull=False).order_by("id")
     moved = 0
     for sub in waiting:
-        if working_days_between(sub.assigned_at, now) < days:
+        if calendar.working_days_between(sub.assigned_at, now) < days:
             continue
         current = await Staff.get_or_none(id=sub.approver_id) if sub.approver_id else None
         if current is None:

@@ -33,6 +33,8 @@ from fiscal.thai_dates import official_date
 from handlers.progress import still_needed
 from handlers.reminders import PAUSE_ACTION
 from storage import reminders as store
+from storage.course_suggestions import MOST as SUGGESTED_MOST
+from storage.course_suggestions import CourseSuggester, Suggestion
 from storage.models import Staff
 from storage.progress import MET, PersonProgress, progress_of
 from storage.targets import round_deadline
@@ -122,6 +124,7 @@ class DueReminder:
     display_name: str
     channels: tuple[str, ...]  # one entry per linked chat
     progress: PersonProgress
+    suggestions: tuple[Suggestion, ...] = ()
 
 
 async def current_window(now: dt.datetime, schedule: Schedule) -> Window | None:
@@ -156,14 +159,30 @@ async def due_reminders(now: dt.datetime, schedule: Schedule) -> list[DueReminde
     progress = await progress_of(
         [(row[0], row[1]) for row in people], window.today, whole_agency=len(people) > WHOLE_AGENCY_FROM
     )
+    behind = [row for row in people if progress[row[0]].status != MET]
+    suggester = await CourseSuggester.load(None if len(behind) > WHOLE_AGENCY_FROM else [row[0] for row in behind])
     due: list[DueReminder] = []
-    for staff_id, _, code, title, first, last in people:
+    for staff_id, _, code, title, first, last in behind:
         item = progress[staff_id]
-        if item.status == MET:
-            continue
+        courses_left = courses_to_go(item)
+        suggestions = suggester.for_person(staff_id, courses_left, agreed=(r.course_id for r in item.required))
         display = f"{title}{first} {last}".strip()
-        due.append(DueReminder(window, staff_id, code, first, display, tuple(sorted(channels[staff_id])), item))
+        due.append(
+            DueReminder(
+                window, staff_id, code, first, display, tuple(sorted(channels[staff_id])), item, tuple(suggestions)
+            )
+        )
     return due
+
+
+def courses_to_go(progress: PersonProgress) -> int:
+    """How many more courses would close the gap (a target in hours only: as many as a reminder suggests)."""
+    goal, counted = progress.goal, progress.counted
+    if goal.met(counted.courses, counted.hours):
+        return 0  # only agreed courses are missing: the reminder names those
+    if goal.min_courses and counted.courses < goal.min_courses:
+        return goal.min_courses - counted.courses
+    return SUGGESTED_MOST  # hours are short: any course helps
 
 
 def reminder_reply(item: DueReminder) -> Reply:
@@ -186,6 +205,9 @@ def reminder_reply(item: DueReminder) -> Reply:
         )
         if len(missing) > REQUIRED_LISTED:
             lines.append(t("reminder.required_more", count=len(missing) - REQUIRED_LISTED))
+    if item.suggestions:
+        lines.append(t("reminder.suggest_header"))
+        lines.extend(t("reminder.suggest_item", code=c.code, name=c.name, category=c.category) for c in item.suggestions)
     if progress.pending:
         lines.append(t("reminder.pending", count=progress.pending))
     lines.append(t("reminder.how"))

@@ -30,9 +30,9 @@ def build_scheduler(services: jobs.JobServices, wake_processor: Callable[[], Non
         jobs.wake_processor, "interval", seconds=5, args=[wake_processor],
         id="wake_processor", coalesce=True, max_instances=1,
     )
-    # Hourly during office hours: escalations go out when people can act on them.
+    # Hourly during office hours: escalations go out when people can act on them (the job skips days off).
     scheduler.add_job(
-        jobs.escalate_overdue, "cron", day_of_week="mon-fri", hour="8-17", minute=5, args=[services],
+        jobs.escalate_on_working_days, "cron", day_of_week="mon-fri", hour="8-17", minute=5, args=[services],
         id="escalate_overdue", coalesce=True, max_instances=1,
     )
     # Hourly: files nobody references (strangers, roster uploads) and old link guesses.

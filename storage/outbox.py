@@ -11,6 +11,7 @@ from storage import leases
 from storage.models import OutboxMessage
 
 MAX_ATTEMPTS = 8
+BULK_ROWS = 1000  # rows per INSERT: well under PostgreSQL's 32,767 parameters
 
 
 async def add(
@@ -32,6 +33,29 @@ async def add(
         source_event=source_event,
         created_at=time.time(),
     )
+
+
+async def add_many(rows: list[tuple[str, str, list[dict[str, Any]]]], batch: str) -> dict[tuple[str, str], int]:
+    """Queue replies for many chats in bulk inserts (call inside the job's transaction); returns each chat's row id.
+
+    `batch` marks the rows (as their source) so their ids can be read back: bulk
+    inserts do not return them on every database. Each (channel, chat) appears once.
+    """
+    now = time.time()
+    # Our rows get ids above every id handed out before this point: reading back from there
+    # stays a short primary-key range scan however large the outbox grows.
+    last = await OutboxMessage.all().order_by("-id").limit(1).values_list("id", flat=True)
+    await OutboxMessage.bulk_create(
+        [
+            OutboxMessage(channel=channel, chat=chat, payload=replies, source_event=batch, created_at=now)
+            for channel, chat, replies in rows
+        ],
+        batch_size=BULK_ROWS,
+    )
+    found = await OutboxMessage.filter(id__gt=last[0] if last else 0, source_event=batch).values_list(
+        "channel", "chat", "id"
+    )
+    return {(channel, chat): message_id for channel, chat, message_id in found}
 
 
 async def claim(message_id: int) -> OutboxMessage | None:

@@ -188,7 +188,7 @@ def _replies(turn: Any) -> list[Any]:
 class _NoDelivery:
     """The bench queues reminders but delivers nothing."""
 
-    def send_soon(self, message_id: int) -> None:
+    def send_soon_many(self, message_ids: list[int]) -> None:
         pass
 
     async def drain(self, timeout: float = 10.0) -> None:

@@ -236,3 +236,47 @@ def test_the_sweep_is_scheduled_and_runs_at_start_up(tmp_path):
     assert job(False) is None
     sweep_job = job(True)
     assert sweep_job is not None and sweep_job.next_run_time is not None
+
+
+def suggested(text: str) -> list[str]:
+    """The suggested courses' lines of a reminder (on LINE, after the alt text that repeats its start)."""
+    lines = text.splitlines()
+    header = "หลักสูตรแนะนำบน OCSC Learning Portal:"
+    if header not in lines:
+        return []
+    start = len(lines) - lines[::-1].index(header)
+    return [line for line in lines[start:] if line.startswith("• ")]
+
+
+async def test_reminders_suggest_catalog_courses_in_categories_people_lack(services, people):
+    assert await sweep(services, at("2027-03-24 09:00")) == 2
+    # Thana has nothing yet and needs three courses: one from each category, digital skills first.
+    [thana] = reminders(people["E006"])
+    lines = suggested(thana)
+    assert [line.rsplit("(", 1)[1] for line in lines] == [
+        "ทักษะดิจิทัล)", "การพัฒนากรอบความคิด)", "ทักษะเชิงยุทธศาสตร์และภาวะผู้นำ)",
+    ]
+    assert lines[0].startswith("• DS")
+    # Suda needs one more course and already has digital skills (DS01, and the agreed DS03 is listed
+    # above): one suggestion, from a category she has none of, never a course she holds or agreed.
+    [suda] = reminders(people["E005"])
+    [line] = suggested(suda)
+    assert line.startswith("• MS") and line.endswith("(การพัฒนากรอบความคิด)")
+
+
+def test_suggestions_skip_what_a_person_holds_and_turn_with_their_id():
+    from storage.course_suggestions import CourseSuggester, Suggestion
+
+    catalog = [
+        Suggestion(1, "DS01", "a", "ทักษะดิจิทัล"), Suggestion(2, "DS02", "b", "ทักษะดิจิทัล"),
+        Suggestion(3, "MS01", "c", "การพัฒนากรอบความคิด"), Suggestion(4, "LS01", "d", "ทักษะด้านภาษา"),
+    ]
+    suggester = CourseSuggester(catalog, held={10: {1, 3}, 11: {1, 2, 3, 4}})
+    # Holds DS01 and MS01: language (no course yet) first, then the one digital course left.
+    assert [s.code for s in suggester.for_person(10, 3)] == ["LS01", "DS02"]
+    assert suggester.for_person(11, 3) == []  # holds the whole catalog
+    # An agreed digital course (DS02) already covers that category: the next category comes first.
+    assert [s.code for s in suggester.for_person(12, 2, agreed=[2])] == ["MS01", "LS01"]
+    # Two colleagues with nothing yet are pointed at different digital courses.
+    assert {suggester.for_person(20, 1)[0].code, suggester.for_person(21, 1)[0].code} == {"DS01", "DS02"}
+    assert len(suggester.for_person(20, 9)) == 3  # never more than three

@@ -105,3 +105,32 @@ async def test_a_whole_agency_is_looked_up_in_parts_and_everyone_is_reached(clie
     await settle(client)
     for user in users.values():
         assert "ประกาศถึงทุกคน" in user.texts()
+
+
+async def test_a_large_job_writes_its_rows_in_bulk_and_everyone_gets_theirs_once(
+    client, people, line_user, telegram_user, monkeypatch
+):
+    """A reminder sweep writes one row per person: in bulk inserts, not 100,000 round trips."""
+    from bot import sending as sending_module
+    from storage import outbox
+
+    users = {code: await link(line_user(), code) for code in ("E001", "E003", "E004")}
+    users["E005"] = await link(telegram_user(), "E005")
+    monkeypatch.setattr(sending_module, "BULK_FROM", 3)
+    calls: list[str] = []
+    for name in ("add", "add_many"):
+        real = getattr(outbox, name)
+
+        async def spy(*args, _real=real, _name=name, **kwargs):
+            calls.append(_name)
+            return await _real(*args, **kwargs)
+
+        monkeypatch.setattr(outbox, name, spy)
+    async with people.notifier.batch() as out:
+        for code in users:
+            out.send_to(await Staff.get(employee_code=code), Reply(f"เตือน {code}"))
+    assert calls == ["add_many"]
+    await settle(client)
+    for code, user in users.items():
+        assert [t for t in user.texts() if t.startswith("เตือน")] == [f"เตือน {code}"]
+    assert await OutboxMessage.filter(status="sent", source_event__startswith="batch:").count() == 4
