@@ -403,6 +403,8 @@ async def _reminders_with(settings: Settings, args: argparse.Namespace, line: Li
     from bot.app import CAPABILITIES
     from bot.sending import Notifier
     from scheduler import line_allowance
+    from scheduler.deadline_report import send_deadline_reports
+    from scheduler.digests import send_digests
     from scheduler.reminders import Schedule, due_reminders, reminder_reply, send_reminders
 
     schedule = Schedule.from_settings(settings)
@@ -414,12 +416,16 @@ async def _reminders_with(settings: Settings, args: argparse.Namespace, line: Li
         services = SimpleNamespace(settings=settings, notifier=notifier)
         queued = await send_reminders(services, now)  # type: ignore[arg-type]
         print(f"{queued} reminder(s) queued as of {now.isoformat()}; the running service delivers them")
+        digests = await send_digests(services, now)
+        reports = await send_deadline_reports(services, now)
+        print(f"{digests} supervisors' digest(s) and {reports} admins' deadline report(s) queued")
         return 0
     now = schedule.moment(args.date)
     if schedule.is_quiet(now):
         print(f"{now:%Y-%m-%d %H:%M} falls in QUIET_HOURS ({settings.quiet_hours}): nothing would be sent then")
         return 0
     due = await due_reminders(now, schedule)
+    await _preview_digests(settings, now)
     if not due:
         print(f"no reminders due on {args.date} at {settings.reminder_time} (or all of them were already sent)")
         return 0
@@ -452,6 +458,28 @@ async def _reminders_with(settings: Settings, args: argparse.Namespace, line: Li
                 f"{len(planned.held_back)} would wait for a later sweep, and the admins would be told"
             )
     return 0
+
+
+async def _preview_digests(settings: Settings, now: dt.datetime) -> None:
+    """Print the supervisors' digests and the admins' deadline report due at `now` (sends nothing)."""
+    from reports.data import collect
+    from scheduler.deadline_report import due_admins, report_text
+    from scheduler.digests import digest_reply, due_digests
+    from scheduler.recipients import reminder_chats
+
+    digests = await due_digests(now, settings)
+    window, admins = await due_admins(now, settings)
+    chats = await reminder_chats([d.staff_id for d in digests] + admins)
+    for digest in digests:
+        if digest.staff_id in chats:
+            where = ", ".join(sorted({c.channel for c in chats[digest.staff_id]}))
+            print(f"digest: {digest.employee_code}  {digest.display_name}  ->  {where}")
+            print("    " + "\n    ".join(digest_reply(digest).text.splitlines()))
+    if window is not None and admins:
+        report = await collect(window.fiscal_year, window.round, with_certificates=False)
+        print(f"deadline report FY {window.fiscal_year} round {window.round} to {sum(a in chats for a in admins)} admin(s):")
+        print("    " + "\n    ".join(report_text(window, report).splitlines()))
+    print(f"{sum(d.staff_id in chats for d in digests)} supervisors' digest(s)\n")
 
 
 async def _set_webhooks(settings: Settings) -> int:

@@ -16,16 +16,16 @@ LINE_PUBLIC_API = "https://api.line.me"
 LINE_PUBLIC_DATA_API = "https://api-data.line.me"
 
 
-def parse_offsets(value: str) -> tuple[int, ...]:
+def parse_offsets(value: str, name: str = "REMINDER_OFFSETS_DAYS") -> tuple[int, ...]:
     """"30,14,7,3,1" -> (30, 14, 7, 3, 1): whole days before a deadline, largest first, each once."""
     parts = [p.strip() for p in value.split(",") if p.strip()]
     if not parts or not all(p.isdigit() and p.isascii() for p in parts):
         raise ValueError(
-            f"REMINDER_OFFSETS_DAYS must be whole numbers of days separated by commas, e.g. 30,14,7,3,1 (got {value!r})"
+            f"{name} must be whole numbers of days separated by commas, e.g. 30,14,7,3,1 (got {value!r})"
         )
     days = sorted({int(p) for p in parts}, reverse=True)
     if days[-1] < 1 or days[0] > 366:
-        raise ValueError(f"REMINDER_OFFSETS_DAYS must be between 1 and 366 days before the deadline (got {value!r})")
+        raise ValueError(f"{name} must be between 1 and 366 days before the deadline (got {value!r})")
     return tuple(days)
 
 
@@ -52,6 +52,20 @@ def parse_quiet_hours(value: str) -> tuple[dt.time, dt.time] | None:
             "set a shorter span, or an empty value for no quiet hours"
         )
     return span
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def parse_weekday(value: str, name: str = "DIGEST_WEEKDAY") -> int | None:
+    """"mon" (or "monday") -> 0 … "sun" -> 6; "" -> None (no weekly digest)."""
+    text = value.strip().lower()
+    if not text:
+        return None
+    for number, day in enumerate(WEEKDAYS):
+        if text in (day, day[:3]):
+            return number
+    raise ValueError(f"{name} must be a weekday such as mon, tue … sun, or empty for none (got {value!r})")
 
 
 class Settings(BaseSettings):
@@ -160,6 +174,15 @@ class Settings(BaseSettings):
         "(empty: none)",
     )
 
+    digest_offsets_days: str = Field(
+        default="7,3",
+        description="days before a round's submission deadline on which supervisors get a digest of their team "
+        "(a day off moves it to the next working day)",
+    )
+    digest_weekday: str = Field(
+        default="mon", description="weekday of the supervisors' weekly digest while a round is open (empty: none)"
+    )
+
     @field_validator("reminder_offsets_days")
     @classmethod
     def _check_offsets(cls, value: str) -> str:
@@ -177,6 +200,28 @@ class Settings(BaseSettings):
     def _check_quiet_hours(cls, value: str) -> str:
         parse_quiet_hours(value)
         return value
+
+    @field_validator("digest_offsets_days")
+    @classmethod
+    def _check_digest_offsets(cls, value: str) -> str:
+        parse_offsets(value, "DIGEST_OFFSETS_DAYS")
+        return value
+
+    @field_validator("digest_weekday")
+    @classmethod
+    def _check_digest_weekday(cls, value: str) -> str:
+        parse_weekday(value)
+        return value
+
+    @property
+    def digest_offsets(self) -> tuple[int, ...]:
+        """Supervisors' digest offsets in days before a deadline, largest first."""
+        return parse_offsets(self.digest_offsets_days, "DIGEST_OFFSETS_DAYS")
+
+    @property
+    def digest_day(self) -> int | None:
+        """The weekday (Monday 0) of the weekly digest, or None for none."""
+        return parse_weekday(self.digest_weekday)
 
     @property
     def reminder_offsets(self) -> tuple[int, ...]:

@@ -18,6 +18,8 @@ from storage.targets import Goal, round_deadline
 router = Router("progress")
 
 BAR_CELLS = 10
+# The action of a "my team" button (the supervisors' digest carries one).
+TEAM_ACTION = "team.open"
 FLAGS = {NOTHING: "🔴", BEHIND: "🟠", ON_TRACK: "🟡", MET: "🟢"}
 
 
@@ -104,6 +106,7 @@ async def progress(turn: Turn) -> None:
 
 
 @router.command("team", "ทีมของฉัน", "ทีม", roles=("supervisor", "admin"), menu="richmenu.team", menu_order=50)
+@router.action(TEAM_ACTION, roles=("supervisor", "admin"))
 async def team(turn: Turn) -> None:
     """Each direct subordinate's status this fiscal year and round, who needs attention first."""
     person = turn.person

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from scheduler import jobs
+from scheduler.deadline_report import send_deadline_reports
+from scheduler.digests import DigestSweeper
 from scheduler.reminders import ReminderSweeper
 
 REMINDER_SWEEP_MINUTES = 5
@@ -44,5 +46,15 @@ def build_scheduler(services: jobs.JobServices, wake_processor: Callable[[], Non
         scheduler.add_job(
             ReminderSweeper(services).run, "interval", minutes=REMINDER_SWEEP_MINUTES,
             next_run_time=dt.datetime.now(dt.UTC), id="send_reminders", coalesce=True, max_instances=1,
+        )
+        # Supervisors' digests and the admins' deadline report: jobs of their own, so that a slow
+        # staff sweep never holds them up; the same clock-and-database rules make start-up catch up.
+        scheduler.add_job(
+            DigestSweeper(services).run, "interval", minutes=REMINDER_SWEEP_MINUTES,
+            next_run_time=dt.datetime.now(dt.UTC), id="send_digests", coalesce=True, max_instances=1,
+        )
+        scheduler.add_job(
+            send_deadline_reports, "interval", minutes=REMINDER_SWEEP_MINUTES, args=[services],
+            next_run_time=dt.datetime.now(dt.UTC), id="send_deadline_reports", coalesce=True, max_instances=1,
         )
     return scheduler
