@@ -27,6 +27,7 @@ from storage.targets import set_round_deadline
 from tests.builders.roster import PROGRESS_TEAM_CSV
 from tests.builders.submissions import approved
 from tests.builders.paths import REPO
+from tests.builders.processes import run_cli
 from tests.builders.roster import load_roster
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -152,16 +153,8 @@ async def test_admin_deadline_and_nothing_after_it(services, people):
 
 
 async def test_commands_preview_and_run_queue_through_the_outbox_once(services, people, settings):
-    env = {
-        **os.environ, "DATABASE_URL": settings.resolved_database_url, "DATA_DIR": str(settings.data_dir),
-        "LINE_CHANNEL_SECRET": "", "TELEGRAM_BOT_TOKEN": "",
-    }
-
     def command(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "bot", "reminders", *args],
-            cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
-        )
+        return run_cli(settings, "reminders", *args)
 
     preview = await asyncio.to_thread(command, "preview", "--date", "2027-03-24")
     assert preview.returncode == 0, preview.stderr

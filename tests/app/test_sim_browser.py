@@ -97,3 +97,27 @@ async def test_sim_certificate_upload_confirm_and_supervisor_approval(client, pa
     assert await page.query_selector(".msg.bot img[alt='ใบประกาศนียบัตร']") is not None
     await (await prompt.query_selector("button.btn-action:has-text('อนุมัติ')")).click()
     await page.wait_for_selector(".msg.bot >> text=อนุมัติใบประกาศ #")
+
+
+async def test_a_newcomer_sees_a_reminder_arrive_on_sim_after_reminders_run(client, page, services, settings):
+    """README: open /sim as a staff member, run `reminders run` with a date before a deadline, watch it arrive."""
+    import asyncio
+
+    from tests.builders.processes import run_cli
+
+    await load_roster()
+    await page.goto(str(client.make_url("/sim")))
+    await page.wait_for_selector("#person option[value='E003']", state="attached")
+    await page.select_option("#person", "E003")
+    await page.click("#start")
+    await page.wait_for_selector(".msg.bot >> text=ต้องการทำอะไรคะ")
+    run = await asyncio.to_thread(run_cli, settings, "reminders", "run", "--now", "2027-03-24T09:00:00+07:00")
+    assert run.returncode == 0, run.stderr
+    assert "reminder(s) queued" in run.stdout and not run.stdout.startswith("0 ")
+    await services.delivery.sweep()  # the running service's delivery job, every 15 s when scheduled
+    reminder = await page.wait_for_selector(".msg.bot >> text=ใกล้ถึงกำหนดส่งรอบที่ 1")
+    card = await reminder.evaluate("node => node.closest('.msg').innerText")
+    assert "ภายใน 31 มี.ค. 2570 (อีก 7 วัน)" in card
+    # The reminder's button works from the page.
+    await page.click(".msg.bot button.btn-action:has-text('ความก้าวหน้า')")
+    await page.wait_for_selector(".msg.bot >> text=ความก้าวหน้า ปีงบประมาณ 2570")
