@@ -201,6 +201,7 @@ async def measure_reminders(url: str) -> dict[str, float]:
     from bot.sending import Notifier
     from config.settings import Settings
     from fiscal.calendar import round_of
+    from scheduler.digests import send_digests
     from scheduler.reminders import STAFF_KIND, Schedule, due_reminders, send_reminders
     from storage.db import close_db, open_db
     from storage.models import ChatIdentity, OutboxMessage, ReminderSent, Staff
@@ -236,15 +237,20 @@ async def measure_reminders(url: str) -> dict[str, float]:
         started = time.perf_counter()
         queued = await send_reminders(services, at)  # type: ignore[arg-type]
         queue_s = time.perf_counter() - started
+        # Supervisors' digests at the same moment (a digest offset when it falls on a working day).
+        await ReminderSent.filter(kind__in=("digest", "digest_week")).delete()
+        started = time.perf_counter()
+        digests = await send_digests(services, at)  # type: ignore[arg-type]
+        digest_s = time.perf_counter() - started
         # Leave the database as it was, so that --reuse measures the same again.
         await OutboxMessage.filter(chat__startswith="bench-").delete()
-        await ReminderSent.filter(kind=STAFF_KIND).delete()
+        await ReminderSent.filter(kind__in=(STAFF_KIND, "digest", "digest_week")).delete()
     finally:
         await close_db()
     print(
         f"reminders at {at:%Y-%m-%d %H:%M} (7 days before the {deadline} deadline), {staff_total:,} linked staff: "
         f"decided {len(due):,} due in {decide_s:.1f} s (goal <= 20 s); deciding again and queueing "
-        f"{queued:,} took {queue_s:.1f} s"
+        f"{queued:,} took {queue_s:.1f} s; supervisors' digests: {digests:,} decided and queued in {digest_s:.1f} s"
     )
     return {"reminders_decide_s": decide_s}
 
