@@ -297,7 +297,8 @@ class ReminderSweeper:
         """One sweep; returns how many reminders were queued."""
         now = now or dt.datetime.now(dt.UTC)
         window = await current_window(now, Schedule.from_settings(self.services.settings))
-        if window is None:
+        # Switched off is not swept: once an admin switches it on again, the next sweep sends.
+        if window is None or STAFF_KIND in await store.kinds_off():
             return 0
         key = (window.fiscal_year, window.round, window.deadline, window.offset_days)
         if self._done is not None:

@@ -14,7 +14,7 @@ import pytest
 
 from bot.events import Action
 from fiscal.calendar import round_of, today_bangkok
-from scheduler.reminders import Schedule, due_reminders, send_reminders
+from scheduler.reminders import ReminderSweeper, Schedule, due_reminders, send_reminders
 from storage import reminders as store
 from storage.models import ChatIdentity, ReminderChoice, ReminderPause
 from tests.builders.roster import PROGRESS_TEAM_CSV, load_roster
@@ -158,6 +158,18 @@ async def test_admin_turns_staff_reminders_off_then_on(services, team, users_on)
     assert "เปิดเตือนบุคลากรก่อนกำหนดส่งทั้งหน่วยงานแล้วค่ะ" in admin.last()
     assert await sweep(services, at("2027-03-24 09:00")) == 2
     assert len(reminders(thana)) == 1 and len(reminders(admin)) == 1
+
+
+async def test_the_scheduled_sweep_sends_soon_after_staff_reminders_are_switched_on_again(services, team, users_on):
+    admin = await users_on("telegram").linked("E003")
+    sweeper = ReminderSweeper(services)
+    await admin.says("ตั้งค่าการแจ้งเตือน หน่วยงาน")
+    await admin.presses("ปิดเตือนบุคลากร")
+    assert await sweeper.run(at("2027-03-24 09:00")) == 0
+    await admin.presses("เปิดเตือนบุคลากร")
+    assert await sweeper.run(at("2027-03-24 09:05")) == 1  # not an hour later
+    await services.notifier.drain()
+    assert len(reminders(admin)) == 1
 
 
 async def test_a_non_admin_cannot_switch_a_kind(services, team, users_on):
