@@ -30,14 +30,13 @@ from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from bot.events import Action, Button, Reply
-from bot.sending import Chat
 from config.texts import t
 from fiscal.calendar import round_of
 from fiscal.thai_dates import official_date
 from handlers.progress import still_needed
 from handlers.reminders import PAUSE_ACTION
 from scheduler import line_allowance
-from storage import people as people_store
+from scheduler.recipients import reminder_chats
 from storage import reminders as store
 from storage.course_suggestions import MOST as SUGGESTED_MOST
 from storage.course_suggestions import CourseSuggester, Suggestion
@@ -233,18 +232,6 @@ def reminder_reply(item: DueReminder) -> Reply:
     return Reply(text="\n".join(lines), title=t("reminder.title", round=window.round), buttons=buttons)
 
 
-async def chosen_chats(due: list[DueReminder]) -> dict[int, list[Chat]]:
-    """The chats of the people who chose a channel, on that channel only (one query)."""
-    only = {item.staff_id: item.only for item in due if item.only}
-    if not only:
-        return {}
-    found = await people_store.identities_of_many(list(only))
-    return {
-        staff_id: [Chat(i.channel, i.platform_user_id) for i in identities if i.channel == only[staff_id]]
-        for staff_id, identities in found.items()
-    }
-
-
 async def send_reminders(services: ReminderServices, now: dt.datetime | None = None) -> int:
     """Claim and queue every reminder due at `now` in one transaction; returns how many people got one.
 
@@ -262,7 +249,7 @@ async def send_reminders(services: ReminderServices, now: dt.datetime | None = N
         mine = await store.claim(
             [d.staff_id for d in due], window.fiscal_year, window.round, STAFF_KIND, window.offset_days, now
         )
-        chats = await chosen_chats([d for d in due if d.staff_id in mine])
+        chats = await reminder_chats([d.staff_id for d in due if d.only and d.staff_id in mine])
         for item in due:
             if item.staff_id in mine:
                 reply = reminder_reply(item)
