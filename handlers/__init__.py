@@ -7,6 +7,7 @@ declared on the routes themselves.
 """
 
 from handlers import approvals, certificates, days_off, fallback, linking, menu, progress, reminders, reports, roster, targets
+from handlers import reminder_settings
 
 ROUTERS = (
     linking.router,
@@ -15,6 +16,7 @@ ROUTERS = (
     certificates.router,
     progress.router,
     reminders.router,
+    reminder_settings.router,
     targets.router,
     days_off.router,
     reports.router,

@@ -11,7 +11,10 @@ on the clock and the database:
   until the deadline day ends), so a late start never sends two reminders a minute apart.
 - Nothing goes out inside quiet hours; the next sweep after they end sends what is due.
 - Nobody who met the target (and has every agreed course), nobody who paused the
-  round, nobody without a linked chat, and nothing after the deadline.
+  round, nobody without a linked chat, nothing after the deadline, and nothing while
+  an admin has turned staff reminders off for the agency.
+- Someone who chose a channel gets it on that channel's chats only; if they have
+  since unlinked it, on every chat they linked.
 - Each (person, round, kind, offset) is claimed by a unique row written in the same
   transaction as the outbox rows, so two sweeps, two processes, a restart or a
   repeated command send it once.
@@ -33,6 +36,7 @@ from fiscal.thai_dates import official_date
 from handlers.progress import still_needed
 from handlers.reminders import PAUSE_ACTION
 from scheduler import line_allowance
+from scheduler.recipients import reminder_chats
 from storage import reminders as store
 from storage.course_suggestions import MOST as SUGGESTED_MOST
 from storage.course_suggestions import CourseSuggester, Suggestion
@@ -123,9 +127,10 @@ class DueReminder:
     employee_code: str
     name: str  # first name, for the greeting
     display_name: str
-    channels: tuple[str, ...]  # one entry per linked chat
+    channels: tuple[str, ...]  # one entry per chat it goes to
     progress: PersonProgress
     suggestions: tuple[Suggestion, ...] = ()
+    only: str | None = None  # the channel the person chose, when it is linked; None: every linked chat
 
 
 async def current_window(now: dt.datetime, schedule: Schedule) -> Window | None:
@@ -145,10 +150,11 @@ async def current_window(now: dt.datetime, schedule: Schedule) -> Window | None:
 async def due_reminders(now: dt.datetime, schedule: Schedule) -> list[DueReminder]:
     """Everyone who should get a reminder at `now`, in a fixed handful of queries whatever the head count."""
     window = await current_window(now, schedule)
-    if window is None:
+    if window is None or STAFF_KIND in await store.kinds_off():
         return []
     fy, rnd = window.fiscal_year, window.round
     channels = await store.linked_channels()
+    chosen = await store.choices()
     skip = await store.paused(fy, rnd) | await store.already_claimed(fy, rnd, STAFF_KIND, window.offset_days)
     wanted = {staff_id for staff_id in channels if staff_id not in skip}
     if not wanted:
@@ -168,9 +174,15 @@ async def due_reminders(now: dt.datetime, schedule: Schedule) -> list[DueReminde
         courses_left = courses_to_go(item)
         suggestions = suggester.for_person(staff_id, courses_left, agreed=(r.course_id for r in item.required))
         display = f"{title}{first} {last}".strip()
+        linked = sorted(channels[staff_id])
+        only = chosen.get(staff_id)
+        if only in linked:
+            linked = [channel for channel in linked if channel == only]
+        else:
+            only = None  # never chose, or unlinked the chosen channel since: every linked chat
         due.append(
             DueReminder(
-                window, staff_id, code, first, display, tuple(sorted(channels[staff_id])), item, tuple(suggestions)
+                window, staff_id, code, first, display, tuple(linked), item, tuple(suggestions), only=only
             )
         )
     return due
@@ -237,9 +249,15 @@ async def send_reminders(services: ReminderServices, now: dt.datetime | None = N
         mine = await store.claim(
             [d.staff_id for d in due], window.fiscal_year, window.round, STAFF_KIND, window.offset_days, now
         )
+        chats = await reminder_chats([d.staff_id for d in due if d.only and d.staff_id in mine])
         for item in due:
             if item.staff_id in mine:
-                fitted.send_to(out, item.staff_id, reminder_reply(item))
+                reply = reminder_reply(item)
+                if chats.get(item.staff_id):  # chose a channel: they have one, so the plan never moves them
+                    for chat in chats[item.staff_id]:
+                        out.send_to(chat, reply)
+                else:
+                    fitted.send_to(out, item.staff_id, reply)
         await fitted.tell_admins(out, window, now)
     if mine:
         logger.info(
@@ -266,7 +284,8 @@ class ReminderSweeper:
         """One sweep; returns how many reminders were queued."""
         now = now or dt.datetime.now(dt.UTC)
         window = await current_window(now, Schedule.from_settings(self.services.settings))
-        if window is None:
+        # Switched off is not swept: once an admin switches it on again, the next sweep sends.
+        if window is None or STAFF_KIND in await store.kinds_off():
             return 0
         key = (window.fiscal_year, window.round, window.deadline, window.offset_days)
         if self._done is not None:

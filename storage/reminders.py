@@ -95,3 +95,16 @@ async def switch_kind(kind: str, on: bool, by: Staff | None = None) -> None:
         await ReminderKindOff.filter(kind=kind).delete()
     else:
         await ReminderKindOff.get_or_create(kind=kind, defaults={"turned_off_by": by})
+
+
+async def choice_of(staff: Staff | int) -> str | None:
+    """The channel one person chose for reminders, or None (every linked chat)."""
+    staff_id = staff if isinstance(staff, int) else staff.id
+    row = await ReminderChoice.get_or_none(staff_id=staff_id)
+    return row.channel if row else None
+
+
+async def is_paused(staff: Staff | int, fy: int, round_number: int) -> bool:
+    """Whether one person paused reminders for this round."""
+    staff_id = staff if isinstance(staff, int) else staff.id
+    return await ReminderPause.exists(staff_id=staff_id, fiscal_year=fy, round=round_number)

@@ -43,10 +43,12 @@ def test_every_menu_entry_reaches_its_own_route(menu):
 def test_menus_per_role():
     commands = {menu: [i.command for i in items if i.command] for menu, items in MENUS.items()}
     assert commands[UNLINKED] == ["start"]
-    assert commands["staff"] == ["menu", "submit", "progress", "mine", "me", "help"]
-    assert commands["supervisor"] == ["menu", "submit", "progress", "mine", "pending", "team", "me", "help"]
+    assert commands["staff"] == ["menu", "submit", "progress", "mine", "me", "reminders", "help"]
+    assert commands["supervisor"] == [
+        "menu", "submit", "progress", "mine", "pending", "team", "me", "reminders", "help",
+    ]  # fmt: skip
     assert commands["admin"] == [
-        "menu", "submit", "progress", "mine", "pending", "team", "summary", "report", "me", "help",
+        "menu", "submit", "progress", "mine", "pending", "team", "summary", "report", "me", "reminders", "help",
     ]  # fmt: skip
     tiles = {menu: [i.tap for i in items if i.tile] for menu, items in MENUS.items()}
     assert tiles["staff"] == ["ส่งใบประกาศ", "ความก้าวหน้า", "รายการของฉัน", "วิธีใช้"]
