@@ -89,8 +89,9 @@ def plan(due: Sequence[DueReminder], allowance: Allowance, admin_line_chats: int
     for item in due:
         if LINE not in item.channels:
             continue
-        if FALLBACK in item.channels:
-            only_on[item.staff_id] = tuple(c for c in item.channels if c != LINE)
+        # Someone who chose LINE but also linked Telegram would rather read it there than not at all.
+        if FALLBACK in (item.linked or item.channels):
+            only_on[item.staff_id] = tuple(c for c in (item.linked or item.channels) if c != LINE)
         else:
             line_only.append(item)
     held: list[int] = []

@@ -131,6 +131,7 @@ class DueReminder:
     progress: PersonProgress
     suggestions: tuple[Suggestion, ...] = ()
     only: str | None = None  # the channel the person chose, when it is linked; None: every linked chat
+    linked: tuple[str, ...] = ()  # every channel they linked, chosen or not (a short LINE allowance may use another)
 
 
 async def current_window(now: dt.datetime, schedule: Schedule) -> Window | None:
@@ -182,7 +183,8 @@ async def due_reminders(now: dt.datetime, schedule: Schedule) -> list[DueReminde
             only = None  # never chose, or unlinked the chosen channel since: every linked chat
         due.append(
             DueReminder(
-                window, staff_id, code, first, display, tuple(linked), item, tuple(suggestions), only=only
+                window, staff_id, code, first, display, tuple(linked), item, tuple(suggestions), only=only,
+                linked=tuple(sorted(channels[staff_id])),
             )
         )
     return due
@@ -253,7 +255,8 @@ async def send_reminders(services: ReminderServices, now: dt.datetime | None = N
         for item in due:
             if item.staff_id in mine:
                 reply = reminder_reply(item)
-                if chats.get(item.staff_id):  # chose a channel: they have one, so the plan never moves them
+                # Their chosen channel, unless LINE ran short and the plan moved them to another they linked.
+                if chats.get(item.staff_id) and item.staff_id not in fitted.chats:
                     for chat in chats[item.staff_id]:
                         out.send_to(chat, reply)
                 else:

@@ -101,6 +101,19 @@ async def test_short_allowance_moves_dual_linked_to_telegram_sends_the_most_urge
     assert len([text for text in team["E003"].texts() if NOTICE in text]) == 1
 
 
+async def test_someone_who_chose_line_reads_it_on_telegram_when_line_runs_short(services, team, line_api):
+    from storage import reminders as reminder_settings
+    from storage.models import Staff
+
+    await reminder_settings.choose(await Staff.get(employee_code="E006"), "line")
+    line_api.set_allowance(line_api.messages_used + 100)
+    assert await sweep(services, at("2027-03-24 09:00")) == 3
+    assert len(reminders(team["E006_line"])) == 1 and reminders(team["E006_telegram"]) == []  # the choice holds
+    line_api.set_allowance(line_api.messages_used)  # nothing left by the 3-day reminder
+    assert await sweep(services, at("2027-03-28 09:00")) == 1
+    assert len(reminders(team["E006_telegram"])) == 1 and len(reminders(team["E006_line"])) == 1
+
+
 async def test_still_short_on_a_later_sweep_tells_admins_only_once(services, team, line_api):
     line_api.set_allowance(line_api.messages_used)  # nothing left at all
     pushes = len(line_api.calls_to(PUSH))
