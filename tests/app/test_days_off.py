@@ -8,7 +8,6 @@ so Monday 22 February is its substitution day.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
@@ -22,15 +21,11 @@ from storage import days_off
 from storage.models import DayOff, Submission
 from tests.builders.roster import TEAM_CSV, load_roster
 from tests.builders.submissions import confirm, read_submission
+from tests.builders.clock import at
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
 NOT_ALLOWED = "ขออภัยค่ะ คุณไม่มีสิทธิ์ใช้คำสั่งนี้"
 USAGE = "วันหยุด เพิ่ม 16 เม.ย. 2570 วันหยุดจังหวัด"
 
-
-def at(text: str) -> dt.datetime:
-    """A Bangkok wall-clock moment: at("2027-04-16 10:00")."""
-    return dt.datetime.fromisoformat(text).replace(tzinfo=BANGKOK)
 
 
 def be_iso(day: dt.date) -> str:

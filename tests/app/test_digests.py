@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
@@ -30,16 +29,12 @@ from storage.targets import set_round_deadline
 from tests.builders.paths import REPO
 from tests.builders.roster import PROGRESS_TEAM_CSV, load_roster
 from tests.builders.submissions import approved
+from tests.builders.clock import at
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
 IN_ROUND = dt.date(2026, 10, 15)
 DIGEST = "📋 สรุปทีมของคุณ รอบที่ 1"
 REPORT = "📊 ผลรอบที่ 1 ปีงบประมาณ 2570"
 
-
-def at(text: str) -> dt.datetime:
-    """A Bangkok wall-clock moment: at("2027-03-24 09:00")."""
-    return dt.datetime.fromisoformat(text).replace(tzinfo=BANGKOK)
 
 
 def shown(user, title: str) -> list[str]:

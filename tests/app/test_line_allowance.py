@@ -12,41 +12,29 @@ import datetime as dt
 import os
 import subprocess
 import sys
-from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 
-from scheduler.reminders import send_reminders
 from storage.models import OutboxMessage, ReminderSent
 from tests.builders.credentials import LINE_TOKEN
 from tests.builders.paths import REPO
 from tests.builders.roster import PROGRESS_TEAM_CSV, load_roster
 from tests.builders.submissions import approved
 from tests.fakes.line_api import MONTHLY_LIMIT_MESSAGE, messaging_checker
+from tests.builders.clock import at, sweep
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
 IN_ROUND = dt.date(2026, 10, 15)
 TITLE = "⏰ ใกล้ถึงกำหนดส่งรอบที่ 1"
 NOTICE = "โควตาข้อความ LINE เดือนนี้ไม่พอค่ะ"
 PUSH = "/v2/bot/message/push"
 
 
-def at(text: str) -> dt.datetime:
-    """A Bangkok wall-clock moment: at("2027-03-24 09:00")."""
-    return dt.datetime.fromisoformat(text).replace(tzinfo=BANGKOK)
-
 
 def reminders(user) -> list[str]:
     """The reminders a user was shown."""
     return [text for text in user.texts() if TITLE in text]
 
-
-async def sweep(services, now: dt.datetime) -> int:
-    """One scheduled sweep at `now`, then wait until what it queued is delivered."""
-    queued = await send_reminders(services, now)
-    await services.notifier.drain()
-    return queued
 
 
 @pytest.fixture

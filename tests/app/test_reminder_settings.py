@@ -8,26 +8,21 @@ today, so those tests sweep seven days before that round's deadline.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.events import Action
 from fiscal.calendar import round_of, today_bangkok
-from scheduler.reminders import ReminderSweeper, Schedule, due_reminders, send_reminders
+from scheduler.reminders import ReminderSweeper, Schedule, due_reminders
 from storage import reminders as store
 from storage.models import ChatIdentity, ReminderChoice, ReminderPause
 from tests.builders.roster import PROGRESS_TEAM_CSV, load_roster
+from tests.builders.clock import BANGKOK, at, sweep
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
 TITLE = "⏰ ใกล้ถึงกำหนดส่งรอบที่"
 SETTINGS = "ตั้งค่าการแจ้งเตือน"
 LINE, TELEGRAM, BOTH = "LINE (ไลน์)", "Telegram (เทเลแกรม)", "ทั้งสองช่องทาง"
 
-
-def at(text: str) -> dt.datetime:
-    """A Bangkok wall-clock moment: at("2027-03-24 09:00")."""
-    return dt.datetime.fromisoformat(text).replace(tzinfo=BANGKOK)
 
 
 def week_before_this_rounds_deadline() -> dt.datetime:
@@ -48,12 +43,6 @@ def has_button(user, label: str) -> bool:
         return False
     return True
 
-
-async def sweep(services, now: dt.datetime) -> int:
-    """One scheduled sweep at `now`, then wait until what it queued is delivered."""
-    queued = await send_reminders(services, now)
-    await services.notifier.drain()
-    return queued
 
 
 @pytest.fixture

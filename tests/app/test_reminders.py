@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 import pytest
 from pydantic import ValidationError
@@ -29,28 +28,18 @@ from tests.builders.submissions import approved
 from tests.builders.paths import REPO
 from tests.builders.processes import run_cli
 from tests.builders.roster import load_roster
+from tests.builders.clock import at, sweep
 
-BANGKOK = ZoneInfo("Asia/Bangkok")
 FY = 2570
 IN_ROUND = dt.date(2026, 10, 15)
 TITLE = "⏰ ใกล้ถึงกำหนดส่งรอบที่ 1"
 
-
-def at(text: str) -> dt.datetime:
-    """A Bangkok wall-clock moment: at("2027-03-24 09:00")."""
-    return dt.datetime.fromisoformat(text).replace(tzinfo=BANGKOK)
 
 
 def reminders(user) -> list[str]:
     """The reminders a user was shown."""
     return [text for text in user.texts() if TITLE in text]
 
-
-async def sweep(services, now: dt.datetime) -> int:
-    """One scheduled sweep at `now`, then wait until what it queued is delivered."""
-    queued = await send_reminders(services, now)
-    await services.notifier.drain()
-    return queued
 
 
 async def require(employee_code: str, course_code: str) -> None:
