@@ -85,7 +85,7 @@ async def _build_file(config: Settings, fy: int, rnd: int) -> tuple[AgencyReport
     await asyncio.to_thread(path.parent.mkdir, parents=True, exist_ok=True)
     temporary = path.with_name(f".{uuid.uuid4().hex}-{name}")
     report, _ = await build(fy, rnd, temporary)
-    os.replace(temporary, path)
+    await asyncio.to_thread(os.replace, temporary, path)
     return report, path, name
 
 

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from collections import defaultdict
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -37,7 +37,7 @@ from fiscal.days_off import DaysOff
 from fiscal.thai_dates import official_date
 from handlers.progress import TEAM_ACTION, still_needed
 from scheduler.recipients import reminder_chats
-from scheduler.reminders import WHOLE_AGENCY_FROM, ReminderServices, Schedule
+from scheduler.reminders import WHOLE_AGENCY_FROM, ReminderServices, Schedule, WindowSweeper
 from storage import days_off as days_off_store
 from storage import reminders as store
 from storage.models import Staff, Submission
@@ -92,19 +92,8 @@ def due_offset(
     now: dt.datetime, deadline: dt.date, offsets: tuple[int, ...], schedule: Schedule, days_off: DaysOff
 ) -> int | None:
     """The deadline digest (days before it) due at `now`, its day moved past days off; None when none is."""
-    local = now.astimezone(schedule.zone)
-    sending: list[tuple[int, dt.date]] = []  # nearest the deadline first
-    for days in sorted(offsets):
-        day = next_working_day(deadline - dt.timedelta(days=days), deadline, days_off)
-        if day is not None:
-            sending.append((days, day))
-    for i, (days, day) in enumerate(sending):
-        if schedule.moment(day) > local:
-            continue
-        # Due until the day the next (nearer) digest goes out; the last one until the deadline day ends.
-        closes = sending[i - 1][1] if i else deadline + dt.timedelta(days=1)
-        return days if local.date() < closes else None
-    return None
+    slots = [(days, next_working_day(deadline - dt.timedelta(days=days), deadline, days_off)) for days in offsets]
+    return schedule.due_among(now, deadline, [(days, day) for days, day in slots if day is not None])
 
 
 def due_week(
@@ -253,23 +242,16 @@ async def send_digests(services: ReminderServices, now: dt.datetime | None = Non
     return len(mine)
 
 
-class DigestSweeper:
-    """The scheduled digest sweep: deciding is the costly part, so a finished window is decided again only hourly."""
+class DigestSweeper(WindowSweeper):
+    """The scheduled digest sweep."""
 
-    def __init__(self, services: ReminderServices, recheck_seconds: float = 3600.0) -> None:
-        self.services = services
-        self.recheck_seconds = recheck_seconds
-        self._done: tuple[tuple[object, ...], float] | None = None
-
-    async def run(self, now: dt.datetime | None = None) -> int:
-        """One sweep; returns how many digests were queued."""
-        now = now or dt.datetime.now(dt.UTC)
+    async def window_key(self, now: dt.datetime) -> Hashable | None:
+        """The digest window at `now`, unless admins switched digests off."""
+        if DIGEST_KIND in await store.kinds_off():
+            return None
         window = await digest_window(now, self.services.settings, await days_off_store.calendar())
-        if window is None:
-            return 0
-        key = (window.fiscal_year, window.round, window.deadline, window.keys)
-        if self._done is not None and self._done[0] == key and time.monotonic() - self._done[1] < self.recheck_seconds:
-            return 0
-        queued = await send_digests(self.services, now)
-        self._done = (key, time.monotonic())
-        return queued
+        return None if window is None else (window.fiscal_year, window.round, window.deadline, window.keys)
+
+    async def send(self, now: dt.datetime) -> int:
+        """Send the digests due at `now`."""
+        return await send_digests(self.services, now)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
@@ -94,15 +95,23 @@ class Schedule:
 
     def due_offset(self, now: dt.datetime, deadline: dt.date) -> int | None:
         """The offset due at `now` for this deadline, or None."""
+        return self.due_among(now, deadline, [(days, deadline - dt.timedelta(days=days)) for days in self.offsets])
+
+    def due_among(self, now: dt.datetime, deadline: dt.date, slots: Iterable[tuple[int, dt.date]]) -> int | None:
+        """Which of the (offset, day it goes out) slots is due at `now`, or None.
+
+        Only the nearest slot whose moment has passed is due, and it stays due until the
+        day the next (nearer) slot goes out, or for the last one until the deadline day
+        ends: downtime delays a message but never sends two of them minutes apart.
+        """
         local = now.astimezone(self.zone)
         if local.date() > deadline:
             return None
-        ordered = sorted(self.offsets)  # nearest the deadline first
-        for i, days in enumerate(ordered):
-            if self.moment(deadline - dt.timedelta(days=days)) > local:
+        ordered = sorted(slots)  # nearest the deadline first
+        for i, (days, day) in enumerate(ordered):
+            if self.moment(day) > local:
                 continue
-            # Due until the day of the next (nearer) offset begins; the last one until the deadline day ends.
-            closes = deadline - dt.timedelta(days=ordered[i - 1]) if i else deadline + dt.timedelta(days=1)
+            closes = ordered[i - 1][1] if i else deadline + dt.timedelta(days=1)
             return days if local.date() < closes else None
         return None
 
@@ -270,32 +279,51 @@ async def send_reminders(services: ReminderServices, now: dt.datetime | None = N
     return len(mine)
 
 
-class ReminderSweeper:
-    """The scheduled sweep: runs `send_reminders` with the real clock, skipping repeats of a finished window.
+class WindowSweeper:
+    """A scheduled sweep with the real clock that skips a window this process finished moments ago.
 
     Deciding for everyone is the costly part, so once a window (round, deadline,
     offset) has been swept, this process sweeps it again only every `recheck_seconds`
-    (people who linked their chat since); a restart sweeps at once.
+    (for people who linked their chat since); a restart sweeps at once. A window that
+    is switched off is not recorded as swept, so switching it on sends at the next sweep.
     """
 
     def __init__(self, services: ReminderServices, recheck_seconds: float = 3600.0) -> None:
         self.services = services
         self.recheck_seconds = recheck_seconds
-        self._done: tuple[Window, float] | None = None
+        self._done: tuple[Hashable, float] | None = None
+
+    async def window_key(self, now: dt.datetime) -> Hashable | None:
+        """What identifies the window due at `now`; None when nothing is due or the kind is switched off."""
+        raise NotImplementedError
+
+    async def send(self, now: dt.datetime) -> int:
+        """Claim and queue what is due at `now`; returns how many people got it."""
+        raise NotImplementedError
 
     async def run(self, now: dt.datetime | None = None) -> int:
-        """One sweep; returns how many reminders were queued."""
+        """One sweep; returns how many messages were queued."""
         now = now or dt.datetime.now(dt.UTC)
-        window = await current_window(now, Schedule.from_settings(self.services.settings))
-        # Switched off is not swept: once an admin switches it on again, the next sweep sends.
-        if window is None or STAFF_KIND in await store.kinds_off():
+        key = await self.window_key(now)
+        if key is None:
             return 0
-        key = (window.fiscal_year, window.round, window.deadline, window.offset_days)
-        if self._done is not None:
-            last, at = self._done
-            same = (last.fiscal_year, last.round, last.deadline, last.offset_days) == key
-            if same and time.monotonic() - at < self.recheck_seconds:
-                return 0
-        queued = await send_reminders(self.services, now)
-        self._done = (window, time.monotonic())
+        if self._done is not None and self._done[0] == key and time.monotonic() - self._done[1] < self.recheck_seconds:
+            return 0
+        queued = await self.send(now)
+        self._done = (key, time.monotonic())
         return queued
+
+
+class ReminderSweeper(WindowSweeper):
+    """The scheduled staff reminder sweep."""
+
+    async def window_key(self, now: dt.datetime) -> Hashable | None:
+        """The staff reminder's window at `now`, unless admins switched staff reminders off."""
+        window = await current_window(now, Schedule.from_settings(self.services.settings))
+        if window is None or STAFF_KIND in await store.kinds_off():
+            return None
+        return (window.fiscal_year, window.round, window.deadline, window.offset_days)
+
+    async def send(self, now: dt.datetime) -> int:
+        """Send the staff reminders due at `now`."""
+        return await send_reminders(self.services, now)

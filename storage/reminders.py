@@ -15,6 +15,10 @@ from storage.models import ChatIdentity, ReminderChoice, ReminderKindOff, Remind
 CLAIM_BATCH = 1000
 
 
+def _id(staff: Staff | int) -> int:
+    return staff if isinstance(staff, int) else staff.id
+
+
 async def linked_channels() -> dict[int, list[str]]:
     """Each active staff member who linked a chat, with the channels they linked."""
     rows = await ChatIdentity.filter(staff__active=True).values_list("staff_id", "channel")
@@ -59,7 +63,7 @@ async def claim(
 
 async def pause(staff: Staff | int, fy: int, round_number: int) -> bool:
     """Stop reminders to a person for one round; False when they had already paused it."""
-    staff_id = staff if isinstance(staff, int) else staff.id
+    staff_id = _id(staff)
     _, created = await ReminderPause.get_or_create(staff_id=staff_id, fiscal_year=fy, round=round_number)
     return created
 
@@ -71,7 +75,7 @@ async def choices() -> dict[int, str]:
 
 async def choose(staff: Staff | int, channel: str | None) -> None:
     """Send a person's reminders to one channel, or (None) to every chat they linked."""
-    staff_id = staff if isinstance(staff, int) else staff.id
+    staff_id = _id(staff)
     if channel is None:
         await ReminderChoice.filter(staff_id=staff_id).delete()
         return
@@ -80,7 +84,7 @@ async def choose(staff: Staff | int, channel: str | None) -> None:
 
 async def resume(staff: Staff | int, fy: int, round_number: int) -> bool:
     """Undo a pause for one round; False when the round was not paused."""
-    staff_id = staff if isinstance(staff, int) else staff.id
+    staff_id = _id(staff)
     return bool(await ReminderPause.filter(staff_id=staff_id, fiscal_year=fy, round=round_number).delete())
 
 
@@ -99,12 +103,12 @@ async def switch_kind(kind: str, on: bool, by: Staff | None = None) -> None:
 
 async def choice_of(staff: Staff | int) -> str | None:
     """The channel one person chose for reminders, or None (every linked chat)."""
-    staff_id = staff if isinstance(staff, int) else staff.id
+    staff_id = _id(staff)
     row = await ReminderChoice.get_or_none(staff_id=staff_id)
     return row.channel if row else None
 
 
 async def is_paused(staff: Staff | int, fy: int, round_number: int) -> bool:
     """Whether one person paused reminders for this round."""
-    staff_id = staff if isinstance(staff, int) else staff.id
+    staff_id = _id(staff)
     return await ReminderPause.exists(staff_id=staff_id, fiscal_year=fy, round=round_number)

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import pytest
@@ -20,13 +17,13 @@ from pydantic import ValidationError
 
 from config.settings import Settings
 from scheduler.deadline_report import send_deadline_reports
-from scheduler.digests import send_digests
+from scheduler.digests import DigestSweeper, send_digests
 from scheduler.setup import build_scheduler
 from storage import days_off
 from storage import reminders as store
 from storage.models import ReminderSent, Staff, Submission
 from storage.targets import set_round_deadline
-from tests.builders.paths import REPO
+from tests.builders.processes import run_cli
 from tests.builders.roster import PROGRESS_TEAM_CSV, load_roster
 from tests.builders.submissions import approved
 from tests.builders.clock import at
@@ -195,6 +192,18 @@ async def test_kinds_switched_off_send_nothing(services, team):
     assert await digests(services, at("2027-03-24 09:00")) == 1
 
 
+async def test_the_scheduled_digest_sweep_sends_soon_after_digests_are_switched_on(services, team, monkeypatch):
+    monkeypatch.setattr(services.settings, "digest_weekday", "")
+    sweeper = DigestSweeper(services)
+    await store.switch_kind("digest", False)
+    assert await sweeper.run(at("2027-03-24 09:00")) == 0
+    await store.switch_kind("digest", True)
+    # The next sweep, five minutes on, not an hour later: a switched-off window was not recorded as swept.
+    assert await sweeper.run(at("2027-03-24 09:05")) == 1
+    await services.notifier.drain()
+    assert len(shown(team["E004"], DIGEST)) == 1
+
+
 @pytest.mark.parametrize(
     ("setting", "value", "message"),
     [
@@ -216,16 +225,8 @@ def test_digest_settings_read():
 
 
 async def test_the_run_command_queues_digests_and_reports_once(services, team, settings):
-    env = {
-        **os.environ, "DATABASE_URL": settings.resolved_database_url, "DATA_DIR": str(settings.data_dir),
-        "LINE_CHANNEL_SECRET": "", "TELEGRAM_BOT_TOKEN": "", "DIGEST_WEEKDAY": "",
-    }
-
     def command(*args: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "bot", "reminders", *args], cwd=REPO, env=env, capture_output=True, text=True,
-            timeout=120,
-        )
+        done = run_cli(settings, "reminders", *args, DIGEST_WEEKDAY="")
         assert done.returncode == 0, done.stderr
         return done.stdout
 

@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
-import subprocess
-import sys
 
 import aiohttp
 import pytest
 
 from storage.models import OutboxMessage, ReminderSent
 from tests.builders.credentials import LINE_TOKEN
-from tests.builders.paths import REPO
+from tests.builders.processes import run_cli
 from tests.builders.roster import PROGRESS_TEAM_CSV, load_roster
 from tests.builders.submissions import approved
 from tests.fakes.line_api import MONTHLY_LIMIT_MESSAGE, messaging_checker
@@ -179,15 +176,10 @@ async def test_fake_quota_endpoints_answer_in_the_spec_shape(line_api):
 
 async def test_preview_prints_the_allowance_left(services, team, line_api, settings):
     line_api.set_allowance(line_api.messages_used + 1)
-    env = {
-        **os.environ, "DATABASE_URL": settings.resolved_database_url, "DATA_DIR": str(settings.data_dir),
-        "LINE_CHANNEL_SECRET": settings.line_channel_secret, "LINE_CHANNEL_ACCESS_TOKEN": LINE_TOKEN,
-        "LINE_API_BASE_URL": line_api.url, "LINE_DATA_API_BASE_URL": line_api.url, "TELEGRAM_BOT_TOKEN": "",
-    }
     preview = await asyncio.to_thread(
-        subprocess.run,
-        [sys.executable, "-m", "bot", "reminders", "preview", "--date", "2027-03-24"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+        run_cli, settings, "reminders", "preview", "--date", "2027-03-24",
+        LINE_CHANNEL_SECRET=settings.line_channel_secret, LINE_CHANNEL_ACCESS_TOKEN=LINE_TOKEN,
+        LINE_API_BASE_URL=line_api.url, LINE_DATA_API_BASE_URL=line_api.url,
     )
     assert preview.returncode == 0, preview.stderr
     assert "3 reminder(s); LINE messages it would use: 3" in preview.stdout

@@ -96,11 +96,11 @@ def service_env(database_url: str, line_api_url: str, data_dir: Path, **extra: s
     }
 
 
-def run_cli(settings, *args: str) -> subprocess.CompletedProcess[str]:
-    """`python -m bot <args>` against the test's database and data folder, no channel configured."""
+def run_cli(settings, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m bot <args>` against the test's database and data folder; no channel unless `env` sets one."""
     env = {
         **os.environ, "DATABASE_URL": settings.resolved_database_url, "DATA_DIR": str(settings.data_dir),
-        "LINE_CHANNEL_SECRET": "", "TELEGRAM_BOT_TOKEN": "",
+        "LINE_CHANNEL_SECRET": "", "TELEGRAM_BOT_TOKEN": "", **env,
     }
     return subprocess.run(
         [sys.executable, "-m", "bot", *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
