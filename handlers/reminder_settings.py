@@ -24,7 +24,7 @@ router = Router("reminder_settings")
 CHOOSABLE = ("line", "telegram")
 EVERY_CHAT = "all"
 # Kinds of reminder an admin can turn off agency-wide (the sweeps check storage.reminders.kinds_off).
-KINDS = ("staff", "digest", "deadline_report")
+KINDS = reminders.SWITCHABLE_KINDS
 
 CHANNEL_ACTION = "rs.ch"
 PAUSE_ACTION = "rs.pause"

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-REPORT_KIND = "deadline_report"
+REPORT_KIND = store.REPORT_KIND
 REPORT_OFFSET = -1  # the day after the deadline
 CATCH_UP_DAYS = 7
 NOT_MET_LISTED = 5  # names in the message; the file has everyone

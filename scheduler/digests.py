@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DIGEST_KIND = "digest"  # the agency-wide switch covers both the deadline and the weekly digests
+DIGEST_KIND = store.DIGEST_KIND  # the agency-wide switch covers both the deadline and the weekly digests
 WEEKLY_KIND = "digest_week"
 BEHIND_LISTED = 5  # subordinates named in a digest; the rest are counted
 

@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-STAFF_KIND = "staff"
+STAFF_KIND = store.STAFF_KIND
 REQUIRED_LISTED = 3  # agreed courses named in a reminder; the rest are counted
 # Above this many people the progress queries run unfiltered (no long IN list).
 WHOLE_AGENCY_FROM = 500

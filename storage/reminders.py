@@ -14,6 +14,12 @@ from storage.models import ChatIdentity, ReminderChoice, ReminderKindOff, Remind
 
 CLAIM_BATCH = 1000
 
+# The kinds of scheduled message admins can switch off agency-wide (the claim rows' `kind`).
+STAFF_KIND = "staff"  # staff below target, before a round deadline
+DIGEST_KIND = "digest"  # supervisors' digests, before deadlines and weekly
+REPORT_KIND = "deadline_report"  # admins' report the morning after a deadline
+SWITCHABLE_KINDS = (STAFF_KIND, DIGEST_KIND, REPORT_KIND)
+
 
 def _id(staff: Staff | int) -> int:
     return staff if isinstance(staff, int) else staff.id
