@@ -21,8 +21,9 @@ class DaysOff:
     def __init__(self, agency_days: Mapping[dt.date, str] | Iterable[dt.date] = ()) -> None:
         days = agency_days if isinstance(agency_days, Mapping) else dict.fromkeys(agency_days, "")
         self.agency: dict[dt.date, str] = dict(days)
-        # Years are filled in lazily as dates are asked about.
-        self._public = holidays.Thailand(language="th")
+        # Years are filled in lazily as dates are asked about. Civil servants also have the
+        # government-only days off (the Royal Ploughing Ceremony) that private employers do not.
+        self._public = holidays.Thailand(language="th", categories=(holidays.PUBLIC, holidays.GOVERNMENT))
 
     def holiday_name(self, day: dt.date) -> str | None:
         """The name of the holiday on `day` (the agency's first), or None on a weekday that is not one."""

@@ -61,6 +61,11 @@ def test_weekends_public_holidays_substitution_days_and_agency_days():
     assert not DaysOff().is_day_off(dt.date(2027, 3, 5))  # only the agency made it one
 
 
+def test_government_only_days_off_count_for_civil_servants():
+    # The Royal Ploughing Ceremony is a day off in government offices, not for private employers.
+    assert DaysOff().is_day_off(dt.date(2026, 5, 13)) and DaysOff().holiday_name(dt.date(2026, 5, 13)) == "วันพืชมงคล"
+
+
 def test_working_days_skip_weekends_holidays_and_agency_days():
     calendar = DaysOff({dt.date(2027, 3, 5)})
     # Friday 9 April to Friday 16 April: Monday 12 and Friday 16; Songkran and the weekend are off.
