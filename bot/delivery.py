@@ -19,6 +19,8 @@ logger = logging.getLogger(__name__)
 
 # Deliveries in flight at once for one large batch: keeps the connection pool and the platform's rate limit calm.
 BATCH_CONCURRENCY = 8
+SWEEP_PAGE = 100  # due rows read at a time by the retry sweep
+SWEEP_PAGES = 100  # at most this many pages per sweep run (10,000 rows); the next run goes on
 
 
 class Delivery:
@@ -99,10 +101,21 @@ class Delivery:
         return replace(reply, edit_target=target)
 
     async def sweep(self) -> int:
-        """Deliver everything due (new after a restart, or retries); returns how many were tried."""
-        ids = await outbox.due_ids()
-        await asyncio.gather(*(self.send(i) for i in ids))
-        return len(ids)
+        """Deliver everything due (new after a restart, or retries), a page at a time; returns how many were tried.
+
+        A crash in the middle of a reminder sweep can leave a whole agency's rows due, so a
+        sweep goes on while it finds full pages (up to SWEEP_PAGES of them): a page per
+        run would take hours to drain 100,000 rows. Each delivered or failed row leaves
+        the due set (sent, or retried later), so the pages move on.
+        """
+        tried = 0
+        for _ in range(SWEEP_PAGES):
+            ids = await outbox.due_ids(SWEEP_PAGE)
+            await self._send_all(ids)
+            tried += len(ids)
+            if len(ids) < SWEEP_PAGE:
+                break
+        return tried
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait for in-flight deliveries (tests, shutdown)."""

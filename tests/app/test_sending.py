@@ -134,3 +134,20 @@ async def test_a_large_job_writes_its_rows_in_bulk_and_everyone_gets_theirs_once
     for code, user in users.items():
         assert [t for t in user.texts() if t.startswith("เตือน")] == [f"เตือน {code}"]
     assert await OutboxMessage.filter(status="sent", source_event__startswith="batch:").count() == 4
+
+
+async def test_one_retry_sweep_delivers_more_than_a_page_left_by_a_crash(client, people, line_api):
+    """A crash between a large sweep's commit and its deliveries leaves many rows due: the next sweep sends them all."""
+    from tortoise.transactions import in_transaction
+
+    from bot.sending import Chat
+    from tests.fakes.line_events import line_user_id
+
+    chats = [Chat("line", line_user_id(f"left-{i}")) for i in range(130)]
+    sending = people.notifier.sending()
+    for chat in chats:
+        sending.send_to(chat, Reply("ข้อความค้างส่ง"))
+    async with in_transaction():
+        await sending.write()  # committed, never handed to delivery: as if the process died here
+    assert await people.delivery.sweep() == 130
+    assert all(line_api.texts_to(chat.chat) == ["ข้อความค้างส่ง"] for chat in chats)
