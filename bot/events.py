@@ -93,6 +93,9 @@ class Reply:
     file_path: str | None = None  # a stored file to send with the message
     file_name: str | None = None
     image: str | None = None  # sha256 of a stored image to show with the text
+    # sha256 of a stored document (a notice's PDF or picture) sent with the text, named `file_name`:
+    # Telegram uploads it once and sends its file_id after, LINE links to it (signed, expiring)
+    document: str | None = None
     progress: float | None = None  # 0–1: drawn as a bar where the channel can (LINE Flex)
     edit_of: int | None = None  # outbox id of an earlier message to replace where the channel can
     edit_index: int = 0  # which of that outbox row's messages
@@ -120,6 +123,7 @@ class Reply:
             file_path=data.get("file_path"),
             file_name=data.get("file_name"),
             image=data.get("image"),
+            document=data.get("document"),
             progress=data.get("progress"),
             edit_of=data.get("edit_of"),
             edit_index=data.get("edit_index") or 0,

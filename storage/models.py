@@ -67,6 +67,9 @@ class ChatIdentity(Model):
     # The menu last set in this chat (a LINE rich menu id, a Telegram command-list version), so that
     # a restart does not set every chat's menu again on the next link.
     menu = fields.CharField(max_length=80, null=True)
+    # When the person blocked the bot here (LINE unfollow, Telegram 403): broadcasts skip the chat
+    # and report them unreachable; following again (or any message from them) clears it.
+    blocked_at = fields.FloatField(null=True)
 
     class Meta:
         table = "chat_identity"
@@ -139,6 +142,14 @@ class OutboxMessage(Model):
     sent_at = fields.FloatField(null=True)
     last_error = fields.CharField(max_length=200, null=True)
     platform_ids = fields.JSONField(default=list)  # message ids the platform gave back (for edits)
+    # A circular notice's row: one per recipient and chat, its content rendered from the notice at
+    # delivery (100,000 copies of a long body would not fit), sent by the broadcast dispatcher at the
+    # platforms' rates instead of the reply path, so chat answers never wait behind a broadcast.
+    notice_id = fields.IntField(null=True, db_index=True)
+    recipient_id = fields.BigIntField(null=True)  # the NoticeRecipient it reaches
+    # Rows sent in one platform request (a LINE multicast of up to 500 users): the request's retry key
+    # comes from it, so a retry after a crash is recognised by LINE and not delivered twice.
+    request_key = fields.CharField(max_length=64, null=True, db_index=True)
 
     class Meta:
         table = "outbox_message"
@@ -457,3 +468,59 @@ class ReminderKindOff(Model):
 
     class Meta:
         table = "reminder_kind_off"
+
+
+class Notice(Model):
+    """A circular notice (หนังสือเวียน) an admin sends: content, audience, and where its sending stands."""
+
+    id = fields.IntField(primary_key=True)
+    subject = fields.CharField(max_length=300)
+    doc_no = fields.CharField(max_length=100, null=True)  # ที่ …, e.g. "ศธ ๑๒๔๔/ว ๑๒๓"
+    body = fields.TextField()
+    reply_by = fields.DateField(null=True)  # the reply deadline printed on the memo
+    # Stored files sent with it: [{"sha256", "name", "mime", "size"}], kept in the file store.
+    attachments = fields.JSONField(default=list)
+    # Who it goes to: {"kind": "all" | "units" | "supervisors" | "behind" | "codes",
+    #                  "units": [unit ids], "subunits": bool, "codes": [employee codes]}
+    audience = fields.JSONField()
+    ack_required = fields.BooleanField(default=True)
+    urgent = fields.BooleanField(default=False)  # sent inside quiet hours too
+    # When LINE's monthly allowance is short: "telegram" (people linked on both get it there, the rest
+    # are held back and the admin told) or "stop" (hold back whoever LINE cannot carry).
+    line_overflow = fields.CharField(max_length=16, default="telegram")
+    send_at = fields.FloatField(db_index=True)  # epoch seconds; quiet hours are applied when it is queued
+    # scheduled -> queued (outbox rows written) -> sent (none left pending); cancelled before queueing
+    status = fields.CharField(max_length=16, default="scheduled", db_index=True)
+    created_by: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="notices_sent", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.FloatField()
+    queued_at = fields.FloatField(null=True)
+    held_back = fields.IntField(default=0)  # recipients LINE's allowance could not carry
+    resends = fields.IntField(default=0)  # times it was sent again to those who had not acknowledged
+
+    class Meta:
+        table = "notice"
+
+
+class NoticeRecipient(Model):
+    """One person a notice is addressed to: whether it reached them, and when they acknowledged it."""
+
+    id = fields.BigIntField(primary_key=True)
+    notice: fields.ForeignKeyRelation[Notice] = fields.ForeignKeyField(
+        "models.Notice", related_name="recipients", on_delete=fields.CASCADE
+    )
+    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="notices_received", on_delete=fields.CASCADE
+    )
+    # queued (rows written), delivered (a chat got it), unreachable (no linked chat, or every one
+    # blocked the bot or failed for good), held (LINE's allowance ran out and there was no other way)
+    state = fields.CharField(max_length=16, default="queued")
+    delivered_at = fields.FloatField(null=True)
+    acknowledged_at = fields.FloatField(null=True)
+    ack_channel = fields.CharField(max_length=16, null=True)
+
+    class Meta:
+        table = "notice_recipient"
+        unique_together = (("notice", "staff"),)
+        indexes = (("notice", "state"),)
