@@ -70,8 +70,10 @@ class Sending:
         reply_chat: Chat | None = None,
         reply_token: str | None = None,
         reply_token_at: float | None = None,
+        allowances: Mapping[str, AllowanceOf] | None = None,
     ) -> None:
         self.capabilities = capabilities
+        self.allowances = allowances or {}
         self.source_event = source_event
         self.reply_chat = reply_chat  # whose messages may use the reply token
         self.reply_token = reply_token
@@ -97,6 +99,11 @@ class Sending:
         target = recipient if isinstance(recipient, Chat | int) else recipient.id
         for reply in [replies] if isinstance(replies, Reply) else replies:
             self._items.append((target, _Item(reply, written)))
+
+    async def allowance(self, channel: str) -> Allowance:
+        """What is left of `channel`'s monthly message allowance (a broadcast's preview shows it)."""
+        ask = self.allowances.get(channel)
+        return await ask() if ask is not None else UNLIMITED
 
     async def linked(self, staff: Iterable[Staff | int]) -> set[int]:
         """Which of these staff members have a chat to send to (looked up once per sending)."""
@@ -190,7 +197,7 @@ class Notifier:
         """A new, empty sending; messages to `reply_chat` may use the reply token."""
         return Sending(
             self.capabilities, source_event=source_event, reply_chat=reply_chat,
-            reply_token=reply_token, reply_token_at=reply_token_at,
+            reply_token=reply_token, reply_token_at=reply_token_at, allowances=self.allowances,
         )
 
     def deliver(self, ids: Iterable[int]) -> None:

@@ -7,7 +7,7 @@ declared on the routes themselves.
 """
 
 from handlers import approvals, certificates, days_off, fallback, linking, menu, progress, reminders, reports, roster, targets
-from handlers import reminder_settings
+from handlers import notice_ack, reminder_settings
 
 ROUTERS = (
     linking.router,
@@ -16,6 +16,7 @@ ROUTERS = (
     certificates.router,
     progress.router,
     reminders.router,
+    notice_ack.router,
     reminder_settings.router,
     targets.router,
     days_off.router,
