@@ -13,6 +13,7 @@ from aiohttp import web
 from bot import sim_access
 from bot.channels import line, line_menus, sim, telegram, telegram_menus
 from bot.channels.base import ChannelAdapter
+from bot.broadcast import Broadcaster, Pace
 from bot.delivery import Delivery
 from bot.file_links import FileLinks, FileRoute, stored_secret
 from bot.ingest import Ingest
@@ -27,7 +28,9 @@ from bot.sim_access import Handler
 from config.settings import Settings
 from handlers import ROUTERS
 from handlers.certificate_card import certificate_card
+from handlers.notice_card import notice_replies
 from handlers.certificate_checks import check as check_reading
+from scheduler.notices import NoticeQueue
 from scheduler.setup import build_scheduler
 from storage import inbox as inbox_store
 from storage.db import close_db, open_db
@@ -59,6 +62,12 @@ class Services:
     links: FileLinks
     ingest: Ingest
     notifier: Notifier
+    broadcaster: Broadcaster
+
+    @property
+    def wake_broadcast(self) -> Callable[[], None]:
+        """Nudge the notice dispatcher (a notice was just queued)."""
+        return self.broadcaster.wake
 
 
 @dataclass
@@ -119,7 +128,14 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     if not settings.sim_on:
         await _forget_sim_sessions()
     channels = build_channels(settings, files, links)
-    delivery = Delivery(channels, metrics)
+    # One pace per platform for everything this process sends there: notices wait for their turn,
+    # chat replies never wait but count.
+    paces = {"telegram": Pace(settings.broadcast_telegram_rate), "line": Pace(settings.broadcast_line_rate)}
+    delivery = Delivery(channels, metrics, paces={"telegram": paces["telegram"]})
+    broadcaster = Broadcaster(
+        channels, CAPABILITIES, notice_replies, metrics, paces,
+        chat_interval=settings.broadcast_chat_interval_seconds,
+    )
     line_channel = channels.get("line")
     # LINE pushes count against a monthly allowance; sweeps ask what is left before they queue.
     allowances = {"line": line_channel.allowance} if isinstance(line_channel, line.LineChannel) else {}
@@ -144,7 +160,9 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         check=check_reading, card=certificate_card, max_crashes=settings.ocr_max_crashes,
     )
     processor.on_signal["ocr"] = ocr.wake
-    services = Services(settings, channels, files, writer, processor, delivery, metrics, ocr, links, ingest, notifier)
+    services = Services(
+        settings, channels, files, writer, processor, delivery, metrics, ocr, links, ingest, notifier, broadcaster
+    )
     app[SERVICES] = services
     line_channel, tg = channels.get("line"), channels.get("telegram")
     # Linking and roster imports signal "menus": each channel's menus follow the routes' entries.
@@ -167,11 +185,14 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
                 await ingest.store([event])
 
             tg.start_polling(enqueue)
-    scheduler = build_scheduler(services, processor.wake)
+    notice_queue = NoticeQueue(services)
+    processor.on_signal["notices"] = notice_queue.wake
+    scheduler = build_scheduler(services, processor.wake, notice_queue)
     if works:
         # A web-only process just stores events; worker processes find them by polling.
         processor.start()
         ocr.start()
+        broadcaster.start()
         scheduler.start()
     logger.info(
         "service started: role=%s channels=%s sim=%s", settings.process_role, sorted(channels), settings.sim_on
@@ -183,6 +204,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
             scheduler.shutdown(wait=False)
         await processor.stop()
         await ocr.stop()
+        await broadcaster.stop()
         await menus.stop()
         if given_pool is None:
             await pool.close()

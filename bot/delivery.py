@@ -13,6 +13,9 @@ from bot.events import Reply
 from storage import outbox
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from bot.broadcast import Pace
     from bot.metrics import Metrics
 
 logger = logging.getLogger(__name__)
@@ -26,9 +29,13 @@ SWEEP_PAGES = 100  # at most this many pages per sweep run (10,000 rows); the ne
 class Delivery:
     """Sends new messages at once and sweeps for due retries."""
 
-    def __init__(self, channels: dict[str, ChannelAdapter], metrics: Metrics) -> None:
+    def __init__(
+        self, channels: dict[str, ChannelAdapter], metrics: Metrics, *, paces: Mapping[str, Pace] | None = None
+    ) -> None:
         self.channels = channels
         self.metrics = metrics
+        # A chat reply never waits for a broadcast's turn, but counts in the platform's rate it shares.
+        self.paces = paces or {}
         self._inflight: set[asyncio.Task[None]] = set()
 
     def send_soon(self, message_id: int) -> None:
@@ -69,6 +76,8 @@ class Delivery:
             await outbox.mark_failed(message, "channel off", permanent=False)
             return
         replies = [await self._with_edit_target(Reply.from_dict(r)) for r in message.payload]
+        if (pace := self.paces.get(message.channel)) is not None:
+            pace.spend(len(replies))
         started = time.perf_counter()
         try:
             platform_ids = await adapter.deliver(

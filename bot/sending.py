@@ -216,3 +216,25 @@ class Notifier:
             yield out
             ids = await out.write()
         self.deliver(ids)
+
+
+# LINE carries one notice to up to 500 people in one multicast request.
+MULTICAST_MAX = 500
+
+
+async def queue_notice(notice_id: int, rows: Sequence[tuple[int, Chat]], *, sending_no: int = 0) -> int:
+    """Write a circular notice's outbox rows (inside the queueing transaction): one per recipient and chat.
+
+    The rows carry no content: the broadcast dispatcher renders the notice once per
+    channel. LINE rows are grouped 500 to a request key, which becomes the multicast's
+    retry key; `sending_no` (0, then 1 for the first re-send, ...) keeps a re-send's
+    keys apart from the first sending's.
+    """
+    line = [(recipient, chat) for recipient, chat in rows if chat.channel == "line"]
+    others = [(recipient, chat) for recipient, chat in rows if chat.channel != "line"]
+    written: list[tuple[str, str, int, str | None]] = []
+    for start in range(0, len(line), MULTICAST_MAX):
+        key = f"notice:{notice_id}:{sending_no}:{start // MULTICAST_MAX}"
+        written.extend((chat.channel, chat.chat, recipient, key) for recipient, chat in line[start : start + MULTICAST_MAX])
+    written.extend((chat.channel, chat.chat, recipient, None) for recipient, chat in others)
+    return await outbox.add_notice_rows(notice_id, written)

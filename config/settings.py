@@ -183,6 +183,19 @@ class Settings(BaseSettings):
         default="mon", description="weekday of the supervisors' weekly digest while a round is open (empty: none)"
     )
 
+    broadcast_telegram_rate: float = Field(
+        default=30.0, gt=0, le=1000,
+        description="Telegram messages a second a circular notice may use, chat replies included (Bot API: about 30)",
+    )
+    broadcast_line_rate: float = Field(
+        default=200.0, gt=0, le=2000,
+        description="LINE multicast requests a second (500 people each) a circular notice may use (LINE: 200)",
+    )
+    broadcast_chat_interval_seconds: float = Field(
+        default=1.0, ge=0, le=10,
+        description="seconds between two messages of a notice to one Telegram chat (Bot API: about one a second)",
+    )
+
     @field_validator("reminder_offsets_days")
     @classmethod
     def _check_offsets(cls, value: str) -> str:

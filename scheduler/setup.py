@@ -10,15 +10,20 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from scheduler import jobs
 from scheduler.deadline_report import send_deadline_reports
 from scheduler.digests import DigestSweeper
+from scheduler.notices import SWEEP_SECONDS as NOTICE_SWEEP_SECONDS
+from scheduler.notices import NoticeQueue
 from scheduler.reminders import ReminderSweeper
 
 REMINDER_SWEEP_MINUTES = 5
 
 
-def build_scheduler(services: jobs.JobServices, wake_processor: Callable[[], None]) -> AsyncIOScheduler:
+def build_scheduler(
+    services: jobs.JobServices, wake_processor: Callable[[], None], notice_queue: NoticeQueue | None = None
+) -> AsyncIOScheduler:
     """A scheduler with every recurring job registered (not yet started).
 
-    `wake_processor` nudges this process's event processor.
+    `wake_processor` nudges this process's event processor; `notice_queue` queues circular
+    notices whose time has come.
     """
     scheduler = AsyncIOScheduler(timezone=services.settings.tz)
     # coalesce + max_instances=1: a slow sweep is never run twice at once.
@@ -40,6 +45,13 @@ def build_scheduler(services: jobs.JobServices, wake_processor: Callable[[], Non
         jobs.sweep_orphans, "interval", hours=1, args=[services],
         id="sweep_orphans", coalesce=True, max_instances=1,
     )
+    if notice_queue is not None:
+        # Confirmed notices are queued at once (a signal from the turn); this sweep sends the scheduled
+        # ones when their time comes, and any a crash left unqueued.
+        scheduler.add_job(
+            notice_queue.run, "interval", seconds=NOTICE_SWEEP_SECONDS,
+            next_run_time=dt.datetime.now(dt.UTC), id="queue_notices", coalesce=True, max_instances=1,
+        )
     if services.settings.reminders_enabled:
         # Every few minutes, and once at start-up: what is due comes from the clock and the database,
         # so a sweep missed while the service was down still sends what is still useful.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tortoise.expressions import Q
+from tortoise.expressions import F, Q
 
 from storage import leases
 from storage.models import OutboxMessage
@@ -69,11 +69,12 @@ async def claim(message_id: int) -> OutboxMessage | None:
 
 
 async def due_ids(limit: int = 100) -> list[int]:
-    """Messages whose delivery is due (new ones and retries)."""
+    """Messages whose delivery is due (new ones and retries); a notice's rows are the broadcast's to send."""
     now = time.time()
     return await (
         OutboxMessage.filter(
             Q(status="pending"),
+            Q(notice_id__isnull=True),
             Q(next_attempt_at__lte=now),
             Q(lease_until__isnull=True) | Q(lease_until__lt=now),
         )
@@ -114,3 +115,97 @@ async def mark_failed(message: OutboxMessage, error: str, *, permanent: bool) ->
         next_attempt_at=time.time() + min(300.0, 2.0**attempts),
         reply_token=None,  # a failed reply token is spent; retries push
     )
+
+
+# --- a circular notice's rows: written in bulk, sent by the broadcast dispatcher --------------------
+
+
+async def add_notice_rows(notice_id: int, rows: list[tuple[str, str, int, str | None]]) -> int:
+    """Queue a notice for (channel, chat, recipient id, request key) rows; the content is the notice's."""
+    now = time.time()
+    await OutboxMessage.bulk_create(
+        [
+            OutboxMessage(
+                channel=channel, chat=chat, payload=[], notice_id=notice_id, recipient_id=recipient,
+                request_key=key, created_at=now,
+            )
+            for channel, chat, recipient, key in rows
+        ],
+        batch_size=BULK_ROWS,
+    )
+    return len(rows)
+
+
+def _free(now: float) -> Q:
+    return Q(status="pending") & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+
+
+async def due_notice_rows(limit: int, skip: set[int] | None = None) -> list[tuple[int, str, str | None]]:
+    """(id, channel, request key) of notice rows due now, oldest first."""
+    now = time.time()
+    rows = await (
+        OutboxMessage.filter(_free(now), Q(notice_id__isnull=False), Q(next_attempt_at__lte=now))
+        .order_by("id")
+        .limit(limit)
+        .values_list("id", "channel", "request_key")
+    )
+    return [row for row in rows if not skip or row[0] not in skip]
+
+
+async def claim_many(ids: list[int]) -> list[OutboxMessage]:
+    """Lease these rows for this process in one statement; returns the ones it won."""
+    now = time.time()
+    until = leases.lease_until(now)
+    await OutboxMessage.filter(_free(now), id__in=ids).update(lease_until=until, lease_owner=leases.OWNER)
+    return await OutboxMessage.filter(id__in=ids, lease_owner=leases.OWNER, lease_until=until, status="pending")
+
+
+async def claim_request(request_key: str) -> list[OutboxMessage]:
+    """Lease every pending row of one platform request at once (all or none: they share a retry key)."""
+    now = time.time()
+    until = leases.lease_until(now)
+    taken = Q(status="pending") & Q(lease_until__gte=now) & ~Q(lease_owner=leases.OWNER)
+    if await OutboxMessage.filter(taken, request_key=request_key).exists():
+        return []  # another process is sending this request
+    await OutboxMessage.filter(_free(now), request_key=request_key).update(lease_until=until, lease_owner=leases.OWNER)
+    return await OutboxMessage.filter(request_key=request_key, lease_owner=leases.OWNER, lease_until=until, status="pending")
+
+
+async def mark_many_sent(ids: list[int], payloads: dict[int, list[dict[str, Any]]] | None = None) -> None:
+    """Rows a platform accepted; `payloads` keeps what a simulator row showed (the page reads it back)."""
+    now = time.time()
+    for start in range(0, len(ids), BULK_ROWS):
+        chunk = ids[start : start + BULK_ROWS]
+        await OutboxMessage.filter(id__in=chunk).update(
+            status="sent", sent_at=now, lease_until=None, lease_owner=None
+        )
+    for message_id, payload in (payloads or {}).items():
+        await OutboxMessage.filter(id=message_id).update(payload=payload)
+
+
+async def note_progress(message_id: int, parts_sent: int) -> None:
+    """How many of a row's messages went out: a retry after a crash starts after them."""
+    await OutboxMessage.filter(id=message_id).update(platform_ids=[str(i) for i in range(parts_sent)])
+
+
+async def retry_later(ids: list[int], delay: float, error: str, *, count: bool = True) -> None:
+    """A platform fault: try again after `delay`. A rate refusal (`count=False`) is not an attempt."""
+    now = time.time()
+    counted = {"attempts": F("attempts") + 1, "last_error": error[:200]} if count else {}
+    for start in range(0, len(ids), BULK_ROWS):
+        await OutboxMessage.filter(id__in=ids[start : start + BULK_ROWS]).update(
+            next_attempt_at=now + delay, lease_until=None, lease_owner=None, **counted
+        )
+
+
+async def fail_many(ids: list[int], error: str) -> None:
+    """Rows that can never be delivered (blocked, refused, the month's allowance spent)."""
+    for start in range(0, len(ids), BULK_ROWS):
+        await OutboxMessage.filter(id__in=ids[start : start + BULK_ROWS]).update(
+            status="failed", last_error=error[:200], lease_until=None, lease_owner=None
+        )
+
+
+async def pending_notice_rows(notice_id: int) -> int:
+    """How many of a notice's rows are not sent or failed yet."""
+    return await OutboxMessage.filter(notice_id=notice_id, status="pending").count()

@@ -63,3 +63,15 @@ async def unlink(identity: ChatIdentity) -> None:
 async def by_code(employee_code: str) -> Staff | None:
     """A staff member by employee code."""
     return await Staff.get_or_none(employee_code=employee_code)
+
+
+async def mark_blocked(channel: str, platform_user_id: str, at: float) -> None:
+    """The person blocked the bot in this chat (LINE unfollow, Telegram 403): broadcasts skip it."""
+    await ChatIdentity.filter(channel=channel, platform_user_id=platform_user_id, blocked_at__isnull=True).update(
+        blocked_at=at
+    )
+
+
+async def mark_reachable(channel: str, platform_user_id: str) -> None:
+    """The person follows the bot again in this chat."""
+    await ChatIdentity.filter(channel=channel, platform_user_id=platform_user_id).update(blocked_at=None)
