@@ -8,8 +8,10 @@ declared on the routes themselves.
 
 from handlers import approvals, certificates, days_off, fallback, linking, menu, progress, reminders, reports, roster, targets
 from handlers import reminder_settings
+from handlers import chat_presence
 
 ROUTERS = (
+    chat_presence.router,
     linking.router,
     roster.router,
     approvals.router,

@@ -9,11 +9,24 @@ from bot.events import Capabilities, ChannelName, FileRef, Incoming, Reply
 
 
 class DeliveryError(Exception):
-    """Sending failed; `permanent` when retrying cannot help (blocked bot, bad request)."""
+    """Sending failed; `permanent` when retrying cannot help (blocked bot, bad request).
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    `retry_after`: seconds the platform asked us to wait before the next try (a 429), if it said.
+    `unreachable`: the person blocked the bot; do not retry, report them unreachable.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        unreachable: bool = False,
+    ) -> None:
         super().__init__(message)
-        self.permanent = permanent
+        self.permanent = permanent or unreachable
+        self.retry_after = retry_after
+        self.unreachable = unreachable
 
 
 @dataclass(frozen=True, slots=True)
