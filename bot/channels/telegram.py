@@ -12,6 +12,7 @@ import hmac
 import logging
 import ssl
 import time
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +30,7 @@ from telegram import (
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels import webhook_body
 from bot.channels.base import DeliveryError, DownloadError, FileTooLarge
@@ -237,7 +239,7 @@ class TelegramChannel:
                     message = await self.bot.send_message(chat_id=int(chat), text=text, reply_markup=markup)
                 sent.append(str(message.message_id))
             except RetryAfter as exc:  # flood control: Telegram says how long to wait
-                raise DeliveryError("Telegram 429", retry_after=_seconds(exc.retry_after)) from exc
+                raise DeliveryError("Telegram 429", retry_after=_wait_of(exc)) from exc
             except Forbidden as exc:  # the user blocked the bot
                 raise DeliveryError("Telegram forbidden", unreachable=True) from exc
             except BadRequest as exc:
@@ -354,8 +356,11 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     )
 
 
-def _seconds(value: Any) -> float:
-    """PTB gives retry_after as int seconds or a timedelta, depending on its settings."""
+def _wait_of(exc: RetryAfter) -> float:
+    """Seconds Telegram asked us to wait: PTB 22 gives an int (with a warning), later ones a timedelta."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: Any = exc.retry_after
     return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
 
 

@@ -146,6 +146,10 @@ class FakeTelegramAPI(FakeServer):
         own = self.commands.get(self._commands_key({"scope": {"type": "chat", "chat_id": int(chat_id)}}))
         return [c["command"] for c in (default if own is None else own)]
 
+    def forget_files(self) -> None:
+        """Forget every file (as when Telegram no longer accepts an old file_id)."""
+        self._files.clear()
+
     def block(self, chat_id: int | str) -> None:
         """Make sends to this chat fail 403 as when the user blocked the bot."""
         self.blocked.add(str(chat_id))
