@@ -25,6 +25,8 @@ from storage.files import FileStore
 logger = logging.getLogger(__name__)
 
 DEFAULT_LIFETIME_SECONDS = 72 * 3600
+# A notice's attachment is opened days after it was sent (and again before its reply deadline).
+DOCUMENT_LIFETIME_SECONDS = 30 * 24 * 3600
 SECRET_FILE = "file_link_secret"
 SECRET_HEX_CHARS = 64
 # Another process may have created the file a moment ago and not written it yet.
@@ -73,9 +75,9 @@ class FileLinks:
     def _sign(self, sha256: str, expires: int) -> str:
         return hmac.new(self._key, f"{sha256}:{expires}".encode(), hashlib.sha256).hexdigest()[:32]
 
-    def path(self, sha256: str, now: float | None = None) -> str:
-        """The URL path of a link valid for `lifetime_seconds`."""
-        expires = int((now or time.time()) + self.lifetime_seconds)
+    def path(self, sha256: str, now: float | None = None, lifetime: float | None = None) -> str:
+        """The URL path of a link valid for `lifetime` seconds (default `lifetime_seconds`)."""
+        expires = int((now or time.time()) + (self.lifetime_seconds if lifetime is None else lifetime))
         return f"/files/{sha256}/{expires}/{self._sign(sha256, expires)}"
 
     def valid(self, sha256: str, expires: str, signature: str) -> bool:
@@ -103,7 +105,18 @@ class FileRoute:
             raise web.HTTPNotFound() from None
         if not path.exists():
             raise web.HTTPNotFound()
+        with path.open("rb") as fh:
+            head = fh.read(8)
         return web.FileResponse(
             path,
-            headers={"Cache-Control": "private, no-store", "Content-Type": "image/jpeg", "X-Robots-Tag": "noindex"},
+            headers={"Cache-Control": "private, no-store", "Content-Type": _content_type(head), "X-Robots-Tag": "noindex"},
         )
+
+
+def _content_type(head: bytes) -> str:
+    """What a stored file is, by its first bytes: a notice's PDF must open as one, not as a picture."""
+    if head.startswith(b"%PDF"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG"):
+        return "image/png"
+    return "image/jpeg"

@@ -266,7 +266,7 @@ class EventProcessor:
     ) -> tuple[list[int], set[str]]:
         try:
             async with in_transaction():
-                person = await people.by_identity(event.channel, event.user)
+                person = await people.sender(event.channel, event.user)  # also clears a block mark
                 saved_state = await conversations.load(event.channel, event.user)
                 state = ConversationStep(
                     saved_state.state if saved_state else None,

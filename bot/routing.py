@@ -56,7 +56,7 @@ class MenuEntry:
 class Route:
     """One way an incoming event can reach a handler."""
 
-    kind: str  # "command" | "text" | "action" | "file" | "follow" | "any"
+    kind: str  # "command" | "text" | "action" | "file" | "follow" | "unfollow" | "any"
     handler: Handler
     words: tuple[str, ...] = ()  # command words, normalised, in the order they were declared
     pattern: re.Pattern[str] | None = None
@@ -97,7 +97,7 @@ class Route:
             if self.suffixes and not name.endswith(self.suffixes):
                 return None
             return ()
-        if self.kind == "follow" and event.kind == "follow":
+        if self.kind in ("follow", "unfollow") and event.kind == self.kind:
             return ()
         if self.kind == "any" and event.kind == self.action:
             return ()
@@ -208,6 +208,10 @@ class Router:
     def follow(self) -> Callable[[Handler], Handler]:
         """The user added the bot (LINE follow, Telegram first /start)."""
         return self._add(kind="follow", public=True)
+
+    def unfollow(self) -> Callable[[Handler], Handler]:
+        """The user blocked the bot (LINE unfollow); nothing can be sent back."""
+        return self._add(kind="unfollow", public=True)
 
 
 def _reachable(route: Route, linked: bool) -> bool:

@@ -7,9 +7,10 @@ declared on the routes themselves.
 """
 
 from handlers import approvals, certificates, days_off, fallback, linking, menu, progress, reminders, reports, roster, targets
-from handlers import notice_ack, reminder_settings
+from handlers import chat_presence, notice_ack, reminder_settings
 
 ROUTERS = (
+    chat_presence.router,
     linking.router,
     roster.router,
     approvals.router,

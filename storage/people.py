@@ -17,6 +17,21 @@ async def by_identity(channel: str, platform_user_id: str) -> Staff | None:
     return identity.staff
 
 
+async def sender(channel: str, platform_user_id: str) -> Staff | None:
+    """`by_identity` for someone who just sent something: a chat marked blocked is reachable again.
+
+    The mark is read with the same query, so only a chat that was blocked costs a write.
+    """
+    identity = await ChatIdentity.get_or_none(
+        channel=channel, platform_user_id=platform_user_id
+    ).select_related("staff", "staff__unit", "staff__supervisor")
+    if identity is None:
+        return None
+    if identity.blocked_at is not None:
+        await mark_reachable(channel, platform_user_id)
+    return identity.staff if identity.staff.active else None
+
+
 async def identities_of(staff_id: int) -> list[ChatIdentity]:
     """Every chat account a staff member linked."""
     return await ChatIdentity.filter(staff_id=staff_id).order_by("id")
@@ -67,11 +82,11 @@ async def by_code(employee_code: str) -> Staff | None:
 
 async def mark_blocked(channel: str, platform_user_id: str, at: float) -> None:
     """The person blocked the bot in this chat (LINE unfollow, Telegram 403): broadcasts skip it."""
-    await ChatIdentity.filter(channel=channel, platform_user_id=platform_user_id, blocked_at__isnull=True).update(
-        blocked_at=at
-    )
+    await ChatIdentity.filter(channel=channel, platform_user_id=platform_user_id).update(blocked_at=at)
 
 
 async def mark_reachable(channel: str, platform_user_id: str) -> None:
-    """The person follows the bot again in this chat."""
-    await ChatIdentity.filter(channel=channel, platform_user_id=platform_user_id).update(blocked_at=None)
+    """The chat works again (a follow, or anything the person sent): clear its block mark."""
+    await ChatIdentity.filter(
+        channel=channel, platform_user_id=platform_user_id, blocked_at__isnull=False
+    ).update(blocked_at=None)

@@ -11,12 +11,17 @@ from bot.events import Capabilities, ChannelName, FileRef, Incoming, Reply
 class DeliveryError(Exception):
     """Sending failed; `permanent` when retrying cannot help (blocked bot, bad request).
 
-    `retry_after`: the platform asked us to wait this many seconds (a rate limit, not a fault);
-    `unreachable`: the person blocked the bot, so the chat is reported unreachable, not retried.
+    `retry_after`: seconds the platform asked us to wait before the next try (a 429), if it said.
+    `unreachable`: the person blocked the bot; do not retry, report them unreachable.
     """
 
     def __init__(
-        self, message: str, *, permanent: bool = False, retry_after: float | None = None, unreachable: bool = False
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        unreachable: bool = False,
     ) -> None:
         super().__init__(message)
         self.permanent = permanent or unreachable

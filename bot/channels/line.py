@@ -9,6 +9,7 @@ import json
 import logging
 import time
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from aiohttp import web
@@ -24,12 +25,14 @@ from linebot.v3.messaging import (
     FlexMessage,
     FlexText,
     ImageMessage,
+    MulticastRequest,
     PostbackAction,
     PushMessageRequest,
     QuickReply,
     QuickReplyItem,
     ReplyMessageRequest,
     TextMessage,
+    URIAction,
 )
 from linebot.v3.messaging.exceptions import ApiException
 from linebot.v3.webhooks import (
@@ -48,10 +51,11 @@ from bot.channels import webhook_body
 from bot.channels.base import UNKNOWN, UNLIMITED, Allowance, DeliveryError, DownloadError, FileTooLarge
 from bot.channels.webhook_body import BadBody, Intake
 from bot.events import Action, Button, Capabilities, FileRef, Incoming, Reply
-from bot.file_links import FileLinks
+from bot.file_links import DOCUMENT_LIFETIME_SECONDS, FileLinks
 from bot.ingest import Ingest
 from bot.metrics import Metrics
 from config.settings import LINE_PUBLIC_API, LINE_PUBLIC_DATA_API, Settings
+from config.texts import t
 from storage.inbox import NewEvent
 
 logger = logging.getLogger(__name__)
@@ -65,6 +69,8 @@ QUICK_ITEMS_LIMIT = 13
 # LINE's 429 body once the month's message allowance is used; other 429s are the rate limit.
 MONTHLY_LIMIT = "You have reached your monthly limit."
 MAX_ID_CHARS = 100  # webhookEventId is a 26-character ULID, userId 33 characters; columns hold 160
+MULTICAST_MAX_USERS = 500
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 
 class LineChannel:
@@ -234,15 +240,7 @@ class LineChannel:
 
         LINE cannot edit sent messages, so an edit is sent as a new message.
         """
-        try:
-            messages = []
-            for reply in replies:
-                if reply.image and self.links and self.image_base:
-                    url = self.image_base + self.links.path(reply.image)
-                    messages.append(ImageMessage(originalContentUrl=url, previewImageUrl=url))
-                messages.append(render(reply))
-        except ValueError as exc:  # the SDK's models refuse it: retrying cannot help
-            raise DeliveryError(f"LINE message invalid: {type(exc).__name__}", permanent=True) from exc
+        messages = self.messages(replies)
         batches = [
             messages[i : i + MAX_MESSAGES_PER_CALL]
             for i in range(0, len(messages), MAX_MESSAGES_PER_CALL)
@@ -265,6 +263,71 @@ class LineChannel:
             await self._push(chat, batch, f"{key}:{index}")
         return []
 
+    def messages(self, replies: list[Reply]) -> list[Any]:
+        """The LINE message objects of some replies, pictures and document pictures first.
+
+        Raises a permanent DeliveryError when the SDK's models refuse one: retrying cannot help.
+        """
+        try:
+            messages: list[Any] = []
+            for reply in replies:
+                if reply.image and self.links and self.image_base:
+                    url = self.image_base + self.links.path(reply.image)
+                    messages.append(ImageMessage(originalContentUrl=url, previewImageUrl=url))
+                document_url = None
+                if reply.document and self.links and self.image_base:
+                    document_url = self.image_base + self.links.path(reply.document, lifetime=DOCUMENT_LIFETIME_SECONDS)
+                    if _is_image(reply.file_name):
+                        messages.append(ImageMessage(originalContentUrl=document_url, previewImageUrl=document_url))
+                        document_url = None  # shown already: the card needs no button for it
+                elif reply.document:
+                    # LINE cannot carry files and has nothing to link to: say where to find it.
+                    note = t("attachment.elsewhere", name=reply.file_name or "")
+                    reply = replace(reply, text=f"{reply.text}\n\n{note}" if reply.text.strip() else note)
+                messages.append(render(reply, document_url))
+        except ValueError as exc:
+            raise DeliveryError(f"LINE message invalid: {type(exc).__name__}", permanent=True) from exc
+        return messages
+
+    async def multicast(self, chats: list[str], replies: list[Reply], key: str) -> None:
+        """Send the same replies to up to 500 LINE users in ONE request (a notice's broadcast).
+
+        `key` names the request (the outbox rows' request_key): its retry key is the same on
+        every attempt, so a retry of a request LINE already accepted is answered 409 and
+        counted as sent, never delivered twice.
+        """
+        if not chats or len(chats) > MULTICAST_MAX_USERS:
+            raise ValueError(f"a multicast goes to 1-{MULTICAST_MAX_USERS} users, got {len(chats)}")
+        messages = self.messages(replies)
+        if len(messages) > MAX_MESSAGES_PER_CALL:
+            raise ValueError(f"a multicast carries at most {MAX_MESSAGES_PER_CALL} messages, got {len(messages)}")
+        retry_key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"multicast:{key}"))
+        try:
+            await self.api.multicast(
+                MulticastRequest(to=chats, messages=messages),
+                x_line_retry_key=retry_key,
+                _request_timeout=self.timeout,
+            )
+        except ApiException as exc:
+            error = self._refusal(exc, "multicast")  # None: already accepted under this retry key
+            if error is not None:
+                raise error from exc
+        except Exception as exc:  # timeouts and dropped connections: the retry key makes a retry safe
+            raise DeliveryError(f"LINE multicast {type(exc).__name__}") from exc
+
+    def _refusal(self, exc: ApiException, what: str) -> DeliveryError | None:
+        """What an API error means for a send: None for 409 (already accepted), else the DeliveryError."""
+        if exc.status == 409:
+            return None
+        if self._monthly_limit(exc):
+            # Failed for good rather than parked: a reminder or notice sent next month
+            # would be stale, and the planning already kept reminders within the allowance.
+            return DeliveryError("LINE monthly limit", permanent=True)
+        if exc.status == 429:
+            return DeliveryError(f"LINE {what} 429", retry_after=_retry_after(exc))
+        permanent = exc.status in (400, 403, 404)
+        return DeliveryError(f"LINE {what} {exc.status}", permanent=permanent)
+
     async def _push(self, chat: str, batch: list[Any], key: str) -> None:
         # The same retry key on every attempt makes a retried push idempotent on LINE's side.
         retry_key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"outbox:{key}"))
@@ -275,14 +338,9 @@ class LineChannel:
                 _request_timeout=self.timeout,
             )
         except ApiException as exc:
-            if exc.status == 409:  # already accepted under this retry key
-                return
-            if self._monthly_limit(exc):
-                # Failed for good rather than parked: a reminder or notice sent next month
-                # would be stale, and the planning already kept reminders within the allowance.
-                raise DeliveryError("LINE monthly limit", permanent=True) from exc
-            permanent = exc.status in (400, 403, 404)
-            raise DeliveryError(f"LINE push {exc.status}", permanent=permanent) from exc
+            error = self._refusal(exc, "push")  # None: already accepted under this retry key
+            if error is not None:
+                raise error from exc
         except Exception as exc:
             raise DeliveryError(f"LINE push {type(exc).__name__}") from exc
 
@@ -334,6 +392,19 @@ def _configuration(settings: Settings, base_url: str, public: str) -> Configurat
     )
 
 
+def _is_image(file_name: str | None) -> bool:
+    return (file_name or "").lower().endswith(IMAGE_SUFFIXES)
+
+
+def _retry_after(exc: ApiException) -> float | None:
+    """Seconds from a Retry-After header, when LINE sent one."""
+    value = (exc.headers or {}).get("Retry-After") if hasattr(exc, "headers") else None
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
 def _postback(button: Button, label_limit: int) -> PostbackAction:
     return PostbackAction(
         label=button.label[:label_limit],
@@ -373,9 +444,12 @@ def _progress_bar(fraction: float) -> FlexBox:
     )
 
 
-def render(reply: Reply) -> Any:
-    """A neutral reply as a LINE message: text, or a Flex bubble when it has buttons or a title."""
-    if not reply.buttons and not reply.title and reply.progress is None:
+def render(reply: Reply, document_url: str | None = None) -> Any:
+    """A neutral reply as a LINE message: text, or a Flex bubble when it has buttons, a title or a document.
+
+    `document_url` (a signed https link to the reply's document) becomes a button that opens it.
+    """
+    if not reply.buttons and not reply.title and reply.progress is None and document_url is None:
         return TextMessage(text=reply.text[:TEXT_LIMIT], quickReply=_quick(reply.quick))
     body: list[Any] = []
     if reply.title:
@@ -384,20 +458,19 @@ def render(reply: Reply) -> Any:
         body.append(_progress_bar(reply.progress))
     if reply.text.strip():  # LINE refuses an empty flex text
         body.append(FlexText(text=reply.text[:2000], wrap=True, size="md"))
+    actions: list[Any] = [_postback(b, FLEX_LABEL_LIMIT) for b in reply.buttons]
+    if document_url is not None:
+        actions.insert(0, URIAction(label=t("attachment.open")[:FLEX_LABEL_LIMIT], uri=document_url))
     footer = (
         FlexBox(
             layout="vertical",
             spacing="sm",
             contents=[
-                FlexButton(
-                    action=_postback(b, FLEX_LABEL_LIMIT),
-                    style="primary" if i == 0 else "secondary",
-                    height="sm",
-                )
-                for i, b in enumerate(reply.buttons)
+                FlexButton(action=action, style="primary" if i == 0 else "secondary", height="sm")
+                for i, action in enumerate(actions)
             ],
         )
-        if reply.buttons
+        if actions
         else None
     )
     bubble = FlexBubble(body=FlexBox(layout="vertical", spacing="md", contents=body), footer=footer)

@@ -21,7 +21,7 @@ from aiohttp import web
 from bot import sim_access
 from bot.channels.base import DownloadError
 from bot.events import Action, Capabilities, FileRef, Incoming, Reply
-from bot.file_links import FileLinks
+from bot.file_links import DOCUMENT_LIFETIME_SECONDS, FileLinks
 from bot.ingest import Ingest
 from storage import people
 from storage.files import FileStore
@@ -220,6 +220,8 @@ class SimApi:
                 reply.pop("file_path", None)
                 if reply.get("image"):  # a signed, expiring link: files are never public
                     reply["image_url"] = self.links.path(reply["image"])
+                if reply.get("document"):  # a notice's attachment: a signed link named by its file name
+                    reply["document_url"] = self.links.path(reply["document"], lifetime=DOCUMENT_LIFETIME_SECONDS)
             out.append({"id": row.id, "replies": replies, "at": row.sent_at})
         return web.json_response(out)
 

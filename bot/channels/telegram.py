@@ -12,6 +12,7 @@ import hmac
 import logging
 import ssl
 import time
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -27,8 +28,9 @@ from telegram import (
     InputFile,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels import webhook_body
 from bot.channels.base import DeliveryError, DownloadError, FileTooLarge
@@ -48,6 +50,7 @@ TEXT_LIMIT = 4096
 MAX_BUTTONS = 100  # inline keyboard buttons; the Bot API documents no lower limit
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 IMAGE_MIME_PREFIX = "image/"
+CAPTION_LIMIT = 1024
 
 
 class TelegramChannel:
@@ -76,6 +79,10 @@ class TelegramChannel:
             ),
         )
         self._polling: asyncio.Task[None] | None = None
+        # A notice's document is uploaded once per process, then sent by the file_id Telegram gave
+        # back; the lock per sha256 makes 30 concurrent first sends wait for one upload.
+        self._file_ids: dict[str, str] = {}
+        self._upload_locks: dict[str, asyncio.Lock] = {}
 
     async def start(self) -> None:
         """Initialise the client (getMe); a failure is logged, the next call retries."""
@@ -218,7 +225,9 @@ class TelegramChannel:
                     # text message is the one later edits replace.
                     photo = await self.files.read(reply.image)
                     await self.bot.send_photo(chat_id=int(chat), photo=photo)
-                if reply.file_path:
+                if reply.document and self.files:
+                    message = await self._send_document(chat, reply, text[:CAPTION_LIMIT], markup)
+                elif reply.file_path:
                     with open(reply.file_path, "rb") as fh:
                         message = await self.bot.send_document(
                             chat_id=int(chat),
@@ -229,13 +238,49 @@ class TelegramChannel:
                 else:
                     message = await self.bot.send_message(chat_id=int(chat), text=text, reply_markup=markup)
                 sent.append(str(message.message_id))
+            except RetryAfter as exc:  # flood control: Telegram says how long to wait
+                raise DeliveryError("Telegram 429", retry_after=_wait_of(exc)) from exc
             except Forbidden as exc:  # the user blocked the bot
-                raise DeliveryError("Telegram forbidden", permanent=True) from exc
+                raise DeliveryError("Telegram forbidden", unreachable=True) from exc
             except BadRequest as exc:
                 raise DeliveryError(f"Telegram bad request: {exc.message[:80]}", permanent=True) from exc
-            except (TimedOut, NetworkError) as exc:
+            except (TimedOut, NetworkError) as exc:  # 5xx arrive as NetworkError too
                 raise DeliveryError(f"Telegram {type(exc).__name__}") from exc
         return sent
+
+    async def _send_document(
+        self, chat: str, reply: Reply, caption: str, markup: InlineKeyboardMarkup | None
+    ) -> Any:
+        """Send a stored document: uploaded the first time, by Telegram's file_id after."""
+        assert reply.document and self.files
+        sha = reply.document
+        cached = self._file_ids.get(sha)
+        if cached is not None:
+            try:
+                return await self.bot.send_document(
+                    chat_id=int(chat), document=cached, caption=caption, reply_markup=markup
+                )
+            except BadRequest:
+                # Telegram no longer knows the file_id: upload it again, once.
+                logger.info("cached Telegram file_id refused, uploading the document again")
+                self._file_ids.pop(sha, None)
+        lock = self._upload_locks.setdefault(sha, asyncio.Lock())
+        async with lock:
+            cached = self._file_ids.get(sha)
+            if cached is not None:  # another send uploaded it while we waited
+                return await self.bot.send_document(
+                    chat_id=int(chat), document=cached, caption=caption, reply_markup=markup
+                )
+            data = await self.files.read(sha)
+            message = await self.bot.send_document(
+                chat_id=int(chat),
+                document=InputFile(data, filename=reply.file_name or "document"),
+                caption=caption,
+                reply_markup=markup,
+            )
+            if message.document is not None:
+                self._file_ids[sha] = message.document.file_id
+            return message
 
     async def _edit(self, chat: str, message_id: str, text: str, markup: InlineKeyboardMarkup | None) -> None:
         try:
@@ -309,6 +354,14 @@ def keyboard(buttons: tuple[Button, ...]) -> InlineKeyboardMarkup | None:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(b.label, callback_data=b.action.encode())] for b in buttons]
     )
+
+
+def _wait_of(exc: RetryAfter) -> float:
+    """Seconds Telegram asked us to wait: PTB 22 gives an int (with a warning), later ones a timedelta."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value: Any = exc.retry_after
+    return float(value.total_seconds()) if hasattr(value, "total_seconds") else float(value)
 
 
 def _id(value: Any) -> str:

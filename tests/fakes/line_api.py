@@ -12,6 +12,7 @@ Standalone, for a benchmark: `python -m tests.fakes.line_api --port N [--token T
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import json
 import re
@@ -26,8 +27,9 @@ from typing import Any
 
 from aiohttp import web
 
+from .faults import Fault, RateWindow
 from .openapi import OpenAPIChecker, Problem, grapheme_len, join_path, utf16_len
-from .server import FakeServer, cli_parser, note
+from .server import FakeServer, apply_cli, cli_parser, note
 from .specs import line_messaging_spec
 
 BOT_USER_ID = "U" + "b07" * 10 + "f0"  # the fake bot's own user ID (webhook `destination`)
@@ -36,6 +38,9 @@ RECIPIENT_RE = re.compile(r"^[UCR][0-9a-f]{32}$")  # user, group or room
 # LINE's 429 body once the month's allowance is used (a rate-limit 429 says something else).
 MONTHLY_LIMIT_MESSAGE = "You have reached your monthly limit."
 RATE_LIMIT_MESSAGE = "The API rate limit has been exceeded. Try again later."
+# Requests a second LINE allows per channel (Messaging API reference, "Rate limits").
+PUSH_RATE = 2_000
+MULTICAST_RATE = 200
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 # Limits LINE documents in prose but the OpenAPI file leaves out. Those the file does carry
@@ -414,6 +419,13 @@ class FakeLineAPI(FakeServer):
         self.messages_used = 0  # pushes and multicasts accepted, one per request and recipient
         self.quota_failure: int | None = None  # a status the quota endpoints answer instead (e.g. 500)
         self.rate_limited_pushes = 0  # how many coming pushes get LINE's rate-limit 429 (not the monthly one)
+        self.rate_windows = {
+            "/v2/bot/message/push": RateWindow(PUSH_RATE),
+            "/v2/bot/message/multicast": RateWindow(MULTICAST_RATE),
+        }
+        # Accepted requests per recipient, by way ("reply", "push", "multicast"): unlike `deliveries`
+        # never trimmed, so a 100,000-recipient run can count who got a notice twice or never.
+        self.received: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
 
     # --- test API --------------------------------------------------------------------------
 
@@ -465,10 +477,27 @@ class FakeLineAPI(FakeServer):
         menu_id = self.user_rich_menus.get(user_id)
         return self.rich_menus.get(menu_id) if menu_id else None
 
+    def stats(self) -> dict[str, Any]:
+        """The shared counts plus, per way of sending, how many users were reached once and more often."""
+        return {
+            **super().stats(),
+            "received": {
+                via: {"users": len(counter), "twice_or_more": sum(1 for n in counter.values() if n > 1)}
+                for via, counter in self.received.items()
+            },
+        }
+
+    def times_received(self, user_id: str, via: str | None = None) -> int:
+        """How many accepted requests reached the user (by one way, or any)."""
+        if via is not None:
+            return self.received[via][user_id]
+        return sum(counter[user_id] for counter in self.received.values())
+
     def clear(self) -> None:
-        """Forget calls, deliveries, violations and errors; tokens, content and profiles stay."""
+        """Forget calls, deliveries, counters, violations and errors; tokens, content and profiles stay."""
         super().clear()
         self.deliveries.clear()
+        self.received.clear()
 
     def load_specs(self) -> None:
         """Parse messaging-api.yml now rather than on the first request."""
@@ -504,6 +533,7 @@ class FakeLineAPI(FakeServer):
         r.add_post("/__fake__/reply-tokens", self._control_token)
         r.add_put("/__fake__/content/{messageId}", self._control_content)
         r.add_get("/__fake__/stats", self._control_stats)
+        r.add_get("/__fake__/received", self._control_received)
         r.add_post("/__fake__/clear", self._control_clear)
         r.add_route("*", "/{tail:.*}", self._unknown)
         return app
@@ -598,6 +628,9 @@ class FakeLineAPI(FakeServer):
         return out
 
     def _deliver(self, user_ids: list[str], messages: list[dict[str, Any]], via: str) -> list[dict[str, str]]:
+        counter = self.received[via]
+        for user_id in user_ids:
+            counter[user_id] += 1
         sent = []
         for message in messages:
             message_id = str(next(self._ids))
@@ -643,31 +676,52 @@ class FakeLineAPI(FakeServer):
             return self._error(409, "The retry key is already accepted", sentMessages=self._retry_keys[key])
         return None
 
+    def _gate(self, request: web.Request, path: str) -> tuple[web.Response | None, Fault | None]:
+        """Before a push or multicast is handled: the rate limit, then an injected fault.
+
+        Returns the answer to give instead of handling it (None: handle it) and the fault
+        that strikes after handling ("slow", "drop_after"), if any.
+        """
+        if self.rates_enforced and self.rate_windows[path].take():
+            self.refused_for_rate[path] += 1
+            self.errors.append(f"POST {path}: over {self.rate_windows[path].limit} requests/s")
+            return self._ok_as("ErrorResponse", {"message": RATE_LIMIT_MESSAGE}, status=429), None
+        fault = self.draw_fault()
+        if fault == "429":
+            return self._ok_as("ErrorResponse", {"message": RATE_LIMIT_MESSAGE}, status=429), None
+        if fault == "5xx":
+            return self._error(500, "Internal server error"), None
+        if fault == "drop":
+            self.drop(request)
+            return web.Response(status=500), None  # never reaches the client
+        return None, fault
+
     async def _push(self, request: web.Request, body: dict[str, Any]) -> web.Response:
         if self.push_delay:
             await asyncio.sleep(self.push_delay)
-        conflict = self._retry_conflict(request, "POST /v2/bot/message/push")
-        if conflict:
-            return conflict
-        refused = self._over_allowance("POST /v2/bot/message/push", 1)
-        if refused:
-            return refused
-        sent = self._deliver([body["to"]], body["messages"], "push")
-        if "X-Line-Retry-Key" in request.headers:
-            self._retry_keys[request.headers["X-Line-Retry-Key"]] = sent
-        return self._ok({"sentMessages": sent})
+        return await self._send(request, "/v2/bot/message/push", [body["to"]], body["messages"], "push")
 
     async def _multicast(self, request: web.Request, body: dict[str, Any]) -> web.Response:
-        conflict = self._retry_conflict(request, "POST /v2/bot/message/multicast")
+        return await self._send(request, "/v2/bot/message/multicast", list(body["to"]), body["messages"], "multicast")
+
+    async def _send(
+        self, request: web.Request, path: str, to: list[str], messages: list[dict[str, Any]], via: str
+    ) -> web.Response:
+        answer, fault = self._gate(request, path)
+        if answer is not None:
+            return answer
+        conflict = self._retry_conflict(request, f"POST {path}")
         if conflict:
             return conflict
-        refused = self._over_allowance("POST /v2/bot/message/multicast", len(body["to"]))
+        refused = self._over_allowance(f"POST {path}", len(to))
         if refused:
             return refused
-        sent = self._deliver(list(body["to"]), body["messages"], "multicast")
+        sent = self._deliver(to, messages, via)
         if "X-Line-Retry-Key" in request.headers:
+            # Kept once accepted: a retry after a late answer or a dropped connection gets 409.
             self._retry_keys[request.headers["X-Line-Retry-Key"]] = sent
-        return self._ok({})
+        await self.after_handling(request, fault)
+        return self._ok({"sentMessages": sent} if via == "push" else {})
 
     async def _quota(self, _request: web.Request, _body: Any) -> web.Response:
         if self.quota_failure is not None:
@@ -846,6 +900,12 @@ class FakeLineAPI(FakeServer):
     async def _control_stats(self, _request: web.Request) -> web.Response:
         return web.json_response(self.stats())
 
+    async def _control_received(self, request: web.Request) -> web.Response:
+        """Accepted requests per recipient, {via: {userId: n}}; ?via=multicast for one way."""
+        via = request.query.get("via")
+        wanted = {via: self.received.get(via, {})} if via else self.received
+        return web.json_response({name: dict(counter) for name, counter in wanted.items()})
+
     async def _control_clear(self, _request: web.Request) -> web.Response:
         self.clear()
         return web.json_response({})
@@ -866,6 +926,7 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         history=args.history,
     )
+    apply_cli(fake, args)
     asyncio.run(fake.serve_until_stopped())
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import json
 import signal
 import sys
 from collections.abc import Awaitable, Callable, Iterable
@@ -16,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any, Self
 
 from aiohttp import web
+
+from .faults import Fault, FaultPlan, Faults
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # What handlers learn about a request (endpoint, decoded body, token-free path) for the log;
@@ -58,12 +61,58 @@ class FakeServer:
         self.errors = []
         self._runner: web.AppRunner | None = None
         self.url = ""
+        # Counters that outlive `history`, for benchmarks and tests of large broadcasts.
+        self.requests: collections.Counter[str] = collections.Counter()  # per endpoint
+        self.refused_for_rate: collections.Counter[str] = collections.Counter()  # per endpoint
+        self.rates_enforced = False  # the platform's documented rate limits (subclasses define them)
+        self.faults = Faults()
 
     # --- lifecycle -------------------------------------------------------------------------
 
     def build_app(self) -> web.Application:
-        """The aiohttp application; subclasses add their routes to it."""
-        return web.Application(middlewares=[self._record_middleware], client_max_size=64 * 1024 * 1024)
+        """The aiohttp application with the shared control endpoints; subclasses add their routes."""
+        app = web.Application(middlewares=[self._record_middleware], client_max_size=64 * 1024 * 1024)
+        app.router.add_post("/__fake__/faults", self._control_faults)
+        return app
+
+    # --- rate limits and faults ------------------------------------------------------------
+
+    def enforce_rates(self, on: bool = True) -> None:
+        """Refuse what goes over the platform's documented rates with its 429 (off by default)."""
+        self.rates_enforced = on
+
+    def inject_faults(self, plan: FaultPlan | None = None, **shares: Any) -> None:
+        """Give a share of the sending requests a fault: `inject_faults(server_error=0.05, seed=1)`."""
+        self.faults.set(plan or FaultPlan(**shares))
+
+    def draw_fault(self) -> Fault | None:
+        """The fault the current sending request gets (None: handle it normally)."""
+        return self.faults.draw()
+
+    async def after_handling(self, request: web.Request, fault: Fault | None) -> None:
+        """Carry out the faults that strike once the request was handled: a late answer, a drop."""
+        if fault == "slow":
+            await asyncio.sleep(self.faults.plan.slow_seconds)
+        elif fault == "drop_after":
+            self.drop(request)
+
+    @staticmethod
+    def drop(request: web.Request) -> None:
+        """Close the connection without an answer (the client sees a disconnect)."""
+        if request.transport is not None:
+            request.transport.abort()
+
+    async def _control_faults(self, request: web.Request) -> web.Response:
+        """POST {"rates": bool, "faults": {plan}}: switch rate limits and faults in a standalone run."""
+        body = await request.json()
+        if "rates" in body:
+            self.enforce_rates(bool(body["rates"]))
+        if "faults" in body:
+            try:
+                self.inject_faults(FaultPlan.from_dict(body["faults"]))
+            except (TypeError, ValueError) as exc:
+                return web.json_response({"error": str(exc)}, status=400)
+        return web.json_response({"rates": self.rates_enforced, "faults": self.faults.plan.to_dict()})
 
     async def start(self) -> Self:
         """Bind the loopback port (0 picks a free one) and set `url`."""
@@ -104,8 +153,11 @@ class FakeServer:
         return [c for c in self._calls if c.endpoint == endpoint]
 
     def clear(self) -> None:
-        """Forget recorded calls, deliveries, violations and errors (registered data stays)."""
+        """Forget recorded calls, deliveries, violations, errors and counters (registered data stays)."""
         self._calls.clear()
+        self.requests.clear()
+        self.refused_for_rate.clear()
+        self.faults.injected.clear()
         self.violations.clear()
         self.errors.clear()
 
@@ -134,6 +186,7 @@ class FakeServer:
             raise
         finally:
             info = request.get(_NOTE, {})
+            self.requests[info.get("endpoint") or request.path] += 1
             self._calls.append(
                 Call(
                     method=request.method,
@@ -148,7 +201,15 @@ class FakeServer:
     def stats(self) -> dict[str, Any]:
         """Counts per endpoint and status, and the violations: what a benchmark run reports."""
         counts = collections.Counter(f"{c.endpoint or c.path} {c.status}" for c in self._calls)
-        return {"calls": dict(counts), "violations": list(self.violations), "errors": len(self.errors)}
+        return {
+            "calls": dict(counts),
+            "violations": list(self.violations),
+            "errors": len(self.errors),
+            "requests": dict(self.requests),
+            "refused_for_rate": dict(self.refused_for_rate),
+            "faults_injected": dict(self.faults.injected),
+            "rates_enforced": self.rates_enforced,
+        }
 
     # --- standalone ------------------------------------------------------------------------
 
@@ -177,4 +238,15 @@ def cli_parser(description: str) -> argparse.ArgumentParser:
     parser.add_argument(
         "--history", type=int, default=1000, help="how many calls/messages/violations to keep (memory bound)"
     )
+    parser.add_argument("--enforce-rates", action="store_true", help="refuse what exceeds the platform's rates (429)")
+    parser.add_argument(
+        "--faults", default="", help='JSON fault plan, e.g. {"server_error": 0.02, "drop_after": 0.01, "seed": 7}'
+    )
     return parser
+
+
+def apply_cli(fake: FakeServer, args: argparse.Namespace) -> None:
+    """Switch on what the shared options asked for."""
+    fake.enforce_rates(args.enforce_rates)
+    if args.faults:
+        fake.inject_faults(FaultPlan.from_dict(json.loads(args.faults)))

@@ -14,6 +14,7 @@ Standalone, for a benchmark: `python -m tests.fakes.telegram_api --port N --toke
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import copy
 import hashlib
@@ -27,11 +28,21 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from .server import FakeServer, cli_parser, note
+from .faults import Fault, RateWindow, whole_seconds
+from .server import FakeServer, apply_cli, cli_parser, note
 from .telegram_schema import TelegramSpec, Upload, bot_api
 
 GETFILE_MAX_BYTES = 20 * 1024 * 1024  # the Bot API refuses getFile above 20 MB
 LONG_POLL_MAX = 50.0  # seconds a getUpdates call may hang when the queue is empty
+# Bot API FAQ, "My bot is hitting limits": about 30 messages a second overall, 1 a second per chat.
+MESSAGES_PER_SECOND = 30
+PER_CHAT_PER_SECOND = 1
+# The methods that send a message into a chat: the ones rate limits and injected faults apply to.
+SENDING_METHODS = frozenset({
+    "sendMessage", "sendPhoto", "sendDocument", "sendVideo", "sendAudio", "sendVoice",
+    "sendAnimation", "sendSticker", "sendMediaGroup", "sendLocation", "sendContact", "copyMessage",
+    "forwardMessage",
+})  # fmt: skip
 
 
 class _ApiError(Exception):
@@ -99,6 +110,13 @@ class FakeTelegramAPI(FakeServer):
         self._file_seq = itertools.count(1)
         self._updates: list[dict[str, Any]] = []
         self._update_arrived: asyncio.Event | None = None
+        self.overall_rate = RateWindow(MESSAGES_PER_SECOND)
+        self.chat_rate = RateWindow(PER_CHAT_PER_SECOND)
+        # Never trimmed, unlike the sent messages: what a large broadcast is judged by.
+        self.received: collections.Counter[str] = collections.Counter()  # messages per chat
+        self.uploads = 0  # sendDocument/sendPhoto calls that carried the file's bytes
+        self.file_id_sends = 0  # ... that named a file Telegram already had
+        self.duplicate_risk = 0  # sent, then the connection dropped: a retry would send it twice
 
     # --- test API --------------------------------------------------------------------------
 
@@ -128,6 +146,10 @@ class FakeTelegramAPI(FakeServer):
         own = self.commands.get(self._commands_key({"scope": {"type": "chat", "chat_id": int(chat_id)}}))
         return [c["command"] for c in (default if own is None else own)]
 
+    def forget_files(self) -> None:
+        """Forget every file (as when Telegram no longer accepts an old file_id)."""
+        self._files.clear()
+
     def block(self, chat_id: int | str) -> None:
         """Make sends to this chat fail 403 as when the user blocked the bot."""
         self.blocked.add(str(chat_id))
@@ -156,9 +178,23 @@ class FakeTelegramAPI(FakeServer):
         return None
 
     def clear(self) -> None:
-        """Forget calls, sent messages, violations and errors; files and updates stay."""
+        """Forget calls, sent messages, counters, violations and errors; files and updates stay."""
         super().clear()
         self._sent.clear()
+        self.received.clear()
+        self.uploads = self.file_id_sends = self.duplicate_risk = 0
+
+    def stats(self) -> dict[str, Any]:
+        """The shared counts plus deliveries per chat summed up and the upload counts."""
+        return {
+            **super().stats(),
+            "chats_reached": len(self.received),
+            "chats_reached_twice": sum(1 for n in self.received.values() if n > 1),
+            "messages_sent": sum(self.received.values()),
+            "uploads": self.uploads,
+            "file_id_sends": self.file_id_sends,
+            "duplicate_risk": self.duplicate_risk,
+        }
 
     def load_specs(self) -> None:
         """Parse api.json now rather than on the first request."""
@@ -187,6 +223,7 @@ class FakeTelegramAPI(FakeServer):
         r.add_post("/__fake__/updates", self._control_update)
         r.add_put("/__fake__/files/{file_id}", self._control_file)
         r.add_get("/__fake__/stats", self._control_stats)
+        r.add_get("/__fake__/received", self._control_received)
         r.add_post("/__fake__/clear", self._control_clear)
         r.add_route("*", "/{tail:.*}", self._not_found)
         return app
@@ -231,13 +268,62 @@ class FakeTelegramAPI(FakeServer):
         if problems:
             self._violate(method, problems)
             return self._fail(400, f"Bad Request: {problems[0]}")
+        fault: Fault | None = None
+        if method in SENDING_METHODS:
+            refused, fault = self._gate(request, method, params)
+            if refused is not None:
+                return refused
         handler = getattr(self, f"_m_{method}", None)
         try:
             result = await handler(params) if handler else self._generic(spec, method, params)
         except _ApiError as exc:
             self.errors.append(f"{method}: {exc.description}")
             return self._fail(exc.code, exc.description)
+        if fault == "drop_after":
+            self.duplicate_risk += 1
+        await self.after_handling(request, fault)
         return web.json_response({"ok": True, "result": result})
+
+    def _too_many(self, wait: float) -> web.Response:
+        seconds = whole_seconds(wait)
+        return web.json_response(
+            {
+                "ok": False,
+                "error_code": 429,
+                "description": f"Too Many Requests: retry after {seconds}",
+                "parameters": {"retry_after": seconds},
+            },
+            status=429,
+        )
+
+    def _gate(
+        self, request: web.Request, method: str, params: dict[str, Any]
+    ) -> tuple[web.Response | None, Fault | None]:
+        """Before a message is sent: the rate limits, then an injected fault.
+
+        Returns the answer to give instead (None: send it) and the fault that strikes after
+        sending ("slow", "drop_after"), if any.
+        """
+        if self.rates_enforced:
+            chat = str(params.get("chat_id"))
+            # Both windows must have room; a refused message takes a place in neither.
+            wait = max(self.chat_rate.room(chat), self.overall_rate.room())
+            if not wait:
+                self.chat_rate.take(chat)
+                self.overall_rate.take()
+            else:
+                self.refused_for_rate[method] += 1
+                self.errors.append(f"{method}: flood control")
+                return self._too_many(wait), None
+        fault = self.draw_fault()
+        if fault == "429":
+            return self._too_many(1.0), None
+        if fault == "5xx":
+            return self._fail(500, "Internal Server Error"), None
+        if fault == "drop":
+            self.drop(request)
+            return web.Response(status=500), None  # never reaches the client
+        return None, fault
 
     # --- messages --------------------------------------------------------------------------
 
@@ -274,6 +360,7 @@ class FakeTelegramAPI(FakeServer):
         markup = params.get("reply_markup")
         if isinstance(markup, dict) and "inline_keyboard" in markup:  # only inline ones come back
             message["reply_markup"] = markup
+        self.received[key] += 1
         sent = self._sent[key]
         sent.append(SentMessage(key, message_id, dict(params), message))
         if self.history is not None and len(sent) > 2 * self.history:
@@ -288,6 +375,7 @@ class FakeTelegramAPI(FakeServer):
 
     def _file_object(self, value: Any, default_name: str, default_mime: str) -> _File:
         if isinstance(value, Upload):
+            self.uploads += 1
             file_id = f"BQAC{next(self._file_seq):06d}" + hashlib.sha1(value.data).hexdigest()[:20]
             stored = _File(
                 file_id, value.data, f"documents/{value.filename or default_name}", value.filename, value.content_type
@@ -295,6 +383,7 @@ class FakeTelegramAPI(FakeServer):
             self._files[file_id] = stored
             return stored
         if value in self._files:
+            self.file_id_sends += 1
             return self._files[value]
         if isinstance(value, str) and value.startswith(("http://", "https://")):
             return _File(f"URL{next(self._file_seq):06d}", b"", "documents/remote", default_name, default_mime)
@@ -478,6 +567,10 @@ class FakeTelegramAPI(FakeServer):
     async def _control_stats(self, _request: web.Request) -> web.Response:
         return web.json_response(self.stats())
 
+    async def _control_received(self, _request: web.Request) -> web.Response:
+        """Messages sent per chat, {chat_id: n} (never trimmed)."""
+        return web.json_response(dict(self.received))
+
     async def _control_clear(self, _request: web.Request) -> web.Response:
         self.clear()
         return web.json_response({})
@@ -494,6 +587,7 @@ def main(argv: list[str] | None = None) -> None:
     if not _TOKEN_RE.match(args.token):
         parser.error("a bot token looks like 123456:ABC-def")
     fake = FakeTelegramAPI(args.token, host=args.host, port=args.port, history=args.history)
+    apply_cli(fake, args)
     asyncio.run(fake.serve_until_stopped())
 
 
