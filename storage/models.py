@@ -523,4 +523,4 @@ class NoticeRecipient(Model):
     class Meta:
         table = "notice_recipient"
         unique_together = (("notice", "staff"),)
-        indexes = (("notice", "state"),)
+        indexes = (("notice_id", "state"),)

@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
                 ('acknowledged_at', fields.FloatField(null=True)),
                 ('ack_channel', fields.CharField(null=True, max_length=16)),
             ],
-            options={'table': 'notice_recipient', 'app': 'models', 'unique_together': (('notice', 'staff'),), 'indexes': [Index(fields=['notice', 'state'])], 'pk_attr': 'id', 'table_description': 'One person a notice is addressed to: whether it reached them, and when they acknowledged it.'},
+            options={'table': 'notice_recipient', 'app': 'models', 'unique_together': (('notice', 'staff'),), 'indexes': [Index(fields=['notice_id', 'state'])], 'pk_attr': 'id', 'table_description': 'One person a notice is addressed to: whether it reached them, and when they acknowledged it.'},
             bases=['Model'],
         ),
         ops.AddField(

@@ -413,7 +413,7 @@ class FakeLineAPI(FakeServer):
         self.rich_menus: dict[str, dict[str, Any]] = {}  # richMenuId -> menu as created
         self.rich_menu_images: dict[str, tuple[bytes, str]] = {}  # richMenuId -> (image, type)
         self.user_rich_menus: dict[str, str] = {}  # userId -> linked richMenuId
-        self.push_delay = 0.0  # seconds each push takes: lets a test kill the service mid-delivery
+        self.push_delay = 0.0  # seconds each push or multicast takes: lets a test kill the service mid-delivery
         # The monthly message allowance: None is LINE's type "none" (no limit set).
         self.allowance: int | None = None
         self.messages_used = 0  # pushes and multicasts accepted, one per request and recipient
@@ -702,6 +702,8 @@ class FakeLineAPI(FakeServer):
         return await self._send(request, "/v2/bot/message/push", [body["to"]], body["messages"], "push")
 
     async def _multicast(self, request: web.Request, body: dict[str, Any]) -> web.Response:
+        if self.push_delay:
+            await asyncio.sleep(self.push_delay)
         return await self._send(request, "/v2/bot/message/multicast", list(body["to"]), body["messages"], "multicast")
 
     async def _send(
