@@ -121,3 +121,41 @@ async def test_a_newcomer_sees_a_reminder_arrive_on_sim_after_reminders_run(clie
     # The reminder's button works from the page.
     await page.click(".msg.bot button.btn-action:has-text('ความก้าวหน้า')")
     await page.wait_for_selector(".msg.bot >> text=ความก้าวหน้า ปีงบประมาณ 2570")
+
+
+async def test_a_notice_arrives_on_sim_with_its_attachment_and_is_acknowledged(client, page, services):
+    """A circular notice to a unit reaches a /sim session: the card, the PDF's link, and รับทราบ recorded."""
+    import asyncio
+    import time
+
+    from scheduler.notices import queue_due
+    from storage import notices
+    from storage.models import OutboxMessage, Staff, Unit
+
+    await load_roster()
+    await page.goto(str(client.make_url("/sim")))
+    await page.wait_for_selector("#person option[value='E002']", state="attached")
+    await page.select_option("#person", "E002")
+    await page.click("#start")
+    await page.wait_for_selector(".msg.bot >> text=ต้องการทำอะไรคะ")
+    stored = await services.files.put(b"%PDF-1.4\n% notice\n%%EOF\n")
+    unit = await Unit.get(name="กลุ่มส่งเสริม")
+    notice = await notices.create(
+        subject="ขอเชิญประชุมกลุ่มส่งเสริม", body="วันศุกร์นี้ เวลา 13.30 น.", doc_no="ศธ 0001/ว 9",
+        audience={"kind": "units", "units": [unit.id]}, send_at=time.time(), urgent=True,
+        created_by=(await Staff.get(employee_code="E003")).id,
+        attachments=[{"sha256": stored.sha256, "name": "วาระการประชุม.pdf", "mime": "application/pdf", "size": 24}],
+    )
+    assert await queue_due(services) == 1
+    for _ in range(200):
+        if not await OutboxMessage.filter(notice_id=notice.id, status="pending").exists():
+            break
+        services.broadcaster.wake()
+        await asyncio.sleep(0.05)
+    card = await page.wait_for_selector(".msg.bot >> text=เรื่อง ขอเชิญประชุมกลุ่มส่งเสริม")
+    assert "ที่ ศธ 0001/ว 9" in await card.evaluate("node => node.closest('.msg').innerText")
+    link = await page.wait_for_selector(".msg.bot a:has-text('วาระการประชุม.pdf')")
+    assert "/files/" in (await link.get_attribute("href") or "")
+    await page.click(".msg.bot button.btn-action:has-text('รับทราบ')")
+    await page.wait_for_selector(".msg.bot >> text=บันทึกการรับทราบแล้ว")
+    assert (await notices.counts([notice.id]))[notice.id].acknowledged == 1
