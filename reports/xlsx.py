@@ -129,8 +129,12 @@ def _workbook_parts(names: list[str]) -> dict[str, str]:
 
 
 def write_xlsx(report: AgencyReport, path: Path) -> Path:
-    """Write the workbook (owner-only, text cells formula-safe), streaming each sheet into the zip."""
-    sheets = tables(report)
+    """Write the yearly report's workbook (owner-only, text cells formula-safe)."""
+    return write_tables(tables(report), path)
+
+
+def write_tables(sheets: list[Table], path: Path) -> Path:
+    """Write these tables as one workbook, a sheet each, streaming each sheet into the zip."""
     # Written owner-only under a temporary name, so a half-written report is never mistaken for one.
     # Level 1 deflate: most of the size win of the default level for a fraction of its time.
     with private_output(path, "wb") as fh, zipfile.ZipFile(
