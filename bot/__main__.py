@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--round", type=int, choices=(1, 2), help="only this assessment round")
     p.add_argument("--out", type=Path, required=True, help="report.xlsx or report.csv")
     _reminder_commands(sub)
+    _notice_commands(sub)
     args = parser.parse_args(argv)
     if args.command == "targets" and not args.targets_command:
         parser.parse_args(["targets", "--help"])
@@ -152,6 +153,10 @@ async def _with_db(settings: Settings, command: str, args: argparse.Namespace) -
             return await _report(args.fy, args.round, args.out)
         if command == "reminders":
             return await _reminders(settings, args)
+        if command == "notices":
+            return await _notices_table()
+        if command == "notice":
+            return await _notice_detail(args.notice_id, args.out)
     finally:
         await close_db()
     return 2
@@ -554,6 +559,72 @@ async def _telegram_menus(settings: Settings, channel: TelegramChannel | None = 
     finally:
         if own:
             await channel.close()
+
+
+def _notice_commands(sub: argparse._SubParsersAction) -> None:
+    """`notices` and `notice ID [--out pending.xlsx]`: how circular notices stand, who has not acknowledged."""
+    sub.add_parser("notices", help="list the latest circular notices with their counts")
+    p = sub.add_parser("notice", help="one circular notice: counts and who has not acknowledged, by unit")
+    p.add_argument("notice_id", type=int)
+    p.add_argument("--out", type=Path, help="also write the list as XLSX (the chat's ส่งออก Excel)")
+
+
+def _notice_day(notice: Any) -> str:
+    """The day it went out, or when it is scheduled (Asia/Bangkok, ISO)."""
+    from fiscal.thai_dates import BANGKOK
+    from reports.notice_pending import sent_on
+
+    day = sent_on(notice)
+    if day is not None:
+        return day.isoformat()
+    return f"{notice.status} {dt.datetime.fromtimestamp(notice.send_at, BANGKOK):%Y-%m-%d %H:%M}"
+
+
+async def _notices_table(limit: int = 50) -> int:
+    from storage import notices
+
+    latest = await notices.recent(limit)
+    if not latest:
+        print("no notices")
+        return 0
+    counts = await notices.counts([n.id for n in latest])
+    print(f"{'id':>6}  {'subject':<40} {'sent':<22} {'total':>6} {'delivered':>9} {'unreachable':>11} {'held':>5} {'acknowledged':>12}")
+    for n in latest:
+        c = counts[n.id]
+        subject = " ".join(n.subject.split())
+        subject = subject if len(subject) <= 40 else subject[:39] + "…"
+        print(
+            f"{n.id:>6}  {subject:<40} {_notice_day(n):<22} {c.total:>6} {c.delivered:>9} {c.unreachable:>11} "
+            f"{c.held:>5} {c.acknowledged:>12}"
+        )
+    return 0
+
+
+async def _notice_detail(notice_id: int, out: Path | None) -> int:
+    from reports.notice_pending import build, collect
+
+    export = await (build(notice_id, out) if out else collect(notice_id))
+    if export is None:
+        print(f"no notice {notice_id}", file=sys.stderr)
+        return 1
+    notice, c = export.notice, export.counts
+    print(f"notice {notice.id}: {notice.subject}")
+    if notice.doc_no:
+        print(f"doc no: {notice.doc_no}")
+    print(f"sent: {_notice_day(notice)}  reply by: {notice.reply_by.isoformat() if notice.reply_by else '-'}  "
+          f"status: {notice.status}  re-sent: {notice.resends}")
+    print(f"total {c.total}, delivered {c.delivered}, unreachable {c.unreachable}, held {c.held}, "
+          f"still sending {c.waiting}, acknowledged {c.acknowledged}")
+    print(f"not acknowledged: {len(export.pending)}")
+    unit = None
+    for person in export.pending:
+        if person.unit != unit:
+            unit = person.unit
+            print(f"  {unit or '-'}")
+        print(f"    {person.employee_code:<12} {person.name:<40} {person.state}")
+    if out:
+        print(f"written: {out}")
+    return 0
 
 
 if __name__ == "__main__":
