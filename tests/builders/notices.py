@@ -1,0 +1,51 @@
+"""Circular notices that went out, built with the storage functions the queueing job and dispatcher use.
+
+The tracking tests need notices whose recipients already stand somewhere (delivered,
+unreachable, held by LINE's allowance, still queued) without running a broadcast;
+acknowledgements then come through the real webhooks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterable
+
+from fiscal.calendar import today_bangkok
+from storage import notices
+from storage.models import Notice, Staff
+
+
+async def sent_notice(
+    *,
+    subject: str = "ประชุมประจำเดือน",
+    delivered: Iterable[str] = (),
+    unreachable: Iterable[str] = (),
+    held: Iterable[str] = (),
+    queued: Iterable[str] = (),
+    reply_in_days: int | None = 7,
+    doc_no: str | None = "ศธ 0001/ว 12",
+    ack_required: bool = True,
+) -> Notice:
+    """A notice queued now to these employee codes, its recipients in the states named (reply by today + days)."""
+    delivered, unreachable, held, queued = list(delivered), list(unreachable), list(held), list(queued)
+    codes = delivered + unreachable + held + queued
+    staff = dict(await Staff.filter(employee_code__in=codes).values_list("employee_code", "id"))
+    assert set(staff) == set(codes), codes
+    now = time.time()
+    notice = await notices.create(
+        subject=subject,
+        body="ขอเชิญประชุมประจำเดือน ณ ห้องประชุม 1",
+        audience={"kind": "codes", "codes": codes},
+        created_by=None,
+        send_at=now,
+        doc_no=doc_no,
+        reply_by=today_bangkok() + dt.timedelta(days=reply_in_days) if reply_in_days is not None else None,
+        ack_required=ack_required,
+    )
+    assert await notices.claim(notice.id, now)
+    states = {staff[c]: notices.HELD if c in held else notices.QUEUED for c in codes}
+    ids = await notices.add_recipients(notice.id, states)
+    await notices.mark_delivered([ids[staff[c]] for c in delivered], now)
+    await notices.mark_unreachable([ids[staff[c]] for c in unreachable])
+    return await Notice.get(id=notice.id)
