@@ -222,7 +222,7 @@ def _tell_refusal(turn: Turn, notice: Notice | None, refusal: str) -> None:
         return
     logger.info("re-send of notice %s refused (%s) for staff %s", notice.id, refusal, turn.person.id if turn.person else None)
     date = official_date(notice.reply_by) if notice.reply_by else ""
-    turn.reply(f"notice_track.resend_{refusal}", date=date)
+    turn.reply(f"notice_track.resend_{refusal}", date=date, id=notice.id)
 
 
 @router.action(RESEND, roles=ADMIN)
@@ -242,22 +242,24 @@ async def ask_resend(turn: Turn, notice_id: str = "", *_: str) -> None:
     turn.reply(
         "notice_track.resend_confirm", id=notice.id, subject=_short(notice.subject, SUBJECT_IN_LIST), count=waiting,
         buttons=(
-            Button(t("notice_track.resend_yes"), Action(RESEND_OK, (str(notice.id),))),
+            # The count of earlier re-sends makes the confirmation good for one re-send only.
+            Button(t("notice_track.resend_yes"), Action(RESEND_OK, (str(notice.id), str(notice.resends)))),
             Button(t("notice_track.resend_no"), Action(RESEND_NO, (str(notice.id),))),
         ),
     )
 
 
 @router.action(RESEND_OK, roles=ADMIN)
-async def confirm_resend(turn: Turn, notice_id: str = "", *_: str) -> None:
+async def confirm_resend(turn: Turn, notice_id: str = "", resends_seen: str = "", *_: str) -> None:
     """Confirmed: mark the notice for re-sending (checked again: the button may be old) and wake the queue."""
     found = _notice_id(notice_id)
     notice = await notices.get(found) if found is not None else None
-    if notice is None:
+    seen = _notice_id(resends_seen)
+    if notice is None or seen is None:
         _tell_refusal(turn, None, "not_found")
         return
     now = turn.incoming.received_at or time.time()
-    outcome = await request_resend(notice.id, now, today_bangkok())
+    outcome = await request_resend(notice.id, now, today_bangkok(), seen)
     if outcome != "requested":
         _tell_refusal(turn, notice, outcome)
         return

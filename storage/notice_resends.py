@@ -19,7 +19,7 @@ RESEND = "resend"
 RESENDABLE = ("queued", "sent")
 
 Refusal = Literal["no_ack", "not_sent", "in_progress", "past_deadline", "nobody_waiting"]
-Outcome = Literal["requested", "not_found"] | Refusal
+Outcome = Literal["requested", "not_found", "already_resent"] | Refusal
 
 
 def resend_refusal(notice: Notice, waiting: int, today: dt.date) -> Refusal | None:
@@ -38,17 +38,23 @@ def resend_refusal(notice: Notice, waiting: int, today: dt.date) -> Refusal | No
     return None
 
 
-async def request_resend(notice_id: int, now: float, today: dt.date) -> Outcome:
-    """Mark the notice for sending again to those who have not acknowledged, if it may be."""
+async def request_resend(notice_id: int, now: float, today: dt.date, resends_seen: int) -> Outcome:
+    """Mark the notice for sending again to those who have not acknowledged, if it may be.
+
+    `resends_seen` is how many re-sends the admin's confirmation button was made after: a
+    confirmation pressed again, or an old one, asks for no second re-send.
+    """
     notice = await Notice.get_or_none(id=notice_id)
     if notice is None:
         return "not_found"
+    if notice.resends != resends_seen:
+        return "already_resent"
     waiting = await NoticeRecipient.filter(notice_id=notice_id, acknowledged_at__isnull=True).count()
     refusal = resend_refusal(notice, waiting, today)
     if refusal is not None:
         return refusal
-    # Conditional on the status read above: of two admins confirming at once, one re-send is asked.
-    won = await Notice.filter(id=notice_id, status=notice.status).update(
+    # Conditional on what was read above: of two admins confirming at once, one re-send is asked.
+    won = await Notice.filter(id=notice_id, status=notice.status, resends=resends_seen).update(
         status=RESEND, resends=F("resends") + 1, send_at=now
     )
-    return "requested" if won else "in_progress"
+    return "requested" if won else "already_resent"

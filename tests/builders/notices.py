@@ -7,13 +7,16 @@ acknowledgements then come through the real webhooks.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from collections.abc import Iterable
+from typing import Any
 
 from fiscal.calendar import today_bangkok
+from fiscal.thai_dates import BANGKOK
 from storage import notices
-from storage.models import Notice, Staff
+from storage.models import Notice, OutboxMessage, Staff
 
 
 async def sent_notice(
@@ -49,3 +52,19 @@ async def sent_notice(
     await notices.mark_delivered([ids[staff[c]] for c in delivered], now)
     await notices.mark_unreachable([ids[staff[c]] for c in unreachable])
     return await Notice.get(id=notice.id)
+
+
+def next_office_hours() -> dt.datetime:
+    """Tomorrow 10:00 in Bangkok: after anything due now, outside quiet hours."""
+    return dt.datetime.combine(today_bangkok() + dt.timedelta(days=1), dt.time(10), BANGKOK)
+
+
+async def broadcast_settled(services: Any, timeout: float = 15.0) -> None:
+    """Wait until the broadcast dispatcher has nothing left to send, then for chat replies in flight."""
+    deadline = time.monotonic() + timeout
+    while await OutboxMessage.filter(notice_id__isnull=False, status="pending").exists():
+        assert time.monotonic() < deadline, "the broadcast did not finish"
+        services.broadcaster.wake()
+        await asyncio.sleep(0.05)
+    await services.notifier.drain()
+    await services.processor.drain()
