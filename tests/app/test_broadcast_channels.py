@@ -235,6 +235,7 @@ async def test_any_message_from_a_blocked_chat_clears_the_mark(client, line_user
     await load_roster(TEAM_CSV)
     person = await link(line_user(), "E005")
     await person.send(unfollow_event(person.user_id))
+    assert (await ChatIdentity.get(channel="line", platform_user_id=person.user_id)).blocked_at is not None
     await person.says("เมนู")
     identity = await ChatIdentity.get(channel="line", platform_user_id=person.user_id)
     assert identity.blocked_at is None

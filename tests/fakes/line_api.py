@@ -7,6 +7,8 @@ server answers both. Every request body is checked against the official `messagi
 a violation is recorded in `violations` and answered 400 in LINE's error shape.
 
 Standalone, for a benchmark: `python -m tests.fakes.line_api --port N [--token T]`.
+`--enforce-rates` and `--faults JSON` (see faults.py) switch on the platform's rate limits and
+injected faults; POST /__fake__/faults changes them, GET /__fake__/stats and /__fake__/received count.
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ Every call is checked (method exists, required/unknown parameters, types down to
 objects, documented limits); a violation is recorded and answered 400 like Telegram would.
 
 Standalone, for a benchmark: `python -m tests.fakes.telegram_api --port N --token T`.
+`--enforce-rates` and `--faults JSON` (see faults.py) switch on the platform's rate limits and
+injected faults; POST /__fake__/faults changes them, GET /__fake__/stats and /__fake__/received count.
 """
 
 from __future__ import annotations
