@@ -8,6 +8,7 @@ declared on the routes themselves.
 
 from handlers import approvals, certificates, days_off, fallback, linking, menu, progress, reminders, reports, roster, targets
 from handlers import chat_presence, notice_ack, reminder_settings
+from handlers import notice_compose
 
 ROUTERS = (
     chat_presence.router,
@@ -18,6 +19,7 @@ ROUTERS = (
     progress.router,
     reminders.router,
     notice_ack.router,
+    notice_compose.router,
     reminder_settings.router,
     targets.router,
     days_off.router,
