@@ -102,7 +102,8 @@ async def test_an_admin_composes_previews_and_confirms_once(channel, recipients,
         {"sha256": hashlib.sha256(PDF).hexdigest(), "name": "agenda.pdf", "mime": "application/pdf", "size": len(PDF)}
     ]
     assert notice.audience == {"kind": "units", "units": [unit.id], "subunits": False}
-    assert notice.ack_required and not notice.urgent and notice.status == "scheduled"
+    assert notice.ack_required and not notice.urgent
+    assert notice.status in ("scheduled", "queued", "sent")  # the queueing job was woken at once
     assert abs(notice.send_at - time.time()) < 600
     assert (await notice.created_by).employee_code == "E003"
 
