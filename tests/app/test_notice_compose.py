@@ -231,3 +231,17 @@ async def test_command_line_previews_without_writing_and_stores_with_yes(setting
     assert notice.subject == SUBJECT and notice.ack_required and notice.created_by_id is None
     assert notice.attachments[0]["sha256"] == hashlib.sha256(PDF).hexdigest()
     assert (settings.data_dir / "files").exists()
+
+
+async def test_the_hourly_orphan_sweep_keeps_a_notices_attachment(services, team):
+    from scheduler.jobs import sweep_orphans
+    from storage import notices
+
+    kept, stray = await services.files.put(PDF), await services.files.put(b"%PDF-1.4 nobody's\n")
+    await notices.create(
+        subject=SUBJECT, body=BODY, audience={"kind": "all"}, created_by=None, send_at=time.time() + 7 * 86400,
+        attachments=[{"sha256": kept.sha256, "name": "agenda.pdf", "mime": "application/pdf", "size": kept.size}],
+    )
+    await sweep_orphans(services, now=time.time() + 2 * 3600)
+    assert services.files.path_for(kept.sha256).exists()
+    assert not services.files.path_for(stray.sha256).exists()
