@@ -1,4 +1,4 @@
-"""Command-line entry: `python -m bot [serve|migrate|import-roster|link-codes|set-webhooks|line-menus|audit|extract|targets|report|reminders]`."""
+"""Command-line entry: `python -m bot [serve|migrate|import-roster|link-codes|set-webhooks|line-menus|audit|extract|targets|report|reminders|broadcast]`."""
 
 from __future__ import annotations
 
@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, required=True, help="report.xlsx or report.csv")
     _reminder_commands(sub)
     _notice_commands(sub)
+    _broadcast_command(sub)
     args = parser.parse_args(argv)
     if args.command == "targets" and not args.targets_command:
         parser.parse_args(["targets", "--help"])
@@ -157,6 +158,8 @@ async def _with_db(settings: Settings, command: str, args: argparse.Namespace) -
             return await _notices_table()
         if command == "notice":
             return await _notice_detail(args.notice_id, args.out)
+        if command == "broadcast":
+            return await _broadcast(settings, args)
     finally:
         await close_db()
     return 2
@@ -485,6 +488,190 @@ async def _preview_digests(settings: Settings, now: dt.datetime) -> None:
         print(f"deadline report FY {window.fiscal_year} round {window.round} to {sum(a in chats for a in admins)} admin(s):")
         print("    " + "\n    ".join(report_text(window, report).splitlines()))
     print(f"{sum(d.staff_id in chats for d in digests)} supervisors' digest(s)\n")
+
+
+def _broadcast_command(sub: argparse._SubParsersAction) -> None:
+    """`broadcast`: a circular notice from the command line (long texts, scripts); the preview unless --yes."""
+    p = sub.add_parser(
+        "broadcast", help="preview a circular notice, or with --yes store it for the running service to send"
+    )
+    p.add_argument("--subject", required=True, help="เรื่อง (up to 300 characters)")
+    p.add_argument("--body-file", type=Path, required=True, help="UTF-8 text file with the body")
+    p.add_argument("--doc-no", help="document number (ที่ ...)")
+    p.add_argument("--reply-by", type=date.fromisoformat, help="reply deadline, YYYY-MM-DD (CE)")
+    p.add_argument("--attach", type=Path, action="append", default=[], help="PDF, JPEG or PNG (up to 3; repeat)")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--all", action="store_true", help="every active staff member")
+    who.add_argument("--units", help="U1,U2: units by exact name (or path 'A > B')")
+    who.add_argument("--supervisors", action="store_true", help="supervisors only")
+    who.add_argument("--behind", action="store_true", help="staff below target this round")
+    who.add_argument("--codes", help="E1,E2: employee codes")
+    p.add_argument("--with-subunits", action="store_true", help="with --units: the units below them too")
+    p.add_argument("--ack", action="store_true", help="recipients must press รับทราบ")
+    p.add_argument("--urgent", action="store_true", help="send inside quiet hours too")
+    p.add_argument("--at", type=dt.datetime.fromisoformat, help="send at, e.g. 2027-01-15T09:00 (no offset: TZ)")
+    p.add_argument(
+        "--line-overflow", choices=("telegram", "stop"),
+        help="when LINE's monthly allowance is short: Telegram for those on both then stop, or stop and report",
+    )
+    p.add_argument("--yes", action="store_true", help="store the notice (without it: print the preview only)")
+
+
+def _broadcast_audience(args: argparse.Namespace, units: list[Any]) -> dict[str, Any] | str:
+    """The audience rule the arguments name, or an error message."""
+    if args.all or args.supervisors or args.behind:
+        return {"kind": "all" if args.all else "supervisors" if args.supervisors else "behind"}
+    if args.codes:
+        codes = [c for c in (part.strip() for part in args.codes.replace(" ", ",").split(",")) if c]
+        return {"kind": "codes", "codes": codes} if codes else "--codes names no employee code"
+    picked: list[int] = []
+    for wanted in (part.strip() for part in args.units.split(",")):
+        found = [u for u in units if wanted in (u.name, u.path)]
+        if not found:
+            known = "\n  ".join(u.path for u in units) or "(none: import a roster first)"
+            return f"unknown unit {wanted!r}; the units are:\n  {known}"
+        if len(found) > 1:
+            return f"{wanted!r} names several units; use the path:\n  " + "\n  ".join(u.path for u in found)
+        picked.append(found[0].id)
+    return {"kind": "units", "units": picked, "subunits": args.with_subunits}
+
+
+async def _broadcast(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.channels.line import LineChannel
+
+    # Reading LINE's message allowance needs the channel's client; nothing is sent through it here.
+    line = LineChannel(settings) if settings.line_enabled else None
+    try:
+        return await _broadcast_with(settings, args, line)
+    finally:
+        if line is not None:
+            await line.close()
+
+
+async def _broadcast_with(settings: Settings, args: argparse.Namespace, line: LineChannel | None) -> int:
+    import hashlib
+    import time
+    from zoneinfo import ZoneInfo
+
+    from bot.app import CAPABILITIES
+    from bot.sending import Notifier
+    from fiscal.calendar import today_bangkok
+    from handlers.notice_card import notice_replies
+    from handlers.notice_compose import MAX_BODY, MAX_DOC_NO, MAX_SUBJECT
+    from handlers.notice_preview import (
+        ATTACHMENT_KINDS, MAX_ATTACHMENTS, attachment_kind, draft_notice, preview, unit_choices,
+    )
+    from storage import notices
+    from storage.files import FileStore
+
+    def fail(message: str) -> int:
+        print(message, file=sys.stderr)
+        return 2
+
+    zone = ZoneInfo(settings.tz)
+    subject = " ".join(args.subject.split())
+    try:
+        body = args.body_file.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        return fail(f"cannot read {args.body_file}: {exc}")
+    if not subject or len(subject) > MAX_SUBJECT:
+        return fail(f"--subject must have 1 to {MAX_SUBJECT} characters")
+    if not body:
+        return fail(f"{args.body_file} is empty")
+    if len(body) > MAX_BODY * 25:
+        return fail(f"the body has {len(body)} characters: put a text that long into a PDF and --attach it")
+    if args.doc_no and len(args.doc_no) > MAX_DOC_NO:
+        return fail(f"--doc-no has more than {MAX_DOC_NO} characters")
+    if args.reply_by and args.reply_by < today_bangkok():
+        return fail(f"--reply-by {args.reply_by} is in the past")
+    if len(args.attach) > MAX_ATTACHMENTS:
+        return fail(f"at most {MAX_ATTACHMENTS} attachments")
+    if args.with_subunits and not args.units:
+        return fail("--with-subunits goes with --units")
+    files: list[tuple[bytes, dict[str, Any]]] = []
+    for path in args.attach:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            return fail(f"cannot read {path}: {exc}")
+        kind = attachment_kind(data[:1024])
+        if kind is None:
+            return fail(f"{path}: only PDF, JPEG and PNG files can be attached")
+        if len(data) > settings.max_upload_bytes:
+            return fail(f"{path} is larger than MAX_UPLOAD_BYTES ({settings.max_upload_bytes} bytes)")
+        meta = {"sha256": hashlib.sha256(data).hexdigest(), "name": path.name, "mime": ATTACHMENT_KINDS[kind], "size": len(data)}
+        files.append((data, meta))
+    now = dt.datetime.now(dt.UTC)
+    send_at = now.timestamp()
+    if args.at is not None:
+        at = args.at if args.at.tzinfo else args.at.replace(tzinfo=zone)
+        if at <= now:
+            return fail(f"--at {args.at.isoformat()} is in the past")
+        send_at = at.timestamp()
+    audience = _broadcast_audience(args, await unit_choices())
+    if isinstance(audience, str):
+        return fail(audience)
+    notice = draft_notice(
+        subject=subject, body=body, doc_no=args.doc_no, reply_by=args.reply_by, attachments=[m for _, m in files],
+        audience=audience, ack_required=args.ack, urgent=args.urgent, line_overflow=args.line_overflow or "telegram",
+        send_at=send_at,
+    )
+    notifier = Notifier(CAPABILITIES, _QueueOnly(), allowances={"line": line.allowance} if line else {})  # type: ignore[arg-type]
+    facts = await preview(notice, notifier.sending(), quiet=settings.quiet_span, zone=zone, now=now)
+
+    def moment(ts: float) -> str:
+        return f"{dt.datetime.fromtimestamp(ts, zone):%Y-%m-%d %H:%M} ({settings.tz})"
+
+    if not args.yes:
+        print("what a recipient on LINE sees:")
+        for reply in notice_replies(notice, notifier.capabilities["line"]):
+            print("    " + "\n    ".join(reply.text.splitlines()))
+            print()
+    print(f"recipients: {facts.people}")
+    print(", ".join(f"on {channel}: {count}" for channel, count in facts.on.items()))
+    if facts.unreachable:
+        names = "; ".join(facts.unreachable_names) + (f"; and {facts.unreachable_more} more" if facts.unreachable_more else "")
+        print(f"cannot be reached (not linked, or blocked the bot): {facts.unreachable}: {names}")
+    if facts.unknown_codes:
+        print(f"unknown employee codes (left out): {', '.join(facts.unknown_codes)}")
+    print(
+        f"LINE messages it would use: {facts.line_messages} "
+        f"({facts.line_people} people x {facts.line_requests} request(s) each)"
+    )
+    if line is None:
+        print("LINE is not configured: its message allowance was not read")
+    elif not facts.allowance.known:
+        print("LINE message allowance left this month: unknown (the quota could not be read; see the log)")
+    elif facts.allowance.left is None:
+        print("LINE message allowance left this month: no limit set")
+    else:
+        print(f"LINE message allowance left this month: {facts.allowance.left}")
+        if facts.short:
+            print(
+                f"not enough: {facts.line_and_telegram} of them are also on Telegram; "
+                f"--line-overflow {args.line_overflow or '(not chosen)'}"
+            )
+    print(f"send at: {moment(facts.send_at)}" + (" (urgent: quiet hours ignored)" if args.urgent else ""))
+    if facts.release_at:
+        print(f"falls in QUIET_HOURS ({settings.quiet_hours}): it goes out at {moment(facts.release_at)}")
+    if not args.yes:
+        print("\nnothing was stored: add --yes to send it")
+        return 0
+    if not facts.people:
+        return fail("nobody to send to: nothing was stored")
+    if facts.short and not args.line_overflow:
+        return fail("LINE's allowance is short: choose --line-overflow telegram or stop; nothing was stored")
+    store = FileStore(settings.data_dir / "files")
+    for data, _ in files:
+        await store.put(data)
+    created = await notices.create(
+        subject=notice.subject, body=notice.body, audience=audience, created_by=None, send_at=send_at,
+        doc_no=notice.doc_no, reply_by=notice.reply_by, attachments=notice.attachments,
+        ack_required=notice.ack_required, urgent=notice.urgent, line_overflow=notice.line_overflow,
+    )
+    logger.info("notice %s stored from the command line at %.0f", created.id, time.time())
+    print(f"notice {created.id} stored; the running service sends it from {moment(facts.goes_at)}")
+    return 0
 
 
 async def _set_webhooks(settings: Settings) -> int:

@@ -7,8 +7,7 @@ declared on the routes themselves.
 """
 
 from handlers import approvals, certificates, days_off, fallback, linking, menu, progress, reminders, reports, roster, targets
-from handlers import chat_presence, notice_ack, reminder_settings
-from handlers import notices
+from handlers import chat_presence, notice_ack, notice_compose, notices, reminder_settings
 
 ROUTERS = (
     chat_presence.router,
@@ -20,6 +19,7 @@ ROUTERS = (
     reminders.router,
     notice_ack.router,
     notices.router,
+    notice_compose.router,
     reminder_settings.router,
     targets.router,
     days_off.router,

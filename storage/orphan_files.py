@@ -1,7 +1,7 @@
 """Stored files nothing refers to: uploads from strangers, roster files, flood leftovers, crash debris.
 
-One sweep for the hourly job and for PDPA erasure: a file no submission
-references and not written for `older_than` seconds is deleted, with a grace
+One sweep for the hourly job and for PDPA erasure: a file no submission and no
+circular notice references and not written for `older_than` seconds is deleted, with a grace
 period so an upload whose turn is still in flight is spared.
 """
 
@@ -11,7 +11,7 @@ import asyncio
 import time
 
 from storage.files import FileStore
-from storage.models import Submission
+from storage.models import Notice, Submission
 
 REFERENCE_BATCH = 500
 
@@ -21,13 +21,23 @@ async def remove_unreferenced(files: FileStore, older_than: float, now: float | 
     now = time.time() if now is None else now
     old = await asyncio.to_thread(lambda: [digest for digest, age in files.stored(now) if age > older_than])
     deleted = 0
+    sent_with_notices = await _notice_files() if old else set()
     for start in range(0, len(old), REFERENCE_BATCH):
         batch = old[start : start + REFERENCE_BATCH]
         used = set(await Submission.filter(file_sha256__in=batch).distinct().values_list("file_sha256", flat=True))
+        used |= sent_with_notices
         unused = [digest for digest in batch if digest not in used]
         deleted += await asyncio.to_thread(_delete_if_still_old, files, unused, older_than, now)
     temp = await asyncio.to_thread(files.remove_stale_temp_files, older_than, now)
     return deleted, temp
+
+
+async def _notice_files() -> set[str]:
+    """Files circular notices carry: kept while the notice exists (a scheduled one goes out later, and re-sends)."""
+    used: set[str] = set()
+    for attachments in await Notice.all().values_list("attachments", flat=True):
+        used.update(str(a["sha256"]) for a in attachments or [] if isinstance(a, dict) and a.get("sha256"))
+    return used
 
 
 def _delete_if_still_old(files: FileStore, digests: list[str], older_than: float, now: float) -> int:

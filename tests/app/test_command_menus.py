@@ -48,7 +48,8 @@ def test_menus_per_role():
         "menu", "submit", "progress", "mine", "pending", "team", "me", "reminders", "help",
     ]  # fmt: skip
     assert commands["admin"] == [
-        "menu", "submit", "progress", "mine", "pending", "team", "summary", "report", "notices", "me", "reminders", "help",
+        "menu", "submit", "progress", "mine", "pending", "team", "summary", "report", "notices", "broadcast", "me",
+        "reminders", "help",
     ]  # fmt: skip
     tiles = {menu: [i.tap for i in items if i.tile] for menu, items in MENUS.items()}
     assert tiles["staff"] == ["ส่งใบประกาศ", "ความก้าวหน้า", "รายการของฉัน", "วิธีใช้"]

@@ -82,9 +82,18 @@ async def enter_field_edit(services: Any, line_user: Any) -> Any:
     return owner
 
 
+async def enter_notice_draft(services: Any, line_user: Any) -> Any:
+    """An admin starts a circular notice: the draft waits for its subject."""
+    admin = await linked(line_user, "E003")
+    await admin.says("ส่งหนังสือเวียน")
+    assert "เรื่อง" in admin.last()
+    return admin
+
+
 STATE_ENTRIES: dict[str, Callable[[Any, Any], Awaitable[Any]]] = {
     "approval.reason": enter_reject_reason,
     "cert.edit": enter_field_edit,
+    "notice.draft": enter_notice_draft,
 }
 STATES = sorted(pending_input_states(ROUTERS))
 
