@@ -7,31 +7,19 @@ The team: E004 (a group head, on LINE and Telegram), E005 (LINE) and E006 (Teleg
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import time
 
 import pytest
 
 from scheduler.notices import queue_due
 from storage import notices
 from storage.models import Notice, NoticeRecipient, OutboxMessage, Staff, Unit
+from tests.builders.notices import broadcast_settled
 from tests.builders.roster import TEAM_CSV, load_roster
 
 PDF = b"%PDF-1.4\n% a circular notice\n%%EOF\n"
 SUBJECT = "ขอเชิญอบรมหลักสูตรการพัฒนาทักษะดิจิทัล"
 OFFICE_HOURS = dt.datetime(2026, 12, 7, 3, 0, tzinfo=dt.UTC)  # 10:00 in Bangkok
-
-
-async def settle(services, timeout: float = 15.0) -> None:
-    """Wait until the dispatcher has nothing left to send, then for chat replies in flight."""
-    deadline = time.monotonic() + timeout
-    while await OutboxMessage.filter(notice_id__isnull=False, status="pending").exists():
-        assert time.monotonic() < deadline, "the broadcast did not finish"
-        services.broadcaster.wake()
-        await asyncio.sleep(0.05)
-    await services.notifier.drain()
-    await services.processor.drain()
 
 
 @pytest.fixture
@@ -68,7 +56,7 @@ async def a_notice(services, *, audience: dict | None = None, ack: bool = True, 
 async def test_a_notice_reaches_each_chat_once_and_each_press_counts_once(services, team, line_api, telegram_api):
     notice = await a_notice(services)
     assert await queue_due(services, OFFICE_HOURS) == 1
-    await settle(services)
+    await broadcast_settled(services)
 
     for who in ("E004_line", "E005"):
         shown = team[who].texts()
@@ -101,13 +89,13 @@ async def test_someone_who_blocked_the_bot_is_reported_unreachable(services, tea
     telegram_api.block(team["E006"].user_id)
     notice = await a_notice(services)
     await queue_due(services, OFFICE_HOURS)
-    await settle(services)
+    await broadcast_settled(services)
     counts = (await notices.counts([notice.id]))[notice.id]
     assert (counts.delivered, counts.unreachable) == (2, 1)
     # Not retried, and the next notice skips the chat without trying it.
     again = await a_notice(services)
     await queue_due(services, OFFICE_HOURS)
-    await settle(services)
+    await broadcast_settled(services)
     assert (await notices.counts([again.id]))[again.id].unreachable == 1
     assert not await OutboxMessage.filter(notice_id=again.id, chat=str(team["E006"].user_id)).exists()
 
@@ -115,7 +103,7 @@ async def test_someone_who_blocked_the_bot_is_reported_unreachable(services, tea
 async def test_a_press_from_someone_the_notice_was_not_sent_to_records_nothing(services, team):
     notice = await a_notice(services, audience={"kind": "codes", "codes": ["E005"]})
     await queue_due(services, OFFICE_HOURS)
-    await settle(services)
+    await broadcast_settled(services)
     await team["E006"].sends_action(f"ack|{notice.id}")
     await services.processor.drain()
     assert "ไม่ได้ส่งถึงคุณ" in team["E006"].last()

@@ -125,12 +125,12 @@ async def test_a_newcomer_sees_a_reminder_arrive_on_sim_after_reminders_run(clie
 
 async def test_a_notice_arrives_on_sim_with_its_attachment_and_is_acknowledged(client, page, services):
     """A circular notice to a unit reaches a /sim session: the card, the PDF's link, and รับทราบ recorded."""
-    import asyncio
     import time
 
     from scheduler.notices import queue_due
     from storage import notices
-    from storage.models import OutboxMessage, Staff, Unit
+    from storage.models import Staff, Unit
+    from tests.builders.notices import broadcast_settled
 
     await load_roster()
     await page.goto(str(client.make_url("/sim")))
@@ -147,11 +147,7 @@ async def test_a_notice_arrives_on_sim_with_its_attachment_and_is_acknowledged(c
         attachments=[{"sha256": stored.sha256, "name": "วาระการประชุม.pdf", "mime": "application/pdf", "size": 24}],
     )
     assert await queue_due(services) == 1
-    for _ in range(200):
-        if not await OutboxMessage.filter(notice_id=notice.id, status="pending").exists():
-            break
-        services.broadcaster.wake()
-        await asyncio.sleep(0.05)
+    await broadcast_settled(services)
     card = await page.wait_for_selector(".msg.bot >> text=เรื่อง ขอเชิญประชุมกลุ่มส่งเสริม")
     assert "ที่ ศธ 0001/ว 9" in await card.evaluate("node => node.closest('.msg').innerText")
     link = await page.wait_for_selector(".msg.bot a:has-text('วาระการประชุม.pdf')")
