@@ -43,6 +43,7 @@ from typing import Any
 
 import aiohttp
 
+from bench.progress.run import create_database
 from bench.webhooks.run import (
     LINE_SECRET, LINE_TOKEN, REPO, TELEGRAM_SECRET, TELEGRAM_TOKEN, free_port, process, wait_ready,
 )
@@ -453,7 +454,8 @@ async def main_async(args: argparse.Namespace) -> None:
     print(f"broadcast bench: {args.recipients:,} recipients, {args.telegram_share:.0%} on Telegram", flush=True)
     report("SQLite, 1 process", await broadcast("", args))
     if args.postgres_url:
-        report("PostgreSQL, 1 process", await broadcast(args.postgres_url, args))
+        url = await create_database(args.postgres_url, "ocsc_bench_broadcast")
+        report("PostgreSQL, 1 process", await broadcast(url, args))
 
 
 def main() -> None:

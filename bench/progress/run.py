@@ -39,20 +39,20 @@ HOURS = (Decimal(1), Decimal(2), Decimal(3), Decimal(6), Decimal(12), Decimal(18
 GOALS = {"team_p95_ms": 200.0, "progress_p95_ms": 50.0, "report_s": 30.0, "reminders_decide_s": 20.0}
 
 
-def _database_url(url: str) -> str:
+def _database_url(url: str, name: str = DATABASE) -> str:
     base, _, _ = url.rpartition("/")
-    return f"{base}/{DATABASE}"
+    return f"{base}/{name}"
 
 
-async def create_database(url: str) -> str:
-    """Drop and create the bench database; returns its URL."""
+async def create_database(url: str, name: str = DATABASE) -> str:
+    """Drop and create a bench database (`name`, a fixed identifier) on that server; returns its URL."""
     admin = await asyncpg.connect(url)
     try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        await admin.execute(f"CREATE DATABASE {DATABASE}")
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.execute(f"CREATE DATABASE {name}")
     finally:
         await admin.close()
-    return _database_url(url)
+    return _database_url(url, name)
 
 
 def _units(staff_count: int) -> tuple[list[tuple[int, str, int | None]], list[int]]:
