@@ -17,14 +17,11 @@ from fiscal.calendar import today_bangkok
 from fiscal.thai_dates import official_date
 from handlers.notice_compose import router as compose_router
 from storage.models import Notice, Unit
+from tests.builders.notices import BODY, PDF, REPLY_BY, SUBJECT, compose_to_unit
 from tests.builders.processes import run_cli
 from tests.builders.roster import TEAM_CSV, load_roster
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-SUBJECT = "ขอเชิญประชุมประจำเดือน"
-BODY = "ขอเชิญบุคลากรกลุ่มส่งเสริมเข้าประชุม ณ ห้องประชุม 1"
 CANCEL = "ยกเลิก"
-REPLY_BY = today_bangkok() + dt.timedelta(days=30)
 SEND_DAY = today_bangkok() + dt.timedelta(days=10)
 
 
@@ -43,28 +40,6 @@ async def recipients(team, users_on):
 def said_since(user, seen: int, fragment: str) -> bool:
     """Whether a message after the first `seen` ones has `fragment` (the queueing job's own report may follow)."""
     return any(fragment in text for text in user.texts()[seen:])
-
-
-async def compose_to_unit(admin, *, attach: bool = True) -> None:
-    """Every step up to the time step: a PDF, to กลุ่มส่งเสริม only, acknowledgement required."""
-    await admin.says("ส่งหนังสือเวียน")
-    assert "เรื่อง" in admin.last()
-    await admin.says(SUBJECT)
-    assert "เลขที่หนังสือ" in admin.last()
-    await admin.says("ศธ 1244/ว 123")
-    await admin.says(official_date(REPLY_BY))
-    assert "ข้อความของหนังสือ" in admin.last()
-    await admin.says(BODY)
-    if attach:
-        await admin.sends_file(PDF, "agenda.pdf", mime="application/pdf")
-        assert "แนบ agenda.pdf แล้วค่ะ (1/3)" in admin.last()
-    await admin.presses("ไม่มี/เสร็จแล้ว")
-    await admin.presses("เลือกหน่วยงาน")
-    await admin.presses("กลุ่มส่งเสริม")
-    assert "เลือกแล้ว: สำนักงานทดสอบ > กลุ่มส่งเสริม" in admin.last()
-    await admin.presses("ตกลง เฉพาะที่เลือก")
-    await admin.presses("ต้องกดรับทราบ")
-    assert "ส่งเมื่อไร" in admin.last()
 
 
 @pytest.mark.parametrize("channel", ["line", "telegram", "sim"])
