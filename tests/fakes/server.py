@@ -11,6 +11,7 @@ import asyncio
 import collections
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Self
@@ -54,6 +55,8 @@ class FakeServer:
         # `history` bounds memory in long standalone runs; tests keep everything.
         self.history = history
         self._calls: collections.deque[Call] = collections.deque(maxlen=history)
+        # (recipient, wall-clock time) of each message accepted: benchmarks time webhook -> reply with it.
+        self.arrivals: collections.deque[tuple[str, float]] = collections.deque(maxlen=history)
         self.violations = []
         self.errors = []
         self._runner: web.AppRunner | None = None
@@ -63,7 +66,9 @@ class FakeServer:
 
     def build_app(self) -> web.Application:
         """The aiohttp application; subclasses add their routes to it."""
-        return web.Application(middlewares=[self._record_middleware], client_max_size=64 * 1024 * 1024)
+        app = web.Application(middlewares=[self._record_middleware], client_max_size=64 * 1024 * 1024)
+        app.router.add_get("/__fake__/arrivals", self._control_arrivals)
+        return app
 
     async def start(self) -> Self:
         """Bind the loopback port (0 picks a free one) and set `url`."""
@@ -103,9 +108,17 @@ class FakeServer:
         """The calls to one endpoint (LINE path template or Telegram method name)."""
         return [c for c in self._calls if c.endpoint == endpoint]
 
+    def arrived(self, recipient: str) -> None:
+        """Note that a message for `recipient` was accepted now."""
+        self.arrivals.append((recipient, time.time()))
+
+    async def _control_arrivals(self, _request: web.Request) -> web.Response:
+        return web.json_response(list(self.arrivals))
+
     def clear(self) -> None:
         """Forget recorded calls, deliveries, violations and errors (registered data stays)."""
         self._calls.clear()
+        self.arrivals.clear()
         self.violations.clear()
         self.errors.clear()
 
