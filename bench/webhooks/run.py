@@ -219,7 +219,7 @@ def build_requests(n: int) -> list[tuple[str, bytes, dict[str, str]]]:
 
 
 async def main_burst(args: argparse.Namespace) -> None:
-    """Burst mode: the service alone (one process) on SQLite, then on PostgreSQL."""
+    """Burst mode: the service as one process, then as a web and a worker process, on SQLite and PostgreSQL."""
     line_port, telegram_port = free_port(), free_port()
     fakes = {"line": f"http://127.0.0.1:{line_port}", "telegram": f"http://127.0.0.1:{telegram_port}"}
     keep = ["--history", str(int(args.burst * args.rate) * 4)]  # every arrival of the burst is timed
@@ -230,11 +230,13 @@ async def main_burst(args: argparse.Namespace) -> None:
     ):
         await wait_ready(f"{fakes['line']}/__fake__/stats")
         await wait_ready(f"{fakes['telegram']}/__fake__/stats")
-        if args.database in ("both", "sqlite"):
-            results["SQLite, 1 process"] = await measure_service("", fakes, args, split=False)
-            burst.print_burst(results, args.burst, args.rate, os.cpu_count())  # a figure per database as it comes
-        if args.postgres_url and args.database in ("both", "postgres"):
-            results["PostgreSQL, 1 process"] = await measure_service(args.postgres_url, fakes, args, split=False)
+        for split in (False, True):
+            layout = "web+worker" if split else "1 process"
+            if args.database in ("both", "sqlite"):
+                results[f"SQLite, {layout}"] = await measure_service("", fakes, args, split=split)
+                burst.print_burst(results, args.burst, args.rate, os.cpu_count())  # figures as they come
+            if args.postgres_url and args.database in ("both", "postgres"):
+                results[f"PostgreSQL, {layout}"] = await measure_service(args.postgres_url, fakes, args, split=split)
     burst.print_burst(results, args.burst, args.rate, os.cpu_count())
 
 
