@@ -105,13 +105,19 @@ class EventProcessor:
 
     async def _run(self) -> None:
         while True:
+            # Busy from the claim on: a claim can move an event to the dead letters, and `drain`
+            # must not see "nothing pending" before its sender's apology is queued.
+            self._busy += 1
             try:
                 claimed = await inbox.claim_batch(limit=max(8, self.settings.event_workers * GROUP_EVENTS // 2))
             except Exception:
                 logger.exception("claiming inbox events failed")
                 claimed = inbox.Claimed([], [])
-            for dead in claimed.dead:
-                await self._give_up(dead)
+            try:
+                for dead in claimed.dead:
+                    await self._give_up(dead)
+            finally:
+                self._busy -= 1
             rows = claimed.rows
             if not rows:
                 if claimed.dead:
@@ -216,6 +222,7 @@ class EventProcessor:
                 failed.append((row, exc))
         try:
             async with in_transaction():
+                await inbox.hold([job.row.id for job in jobs])  # a write first: see inbox.hold
                 known = await _Known.load([job.event for job in jobs if job.is_turn and job.event])
                 done = []
                 for job in jobs:
@@ -273,9 +280,11 @@ class EventProcessor:
         """One event's transaction; false if it was finished elsewhere meanwhile."""
         try:
             async with in_transaction():
-                await self._apply(job, None)
+                # The "done" mark goes first: a write, it takes SQLite's write lock before any read
+                # (see inbox.hold), and an event finished elsewhere is not handled again for nothing.
                 if not await inbox.mark_done(job.row.id):
                     raise Rollback
+                await self._apply(job, None)
         except Rollback:
             logger.info("event %s was already handled elsewhere", job.row.id)
             return False

@@ -191,6 +191,16 @@ class _LostLease(Exception):
     """Rolls `begin_many` back when it did not find every event still ours."""
 
 
+async def hold(row_ids: list[int]) -> None:
+    """Renew this process's leases on these events: the first statement of a handling transaction.
+
+    On SQLite a transaction that reads first and writes later fails with "database is
+    locked", without waiting, when another process (the web process storing events)
+    committed in between; one whose first statement writes waits its turn for the lock.
+    """
+    await InboundEvent.filter(id__in=row_ids, lease_owner=leases.OWNER).update(lease_until=leases.lease_until())
+
+
 async def mark_done_many(row_ids: list[int]) -> bool:
     """Inside the handlers' transaction: finish these events; false if any was already finished."""
     if not row_ids:
