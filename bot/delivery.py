@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from bot.broadcast import Pace
     from bot.metrics import Metrics
+    from storage.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 BATCH_CONCURRENCY = 8
 SWEEP_PAGE = 100  # due rows read at a time by the retry sweep
 SWEEP_PAGES = 100  # at most this many pages per sweep run (10,000 rows); the next run goes on
+MARK_DELAY = 0.01  # seconds a "sent" mark waits for others to share its commit
 
 
 class Delivery:
@@ -37,6 +39,8 @@ class Delivery:
         # A chat reply never waits for a broadcast's turn, but counts in the platform's rate it shares.
         self.paces = paces or {}
         self._inflight: set[asyncio.Task[None]] = set()
+        self._marks: list[tuple[OutboxMessage, list[str]]] = []  # sent, not yet marked so
+        self._flusher: asyncio.Task[None] | None = None
 
     def send_soon(self, message_id: int) -> None:
         """Deliver a freshly committed message without waiting for the sweep."""
@@ -66,11 +70,63 @@ class Delivery:
 
         await asyncio.gather(*(worker() for _ in range(BATCH_CONCURRENCY)))
 
+    def send_held(self, messages: list[OutboxMessage]) -> None:
+        """Deliver rows this process wrote leased to itself, from memory: no claim, and their
+        "sent" marks are written together (one commit for many replies)."""
+        if not messages:
+            return
+        task = asyncio.create_task(self._send_held(messages))
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+
+    async def _send_held(self, messages: list[OutboxMessage]) -> None:
+        by_chat: dict[tuple[str, str], list[OutboxMessage]] = {}
+        for message in messages:
+            by_chat.setdefault((message.channel, message.chat), []).append(message)
+
+        async def in_order(rows: list[OutboxMessage]) -> None:  # one chat's rows in the order written
+            for message in rows:
+                try:
+                    await self._deliver(message, held=True)
+                except Exception as exc:
+                    logger.exception("delivery of outbox message %d failed", message.id)
+                    try:  # give the lease up, or the heartbeat would keep it from the retry sweep
+                        await outbox.mark_failed(message, type(exc).__name__, permanent=False)
+                    except Exception:
+                        logger.exception("releasing outbox message %d failed", message.id)
+
+        await asyncio.gather(*(in_order(rows) for rows in by_chat.values()))
+
+    def _mark_sent_soon(self, message: OutboxMessage, platform_ids: list[str]) -> None:
+        self._marks.append((message, platform_ids))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_marks())
+            self._inflight.add(self._flusher)
+            self._flusher.add_done_callback(self._inflight.discard)
+
+    async def _flush_marks(self) -> None:
+        while self._marks:
+            await asyncio.sleep(MARK_DELAY)  # let the replies being sent now join this commit
+            marks, self._marks = self._marks, []
+            try:
+                await outbox.mark_sent_many(marks)
+            except Exception:  # still leased and pending: the sweep would send them again, so try once more alone
+                logger.exception("marking %d outbox messages sent failed", len(marks))
+                for message, platform_ids in marks:
+                    try:
+                        await outbox.mark_sent(message, platform_ids)
+                    except Exception:
+                        logger.exception("marking outbox message %d sent failed", message.id)
+
     async def send(self, message_id: int) -> None:
         """Deliver one message if it is still due and nobody else holds it."""
         message = await outbox.claim(message_id)
         if message is None:
             return
+        await self._deliver(message, held=False)
+
+    async def _deliver(self, message: OutboxMessage, *, held: bool) -> None:
+        """Send one claimed (or held) message and record the outcome."""
         adapter = self.channels.get(message.channel)
         if adapter is None:
             await outbox.mark_failed(message, "channel off", permanent=False)
@@ -99,7 +155,10 @@ class Delivery:
             return
         self.metrics.deliveries.labels(message.channel, "sent").inc()
         self.metrics.deliver_seconds.observe(time.perf_counter() - started)
-        await outbox.mark_sent(message, platform_ids or [])
+        if held:
+            self._mark_sent_soon(message, platform_ids or [])
+        else:
+            await outbox.mark_sent(message, platform_ids or [])
 
     async def _with_edit_target(self, reply: Reply) -> Reply:
         """Resolve which platform message an edit replaces (known only once that one was sent)."""
@@ -127,9 +186,10 @@ class Delivery:
         return tried
 
     async def drain(self, timeout: float = 10.0) -> None:
-        """Wait for in-flight deliveries (tests, shutdown)."""
-        if self._inflight:
-            await asyncio.wait(list(self._inflight), timeout=max(0.1, timeout))
+        """Wait for in-flight deliveries and their "sent" marks (tests, shutdown)."""
+        deadline = time.monotonic() + max(0.1, timeout)
+        while self._inflight and time.monotonic() < deadline:  # a delivery may start the marks' flusher
+            await asyncio.wait(list(self._inflight), timeout=max(0.01, deadline - time.monotonic()))
 
     async def close(self) -> None:
         """Let in-flight deliveries finish briefly on shutdown."""

@@ -15,6 +15,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tortoise.transactions import in_transaction
@@ -27,7 +28,7 @@ from bot.sending import Chat, Notifier, Sending
 from bot.turn import ConversationStep, Turn
 from config.texts import t
 from storage import conversations, inbox, people
-from storage.models import InboundEvent
+from storage.models import ConversationState, InboundEvent, Staff
 
 if TYPE_CHECKING:
     from bot.metrics import Metrics
@@ -38,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 YIELD_STEPS = 20
 YIELD_SECONDS = 0.001
+GROUP_EVENTS = 32  # events (of distinct senders) committed in one transaction
 
 
 class Rollback(Exception):
@@ -72,6 +74,7 @@ class EventProcessor:
         # done as soon as it commits, before its replies are handed to delivery.
         self._busy = 0
         self._task: asyncio.Task[None] | None = None
+        self._courtesy: set[asyncio.Task[None]] = set()  # acknowledgements in flight
 
     def wake(self) -> None:
         """New events were stored: look now instead of at the next poll."""
@@ -92,6 +95,8 @@ class EventProcessor:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if await inbox.pending_count() == 0 and self._busy == 0:
+                if self._courtesy:
+                    await asyncio.wait(list(self._courtesy), timeout=max(0.01, deadline - time.monotonic()))
                 await self.notifier.drain(deadline - time.monotonic())
                 return
             self.wake()
@@ -100,13 +105,19 @@ class EventProcessor:
 
     async def _run(self) -> None:
         while True:
+            # Busy from the claim on: a claim can move an event to the dead letters, and `drain`
+            # must not see "nothing pending" before its sender's apology is queued.
+            self._busy += 1
             try:
-                claimed = await inbox.claim_batch(limit=max(8, self.settings.event_workers * 4))
+                claimed = await inbox.claim_batch(limit=max(8, self.settings.event_workers * GROUP_EVENTS // 2))
             except Exception:
                 logger.exception("claiming inbox events failed")
                 claimed = inbox.Claimed([], [])
-            for dead in claimed.dead:
-                await self._give_up(dead)
+            try:
+                for dead in claimed.dead:
+                    await self._give_up(dead)
+            finally:
+                self._busy -= 1
             rows = claimed.rows
             if not rows:
                 if claimed.dead:
@@ -124,10 +135,24 @@ class EventProcessor:
         for row in rows:
             by_sender[row.user_key or row.event_id].append(row)
         limit = asyncio.Semaphore(self.settings.event_workers)
+        # A sender's only event, tried for the first time, is handled in a group: one
+        # transaction for many senders' turns. A sender with several events, or an event
+        # tried before (it failed, or its process died), goes alone, event by event, as
+        # before: a poison event then charges nobody else, and a sender's later events
+        # see what the earlier ones changed.
+        groups: list[list[InboundEvent]] = [[]]
+        alone: list[list[InboundEvent]] = []
+        for events in by_sender.values():
+            if len(events) > 1 or events[0].attempts > 0:
+                alone.append(events)
+                continue
+            if len(groups[-1]) >= GROUP_EVENTS:
+                groups.append([])
+            groups[-1].append(events[0])
 
-        async def in_order(group: list[InboundEvent]) -> None:
+        async def in_order(events: list[InboundEvent]) -> None:
             async with limit:
-                for row in group:
+                for row in events:
                     await self._yield_to_webhooks()
                     self._busy += 1
                     try:
@@ -135,7 +160,18 @@ class EventProcessor:
                     finally:
                         self._busy -= 1
 
-        await asyncio.gather(*(in_order(g) for g in by_sender.values()))
+        async def together(events: list[InboundEvent]) -> None:
+            async with limit:
+                await self._yield_to_webhooks()
+                self._busy += len(events)
+                try:
+                    await self._process_group(events)
+                finally:
+                    self._busy -= len(events)
+
+        await asyncio.gather(
+            *(in_order(events) for events in alone), *(together(events) for events in groups if events)
+        )
 
     async def _yield_to_webhooks(self) -> None:
         """Let waiting webhook requests go first, briefly.
@@ -151,37 +187,154 @@ class EventProcessor:
             await asyncio.sleep(YIELD_SECONDS)
 
     async def process(self, row: InboundEvent) -> None:
-        """Handle one claimed event and deliver what it produced."""
-        adapter = self.channels.get(row.channel)
+        """Handle one claimed event alone and deliver what it produced."""
         started = time.perf_counter()
         if not await inbox.begin(row):
             return  # our lease lapsed and another process has the event now
         try:
-            event = adapter.to_incoming(row.payload, row.received_at) if adapter else None
-            if event is None:
-                async with in_transaction():
-                    await inbox.mark_done(row.id)
-                self.metrics.events.labels(row.channel, "ignored").inc()
+            job = await self._prepare(row)
+            if not await self._commit_alone(job):
                 return
-            refusal, download = await self._admit(event)
-            if refusal is not None:
-                await self._refuse(row, event, refusal)
-                return
-            await _quietly(adapter.acknowledge(event))
-            stored, file_error = await self._fetch_file(adapter, event) if download else (None, None)
-            outbox_ids, signals = await self._handle(row, event, stored, file_error)
         except Exception as exc:
-            logger.exception("event %s failed (attempt %d)", row.id, row.attempts)
-            self.metrics.events.labels(row.channel, "error").inc()
-            if await inbox.record_failure(row, type(exc).__name__):
-                await self._give_up(row)
+            await self._failed(row, exc)
             return
-        self.metrics.events.labels(row.channel, "done").inc()
-        self.metrics.handle_seconds.observe(time.perf_counter() - started)
-        self.notifier.deliver(outbox_ids)
-        for name in signals:
+        self._finish(job, started)
+
+    async def _process_group(self, rows: list[InboundEvent]) -> None:
+        """Handle several senders' events in one transaction, each turn in a savepoint of its own.
+
+        Against one event alone this saves, per event: the attempt count, the sender's and
+        their state's lookups (one query each for the group), the "done" mark and the commit.
+        A turn that fails rolls back to its savepoint and alone is retried later; if any event
+        turns out finished elsewhere, the group is rolled back and each is committed alone.
+        """
+        started = time.perf_counter()
+        if not await inbox.begin_many(rows):
+            for row in rows:  # some lease was lost: each goes its own way
+                await self.process(row)
+            return
+        jobs: list[_Job] = []
+        failed: list[tuple[InboundEvent, Exception]] = []
+        for row in rows:
+            try:
+                jobs.append(await self._prepare(row))
+            except Exception as exc:
+                failed.append((row, exc))
+        try:
+            async with in_transaction():
+                await inbox.hold([job.row.id for job in jobs])  # a write first: see inbox.hold
+                known = await _Known.load([job.event for job in jobs if job.is_turn and job.event])
+                done = []
+                for job in jobs:
+                    try:
+                        async with in_transaction():  # a savepoint: a failing turn rolls back alone
+                            await self._apply(job, known)
+                        done.append(job)
+                    except Exception as exc:
+                        failed.append((job.row, exc))
+                if not await inbox.mark_done_many([job.row.id for job in done]):
+                    raise Rollback
+        except Rollback:
+            failed_ids = {row.id for row, _ in failed}
+            for job in jobs:
+                if job.row.id not in failed_ids:
+                    await self._commit_and_finish(job, started)
+        except Exception as exc:  # the group's own statements or its commit failed: all are retried
+            failed_ids = {row.id for row, _ in failed}
+            failed += [(job.row, exc) for job in jobs if job.row.id not in failed_ids]
+        else:
+            for job in done:
+                self._finish(job, started)
+        for row, exc in failed:
+            await self._failed(row, exc)
+
+    async def _commit_and_finish(self, job: _Job, started: float) -> None:
+        try:
+            if not await self._commit_alone(job):
+                return
+        except Exception as exc:
+            await self._failed(job.row, exc)
+            return
+        self._finish(job, started)
+
+    async def _prepare(self, row: InboundEvent) -> _Job:
+        """Everything before the transaction: parse, admit, acknowledge, fetch the file."""
+        adapter = self.channels.get(row.channel)
+        event = adapter.to_incoming(row.payload, row.received_at) if adapter else None
+        if adapter is None or event is None:
+            return _Job(row, None)
+        refusal, download = await self._admit(event)
+        if refusal is not None:
+            return _Job(row, event, refusal=refusal)
+        self._acknowledge(adapter, event)
+        stored, file_error = await self._fetch_file(adapter, event) if download else (None, None)
+        return _Job(row, event, stored=stored, file_error=file_error)
+
+    def _acknowledge(self, adapter: ChannelAdapter, event: Incoming) -> None:
+        """The platform's courtesy call (Telegram's spinner), beside the handling, not before it."""
+        task = asyncio.create_task(_quietly(adapter.acknowledge(event)))
+        self._courtesy.add(task)
+        task.add_done_callback(self._courtesy.discard)
+
+    async def _commit_alone(self, job: _Job) -> bool:
+        """One event's transaction; false if it was finished elsewhere meanwhile."""
+        try:
+            async with in_transaction():
+                # The "done" mark goes first: a write, it takes SQLite's write lock before any read
+                # (see inbox.hold), and an event finished elsewhere is not handled again for nothing.
+                if not await inbox.mark_done(job.row.id):
+                    raise Rollback
+                await self._apply(job, None)
+        except Rollback:
+            logger.info("event %s was already handled elsewhere", job.row.id)
+            return False
+        return True
+
+    async def _apply(self, job: _Job, known: _Known | None) -> None:
+        """Inside the transaction: the turn's writes and outbox rows (the caller marks it done)."""
+        event = job.event
+        if event is None:
+            return
+        if job.refusal is not None:
+            job.out = self._answering(event)
+            if job.refusal:
+                job.out.send_to(Chat(event.channel, event.chat), Reply(t(job.refusal)))
+            await job.out.write()
+            return
+        key = (event.channel, event.user)
+        if known is not None and key in known.loaded:
+            person, saved_state = known.people.get(key), known.states.get(key)
+        else:
+            person = await people.sender(event.channel, event.user)  # also clears a block mark
+            saved_state = await conversations.load(event.channel, event.user)
+        state = ConversationStep(
+            saved_state.state if saved_state else None,
+            dict(saved_state.data) if saved_state else {},
+        )
+        turn = Turn(event, person, state, self.settings, self._answering(event), job.stored, job.file_error)
+        await self._route(turn)
+        if state.changed:
+            await conversations.save(event.channel, event.user, state.name, state.data)
+        await turn.out.write()
+        job.out, job.signals = turn.out, turn.signals
+
+    def _finish(self, job: _Job, started: float) -> None:
+        """After the commit: count it, deliver what it wrote, wake whom it signalled."""
+        outcome = "ignored" if job.event is None else "refused" if job.refusal is not None else "done"
+        self.metrics.events.labels(job.row.channel, outcome).inc()
+        if outcome == "done":
+            self.metrics.handle_seconds.observe(time.perf_counter() - started)
+        if job.out is not None:
+            self.notifier.deliver_held(job.out.rows)
+        for name in job.signals:
             if name in self.on_signal:
                 self.on_signal[name]()
+
+    async def _failed(self, row: InboundEvent, exc: Exception) -> None:
+        logger.error("event %s failed (attempt %d)", row.id, row.attempts, exc_info=exc)
+        self.metrics.events.labels(row.channel, "error").inc()
+        if await inbox.record_failure(row, type(exc).__name__):
+            await self._give_up(row)
 
     async def _admit(self, event: Incoming) -> tuple[str | None, bool]:
         """Checks before anything is downloaded or routed.
@@ -223,22 +376,8 @@ class EventProcessor:
             reply_chat=Chat(event.channel, event.chat),
             reply_token=event.reply_token,
             reply_token_at=event.received_at,
+            leased=True,
         )
-
-    async def _refuse(self, row: InboundEvent, event: Incoming, key: str) -> None:
-        """Finish an event without handling it, answering with `key` unless it is empty."""
-        out = self._answering(event)
-        if key:
-            out.send_to(Chat(event.channel, event.chat), Reply(t(key)))
-        try:
-            async with in_transaction():
-                ids = await out.write()
-                if not await inbox.mark_done(row.id):
-                    raise Rollback
-        except Rollback:
-            return
-        self.metrics.events.labels(row.channel, "refused").inc()
-        self.notifier.deliver(ids)
 
     async def _fetch_file(
         self, adapter: ChannelAdapter, event: Incoming
@@ -256,33 +395,6 @@ class EventProcessor:
             logger.warning("download failed for event %s: %s", event.event_id, exc)
             return None, "download_failed"
         return await self.files.put(data), None
-
-    async def _handle(
-        self,
-        row: InboundEvent,
-        event: Incoming,
-        stored: StoredFile | None,
-        file_error: str | None,
-    ) -> tuple[list[int], set[str]]:
-        try:
-            async with in_transaction():
-                person = await people.sender(event.channel, event.user)  # also clears a block mark
-                saved_state = await conversations.load(event.channel, event.user)
-                state = ConversationStep(
-                    saved_state.state if saved_state else None,
-                    dict(saved_state.data) if saved_state else {},
-                )
-                turn = Turn(event, person, state, self.settings, self._answering(event), stored, file_error)
-                await self._route(turn)
-                if state.changed:
-                    await conversations.save(event.channel, event.user, state.name, state.data)
-                outbox_ids = await turn.out.write()
-                if not await inbox.mark_done(row.id):
-                    raise Rollback
-        except Rollback:
-            logger.info("event %s was already handled elsewhere", row.id)
-            return [], set()
-        return outbox_ids, turn.signals
 
     async def _route(self, turn: Turn) -> None:
         """Run the handler the routing rules pick, if the sender's roles allow it."""
@@ -327,6 +439,39 @@ class EventProcessor:
                 out.send_to(Chat(channel, user), Reply(t(key)))
         except Exception:
             logger.exception("could not queue the apology for event %s", row.id)
+
+
+@dataclass(slots=True)
+class _Job:
+    """One event between its preparation and its commit."""
+
+    row: InboundEvent
+    event: Incoming | None  # None: nothing to handle (an event type we ignore)
+    refusal: str | None = None  # answer with this key instead of handling ("" : say nothing)
+    stored: StoredFile | None = None
+    file_error: str | None = None
+    out: Sending | None = None  # what it wrote, to deliver after the commit
+    signals: set[str] = field(default_factory=set)
+
+    @property
+    def is_turn(self) -> bool:
+        """Handled by a route (not ignored, not refused)."""
+        return self.event is not None and self.refusal is None
+
+
+@dataclass(slots=True)
+class _Known:
+    """Senders and their conversation states for a group of events, read in one query each."""
+
+    loaded: set[tuple[str, str]]
+    people: dict[tuple[str, str], Staff]
+    states: dict[tuple[str, str], ConversationState]
+
+    @classmethod
+    async def load(cls, events: list[Incoming]) -> _Known:
+        """Look up every sender of `events` (inside the group's transaction)."""
+        keys = {(event.channel, event.user) for event in events}
+        return cls(keys, await people.by_identities(keys), await conversations.load_many(keys))
 
 
 async def _quietly(coro: object) -> None:

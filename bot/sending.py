@@ -25,7 +25,7 @@ from tortoise.transactions import in_transaction
 from bot.channels.base import UNLIMITED, Allowance
 from bot.events import Capabilities, Reply
 from storage import outbox, people
-from storage.models import Staff
+from storage.models import OutboxMessage, Staff
 
 if TYPE_CHECKING:
     from bot.delivery import Delivery
@@ -71,9 +71,13 @@ class Sending:
         reply_token: str | None = None,
         reply_token_at: float | None = None,
         allowances: Mapping[str, AllowanceOf] | None = None,
+        leased: bool = False,
     ) -> None:
         self.capabilities = capabilities
         self.allowances = allowances or {}
+        # A turn's rows are written leased to this process and delivered from `rows` after the commit.
+        self.leased = leased
+        self.rows: list[OutboxMessage] = []
         self.source_event = source_event
         self.reply_chat = reply_chat  # whose messages may use the reply token
         self.reply_token = reply_token
@@ -160,7 +164,9 @@ class Sending:
             reply_token=token,
             reply_token_at=self.reply_token_at if token else None,
             source_event=self.source_event,
+            leased=self.leased,
         )
+        self.rows.append(row)
         for position, item in enumerate(items):
             if item.written is not None:
                 await item.written(chat, row.id, position)
@@ -193,16 +199,24 @@ class Notifier:
         reply_chat: Chat | None = None,
         reply_token: str | None = None,
         reply_token_at: float | None = None,
+        leased: bool = False,
     ) -> Sending:
-        """A new, empty sending; messages to `reply_chat` may use the reply token."""
+        """A new, empty sending; messages to `reply_chat` may use the reply token.
+
+        `leased`: its rows are written leased to this process, for `deliver_held` after the commit.
+        """
         return Sending(
             self.capabilities, source_event=source_event, reply_chat=reply_chat,
-            reply_token=reply_token, reply_token_at=reply_token_at, allowances=self.allowances,
+            reply_token=reply_token, reply_token_at=reply_token_at, allowances=self.allowances, leased=leased,
         )
 
     def deliver(self, ids: Iterable[int]) -> None:
         """Deliver committed rows now instead of at the next sweep (a few at a time for a large batch)."""
         self.delivery.send_soon_many(list(ids))
+
+    def deliver_held(self, rows: Sequence[OutboxMessage]) -> None:
+        """Deliver committed rows written leased to this process, from memory (no claim round trip)."""
+        self.delivery.send_held(list(rows))
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait for deliveries in flight (tests, shutdown)."""

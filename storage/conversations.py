@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
+
+from tortoise.expressions import Q
 
 from storage.models import ConversationState
 
@@ -10,6 +13,17 @@ from storage.models import ConversationState
 async def load(channel: str, user: str) -> ConversationState | None:
     """The sender's saved state, if any."""
     return await ConversationState.get_or_none(channel=channel, user=user)
+
+
+async def load_many(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], ConversationState]:
+    """The saved states of many (channel, user) pairs in one query; those without one are left out."""
+    users: dict[str, list[str]] = {}
+    for channel, user in keys:
+        users.setdefault(channel, []).append(user)
+    if not users:
+        return {}
+    where = [Q(channel=channel, user__in=ids) for channel, ids in users.items()]
+    return {(s.channel, s.user): s for s in await ConversationState.filter(Q(*where, join_type=Q.OR))}
 
 
 async def save(channel: str, user: str, state: str | None, data: dict[str, Any]) -> None:

@@ -126,22 +126,32 @@ async def claim_batch(limit: int = 50) -> Claimed:
     free = Q(status="pending") & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
     candidates = await InboundEvent.filter(free).order_by("id").limit(limit)
     found = Claimed([], [])
+    live = []
     for row in candidates:
-        if row.attempts >= MAX_ATTEMPTS:
-            if await InboundEvent.filter(free, id=row.id).update(
-                status="failed", error="gave up: never finished", lease_until=None, lease_owner=None
-            ):
-                row.status = "failed"
-                found.dead.append(row)
-            continue
-        # The conditional update is the claim: only one process can move the lease.
-        won = await InboundEvent.filter(free, id=row.id).update(
-            lease_until=leases.lease_until(now), lease_owner=leases.OWNER
+        if row.attempts < MAX_ATTEMPTS:
+            live.append(row)
+        elif await InboundEvent.filter(free, id=row.id).update(
+            status="failed", error="gave up: never finished", lease_until=None, lease_owner=None
+        ):
+            row.status = "failed"
+            found.dead.append(row)
+    if not live:
+        return found
+    # The conditional update is the claim: only one process can move a lease. One statement
+    # for the whole batch, then one read of which rows it moved (another process may have
+    # taken some in between): two round trips however many events, not one per event.
+    until = leases.lease_until(now)
+    ids = [row.id for row in live]
+    if await InboundEvent.filter(free, id__in=ids).update(lease_until=until, lease_owner=leases.OWNER):
+        won = set(
+            await InboundEvent.filter(id__in=ids, status="pending", lease_owner=leases.OWNER).values_list(
+                "id", flat=True
+            )
         )
-        if won:
-            row.lease_until = leases.lease_until(now)
-            row.lease_owner = leases.OWNER
-            found.rows.append(row)
+        for row in live:
+            if row.id in won:
+                row.lease_until, row.lease_owner = until, leases.OWNER
+                found.rows.append(row)
     return found
 
 
@@ -153,6 +163,53 @@ async def begin(row: InboundEvent) -> bool:
     if won:
         row.attempts += 1
     return bool(won)
+
+
+async def begin_many(rows: list[InboundEvent]) -> bool:
+    """`begin` for events handled together in one transaction, in one statement.
+
+    False, with nothing counted, if any lease was lost meanwhile: the caller then
+    begins them one by one.
+    """
+    if not rows:
+        return True
+    try:
+        async with in_transaction():
+            won = await InboundEvent.filter(
+                id__in=[row.id for row in rows], status="pending", lease_owner=leases.OWNER
+            ).update(attempts=F("attempts") + 1)
+            if won != len(rows):
+                raise _LostLease
+    except _LostLease:
+        return False
+    for row in rows:
+        row.attempts += 1
+    return True
+
+
+class _LostLease(Exception):
+    """Rolls `begin_many` back when it did not find every event still ours."""
+
+
+async def hold(row_ids: list[int]) -> None:
+    """Renew this process's leases on these events: the first statement of a handling transaction.
+
+    On SQLite a transaction that reads first and writes later fails with "database is
+    locked", without waiting, when another process (the web process storing events)
+    committed in between; one whose first statement writes waits its turn for the lock.
+    """
+    await InboundEvent.filter(id__in=row_ids, lease_owner=leases.OWNER).update(lease_until=leases.lease_until())
+
+
+async def mark_done_many(row_ids: list[int]) -> bool:
+    """Inside the handlers' transaction: finish these events; false if any was already finished."""
+    if not row_ids:
+        return True
+    return (
+        await InboundEvent.filter(id__in=row_ids, status="pending").update(
+            status="done", processed_at=time.time(), lease_until=None, lease_owner=None
+        )
+    ) == len(row_ids)
 
 
 async def mark_done(row_id: int) -> bool:

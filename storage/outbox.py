@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -22,8 +23,15 @@ async def add(
     reply_token: str | None = None,
     reply_token_at: float | None = None,
     source_event: str | None = None,
+    leased: bool = False,
 ) -> OutboxMessage:
-    """Queue replies for one chat (call inside the turn's transaction)."""
+    """Queue replies for one chat (call inside the turn's transaction).
+
+    `leased` writes the row already leased to this process, which delivers it from
+    memory after the commit without claiming it first; if the process dies, the lease
+    lapses and the retry sweep delivers it.
+    """
+    now = time.time()
     return await OutboxMessage.create(
         channel=channel,
         chat=chat,
@@ -31,7 +39,9 @@ async def add(
         reply_token=reply_token,
         reply_token_at=reply_token_at,
         source_event=source_event,
-        created_at=time.time(),
+        created_at=now,
+        lease_until=leases.lease_until(now) if leased else None,
+        lease_owner=leases.OWNER if leased else None,
     )
 
 
@@ -94,6 +104,26 @@ async def mark_sent(message: OutboxMessage, platform_ids: list[str]) -> None:
         attempts=message.attempts + 1,
         platform_ids=platform_ids,
     )
+
+
+# `mark_sent` as one prepared statement run for many rows: the ORM builds an UPDATE per row in Python.
+_MARK_SENT = (
+    "UPDATE outbox_message SET status='sent', sent_at={}, lease_until=NULL, lease_owner=NULL,"
+    " attempts={}, platform_ids={} WHERE id={}"
+)
+
+
+async def mark_sent_many(sent: list[tuple[OutboxMessage, list[str]]]) -> None:
+    """`mark_sent` for many deliveries in one statement and one commit."""
+    if not sent:
+        return
+    db = OutboxMessage._meta.db
+    if db.capabilities.dialect == "postgres":
+        query = _MARK_SENT.format("$1", "$2", "$3::jsonb", "$4")
+    else:
+        query = _MARK_SENT.format("?", "?", "?", "?")
+    now = time.time()
+    await db.execute_many(query, [[now, m.attempts + 1, json.dumps(ids), m.id] for m, ids in sent])
 
 
 async def platform_ids(message_id: int) -> list[str]:

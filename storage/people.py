@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
+
+from tortoise.expressions import Q
 
 from storage.models import ChatIdentity, ConversationState, Staff
 
@@ -30,6 +33,23 @@ async def sender(channel: str, platform_user_id: str) -> Staff | None:
     if identity.blocked_at is not None:
         await mark_reachable(channel, platform_user_id)
     return identity.staff if identity.staff.active else None
+
+
+async def by_identities(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Staff]:
+    """`sender` for many (channel, platform user) pairs in one query; unlinked and inactive ones are left out."""
+    users: dict[str, list[str]] = {}
+    for channel, user in keys:
+        users.setdefault(channel, []).append(user)
+    if not users:
+        return {}
+    where = [Q(channel=channel, platform_user_id__in=ids) for channel, ids in users.items()]
+    found = await ChatIdentity.filter(Q(*where, join_type=Q.OR)).select_related(
+        "staff", "staff__unit", "staff__supervisor"
+    )
+    for identity in found:
+        if identity.blocked_at is not None:  # they sent something: the chat works again
+            await mark_reachable(identity.channel, identity.platform_user_id)
+    return {(i.channel, i.platform_user_id): i.staff for i in found if i.staff.active}
 
 
 async def identities_of(staff_id: int) -> list[ChatIdentity]:

@@ -2,6 +2,10 @@
 
 Usage (from the repository root):
     .venv/bin/python -m bench.webhooks.run [--events 4000] [--concurrency 32] [--postgres-url URL]
+    .venv/bin/python -m bench.webhooks.run --burst 10 [--rate 500] [--postgres-url URL]
+
+`--burst` times button presses from many linked users at a fixed offered rate, from
+webhook to reply, instead (see bench/webhooks/burst.py).
 
 It starts, each in its own process on loopback: the LINE and Telegram API fakes
 (so replies have somewhere to go), the bare aiohttp app, and the service on
@@ -29,9 +33,11 @@ import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 import aiohttp
+
+from bench.webhooks import burst
 
 REPO = Path(__file__).resolve().parents[2]
 LINE_SECRET = "bench-line-secret"
@@ -152,7 +158,7 @@ async def pending_events(port: int) -> int:
 
 async def measure_service(
     database_url: str, fakes: dict[str, str], args: argparse.Namespace, *, split: bool
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """Start the service on one database (one process, or a web and a worker process) and drive it."""
     port = free_port()
     with tempfile.TemporaryDirectory() as data_dir:
@@ -175,11 +181,19 @@ async def measure_service(
             "OCR_WORKERS": "1",
         }
         worker_env = {**env, "PROCESS_ROLE": "worker", "PORT": str(free_port()), "MIGRATE_ON_START": "false"}
-        with process([sys.executable, "-m", "bot"], env):
+        # BENCH_PROFILE=FILE: the (single) service process runs under cProfile, its stats in FILE.
+        profile = ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]] if os.environ.get("BENCH_PROFILE") else []
+        with process([sys.executable, *profile, "-m", "bot"], env):
             await wait_ready(f"http://127.0.0.1:{port}/healthz")
             with process([sys.executable, "-m", "bot"], worker_env) if split else _nothing():
                 if split:
                     await wait_ready(f"http://127.0.0.1:{worker_env['PORT']}/healthz")
+                if args.burst:
+                    secrets_ = {"line": LINE_SECRET, "telegram": TELEGRAM_SECRET}
+                    url = database_url or f"sqlite://{Path(data_dir, 'bot.sqlite3').resolve()}"
+                    return await burst.run_burst(
+                        f"http://127.0.0.1:{port}", url, fakes, secrets_, args.burst, args.rate
+                    )
                 return await _drive_and_drain(port, args)
 
 
@@ -202,6 +216,28 @@ def build_requests(n: int) -> list[tuple[str, bytes, dict[str, str]]]:
     """Half LINE, half Telegram, interleaved, all distinct."""
     offset = int(time.time() * 1000) % 10**7 * 10
     return [line_request(offset + i) if i % 2 == 0 else telegram_request(offset + i) for i in range(n)]
+
+
+async def main_burst(args: argparse.Namespace) -> None:
+    """Burst mode: the service as one process, then as a web and a worker process, on SQLite and PostgreSQL."""
+    line_port, telegram_port = free_port(), free_port()
+    fakes = {"line": f"http://127.0.0.1:{line_port}", "telegram": f"http://127.0.0.1:{telegram_port}"}
+    keep = ["--history", str(int(args.burst * args.rate) * 4)]  # every arrival of the burst is timed
+    results: dict[str, dict[str, Any]] = {}
+    with (
+        process([sys.executable, "-m", "tests.fakes.line_api", "--port", str(line_port), "--token", LINE_TOKEN, *keep]),
+        process([sys.executable, "-m", "tests.fakes.telegram_api", "--port", str(telegram_port), "--token", TELEGRAM_TOKEN, *keep]),
+    ):
+        await wait_ready(f"{fakes['line']}/__fake__/stats")
+        await wait_ready(f"{fakes['telegram']}/__fake__/stats")
+        for split in (False, True):
+            layout = "web+worker" if split else "1 process"
+            if args.database in ("both", "sqlite"):
+                results[f"SQLite, {layout}"] = await measure_service("", fakes, args, split=split)
+                burst.print_burst(results, args.burst, args.rate, os.cpu_count())  # figures as they come
+            if args.postgres_url and args.database in ("both", "postgres"):
+                results[f"PostgreSQL, {layout}"] = await measure_service(args.postgres_url, fakes, args, split=split)
+    burst.print_burst(results, args.burst, args.rate, os.cpu_count())
 
 
 async def main_async(args: argparse.Namespace) -> None:
@@ -237,7 +273,11 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=4000)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--postgres-url", default=os.environ.get("TEST_POSTGRES_URL"))
-    asyncio.run(main_async(parser.parse_args()))
+    parser.add_argument("--burst", type=float, default=0, help="seconds of button presses at --rate (burst mode)")
+    parser.add_argument("--rate", type=float, default=500, help="presses per second offered in burst mode")
+    parser.add_argument("--database", choices=("both", "sqlite", "postgres"), default="both")
+    args = parser.parse_args()
+    asyncio.run(main_burst(args) if args.burst else main_async(args))
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels import webhook_body
+from bot.channels.telegram_http import AiohttpRequest
 from bot.channels.base import DeliveryError, DownloadError, FileTooLarge
 from bot.channels.telegram_shape import shape_problem
 from bot.channels.webhook_body import BadBody
@@ -70,9 +71,8 @@ class TelegramChannel:
             settings.telegram_bot_token,
             base_url=settings.telegram_bot_url,
             base_file_url=settings.telegram_file_url,
-            request=HTTPXRequest(
-                connect_timeout=timeout, read_timeout=timeout, write_timeout=timeout,
-                httpx_kwargs={"verify": _tls_context()},
+            request=AiohttpRequest(
+                connect_timeout=timeout, read_timeout=timeout, write_timeout=timeout, ssl_context=_tls_context()
             ),
             get_updates_request=HTTPXRequest(
                 read_timeout=timeout + 30, connect_timeout=timeout, httpx_kwargs={"verify": _tls_context()}

@@ -644,6 +644,8 @@ class FakeLineAPI(FakeServer):
             sent.append(entry)
         if self.history is not None and len(self.deliveries) > 2 * self.history:
             del self.deliveries[: -self.history]
+        for user_id in user_ids:
+            self.arrived(user_id)
         return sent
 
     # --- endpoints -------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import collections
 import json
 import signal
 import sys
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Self
@@ -57,6 +58,8 @@ class FakeServer:
         # `history` bounds memory in long standalone runs; tests keep everything.
         self.history = history
         self._calls: collections.deque[Call] = collections.deque(maxlen=history)
+        # (recipient, wall-clock time) of each message accepted: benchmarks time webhook -> reply with it.
+        self.arrivals: collections.deque[tuple[str, float]] = collections.deque(maxlen=history)
         self.violations = []
         self.errors = []
         self._runner: web.AppRunner | None = None
@@ -73,6 +76,7 @@ class FakeServer:
         """The aiohttp application with the shared control endpoints; subclasses add their routes."""
         app = web.Application(middlewares=[self._record_middleware], client_max_size=64 * 1024 * 1024)
         app.router.add_post("/__fake__/faults", self._control_faults)
+        app.router.add_get("/__fake__/arrivals", self._control_arrivals)
         return app
 
     # --- rate limits and faults ------------------------------------------------------------
@@ -152,12 +156,20 @@ class FakeServer:
         """The calls to one endpoint (LINE path template or Telegram method name)."""
         return [c for c in self._calls if c.endpoint == endpoint]
 
+    def arrived(self, recipient: str) -> None:
+        """Note that a message for `recipient` was accepted now."""
+        self.arrivals.append((recipient, time.time()))
+
+    async def _control_arrivals(self, _request: web.Request) -> web.Response:
+        return web.json_response(list(self.arrivals))
+
     def clear(self) -> None:
         """Forget recorded calls, deliveries, violations, errors and counters (registered data stays)."""
         self._calls.clear()
         self.requests.clear()
         self.refused_for_rate.clear()
         self.faults.injected.clear()
+        self.arrivals.clear()
         self.violations.clear()
         self.errors.clear()
 

@@ -367,6 +367,7 @@ class FakeTelegramAPI(FakeServer):
         sent.append(SentMessage(key, message_id, dict(params), message))
         if self.history is not None and len(sent) > 2 * self.history:
             del sent[: -self.history]
+        self.arrived(key)
         return message
 
     def _find(self, params: dict[str, Any]) -> SentMessage:
