@@ -13,7 +13,7 @@ from aiohttp import web
 from bot import sim_access
 from bot.channels import line, line_menus, sim, telegram, telegram_menus
 from bot.channels.base import ChannelAdapter
-from bot.broadcast import Broadcaster, Pace
+from bot.broadcast import PACE_MARGIN, Broadcaster, Pace
 from bot.delivery import Delivery
 from bot.file_links import FileLinks, FileRoute, stored_secret
 from bot.ingest import Ingest
@@ -130,7 +130,11 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     channels = build_channels(settings, files, links)
     # One pace per platform for everything this process sends there: notices wait for their turn,
     # chat replies never wait but count.
-    paces = {"telegram": Pace(settings.broadcast_telegram_rate), "line": Pace(settings.broadcast_line_rate)}
+    # 5 % below the configured rates: requests bunch up on the way, and the platform counts arrivals.
+    paces = {
+        "telegram": Pace(settings.broadcast_telegram_rate * PACE_MARGIN),
+        "line": Pace(settings.broadcast_line_rate * PACE_MARGIN),
+    }
     delivery = Delivery(channels, metrics, paces={"telegram": paces["telegram"]})
     broadcaster = Broadcaster(
         channels, CAPABILITIES, notice_replies, metrics, paces,

@@ -42,6 +42,7 @@ PAGE = 500  # due rows read at a time
 POLL_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 300.0
 LINE_MESSAGES_PER_REQUEST = 5
+PACE_MARGIN = 0.95  # share of a platform's rate paced for: requests bunch up on the way to it
 
 # Renders what one recipient on a channel with these capabilities gets (handlers.notice_card).
 Render = Callable[[Notice, Capabilities], list[Reply]]

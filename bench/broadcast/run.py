@@ -37,7 +37,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -193,13 +192,28 @@ class Arrivals:
         return seen
 
 
-async def probe(base: str, users: list[str], stop: asyncio.Event, posted: list[tuple[str, float]]) -> None:
+async def reply_tokens(fake: str, users: list[str], ttl: float = 3600) -> list[str]:
+    """Reply tokens the LINE fake issued for these users (so a reply names whom it reached)."""
+    tokens: list[str] = []
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
+        for start in range(0, len(users), 5000):
+            async with session.post(
+                fake + "/__fake__/reply-tokens", json={"userIds": users[start : start + 5000], "ttl": ttl}
+            ) as response:
+                tokens += (await response.json())["replyTokens"]
+    return tokens
+
+
+async def probe(
+    base: str, fake: str, users: list[str], stop: asyncio.Event, posted: list[tuple[str, float]]
+) -> None:
     """An ordinary chat message every PROBE_EVERY seconds, from the probes in turn."""
     async with aiohttp.ClientSession() as session:
         i = 0
         while not stop.is_set():
             user = users[i % len(users)]
-            path, body, headers = line_post(user, text_event(user, "ช่วยเหลือ", uuid.uuid4().hex))
+            [token] = await reply_tokens(fake, [user])
+            path, body, headers = line_post(user, text_event(user, "ช่วยเหลือ", token))
             at = time.time()
             try:
                 async with session.post(base + path, data=body, headers=headers) as response:
@@ -282,8 +296,9 @@ async def broadcast(database_url: str, args: argparse.Namespace) -> dict[str, An
             await service.start()
             stop_probe = asyncio.Event()
             posted: list[tuple[str, float]] = []
-            probing = asyncio.create_task(probe(f"http://127.0.0.1:{port}", probes, stop_probe, posted))
+            probing = asyncio.create_task(probe(f"http://127.0.0.1:{port}", fakes.line, probes, stop_probe, posted))
             killed = False
+            killed_at = 0.0
             try:
                 while True:
                     counts = await db_counts(url, notice_id)
@@ -304,7 +319,7 @@ async def broadcast(database_url: str, args: argparse.Namespace) -> dict[str, An
                 stop_probe.set()
                 await probing
                 await asyncio.sleep(3)  # a late duplicate would arrive now
-                result = await figures(fakes, arrivals, start, line_users, telegram_chats, probes, posted)
+                result = await figures(fakes, arrivals, start, line_users, telegram_chats, posted, killed_at)
                 result.update(total_s=total_seconds, notice=counts)
                 if args.storm_seconds > 0:
                     await fakes.quiet()
@@ -317,9 +332,18 @@ async def broadcast(database_url: str, args: argparse.Namespace) -> dict[str, An
     return result
 
 
+def downtime(times: list[float], killed_at: float) -> float:
+    """The gap in sorted arrival `times` around the kill: the service was down, not slow."""
+    if not killed_at:
+        return 0.0
+    before = [t for t in times if t <= killed_at]
+    after = [t for t in times if t > killed_at]
+    return after[0] - before[-1] if before and after else 0.0
+
+
 async def figures(
     fakes: Fakes, arrivals: Arrivals, start: float, line_users: list[str], telegram_chats: list[int],
-    probes: list[str], posted: list[tuple[str, float]],
+    posted: list[tuple[str, float]], killed_at: float,
 ) -> dict[str, Any]:
     """What the fakes saw: per recipient, per platform, and the probes' answers."""
     multicast = (await fakes.get(fakes.line, "/__fake__/received?via=multicast")).get("multicast", {})
@@ -344,10 +368,12 @@ async def figures(
         "faults": {"line": line_stats.get("faults_injected"), "telegram": tg_stats.get("faults_injected")},
     }
     if len(tg_at) > 1:
-        span = tg_at[-1] - tg_at[0]
+        down = downtime(tg_at, killed_at)
+        span = tg_at[-1] - tg_at[0] - down
         result["telegram_rate"] = len(tg_at) / span if span else float("nan")
         result["telegram_fraction"] = result["telegram_rate"] / TELEGRAM_RATE
         result["telegram_span_s"] = span
+        result["telegram_down_s"] = down
     if len(line_at) > 1:
         span = line_at[-1] - line_at[0]
         result["line_recipients_per_s"] = len(line_at) / span if span else float("nan")
@@ -388,16 +414,17 @@ async def storm(
     times = storm_schedule(len(people), seconds)
     plan = sorted([(t, who) for t, who in zip(times, people)] + [(t + 5.0, who) for t, who in zip(times, twice)])
     update_ids = iter(range(50_000_000, 60_000_000))
+    line_pressers = [user for _, (channel, user) in plan if channel == "line"]
+    tokens = iter(await reply_tokens(fakes.line, line_pressers))
     posted: list[tuple[str, float]] = []
     first_press: dict[str, float] = {}
-    start = time.time() + 1.0
     sem = asyncio.Semaphore(400)
     print(f"  storm: {len(plan):,} presses over {seconds:.0f} s, peaking at {PEAK_PRESSES:.0f}/s", flush=True)
 
-    async def press(session: aiohttp.ClientSession, at: float, channel: str, user: str) -> None:
+    async def press(session: aiohttp.ClientSession, at: float, channel: str, user: str, token: str) -> None:
         await asyncio.sleep(max(0.0, start + at - time.time()))
         if channel == "line":
-            path, body, headers = line_post(user, postback_event(user, f"ack|{notice_id}", uuid.uuid4().hex))
+            path, body, headers = line_post(user, postback_event(user, f"ack|{notice_id}", token))
         else:
             path, body, headers = telegram_post(callback_update(next(update_ids), int(user), f"ack|{notice_id}", 1))
         async with sem:
@@ -410,9 +437,12 @@ async def storm(
         posted.append((user, sent))
         first_press.setdefault(user, sent)
 
+    start = time.time() + 1.0
     connector = aiohttp.TCPConnector(limit=400)
     async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as session:
-        await asyncio.gather(*(press(session, at, channel, user) for at, (channel, user) in plan))
+        await asyncio.gather(
+            *(press(session, at, channel, user, next(tokens) if channel == "line" else "") for at, (channel, user) in plan)
+        )
     waited = time.time()
     while True:
         counts = await db_counts(database_url, notice_id)
@@ -435,13 +465,17 @@ def report(name: str, r: dict[str, Any]) -> None:
     print(f"  total time to deliver everyone: {r['total_s']:.0f} s   (recipients by state: {r['notice']})")
     if "telegram_fraction" in r:
         print(f"  Telegram: {r['telegram_messages']:,} messages in {r['telegram_span_s']:.0f} s = "
-              f"{r['telegram_rate']:.1f}/s = {r['telegram_fraction']:.2f} of the 30/s allowed (goal >= 0.9); "
-              f"document uploaded {r['telegram_uploads']} time(s)")
+              f"{r['telegram_rate']:.1f}/s = {r['telegram_fraction']:.2f} of the 30/s allowed (goal >= 0.9), "
+              f"not counting {r['telegram_down_s']:.0f} s down for the kill; "
+              f"document uploaded {r['telegram_uploads']} time(s) (once per process that sent it)")
     if "line_fraction" in r:
         print(f"  LINE: {r['line_multicasts']} multicasts, {r['line_recipients_per_s']:,.0f} recipients/s over "
               f"{r['line_span_s']:.1f} s = {r['line_fraction']:.2f} of the 200 requests/s allowed")
     print(f"  refused for rate by the fakes: {r['refused_for_rate']}; faults injected: {r['faults']}")
-    print(f"  recipients never delivered: {r['never']} (goal 0)   delivered twice: {r['twice']} (goal 0)")
+    tg_faults = (r["faults"].get("telegram") or {})
+    lost_answers = tg_faults.get("drop_after", 0) + tg_faults.get("slow", 0)
+    print(f"  recipients never delivered: {r['never']} (goal 0)   delivered twice: {r['twice']} (goal 0); "
+          f"Telegram answers lost after delivering (injected drop_after + slow): {lost_answers}")
     print(f"  chat answers during the broadcast: {r['chat_answers']}/{r['chat_posted']}, "
           f"p50 {r['chat_p50_ms']:.0f} ms, p99 {r['chat_p99_ms']:.0f} ms (goal <= 300 ms)")
     if "storm_presses" in r:

@@ -896,7 +896,11 @@ class FakeLineAPI(FakeServer):
     # --- control endpoints for a standalone run (not LINE's API, not recorded) -------------
 
     async def _control_token(self, request: web.Request) -> web.Response:
+        """{"userId", "ttl"} -> {"replyToken"}; {"userIds": [...], "ttl"} -> {"replyTokens": [...]} (benchmarks)."""
         body = await request.json()
+        if "userIds" in body:
+            tokens = [self.issue_reply_token(user, body.get("ttl")) for user in body["userIds"]]
+            return web.json_response({"replyTokens": tokens})
         return web.json_response({"replyToken": self.issue_reply_token(body["userId"], body.get("ttl"))})
 
     async def _control_content(self, request: web.Request) -> web.Response:
