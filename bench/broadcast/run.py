@@ -96,8 +96,10 @@ class Fakes:
 def seed(database_url: str, data_dir: Path, line_users: list[str], telegram_chats: list[int], probes: list[str]) -> int:
     """The audience, the probes and a notice with a PDF, written before the service starts (in a child
     process so this one's event loop stays free for timing)."""
+    people = Path(data_dir) / "audience.json"
+    people.write_text(json.dumps({"line": line_users, "telegram": telegram_chats, "probes": probes}))
     script = f"""
-import asyncio, time
+import asyncio, json, time
 from storage.db import open_db, close_db
 from storage.seed import seed_defaults
 from storage.files import FileStore
@@ -108,9 +110,8 @@ from pathlib import Path
 async def main():
     ctx = await open_db({database_url!r}, run_migrations=True)
     await seed_defaults(load_demo_roster=False)
-    line_users = {line_users!r}
-    telegram_chats = {telegram_chats!r}
-    probes = {probes!r}
+    audience = json.loads(Path({str(people)!r}).read_text())
+    line_users, telegram_chats, probes = audience["line"], audience["telegram"], audience["probes"]
     office = await Unit.create(name="สำนักงานทดสอบ")
     readers = await Unit.create(name="ผู้รับหนังสือเวียน", parent=office)
     others = await Unit.create(name="ผู้ทดสอบการตอบ", parent=office)
