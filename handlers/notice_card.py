@@ -8,6 +8,8 @@ a document (Telegram uploads it once; LINE links to it).
 
 from __future__ import annotations
 
+import math
+
 from bot.events import Action, Button, Capabilities, Reply
 from config.texts import t
 from fiscal.thai_dates import official_date
@@ -44,6 +46,11 @@ def _chunks(text: str, size: int) -> list[str]:
     if text.strip():
         parts.append(text)
     return parts
+
+
+def line_requests(notice: Notice, line: Capabilities) -> int:
+    """Requests (and so allowance messages) one person's copy takes on LINE: it carries five messages each."""
+    return max(1, math.ceil(len(notice_replies(notice, line)) / line.messages_per_request))
 
 
 def notice_replies(notice: Notice, can: Capabilities) -> list[Reply]:

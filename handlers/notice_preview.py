@@ -7,7 +7,6 @@ show the same facts. Nothing here writes: the draft is an unsaved `Notice`.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -16,9 +15,8 @@ from zoneinfo import ZoneInfo
 from bot.channels.base import Allowance
 from bot.events import Capabilities
 from fiscal.calendar import today_bangkok
-from handlers.notice_card import notice_replies
+from handlers.notice_card import line_requests
 from storage import notices
-from storage import reminders as reminder_store
 from storage.models import Notice, Staff, Unit
 
 NAMES_SHOWN = 10  # unreachable people named in a preview; the rest are counted
@@ -127,15 +125,11 @@ async def preview(
     audience = await notices.resolve(notice.audience, today_bangkok(now))
     reach = await notices.reach(audience.staff_ids)
     # As the queueing job routes it: a person who chose one channel for reminders gets it there.
-    chosen = await reminder_store.choices()
-    going: dict[int, set[str]] = {}
-    for staff_id, chats in reach.chats.items():
-        linked = {channel for channel, _ in chats}
-        going[staff_id] = {chosen[staff_id]} if chosen.get(staff_id) in linked else linked
+    going = {staff_id: {channel for channel, _ in chats} for staff_id, chats in (await notices.routes(reach)).items()}
     on = {channel: sum(1 for channels in going.values() if channel in channels) for channel in CHANNEL_ORDER}
     names = await _names(reach.unreachable)
     line = out.can("line")
-    line_requests = max(1, math.ceil(len(notice_replies(notice, line)) / line.messages_per_request))
+    requests = line_requests(notice, line)
     line_people = on["line"]
     both = sum(
         1 for staff_id, chats in reach.chats.items()
@@ -151,8 +145,8 @@ async def preview(
         unreachable_names=names,
         unknown_codes=audience.unknown_codes,
         line_people=line_people,
-        line_requests=line_requests,
-        line_messages=line_people * line_requests,
+        line_requests=requests,
+        line_messages=line_people * requests,
         allowance=await out.allowance("line"),
         line_and_telegram=both,
         send_at=send_at,

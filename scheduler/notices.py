@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,10 +28,9 @@ from bot.events import Capabilities, Reply
 from bot.sending import Chat, queue_notice
 from config.texts import t
 from fiscal.calendar import today_bangkok
-from handlers.notice_card import notice_replies
+from handlers.notice_card import line_requests
 from scheduler.reminders import Schedule
 from storage import notices
-from storage import reminders as reminder_store
 from storage.models import Notice
 
 if TYPE_CHECKING:
@@ -71,20 +69,12 @@ class Routed:
         return sum(1 for chats in self.chats.values() if any(c.channel == channel for c in chats))
 
 
-def line_requests(notice: Notice, line: Capabilities) -> int:
-    """LINE requests (and so allowance messages) one person's copy takes: five messages to a request."""
-    return max(1, math.ceil(len(notice_replies(notice, line)) / line.messages_per_request))
-
-
 async def route(notice: Notice, staff_ids: list[int], line_left: int | None, line: Capabilities) -> Routed:
     """Pick each person's chats, then fit LINE into what is left of its allowance (None: no limit)."""
     reach = await notices.reach(staff_ids)
-    chosen = await reminder_store.choices()
     routed = Routed(unreachable=list(reach.unreachable))
-    for staff_id, pairs in reach.chats.items():
-        linked = [Chat(channel, chat) for channel, chat in pairs]
-        picked = [c for c in linked if c.channel == chosen.get(staff_id)]
-        routed.chats[staff_id] = picked or linked
+    for staff_id, pairs in (await notices.routes(reach)).items():
+        routed.chats[staff_id] = [Chat(channel, chat) for channel, chat in pairs]
     if line_left is None:
         return routed
     fits = line_left // line_requests(notice, line)

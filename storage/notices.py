@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from tortoise.functions import Count
 
+from storage import reminders
 from storage.models import ChatIdentity, Notice, NoticeRecipient, Staff, Unit
 from storage.progress import MET, progress_of
 
@@ -121,6 +122,16 @@ async def reach(staff_ids: Sequence[int]) -> Reach:
         if staff_id in wanted:
             chats[staff_id].append((channel, chat))
     return Reach(dict(chats), [s for s in staff_ids if s not in chats])
+
+
+async def routes(reach: Reach) -> dict[int, list[tuple[str, str]]]:
+    """Where a notice goes for each reachable person: the channel they chose for reminders, else every chat."""
+    chosen = await reminders.choices()
+    going: dict[int, list[tuple[str, str]]] = {}
+    for staff_id, chats in reach.chats.items():
+        picked = [chat for chat in chats if chat[0] == chosen.get(staff_id)]
+        going[staff_id] = picked or list(chats)
+    return going
 
 
 async def create(
