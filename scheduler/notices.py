@@ -110,13 +110,11 @@ async def queue_one(services: NoticeServices, notice: Notice, now: dt.datetime) 
     resend = notice.status == "resend"
     allowance = await services.notifier.allowance("line")
     async with services.notifier.batch() as out:
+        if not await notices.claim(notice.id, time.time(), resend=resend):
+            return False
         if resend:
-            if not await Notice.filter(id=notice.id, status="resend").update(status="queued"):
-                return False
             staff_ids = await notices.waiting_ids(notice.id)
         else:
-            if not await notices.claim(notice.id, time.time()):
-                return False
             audience = await notices.resolve(notice.audience, today_bangkok(now))
             staff_ids = audience.staff_ids
         routed = await route(notice, staff_ids, allowance.left, services.notifier.capabilities["line"])
@@ -131,8 +129,6 @@ async def queue_one(services: NoticeServices, notice: Notice, now: dt.datetime) 
             ids = await notices.add_recipients(notice.id, states)
         rows = [(ids[staff_id], chat) for staff_id, chats in routed.chats.items() for chat in chats]
         await queue_notice(notice.id, rows, sending_no=notice.resends)
-        if routed.held:
-            await Notice.filter(id=notice.id).update(held_back=len(routed.held))
         if notice.created_by_id:  # type: ignore[attr-defined]
             out.send_to(notice.created_by_id, _queued_reply(notice, routed, resend))  # type: ignore[attr-defined]
     logger.info(
@@ -165,9 +161,7 @@ async def queue_due(services: NoticeServices, now: dt.datetime | None = None) ->
     now = now or dt.datetime.now(dt.UTC)
     quiet = Schedule.from_settings(services.settings).is_quiet(now)
     queued = 0
-    due = await notices.due(now.timestamp())
-    due += await Notice.filter(status="resend", send_at__lte=now.timestamp()).order_by("id")
-    for notice in due:
+    for notice in await notices.due(now.timestamp()):
         if quiet and not notice.urgent:
             continue
         try:

@@ -496,7 +496,6 @@ class Notice(Model):
     )
     created_at = fields.FloatField()
     queued_at = fields.FloatField(null=True)
-    held_back = fields.IntField(default=0)  # recipients LINE's allowance could not carry
     resends = fields.IntField(default=0)  # times it was sent again to those who had not acknowledged
 
     class Meta:

@@ -168,14 +168,15 @@ async def create(
 
 
 async def due(now: float) -> list[Notice]:
-    """Notices whose time has come and that nobody has queued yet."""
-    return await Notice.filter(status="scheduled", send_at__lte=now).order_by("send_at", "id")
+    """Notices whose time has come and that nobody has queued yet, first sendings and re-sends."""
+    return await Notice.filter(status__in=("scheduled", "resend"), send_at__lte=now).order_by("send_at", "id")
 
 
-async def claim(notice_id: int, now: float) -> bool:
-    """Take a due notice for queueing (inside the queueing transaction): only one process wins."""
-    won = await Notice.filter(id=notice_id, status="scheduled").update(status="queued", queued_at=now)
-    return bool(won)
+async def claim(notice_id: int, now: float, *, resend: bool = False) -> bool:
+    """Take a due notice (or its re-send) for queueing, inside the queueing transaction: one process wins."""
+    if resend:
+        return bool(await Notice.filter(id=notice_id, status="resend").update(status="queued"))
+    return bool(await Notice.filter(id=notice_id, status="scheduled").update(status="queued", queued_at=now))
 
 
 async def add_recipients(notice_id: int, states: dict[int, str]) -> dict[int, int]:

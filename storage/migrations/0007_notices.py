@@ -30,7 +30,6 @@ class Migration(migrations.Migration):
                 ('created_by', fields.ForeignKeyField('models.Staff', source_field='created_by_id', null=True, db_constraint=True, to_field='id', related_name='notices_sent', on_delete=OnDelete.SET_NULL)),
                 ('created_at', fields.FloatField()),
                 ('queued_at', fields.FloatField(null=True)),
-                ('held_back', fields.IntField(default=0)),
                 ('resends', fields.IntField(default=0)),
             ],
             options={'table': 'notice', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A circular notice (หนังสือเวียน) an admin sends: content, audience, and where its sending stands.'},
