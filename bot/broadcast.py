@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from tortoise.transactions import in_transaction
@@ -113,7 +113,6 @@ class Broadcaster:
         self._notices: dict[int, Notice] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._inflight: set[int] = set()
 
     def wake(self) -> None:
         """A notice was queued: look now instead of at the next poll."""
@@ -142,30 +141,51 @@ class Broadcaster:
                 pass
 
     async def run_once(self) -> int:
-        """Send every notice row due now, a page at a time; returns how many rows were handled."""
+        """Send every notice row due now; returns how many rows were handled.
+
+        Rows are read a page at a time, and the next page is read while the last jobs of
+        the one before are still sending (at most `workers` jobs wait): a page's slowest
+        chats never leave the platform's rate unused. Rows being sent are leased, so a
+        later read does not return them again.
+        """
         handled = 0
         limit = asyncio.Semaphore(self.workers)
-        while True:
-            rows = await outbox.due_notice_rows(PAGE, skip=self._inflight)
-            if not rows:
-                return handled
-            keys = list(dict.fromkeys(key for _, channel, key in rows if channel == "line" and key))
-            singles = [row_id for row_id, channel, key in rows if not (channel == "line" and key)]
-            claimed = await outbox.claim_many(singles) if singles else []
+        running: set[asyncio.Task[int]] = set()
+        keys_running: set[str] = set()
 
-            async def bounded(job: Any) -> int:
-                async with limit:
-                    return int(await job)
-
-            jobs = [self._multicast(key) for key in keys] + [self._single(row) for row in claimed]
-            self._inflight.update(row.id for row in claimed)
+        async def bounded(job: Awaitable[int], key: str | None) -> int:
             try:
-                done = sum(await asyncio.gather(*(bounded(job) for job in jobs)))
+                async with limit:
+                    return await job
+            except Exception:
+                logger.exception("a broadcast send failed; its rows are retried when their lease runs out")
+                return 0
             finally:
-                self._inflight.difference_update(row.id for row in claimed)
-            handled += done
-            if not done:
-                return handled  # everything due is leased by another process
+                if key is not None:
+                    keys_running.discard(key)
+
+        async def settle(until: int) -> None:
+            nonlocal handled, running
+            while len(running) > until:
+                done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                handled += sum(task.result() for task in done)
+
+        while True:
+            rows = await outbox.due_notice_rows(PAGE)
+            keys = [k for k in dict.fromkeys(key for _, ch, key in rows if ch == "line" and key) if k not in keys_running]
+            singles = [row_id for row_id, ch, key in rows if not (ch == "line" and key)]
+            claimed = await outbox.claim_many(singles) if singles else []
+            if not keys and not claimed:
+                if not running:
+                    return handled  # nothing due, or everything due is leased by another process
+                await settle(len(running) - 1)
+                continue
+            keys_running.update(keys)
+            for key in keys:
+                running.add(asyncio.create_task(bounded(self._multicast(key), key)))
+            for row in claimed:
+                running.add(asyncio.create_task(bounded(self._single(row), None)))
+            await settle(self.workers)
 
     async def _notice(self, notice_id: int) -> Notice | None:
         notice = self._notices.get(notice_id)

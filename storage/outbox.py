@@ -170,7 +170,7 @@ def _free(now: float) -> Q:
     return Q(status="pending") & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
 
 
-async def due_notice_rows(limit: int, skip: set[int] | None = None) -> list[tuple[int, str, str | None]]:
+async def due_notice_rows(limit: int) -> list[tuple[int, str, str | None]]:
     """(id, channel, request key) of notice rows due now, oldest first."""
     now = time.time()
     rows = await (
@@ -179,7 +179,7 @@ async def due_notice_rows(limit: int, skip: set[int] | None = None) -> list[tupl
         .limit(limit)
         .values_list("id", "channel", "request_key")
     )
-    return [row for row in rows if not skip or row[0] not in skip]
+    return list(rows)
 
 
 async def claim_many(ids: list[int]) -> list[OutboxMessage]:
