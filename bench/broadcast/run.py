@@ -383,7 +383,8 @@ async def figures(
         result["telegram_held_s"] = held
         result["telegram_fraction_unheld"] = len(tg_at) / max(1.0, span - held) / TELEGRAM_RATE
     if len(line_at) > 1:
-        span = line_at[-1] - line_at[0]
+        result["line_down_s"] = downtime(line_at, killed_at)
+        span = line_at[-1] - line_at[0] - result["line_down_s"]
         result["line_recipients_per_s"] = len(line_at) / span if span else float("nan")
         result["line_fraction"] = (multicasts / span / LINE_MULTICAST_RATE) if span else float("nan")
         result["line_span_s"] = span
@@ -479,7 +480,8 @@ def report(name: str, r: dict[str, Any]) -> None:
               f"document uploaded {r['telegram_uploads']} time(s) (once per process that sent it)")
     if "line_fraction" in r:
         print(f"  LINE: {r['line_multicasts']} multicasts, {r['line_recipients_per_s']:,.0f} recipients/s over "
-              f"{r['line_span_s']:.1f} s = {r['line_fraction']:.2f} of the 200 requests/s allowed")
+              f"{r['line_span_s']:.1f} s = {r['line_fraction']:.2f} of the 200 requests/s allowed, "
+              f"not counting {r['line_down_s']:.0f} s down for the kill")
     print(f"  refused for rate by the fakes: {r['refused_for_rate']}; faults injected: {r['faults']}")
     tg_faults = (r["faults"].get("telegram") or {})
     lost_answers = tg_faults.get("drop_after", 0) + tg_faults.get("slow", 0)
