@@ -6,7 +6,6 @@ arrived, answers at once, and handles the buttons on the card the reader sends.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
@@ -45,7 +44,7 @@ async def receive_certificate(turn: Turn) -> None:
     if turn.file is None:
         turn.reply("cert.download_failed")
         return
-    head = await asyncio.to_thread(_head, turn.file.path)
+    head = await turn.file.head(SNIFF_BYTES)
     try:
         kind = sniff_format(head, ref.name, ref.mime)
     except CorruptFile:
@@ -69,10 +68,6 @@ async def receive_certificate(turn: Turn) -> None:
     turn.signal("ocr")
     turn.reply("cert.received")
 
-
-def _head(path) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.read(SNIFF_BYTES)
 
 
 async def _own_submission(

@@ -10,7 +10,6 @@ roles), checked on the server for each typed step and each press.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import re
@@ -219,7 +218,7 @@ async def take_attachment(turn: Turn) -> None:
     if turn.file is None:
         turn.reply("notice_compose.attach_failed")
         return
-    kind = attachment_kind(await asyncio.to_thread(_head, turn.file.path))
+    kind = attachment_kind(await turn.file.head(SNIFF_BYTES))
     if kind is None:
         turn.reply("notice_compose.attach_wrong_type")
         return
@@ -237,10 +236,6 @@ async def take_attachment(turn: Turn) -> None:
         buttons=(_button("btn_attach_done", "nc.done", draft["token"]), _cancel(draft["token"])),
     )
 
-
-def _head(path: Any) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.read(SNIFF_BYTES)
 
 
 async def attach_text(turn: Turn, text: str) -> None:

@@ -24,6 +24,10 @@ class StoredFile:
     size: int
     path: Path
 
+    async def head(self, size: int) -> bytes:
+        """The first `size` bytes (to tell its type by), read off the event loop."""
+        return await asyncio.to_thread(_read_head, self.path, size)
+
 
 class FileStore:
     """Writes each distinct content once, fsynced before it is acknowledged."""
@@ -126,3 +130,8 @@ class FileStore:
 
 def _is_digest(name: str) -> bool:
     return len(name) == 64 and all(c in _HEX for c in name)
+
+
+def _read_head(path: Path, size: int) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read(size)
