@@ -113,6 +113,7 @@ class Broadcaster:
         self._notices: dict[int, Notice] = {}
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._sending: set[asyncio.Task[int]] = set()  # sends in flight, let finish on shutdown
 
     def wake(self) -> None:
         """A notice was queued: look now instead of at the next poll."""
@@ -122,11 +123,14 @@ class Broadcaster:
         """Start the dispatching loop."""
         self._task = asyncio.create_task(self._run(), name="broadcast")
 
-    async def stop(self) -> None:
-        """Stop; rows being sent keep their lease until it runs out, then any process goes on."""
+    async def stop(self, timeout: float = 5.0) -> None:
+        """Stop reading rows and let sends in flight finish briefly; rows left keep their lease
+        until it runs out, then any process goes on."""
         if self._task:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        if self._sending:
+            await asyncio.wait(list(self._sending), timeout=timeout)
 
     async def _run(self) -> None:
         while True:
@@ -181,10 +185,13 @@ class Broadcaster:
                 await settle(len(running) - 1)
                 continue
             keys_running.update(keys)
-            for key in keys:
-                running.add(asyncio.create_task(bounded(self._multicast(key), key)))
-            for row in claimed:
-                running.add(asyncio.create_task(bounded(self._single(row), None)))
+            jobs = [bounded(self._multicast(key), key) for key in keys]
+            jobs += [bounded(self._single(row), None) for row in claimed]
+            for job in jobs:
+                task = asyncio.create_task(job)
+                running.add(task)
+                self._sending.add(task)
+                task.add_done_callback(self._sending.discard)
             await settle(self.workers)
 
     async def _notice(self, notice_id: int) -> Notice | None:
