@@ -9,6 +9,14 @@ dead worker and fails only the read that was running on it
 the time limit (:class:`ReaderTimedOut`).  Either says nothing about the file
 itself: callers must not treat it as the reader's verdict.
 
+A worker killed while it holds the pool's channel lock (taking a task from the
+pipe) leaves pebble's pool wedged: no worker can take a task again, and no
+future fails (pebble issue #163).  So a pool that lost a worker is retired (its
+running reads finish, new ones go to a fresh pool), and a read that no worker
+has started while the pool made no progress for a read's time limit plus
+``START_GRACE_SECONDS`` is taken back and scheduled on a fresh pool: no file
+waits for ever on a dead worker's lock.
+
 Like aiohttp-demos' moderator_bot, each worker warms up as it starts (modules
 imported, catalog loaded, Tesseract and its Thai model paged in), so neither
 the first user nor the one after a replacement waits for that.
@@ -49,6 +57,10 @@ logger = logging.getLogger(__name__)
 POISON_ENV = "OCSC_TEST_POISON_SHA256"
 DEFAULT_READ_TIMEOUT_SECONDS = 120.0
 WARM_UP_WAIT_SECONDS = 120.0
+# A queued read may wait for the reads ahead of it (each up to the time limit) and a
+# worker's replacement (a spawn and a warm-up); past that, the pool is wedged.
+START_GRACE_SECONDS = 45.0
+START_POLL_SECONDS = 0.2
 
 
 class ReaderCrashed(Exception):
@@ -121,6 +133,8 @@ class ReaderPool:
         self._pool: ProcessPool | None = None
         self._ready: Any = None
         self._lock = threading.Lock()
+        # When a read last started or ended in the current pool (monotonic seconds).
+        self._moved_at = time.monotonic()
 
     def _new_pool(self) -> ProcessPool:
         """A running pebble pool whose workers signal `self._ready` once warm."""
@@ -138,9 +152,32 @@ class ReaderPool:
                 broken, self._pool = self._pool, self._new_pool()
                 if broken is not None:
                     logger.warning("certificate reader pool was broken; started a new one")
-                    broken.stop()
-                    threading.Thread(target=broken.join, daemon=True).start()
+                    self._dispose(broken, graceful=False)
             return self._pool
+
+    def _retire(self, pool: ProcessPool, why: str) -> None:
+        """Send new reads to a fresh pool; `pool`'s running reads may still finish."""
+        with self._lock:
+            if self._pool is not pool:
+                return  # another read retired it already
+            self._pool = self._new_pool()
+            self._moved_at = time.monotonic()
+        logger.warning("certificate reader pool retired (%s); started a new one", why)
+        self._dispose(pool, graceful=True)
+
+    def _dispose(self, pool: ProcessPool, *, graceful: bool) -> None:
+        """Stop a pool off the loop; a graceful one first gets a read's time limit to finish."""
+        grace = (self.timeout or DEFAULT_READ_TIMEOUT_SECONDS) + 5 if graceful else 0
+
+        def finish() -> None:
+            pool.close() if grace else pool.stop()
+            try:
+                pool.join(timeout=grace or None)
+            except TimeoutError:  # wedged: its workers wait on a dead worker's lock
+                pool.stop()
+                pool.join()
+
+        threading.Thread(target=finish, name="reader-pool-dispose", daemon=True).start()
 
     async def start(self) -> None:
         """Start the workers and wait until each has warmed up."""
@@ -169,22 +206,40 @@ class ReaderPool:
         """
         if self._pool is None:
             await self.start()
-        catalog_arg = list(catalog) if catalog is not None else None
-        try:
-            future = self._running_pool().schedule(
-                _read, args=(data, filename, catalog_arg, self.limits), timeout=self.timeout
-            )
-        except RuntimeError:  # closed or broken between the check and the call
-            future = self._running_pool().schedule(
-                _read, args=(data, filename, catalog_arg, self.limits), timeout=self.timeout
-            )
+        args = (data, filename, list(catalog) if catalog is not None else None, self.limits)
+        while True:
+            pool = self._running_pool()
+            try:
+                future = pool.schedule(_read, args=args, timeout=self.timeout)
+            except RuntimeError:  # closed or broken between the check and the call
+                future = self._running_pool().schedule(_read, args=args, timeout=self.timeout)
+            future.add_done_callback(self._moved)
+            if await self._started(future, pool):
+                break
         try:
             return await asyncio.wrap_future(future)
         except TimeoutError as exc:
             raise ReaderTimedOut(f"read exceeded {self.timeout} s") from exc
         except (ProcessExpired, BrokenProcessPool) as exc:
-            # BrokenProcessPool leaves pebble's pool inactive; the next read rebuilds it.
+            # A dead worker may have held the channel lock: later reads go to a fresh pool.
+            self._retire(pool, "a worker died")
             raise ReaderCrashed(str(exc)) from exc
+
+    def _moved(self, _future: Any) -> None:
+        self._moved_at = time.monotonic()
+
+    async def _started(self, future: Any, pool: ProcessPool) -> bool:
+        """Wait until a worker took the read (True), or take it back from a wedged pool (False)."""
+        limit = (self.timeout or DEFAULT_READ_TIMEOUT_SECONDS) + START_GRACE_SECONDS
+        while not (future.running() or future.done()):
+            stalled = time.monotonic() - self._moved_at
+            if (stalled > limit or self._pool is not pool) and future.cancel():
+                # Not started, so nothing happened to the file: schedule it again.
+                self._retire(pool, f"no read started or ended in {stalled:.0f} s")
+                return False
+            await asyncio.sleep(START_POLL_SECONDS)
+        self._moved_at = time.monotonic()
+        return True
 
     async def close(self) -> None:
         """Stop the workers (waits for running reads)."""
