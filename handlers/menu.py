@@ -59,6 +59,7 @@ async def whoami(turn: Turn) -> None:
     """The sender's roster entry."""
     person = turn.person
     assert person is not None
+    await person.fetch_related("unit", "supervisor")
     none = t("whoami.none")
     roles = ", ".join(t(f"whoami.role_{r}") for r in ("staff", "supervisor", "admin") if r in turn.roles)
     turn.reply(

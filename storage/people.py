@@ -23,11 +23,14 @@ async def by_identity(channel: str, platform_user_id: str) -> Staff | None:
 async def sender(channel: str, platform_user_id: str) -> Staff | None:
     """`by_identity` for someone who just sent something: a chat marked blocked is reachable again.
 
+    Only the staff row is loaded (every event pays for this lookup); a handler that
+    shows the sender's unit or supervisor fetches them.
+
     The mark is read with the same query, so only a chat that was blocked costs a write.
     """
     identity = await ChatIdentity.get_or_none(
         channel=channel, platform_user_id=platform_user_id
-    ).select_related("staff", "staff__unit", "staff__supervisor")
+    ).select_related("staff")
     if identity is None:
         return None
     if identity.blocked_at is not None:
@@ -43,9 +46,7 @@ async def by_identities(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str]
     if not users:
         return {}
     where = [Q(channel=channel, platform_user_id__in=ids) for channel, ids in users.items()]
-    found = await ChatIdentity.filter(Q(*where, join_type=Q.OR)).select_related(
-        "staff", "staff__unit", "staff__supervisor"
-    )
+    found = await ChatIdentity.filter(Q(*where, join_type=Q.OR)).select_related("staff")
     for identity in found:
         if identity.blocked_at is not None:  # they sent something: the chat works again
             await mark_reachable(identity.channel, identity.platform_user_id)

@@ -252,6 +252,12 @@ class Service:
                                      stderr=subprocess.STDOUT)
         await wait_ready(f"http://127.0.0.1:{self.env['PORT']}/healthz", timeout=120)
 
+    def cpu_seconds(self) -> float:
+        """CPU time the service process has used (all its threads; the OCR workers are idle here)."""
+        assert self.proc is not None
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def kill(self) -> None:
         assert self.proc is not None
         self.proc.send_signal(signal.SIGKILL)
@@ -327,8 +333,10 @@ async def broadcast(database_url: str, args: argparse.Namespace) -> dict[str, An
                 result.update(total_s=total_seconds, notice=counts)
                 if args.storm_seconds > 0:
                     await fakes.quiet()
+                    cpu = service.cpu_seconds()
                     result.update(await storm(f"http://127.0.0.1:{port}", url, notice_id, line_users, telegram_chats,
                                               fakes, args.storm_seconds))
+                    result["storm_cpu_ms"] = (service.cpu_seconds() - cpu) * 1000 / max(1, result["storm_presses"])
             finally:
                 stop_probe.set()
                 service.stop()
@@ -492,7 +500,8 @@ def report(name: str, r: dict[str, Any]) -> None:
     if "storm_presses" in r:
         print(f"  acknowledgement storm: {r['storm_presses']:,} presses from {r['storm_people']:,} people, "
               f"{r['storm_recorded']:,} recorded (goal: each person exactly once); answered {r['storm_answered']:,}, "
-              f"p50 {r['storm_p50_s']:.2f} s, p99 {r['storm_p99_s']:.2f} s (goal <= 2 s)")
+              f"p50 {r['storm_p50_s']:.2f} s, p99 {r['storm_p99_s']:.2f} s (goal <= 2 s); "
+              f"service CPU {r['storm_cpu_ms']:.2f} ms a press (intake, handling and answer)")
 
 
 async def main_async(args: argparse.Namespace) -> None:
