@@ -201,3 +201,13 @@ def test_copy_links_are_kept_out_of_the_web_access_log():
 
     line = '127.0.0.1 "POST /copy/Zm9vYmFy_-12 HTTP/1.1" 200'
     assert redact(line) == '127.0.0.1 "POST /copy/… HTTP/1.1" 200'
+
+
+async def test_my_data_on_the_simulator_is_saved_as_a_file(client, sim_user):
+    await load_roster(TEAM_CSV)
+    member = sim_user("E005")
+    await member.says("ข้อมูลของฉัน")
+    [saved] = [r for r in member.seen if r.get("file_name")]
+    assert saved["file_name"].startswith("my-data-") and "file_path" not in saved  # never the server path
+    assert "สำเนาข้อมูลของคุณ" in saved["text"]
+    assert any("บันทึกสำเนาข้อมูลของคุณเป็นไฟล์" in text for text in member.texts())
