@@ -48,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("employee_code")
     p.add_argument("--out", type=Path, help="zip file for export")
     p.add_argument("--yes", action="store_true", help="confirm erasure")
+    p = sub.add_parser("access-log", help="PDPA: who opened one person's certificate images or records")
+    p.add_argument("employee_code")
     p = sub.add_parser("events", help="list the events the service gave up on, or queue one again")
     p.add_argument("action", choices=("failed", "retry"))
     p.add_argument("event_ids", nargs="*", type=int, help="for retry: the ids `events failed` lists")
@@ -148,6 +150,8 @@ async def _with_db(settings: Settings, command: str, args: argparse.Namespace) -
             return await _events(args)
         if command == "person":
             return await _person(settings, args)
+        if command == "access-log":
+            return await _access_log(args.employee_code)
         if command == "targets":
             return await _targets(args)
         if command == "report":
@@ -234,8 +238,32 @@ async def _person(settings: Settings, args: argparse.Namespace) -> int:
         f"{report.events} inbound events, {report.outbox_messages} outgoing messages, "
         f"{report.conversations} conversations, {report.required_courses} required courses, "
         f"{report.delegations} delegations, {report.audit_records_scrubbed} audit records scrubbed, "
-        f"{report.report_files} cached report files, {report.orphaned_files} orphaned uploads"
+        f"{report.report_files} cached report files, {report.orphaned_files} orphaned uploads, "
+        f"{report.access_entries} access-log entries about them ({report.access_entries_anonymised} of theirs anonymised)"
     )
+    return 0
+
+
+async def _access_log(employee_code: str) -> int:
+    """Who opened the person's certificate images or records, oldest first (times in Asia/Bangkok, ISO)."""
+    from fiscal.calendar import BANGKOK
+    from storage.models import Staff
+    from storage.who_looked import views_of
+
+    staff = await Staff.get_or_none(employee_code=employee_code)
+    if staff is None:
+        print(f"no staff member {employee_code}", file=sys.stderr)
+        return 1
+    entries = await views_of(staff.id)
+    print(f"{'when (Asia/Bangkok)':<20} {'what':<7} {'submission':>10}  {'channel':<9} viewer")
+    for entry in entries:
+        viewer = f"{entry.viewer.employee_code} {entry.viewer.display_name}" if entry.viewer else "(erased)"
+        submission = str(entry.submission_id) if entry.submission_id is not None else "-"
+        print(
+            f"{entry.at.astimezone(BANGKOK):%Y-%m-%d %H:%M:%S}  {entry.what:<7} {submission:>10}  "
+            f"{entry.channel or '-':<9} {viewer}"
+        )
+    print(f"{len(entries)} entr{'y' if len(entries) == 1 else 'ies'}")
     return 0
 
 

@@ -1,8 +1,8 @@
 """The web server's access log, without the secrets some URLs carry.
 
 A signed file link (/files/<sha>/<expires>/<sig>) opens a certificate image for
-anyone holding it, and /sim?token=… carries the simulator's token; neither may
-sit in a log file. The query of simulator calls names the chat, so it goes too.
+anyone holding it, a copy link (/copy/<token>) a person's whole record, and
+/sim?token=… carries the simulator's token; none may sit in a log file. The query of simulator calls names the chat, so it goes too.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from aiohttp.web_response import StreamResponse
 
 _REDACTIONS = (
     (re.compile(r"/files/[^\s\"?]+"), "/files/…"),
+    (re.compile(r"/copy/[^\s\"?]+"), "/copy/…"),
     (re.compile(r"(/sim(?:/[^\s\"?]*)?)\?[^\s\"]*"), r"\1?…"),
 )
 

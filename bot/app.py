@@ -15,6 +15,7 @@ from bot.channels import line, line_menus, sim, telegram, telegram_menus
 from bot.channels.base import ChannelAdapter
 from bot.broadcast import PACE_MARGIN, Broadcaster, Pace
 from bot.delivery import Delivery
+from bot.data_copy_route import DataCopyRoute
 from bot.file_links import FileLinks, FileRoute, stored_secret
 from bot.ingest import Ingest
 from bot.menus import MenuSyncers, role_menus
@@ -78,6 +79,7 @@ class Endpoints:
     telegram: telegram.TelegramWebhook
     files: FileRoute
     sim: sim.SimApi
+    copies: DataCopyRoute
 
 
 SERVICES = web.AppKey("services", Services)
@@ -181,6 +183,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         telegram=telegram.TelegramWebhook(tg if isinstance(tg, telegram.TelegramChannel) else None, ingest, metrics),
         files=FileRoute(links, files),
         sim=sim.SimApi(ingest, files, links, settings.max_upload_bytes),
+        copies=DataCopyRoute(files),
     )
     if isinstance(tg, telegram.TelegramChannel):
         await tg.start()
@@ -296,6 +299,8 @@ def create_app(settings: Settings | None = None, *, reader_pool: ReaderPool | No
     if settings.process_role == "worker":
         return app
     app.router.add_get("/files/{sha}/{expires}/{sig}", _built_at_start(lambda e: e.files))
+    app.router.add_get("/copy/{token}", _built_at_start(lambda e: e.copies.page))
+    app.router.add_post("/copy/{token}", _built_at_start(lambda e: e.copies.download))
     app.router.add_post("/webhook/line", _built_at_start(lambda e: e.line))
     app.router.add_post("/webhook/telegram", _built_at_start(lambda e: e.telegram))
     if settings.sim_on:

@@ -311,7 +311,9 @@ class EventProcessor:
             saved_state.state if saved_state else None,
             dict(saved_state.data) if saved_state else {},
         )
-        turn = Turn(event, person, state, self.settings, self._answering(event), job.stored, job.file_error)
+        turn = Turn(
+            event, person, state, self.settings, self._answering(event), job.stored, job.file_error, files=self.files
+        )
         await self._route(turn)
         if state.changed:
             await conversations.save(event.channel, event.user, state.name, state.data)

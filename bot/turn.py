@@ -11,7 +11,7 @@ from config.texts import t
 
 if TYPE_CHECKING:
     from config.settings import Settings
-    from storage.files import StoredFile
+    from storage.files import FileStore, StoredFile
     from storage.models import Staff
 
 
@@ -45,6 +45,7 @@ class Turn:
     file: StoredFile | None = None  # bytes of `incoming.file`, already in the file store
     file_error: str | None = None  # why the download failed, if it did
     signals: set[str] = field(default_factory=set)  # background loops to wake after the commit
+    files: FileStore | None = None  # the file store, for features that send stored files (a person's copy)
 
     @property
     def chat(self) -> Chat:

@@ -132,6 +132,13 @@ class Settings(BaseSettings):
         "(set it when processes on several machines serve links)",
     )
     file_link_ttl_hours: float = Field(default=72.0, gt=0, description="how long a certificate image link works")
+    # The retention sweeps use these; the privacy notice states them to every person.
+    cert_image_retention_days: int = Field(
+        default=365, ge=1, description="days a certificate image is kept after the decision; the record and hash stay"
+    )
+    event_retention_days: int = Field(
+        default=30, ge=1, description="days processed inbound events and sent outgoing messages are kept"
+    )
     approval_sla_working_days: int = 3
     http_timeout_seconds: float = 10.0
     event_workers: int = 8

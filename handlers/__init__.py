@@ -7,10 +7,12 @@ declared on the routes themselves.
 """
 
 from handlers import approvals, certificates, days_off, fallback, linking, menu, progress, reminders, reports, roster, targets
-from handlers import chat_presence, notice_ack, notice_compose, notices, reminder_settings
+from handlers import chat_presence, my_data, notice_ack, notice_compose, notices, privacy, reminder_settings
 
 ROUTERS = (
     chat_presence.router,
+    privacy.router,
+    my_data.router,
     linking.router,
     roster.router,
     approvals.router,

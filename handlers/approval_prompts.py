@@ -12,6 +12,7 @@ from handlers.certificate_card import card_text
 from storage import approvals
 from storage.models import ApprovalPrompt, PromptMessage, Staff, Submission
 from storage.submissions import course_code
+from storage.who_looked import What, log_view
 
 
 def prompt_reply(submission: Submission, owner: Staff, prompt: ApprovalPrompt, code: str | None, note: str = "") -> Reply:
@@ -51,13 +52,25 @@ async def send_prompts(
     targets = only if only is not None else await approvals.approvers_for(submission, today or today_bangkok())
     for approver in targets:
         prompt = await approvals.new_prompt(submission, approver)
+        reply = prompt_reply(submission, owner, prompt, code, note)
+        # The card puts the owner's record (and picture) into the approver's chat: that is the opening
+        # the access log records, one entry per chat it goes to, written with the outbox row.
+        seen: What = "image" if reply.image else "record"
 
-        async def shown(chat: Chat, outbox_id: int, position: int, prompt: ApprovalPrompt = prompt) -> None:
+        async def shown(
+            chat: Chat,
+            outbox_id: int,
+            position: int,
+            prompt: ApprovalPrompt = prompt,
+            viewer: Staff = approver,
+            what: What = seen,
+        ) -> None:
             await PromptMessage.create(
                 prompt=prompt, outbox_id=outbox_id, outbox_index=position, channel=chat.channel, chat=chat.chat
             )
+            await log_view(viewer.id, owner.id, what, submission_id=submission.id, channel=chat.channel)
 
-        out.send_to(approver, prompt_reply(submission, owner, prompt, code, note), written=shown)
+        out.send_to(approver, reply, written=shown)
     return targets
 
 

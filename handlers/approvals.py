@@ -25,6 +25,7 @@ from handlers.certificates import parse_date
 from storage import approvals, submission_states, submissions
 from storage.models import ApprovalPrompt, Delegation, Staff, Submission
 from storage.submission_states import Audience, SubmissionStatus
+from storage.who_looked import log_view
 
 logger = logging.getLogger(__name__)
 router = Router("approvals")
@@ -175,6 +176,7 @@ async def details(turn: Turn, token: str = "") -> None:
         turn.reply("approval.bad_button")
         return
     sub = prompt.submission
+    await log_view(person.id, sub.staff_id, "record", submission_id=sub.id, channel=turn.incoming.channel)
     text = t(
         "approval.details",
         id=sub.id,

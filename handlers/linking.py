@@ -20,6 +20,7 @@ from bot.turn import Turn
 from config.texts import t
 from fiscal.thai_dates import short_datetime
 from handlers.menu import show_menu
+from handlers.privacy import send_privacy_notice
 from storage import link_codes, people
 from storage.models import ChatIdentity, Staff
 
@@ -34,9 +35,10 @@ REMOVE_ACTION = "link.rm"
 
 @router.follow()
 async def greet(turn: Turn) -> None:
-    """A new chat (LINE follow, simulator open): explain how to link, or show the menu."""
+    """A new chat (LINE follow, simulator open, Telegram /start): how to link and the privacy notice, or the menu."""
     if turn.person is None:
         turn.reply("link.welcome_new")
+        send_privacy_notice(turn)
     else:
         show_menu(turn)
 
@@ -51,8 +53,9 @@ async def start(turn: Turn) -> None:
 
 @router.text(r"/start(?:@\w+)?\s+(\S+)", public=True)
 async def start_with_code(turn: Turn, code: str) -> None:
-    """Telegram deep link t.me/<bot>?start=CODE."""
+    """Telegram deep link t.me/<bot>?start=CODE: the chat's first contact, so the privacy notice follows."""
     await link_account(turn, code)
+    send_privacy_notice(turn)
 
 
 @router.text(r"(?:link|เชื่อม(?:บัญชี)?)\s*[:：]?\s*([A-Za-z0-9\- ]{8,12})", public=True)

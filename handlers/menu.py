@@ -52,7 +52,7 @@ async def help_text(turn: Turn) -> None:
 
 
 @router.command(
-    "me", "whoami", "ฉันคือใคร", "ข้อมูลของฉัน", global_=True, menu="menu.btn_whoami", menu_order=80, tile=False
+    "me", "whoami", "ฉันคือใคร", global_=True, menu="menu.btn_whoami", menu_order=80, tile=False
 )
 @router.action("menu.whoami")
 async def whoami(turn: Turn) -> None:

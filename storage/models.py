@@ -523,3 +523,44 @@ class NoticeRecipient(Model):
         table = "notice_recipient"
         unique_together = (("notice", "staff"),)
         indexes = (("notice_id", "state"),)
+
+
+class AccessLog(Model):
+    """Someone opening another person's certificate image or record: the person's "who looked" list."""
+
+    id = fields.BigIntField(primary_key=True)
+    # Nulled when the viewer is erased: the person looked at keeps the entry, without the viewer's name.
+    viewer: fields.ForeignKeyNullableRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="records_viewed", null=True, on_delete=fields.SET_NULL
+    )
+    subject: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="viewed_by", on_delete=fields.CASCADE
+    )
+    what = fields.CharField(max_length=16)  # "image" (the certificate picture) or "record" (its fields)
+    submission_id = fields.IntField(null=True)
+    at = fields.DatetimeField(auto_now_add=True)
+    channel = fields.CharField(max_length=16, null=True)
+
+    class Meta:
+        table = "access_log"
+        indexes = (("subject_id", "at"),)
+
+
+class DataCopyLink(Model):
+    """A one-time link to a person's copy of their data, for chats that cannot carry files (LINE).
+
+    Only the token's hash is kept; the copy itself is built when the link is opened, so no copy
+    rests on the server, and `used_at` makes a second opening fail.
+    """
+
+    id = fields.IntField(primary_key=True)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    staff: fields.ForeignKeyRelation[Staff] = fields.ForeignKeyField(
+        "models.Staff", related_name="data_copy_links", on_delete=fields.CASCADE
+    )
+    created_at = fields.FloatField()
+    expires_at = fields.FloatField()
+    used_at = fields.FloatField(null=True)
+
+    class Meta:
+        table = "data_copy_link"

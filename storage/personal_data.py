@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 import json
 import re
@@ -17,17 +18,21 @@ from tortoise.transactions import in_transaction
 from storage.files import FileStore
 from storage.orphan_files import remove_unreferenced
 from storage.models import (
+    AccessLog,
     ApprovalPrompt,
     AuditRecord,
     ChatIdentity,
     ConversationState,
+    DataCopyLink,
     Delegation,
     InboundEvent,
     LinkCode,
+    NoticeRecipient,
     OutboxMessage,
     RequiredCourse,
     Staff,
     Submission,
+    Unit,
 )
 
 ERASED = "(ลบแล้ว)"  # what stands where the name was, in the roster row and in other records
@@ -53,6 +58,8 @@ class ErasureReport:
     audit_records_scrubbed: int = 0  # other people's histories that named them (kept, name removed)
     report_files: int = 0  # cached report files, rebuilt on request
     orphaned_files: int = 0  # stored uploads no submission uses (roster files among them)
+    access_entries: int = 0  # who looked at their records (deleted)
+    access_entries_anonymised: int = 0  # their looking at others' records (kept, without them)
 
 
 def _row(model: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -69,26 +76,91 @@ def archive_suffix(file_name: str | None) -> str:
     return suffix if _SAFE_SUFFIX.fullmatch(suffix) else "bin"
 
 
-async def export_person(staff: Staff, files: FileStore) -> bytes:
-    """A zip with the roster entry, chat identities, submissions, audit trail and certificate files."""
-    identities = await ChatIdentity.filter(staff_id=staff.id)
+async def person_data(staff: Staff) -> dict[str, Any]:
+    """Everything held about one person as JSON-ready data, and nothing about anyone else.
+
+    Other people appear only where they acted on this person's records: who decided a
+    certificate, who opened it (the access log). Decisions this person made about others
+    belong to those others' copies.
+    """
+    identities = await ChatIdentity.filter(staff_id=staff.id).order_by("id")
     submissions = await Submission.filter(staff_id=staff.id).order_by("id")
     audit = await AuditRecord.filter(submission_id__in=[s.id for s in submissions]).order_by("id")
-    data = {
+    unit = await Unit.get_or_none(id=staff.unit_id) if staff.unit_id else None
+    supervisor = await Staff.get_or_none(id=staff.supervisor_id) if staff.supervisor_id else None
+    deciders = {
+        s.id: s for s in await Staff.filter(id__in={sub.decided_by_id for sub in submissions if sub.decided_by_id})
+    }
+    received = await NoticeRecipient.filter(staff_id=staff.id).order_by("id").prefetch_related("notice")
+    views = await AccessLog.filter(subject_id=staff.id).order_by("at", "id").prefetch_related("viewer")
+    return {
         "staff": _row(staff),
+        "unit": unit.name if unit else None,
+        "supervisor": supervisor.display_name if supervisor else None,
         "chat_identities": [_row(i) for i in identities],
         "submissions": [_row(s) for s in submissions],
         "audit": [_row(a) for a in audit],
+        "decisions": [
+            {
+                "submission_id": sub.id,
+                "decision": sub.status,
+                "decided_at": sub.decided_at.isoformat() if sub.decided_at else None,
+                "decided_by": deciders[sub.decided_by_id].display_name if sub.decided_by_id in deciders else None,
+                "reason": sub.decision_reason,
+            }
+            for sub in submissions
+            if sub.decided_at is not None
+        ],
+        "notices": [
+            {
+                "notice_id": r.notice_id,
+                "subject": r.notice.subject,
+                "doc_no": r.notice.doc_no,
+                "state": r.state,
+                "delivered_at": _epoch(r.delivered_at),
+                "acknowledged_at": _epoch(r.acknowledged_at),
+                "ack_channel": r.ack_channel,
+            }
+            for r in received
+        ],
+        "access_log": [
+            {
+                "at": v.at.isoformat(),
+                "viewer": v.viewer.display_name if v.viewer else None,
+                "what": v.what,
+                "submission_id": v.submission_id,
+                "channel": v.channel,
+            }
+            for v in views
+        ],
     }
+
+
+def _epoch(value: float | None) -> str | None:
+    return dt.datetime.fromtimestamp(value, dt.UTC).isoformat() if value is not None else None
+
+
+async def export_person(staff: Staff, files: FileStore) -> bytes:
+    """A zip with `person_data` as data.json and the person's certificate files."""
+    data = await person_data(staff)
+    images: list[tuple[str, bytes]] = []
+    for sub in await Submission.filter(staff_id=staff.id).order_by("id"):
+        try:
+            content = await files.read(sub.file_sha256)
+        except (FileNotFoundError, ValueError):
+            continue  # deleted by the retention sweep, or never stored: the record says what it was
+        # Entry names are built only from our own id and a vetted suffix: the file
+        # name came from the user and could climb out of the folder it is unpacked in.
+        images.append((f"certificates/{int(sub.id)}.{archive_suffix(sub.file_name)}", content))
+    return await asyncio.to_thread(_zip, data, images)  # compressing is CPU work: off the event loop
+
+
+def _zip(data: dict[str, Any], images: list[tuple[str, bytes]]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
-        for sub in submissions:
-            path = files.path_for(sub.file_sha256)
-            if path.exists():
-                # Entry names are built only from our own id and a vetted suffix: the file
-                # name came from the user and could climb out of the folder it is unpacked in.
-                archive.write(path, f"certificates/{int(sub.id)}.{archive_suffix(sub.file_name)}")
+        for name, content in images:
+            archive.writestr(name, content)
     return buffer.getvalue()
 
 
@@ -129,7 +201,8 @@ def _scrub(value: Any, pattern: re.Pattern[str]) -> Any:
 async def erase_person(staff: Staff, files: FileStore, reports_dir: Path | None = None) -> ErasureReport:
     """Delete everything held about a person and anonymise their roster row.
 
-    Gone: submissions with their files and histories, chat links and link codes, their raw
+    Gone: submissions with their files and histories, chat links, link codes and copy links,
+    the access log about them (entries where they looked at others lose their name), their raw
     events and others' events that name them, every queued or sent message to them or about
     them, conversations that name them, agreed courses, delegations either way, and their
     approval prompts. Other people's histories keep their entries with the name replaced.
@@ -171,6 +244,10 @@ async def erase_person(staff: Staff, files: FileStore, reports_dir: Path | None 
             scrubbed += 1
         await ChatIdentity.filter(staff_id=staff.id).delete()
         await LinkCode.filter(staff_id=staff.id).delete()
+        await DataCopyLink.filter(staff_id=staff.id).delete()
+        access_entries = await AccessLog.filter(subject_id=staff.id).delete()
+        # The person looked at keeps the entry: that their record was opened is theirs to know.
+        anonymised = await AccessLog.filter(viewer_id=staff.id).update(viewer_id=None)
         required = await RequiredCourse.filter(staff_id=staff.id).delete()
         delegations = await Delegation.filter(Q(delegate_id=staff.id) | Q(supervisor_id=staff.id)).delete()
         staff.title, staff.first_name, staff.last_name, staff.position = "", ERASED, "", ""
@@ -190,6 +267,8 @@ async def erase_person(staff: Staff, files: FileStore, reports_dir: Path | None 
         audit_records_scrubbed=scrubbed,
         report_files=await asyncio.to_thread(_remove_reports, reports_dir),
         orphaned_files=(await remove_unreferenced(files, ORPHAN_MIN_AGE_SECONDS))[0],
+        access_entries=access_entries,
+        access_entries_anonymised=anonymised,
     )
 
 

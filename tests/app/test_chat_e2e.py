@@ -19,7 +19,8 @@ async def test_unlinked_user_is_told_how_to_link(client, chat_user):
 async def test_new_chat_gets_a_welcome(client, chat_user):
     user = chat_user()
     await user.follows()
-    assert "ยินดีต้อนรับ" in user.last()
+    assert "ยินดีต้อนรับ" in "\n".join(user.texts())
+    assert "ความเป็นส่วนตัว (2/2)" in user.last()
 
 
 async def test_link_with_code_then_help_and_menu_button(client, chat_user):
