@@ -133,6 +133,15 @@ class Settings(BaseSettings):
     )
     file_link_ttl_hours: float = Field(default=72.0, gt=0, description="how long a certificate image link works")
     approval_sla_working_days: int = 3
+    cert_image_retention_days: int = Field(
+        default=365, ge=1,
+        description="days a certificate image is kept after the submission's decision; then the scheduled sweep "
+        "deletes the image (the record, its fields and the file hash stay)",
+    )
+    event_retention_days: int = Field(
+        default=30, ge=1,
+        description="days processed raw inbound events and sent outgoing messages are kept before they are pruned",
+    )
     http_timeout_seconds: float = 10.0
     event_workers: int = 8
     max_upload_bytes: int = 20 * 1024 * 1024
