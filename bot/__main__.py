@@ -238,7 +238,12 @@ async def _person(settings: Settings, args: argparse.Namespace) -> int:
         f"{report.events} inbound events, {report.outbox_messages} outgoing messages, "
         f"{report.conversations} conversations, {report.required_courses} required courses, "
         f"{report.delegations} delegations, {report.audit_records_scrubbed} audit records scrubbed, "
-        f"{report.report_files} cached report files, {report.orphaned_files} orphaned uploads"
+        f"{report.report_files} cached report files, {report.orphaned_files} orphaned uploads, "
+        f"{report.reminders} reminder records"
+    )
+    print(
+        f"kept without name, chat or image (past reports count them): {report.submissions_kept} approved "
+        f"submissions, {report.notice_receipts} notice receipts"
     )
     return 0
 
