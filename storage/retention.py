@@ -68,7 +68,9 @@ class RetentionCounts:
         return self.images + self.files + self.events + self.messages + self.messages_blanked
 
 
-async def sweep(files: FileStore, periods: Periods, now: dt.datetime | None = None, *, dry_run: bool = False) -> RetentionCounts:
+async def sweep(
+    files: FileStore, periods: Periods, now: dt.datetime | None = None, *, dry_run: bool = False
+) -> RetentionCounts:
     """Apply both retention periods as of `now`; with `dry_run`, only count what would go."""
     now = now or dt.datetime.now(dt.UTC)
     counts = RetentionCounts()

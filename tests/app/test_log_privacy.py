@@ -61,9 +61,10 @@ def debug_logs(caplog):
         caplog.set_level(logging.WARNING, logger=name)
     caplog.set_level(logging.DEBUG, logger="aiohttp.access")
     caplog.set_level(logging.DEBUG)
-    caplog.handler.addFilter(TokenScrubber())
+    scrubber = TokenScrubber()
+    caplog.handler.addFilter(scrubber)
     yield caplog
-    caplog.handler.removeFilter(caplog.handler.filters[-1])
+    caplog.handler.removeFilter(scrubber)
 
 
 def _roster_words() -> set[str]:
