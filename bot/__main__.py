@@ -1,4 +1,4 @@
-"""Command-line entry: `python -m bot [serve|migrate|import-roster|link-codes|set-webhooks|line-menus|audit|extract|targets|report|reminders|broadcast]`."""
+"""Command-line entry: `python -m bot [serve|migrate|import-roster|link-codes|set-webhooks|line-menus|audit|extract|targets|report|reminders|broadcast|retention]`."""
 
 from __future__ import annotations
 
@@ -50,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--yes", action="store_true", help="confirm erasure")
     p = sub.add_parser("access-log", help="PDPA: who opened one person's certificate images or records")
     p.add_argument("employee_code")
+    p = sub.add_parser("retention", help="PDPA: the retention periods and what the next sweep would delete")
+    p.add_argument("--run", action="store_true", help="sweep now instead of only counting")
     p = sub.add_parser("events", help="list the events the service gave up on, or queue one again")
     p.add_argument("action", choices=("failed", "retry"))
     p.add_argument("event_ids", nargs="*", type=int, help="for retry: the ids `events failed` lists")
@@ -148,6 +150,8 @@ async def _with_db(settings: Settings, command: str, args: argparse.Namespace) -
             return await _audit(args.submission_id)
         if command == "events":
             return await _events(args)
+        if command == "retention":
+            return await _retention(settings, run=args.run)
         if command == "person":
             return await _person(settings, args)
         if command == "access-log":
@@ -239,8 +243,37 @@ async def _person(settings: Settings, args: argparse.Namespace) -> int:
         f"{report.conversations} conversations, {report.required_courses} required courses, "
         f"{report.delegations} delegations, {report.audit_records_scrubbed} audit records scrubbed, "
         f"{report.report_files} cached report files, {report.orphaned_files} orphaned uploads, "
-        f"{report.access_entries} access-log entries about them ({report.access_entries_anonymised} of theirs anonymised)"
+        f"{report.access_entries} access-log entries about them ({report.access_entries_anonymised} of theirs anonymised), "
+        f"{report.reminders} reminder records"
     )
+    print(
+        f"kept without name, chat or image (past reports count them): {report.submissions_kept} approved "
+        f"submissions, {report.notice_receipts} notice receipts"
+    )
+    return 0
+
+
+async def _retention(settings: Settings, *, run: bool) -> int:
+    """Print each retention period and what the sweep removes: would remove, or (with --run) removed."""
+    from scheduler.retention import SWEEP_HOUR, SWEEP_MINUTE, periods_of
+    from storage import retention
+    from storage.files import FileStore
+
+    periods = periods_of(settings)
+    print(
+        f"certificate images: kept {periods.cert_image_days} days after the decision (CERT_IMAGE_RETENTION_DAYS); "
+        "the record, its fields and the file hash stay"
+    )
+    print(
+        f"processed raw events and sent messages: kept {periods.event_days} days (EVENT_RETENTION_DAYS); "
+        "pending and failed ones stay"
+    )
+    counts = await retention.sweep(FileStore(settings.data_dir / "files"), periods, dry_run=not run)
+    nightly = f"nightly at {SWEEP_HOUR:02d}:{SWEEP_MINUTE:02d} {settings.tz}"
+    print("removed now:" if run else f"the next sweep ({nightly}) would remove:")
+    print(f"  certificate images: {counts.images} submissions, {counts.files} stored files")
+    print(f"  processed raw events: {counts.events}")
+    print(f"  sent messages: {counts.messages} deleted, {counts.messages_blanked} emptied (open approval prompts)")
     return 0
 
 

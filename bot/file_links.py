@@ -10,6 +10,7 @@ worker processes that share that directory.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from config.texts import t
 from storage.files import FileStore
 
 logger = logging.getLogger(__name__)
@@ -95,7 +97,7 @@ class FileRoute:
         self.files = files
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
-        """Serve one file, or 404 for a bad, expired or dangling link."""
+        """Serve one file, 404 for a bad or expired link, 410 with a polite word for a deleted file."""
         sha, expires, sig = (request.match_info[k] for k in ("sha", "expires", "sig"))
         if not self.links.valid(sha, expires, sig):
             raise web.HTTPNotFound()
@@ -103,14 +105,23 @@ class FileRoute:
             path = self.files.path_for(sha)
         except ValueError:
             raise web.HTTPNotFound() from None
-        if not path.exists():
-            raise web.HTTPNotFound()
-        with path.open("rb") as fh:
-            head = fh.read(8)
+        try:
+            head = await asyncio.to_thread(_read_head, path)
+        except FileNotFoundError:
+            # The link is genuine, so the file was here: its retention period ended or its owner had it erased.
+            return web.Response(
+                status=410, text=t("file.gone"), content_type="text/plain", charset="utf-8",
+                headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex"},
+            )
         return web.FileResponse(
             path,
             headers={"Cache-Control": "private, no-store", "Content-Type": _content_type(head), "X-Robots-Tag": "noindex"},
         )
+
+
+def _read_head(path: Path) -> bytes:
+    with path.open("rb") as fh:
+        return fh.read(8)
 
 
 def _content_type(head: bytes) -> str:

@@ -9,6 +9,12 @@ import re
 _TOKEN = re.compile(r"bot\d+:[A-Za-z0-9_-]{20,}")
 
 
+# Libraries whose INFO or DEBUG lines carry what our own logs never may: request URLs with the bot
+# token (httpx), SQL with its parameters (tortoise, aiosqlite), every Bot API call with its chat id
+# and text (python-telegram-bot). Held at WARNING even at LOG_LEVEL=DEBUG.
+QUIET_LOGGERS = ("httpx", "httpcore", "aiosqlite", "tortoise", "apscheduler.executors.default", "telegram")
+
+
 class TokenScrubber(logging.Filter):
     """Replace Telegram bot tokens in log records (as Home Assistant's telegram_bot does)."""
 
@@ -28,5 +34,5 @@ def setup_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "aiosqlite", "tortoise", "apscheduler.executors.default"):
+    for noisy in QUIET_LOGGERS:
         logging.getLogger(noisy).setLevel(logging.WARNING)

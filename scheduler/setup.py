@@ -13,6 +13,7 @@ from scheduler.digests import DigestSweeper
 from scheduler.notices import SWEEP_SECONDS as NOTICE_SWEEP_SECONDS
 from scheduler.notices import NoticeQueue
 from scheduler.reminders import ReminderSweeper
+from scheduler.retention import SWEEP_HOUR, SWEEP_MINUTE, sweep_retention
 
 REMINDER_SWEEP_MINUTES = 5
 
@@ -44,6 +45,11 @@ def build_scheduler(
     scheduler.add_job(
         jobs.sweep_orphans, "interval", hours=1, args=[services],
         id="sweep_orphans", coalesce=True, max_instances=1,
+    )
+    # Nightly: certificate images, raw events and sent messages past their retention periods.
+    scheduler.add_job(
+        sweep_retention, "cron", hour=SWEEP_HOUR, minute=SWEEP_MINUTE, args=[services],
+        id="sweep_retention", coalesce=True, max_instances=1,
     )
     if notice_queue is not None:
         # Confirmed notices are queued at once (a signal from the turn); this sweep sends the scheduled

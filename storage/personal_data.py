@@ -29,11 +29,16 @@ from storage.models import (
     LinkCode,
     NoticeRecipient,
     OutboxMessage,
+    ReminderChoice,
+    ReminderPause,
+    ReminderSent,
     RequiredCourse,
     Staff,
     Submission,
     Unit,
 )
+from storage.retention import mark_image_removed
+from storage.submission_states import SubmissionStatus
 
 ERASED = "(ลบแล้ว)"  # what stands where the name was, in the roster row and in other records
 # Uploads younger than this may belong to a turn still in progress (stored, submission not yet
@@ -60,6 +65,9 @@ class ErasureReport:
     orphaned_files: int = 0  # stored uploads no submission uses (roster files among them)
     access_entries: int = 0  # who looked at their records (deleted)
     access_entries_anonymised: int = 0  # their looking at others' records (kept, without them)
+    submissions_kept: int = 0  # approved ones kept for the reports, without name, chat or image
+    notice_receipts: int = 0  # notices addressed to them: kept for the notices' counts, channel removed
+    reminders: int = 0  # reminder claims, pauses and their channel choice
 
 
 def _row(model: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -143,6 +151,7 @@ def _epoch(value: float | None) -> str | None:
 async def export_person(staff: Staff, files: FileStore) -> bytes:
     """A zip with `person_data` as data.json and the person's certificate files."""
     data = await person_data(staff)
+    data.update(await reminders_of(staff))
     images: list[tuple[str, bytes]] = []
     for sub in await Submission.filter(staff_id=staff.id).order_by("id"):
         try:
@@ -162,6 +171,17 @@ def _zip(data: dict[str, Any], images: list[tuple[str, bytes]]) -> bytes:
         for name, content in images:
             archive.writestr(name, content)
     return buffer.getvalue()
+
+
+async def reminders_of(staff: Staff) -> dict[str, Any]:
+    """The export's part on the reminders sent to the person, their pauses and channel choice."""
+    return {
+        "reminders_sent": [
+            _row(r, skip=("sweep",)) for r in await ReminderSent.filter(staff_id=staff.id).order_by("id")
+        ],
+        "reminder_pauses": [_row(r) for r in await ReminderPause.filter(staff_id=staff.id).order_by("id")],
+        "reminder_choice": [_row(r) for r in await ReminderChoice.filter(staff_id=staff.id)],
+    }
 
 
 def mention_pattern(staff: Staff) -> re.Pattern[str]:
@@ -201,16 +221,21 @@ def _scrub(value: Any, pattern: re.Pattern[str]) -> Any:
 async def erase_person(staff: Staff, files: FileStore, reports_dir: Path | None = None) -> ErasureReport:
     """Delete everything held about a person and anonymise their roster row.
 
-    Gone: submissions with their files and histories, chat links, link codes and copy links,
-    the access log about them (entries where they looked at others lose their name), their raw
-    events and others' events that name them, every queued or sent message to them or about
-    them, conversations that name them, agreed courses, delegations either way, and their
-    approval prompts. Other people's histories keep their entries with the name replaced.
-    Cached reports in `reports_dir` are deleted (they are rebuilt on request), and so are
-    stored uploads no submission uses, such as roster files an admin sent in chat.
+    Gone: their certificate images, submissions not approved with their histories, chat links,
+    link codes and copy links, the access log about them (entries where they looked at others
+    lose their name), their raw events and others' events that name them, every queued or sent
+    message to them or about them, conversations that name them, agreed courses, delegations
+    either way, reminder claims, pauses and choices, and their approval prompts. Other
+    people's histories keep their entries with the name replaced. Cached reports in
+    `reports_dir` are deleted (they are rebuilt on request), and so are stored uploads no
+    submission uses, such as roster files an admin sent in chat.
 
-    The roster row stays (deactivated, without name) so that other people's
-    records that point at it (as approver or supervisor) keep their integrity.
+    What past reports count stays, without anything that names the person: approved
+    submissions keep their course, hours, dates and decision (name read, chat, file name,
+    warnings and reason removed, the image deleted and recorded as gone), and the notices
+    addressed to them keep their delivery and acknowledgement (the channel removed), so the
+    yearly report's certificates and the notices' counts do not change. The roster row stays
+    (deactivated, without name) so that records pointing at it keep their integrity.
     """
     pattern = mention_pattern(staff)
     submissions = await Submission.filter(staff_id=staff.id)
@@ -218,19 +243,29 @@ async def erase_person(staff: Staff, files: FileStore, reports_dir: Path | None 
     identities = await ChatIdentity.filter(staff_id=staff.id)
     chats = [(i.channel, i.platform_user_id) for i in identities]
     ids = [s.id for s in submissions]
+    kept = [s.id for s in submissions if s.status == SubmissionStatus.APPROVED]
+    dropped = [i for i in ids if i not in kept]
+    receipts = list(await NoticeRecipient.filter(staff_id=staff.id).values_list("id", flat=True))
     # Scanned before the transaction so that SQLite is not locked for the length of a full scan.
     events = await _matching_ids(InboundEvent, "payload", pattern)
     messages = await _matching_ids(OutboxMessage, "payload", pattern)
     conversations = await _matching_ids(ConversationState, "data", pattern)
     audit = await _matching_ids(AuditRecord, "detail", pattern)
     async with in_transaction():
-        await AuditRecord.filter(submission_id__in=ids).delete()
+        await AuditRecord.filter(submission_id__in=dropped).delete()
         await ApprovalPrompt.filter(Q(submission_id__in=ids) | Q(approver_id=staff.id)).delete()
-        await Submission.filter(id__in=ids).delete()
+        await Submission.filter(id__in=dropped).delete()
+        if kept:
+            await Submission.filter(id__in=kept).update(
+                name_read=None, chat="", file_name=None, image_phash=None, warnings=[], decision_reason=None,
+                error=None,
+            )
         own_keys = [f"{channel}:{user}" for channel, user in chats]
         removed_events = await InboundEvent.filter(user_key__in=own_keys).delete() if own_keys else 0
         removed_events += await InboundEvent.filter(id__in=events).delete() if events else 0
         removed_messages = await OutboxMessage.filter(id__in=messages).delete() if messages else 0
+        # A notice's rows to them, chats unlinked since included.
+        removed_messages += await OutboxMessage.filter(recipient_id__in=receipts).delete() if receipts else 0
         removed_conversations = (
             await ConversationState.filter(id__in=conversations).delete() if conversations else 0
         )
@@ -250,13 +285,18 @@ async def erase_person(staff: Staff, files: FileStore, reports_dir: Path | None 
         anonymised = await AccessLog.filter(viewer_id=staff.id).update(viewer_id=None)
         required = await RequiredCourse.filter(staff_id=staff.id).delete()
         delegations = await Delegation.filter(Q(delegate_id=staff.id) | Q(supervisor_id=staff.id)).delete()
+        notice_receipts = await NoticeRecipient.filter(staff_id=staff.id).update(ack_channel=None)
+        reminders = await _erase_reminders(staff.id)
         staff.title, staff.first_name, staff.last_name, staff.position = "", ERASED, "", ""
         staff.active = False
         await staff.save()
-    unused = [d for d in hashes if not await Submission.filter(file_sha256=d).exists()]
+    # Their kept submissions no longer hold the file; someone else's submission of the same bytes does.
+    unused = [d for d in hashes if not await Submission.filter(file_sha256=d).exclude(staff_id=staff.id).exists()]
     await asyncio.to_thread(lambda: [files.delete(d) for d in unused])  # file work off the event loop
+    # Recorded once the files are gone: a crash before this leaves them to the retention sweep to record.
+    await mark_image_removed(kept, "erasure")
     return ErasureReport(
-        submissions=len(submissions),
+        submissions=len(dropped),
         files=len(unused),
         identities=len(chats),
         events=removed_events,
@@ -269,7 +309,17 @@ async def erase_person(staff: Staff, files: FileStore, reports_dir: Path | None 
         orphaned_files=(await remove_unreferenced(files, ORPHAN_MIN_AGE_SECONDS))[0],
         access_entries=access_entries,
         access_entries_anonymised=anonymised,
+        submissions_kept=len(kept),
+        notice_receipts=notice_receipts,
+        reminders=reminders,
     )
+
+
+async def _erase_reminders(staff_id: int) -> int:
+    """Remove the person's reminder claims, pauses and channel choice; returns how many rows."""
+    removed = await ReminderSent.filter(staff_id=staff_id).delete()
+    removed += await ReminderPause.filter(staff_id=staff_id).delete()
+    return removed + await ReminderChoice.filter(staff_id=staff_id).delete()
 
 
 def _remove_reports(reports_dir: Path | None) -> int:
