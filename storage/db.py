@@ -76,6 +76,15 @@ def migrations_on_disk() -> list[str]:
     return sorted(name for _, name, is_pkg in found if not is_pkg and name[0] not in "_~")
 
 
+async def ping() -> None:
+    """One round trip that reads the database itself (readiness).
+
+    SQLite answers `SELECT 1` without reading its file; the schema version is in the file's header.
+    """
+    conn = connections.get("default")
+    await conn.execute_query("PRAGMA schema_version" if conn.capabilities.dialect == "sqlite" else "SELECT 1")
+
+
 async def migrations_applied() -> list[str]:
     """The migrations the open database records as applied (a cheap read of Tortoise's own table)."""
     rows = await connections.get("default").execute_query_dict(
