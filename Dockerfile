@@ -1,8 +1,8 @@
-# The bot service: Python 3.11 on Debian with Tesseract (Thai) and Thai fonts.
+# The bot service: Python 3.11 on Debian with Tesseract (Thai), Thai fonts, and pg_dump for backups.
 FROM python:3.11-slim-bookworm
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-tha tesseract-ocr-script-thai fonts-thai-tlwg poppler-utils libraqm0 \
+ && apt-get install -y --no-install-recommends tesseract-ocr tesseract-ocr-tha tesseract-ocr-script-thai fonts-thai-tlwg poppler-utils libraqm0 postgresql-client \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -27,5 +27,5 @@ USER bot
 ENV DATA_DIR=/data APP_ENV=production PORT=8080 TZ=Asia/Bangkok
 VOLUME ["/data"]
 EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=4)" || exit 1
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:8080/readyz', timeout=4)" || exit 1
 CMD ["python", "-m", "bot"]

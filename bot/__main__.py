@@ -1,4 +1,4 @@
-"""Command-line entry: `python -m bot [serve|migrate|import-roster|link-codes|set-webhooks|line-menus|audit|extract|targets|report|reminders|broadcast|retention]`."""
+"""Command-line entry: `python -m bot [serve|migrate|backup|restore|import-roster|link-codes|set-webhooks|line-menus|audit|extract|targets|report|reminders|broadcast|retention|access-log]`."""
 
 from __future__ import annotations
 
@@ -30,7 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="OCSC self-development bot")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="run the web service (default)")
-    sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("migrate", help="apply pending database migrations and print which")
+    p = sub.add_parser("backup", help="copy the database and stored files into a new folder while the service runs")
+    p.add_argument("--out", type=Path, required=True, help="a new (or empty) folder for this backup")
+    p = sub.add_parser("restore", help="restore a backup into an empty data directory and an empty database")
+    p.add_argument("folder", type=Path, help="a folder `backup` wrote")
     p = sub.add_parser("import-roster", help="import staff from CSV or XLSX")
     p.add_argument("file", type=Path)
     p = sub.add_parser("link-codes", help="issue one-time link codes")
@@ -95,6 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         from certificates.cli import extract_main
 
         return extract_main(args.files, as_json=args.json)
+    if command in ("backup", "restore"):
+        # Neither migrates nor seeds: a backup is what an operator takes before an upgrade.
+        return asyncio.run(_backup_or_restore(settings, args))
     return asyncio.run(_with_db(settings, command, args))
 
 
@@ -132,11 +139,17 @@ async def _with_db(settings: Settings, command: str, args: argparse.Namespace) -
     from storage.db import close_db, open_db
     from storage.seed import seed_courses
 
-    await open_db(settings.resolved_database_url)
+    from storage.db import migrate_schema, migrations_on_disk
+
+    applied = await migrate_schema(settings.resolved_database_url)
+    await open_db(settings.resolved_database_url, run_migrations=False)
     try:
         await seed_courses()
         if command == "migrate":
-            print("database is up to date")
+            for name in applied:
+                print(f"applied: {name}")
+            latest = migrations_on_disk()[-1]
+            print(f"database is up to date (latest migration: {latest}; {len(applied)} applied now)")
             return 0
         if command == "import-roster":
             return await _import_roster(args.file)
@@ -171,6 +184,31 @@ async def _with_db(settings: Settings, command: str, args: argparse.Namespace) -
     finally:
         await close_db()
     return 2
+
+
+async def _backup_or_restore(settings: Settings, args: argparse.Namespace) -> int:
+    from storage import backups
+
+    url, data_dir = settings.resolved_database_url, settings.data_dir
+    try:
+        if args.command == "backup":
+            manifest = await backups.backup(url, data_dir, args.out)
+            print(
+                f"backup written to {args.out}: {manifest.database} database at migration "
+                f"{manifest.migration or '-'}, {len(manifest.files)} stored file(s)"
+            )
+            print("it holds personal data and the link-signing key: keep it as safe as the data directory")
+            return 0
+        manifest = await backups.restore(args.folder, url, data_dir)
+    except backups.BackupError as exc:
+        print(f"{args.command} refused: {exc}", file=sys.stderr)
+        return 1
+    print(
+        f"restored the backup of {manifest.created_at} ({manifest.database}, migration {manifest.migration or '-'}, "
+        f"{len(manifest.files)} stored file(s)) into {data_dir}"
+    )
+    print("start the service (or run `python -m bot migrate`) to bring the schema up to this version")
+    return 0
 
 
 async def _import_roster(path: Path) -> int:

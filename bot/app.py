@@ -19,10 +19,11 @@ from bot.data_copy_route import DataCopyRoute
 from bot.file_links import FileLinks, FileRoute, stored_secret
 from bot.ingest import Ingest
 from bot.menus import MenuSyncers, role_menus
-from bot.metrics import Metrics
+from bot.metrics import AllowanceReading, Metrics
 from bot.ocr_runner import OcrRunner
 from certificates.pool import ReaderPool
 from bot.processor import EventProcessor
+from bot.readiness import Beat, Loop, Readiness
 from bot.request_origin import from_this_machine
 from bot.sending import Notifier
 from bot.sim_access import Handler
@@ -39,6 +40,7 @@ from storage.files import FileStore
 from storage.inbox import InboxWriter
 from storage.leases import LeaseHeartbeat
 from storage.models import ChatIdentity
+from storage.queue_depths import queue_depths
 from storage.seed import seed_defaults
 
 logger = logging.getLogger(__name__)
@@ -64,6 +66,7 @@ class Services:
     ingest: Ingest
     notifier: Notifier
     broadcaster: Broadcaster
+    allowance_gauge: AllowanceReading | None = None
 
     @property
     def wake_broadcast(self) -> Callable[[], None]:
@@ -80,6 +83,7 @@ class Endpoints:
     files: FileRoute
     sim: sim.SimApi
     copies: DataCopyRoute
+    ready: Readiness
 
 
 SERVICES = web.AppKey("services", Services)
@@ -130,6 +134,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     if not settings.sim_on:
         await _forget_sim_sessions()
     channels = build_channels(settings, files, links)
+    metrics.start_at_zero(sorted(channels))
     # One pace per platform for everything this process sends there: notices wait for their turn,
     # chat replies never wait but count.
     # 5 % below the configured rates: requests bunch up on the way, and the platform counts arrivals.
@@ -144,7 +149,12 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     )
     line_channel = channels.get("line")
     # LINE pushes count against a monthly allowance; sweeps ask what is left before they queue.
-    allowances = {"line": line_channel.allowance} if isinstance(line_channel, line.LineChannel) else {}
+    # Every answer LINE gives is also shown in /metrics; a scrape asks again when it is stale.
+    allowance_gauge = (
+        AllowanceReading(line_channel.allowance, metrics.line_allowance_left)
+        if isinstance(line_channel, line.LineChannel) else None
+    )
+    allowances = {"line": allowance_gauge.ask} if allowance_gauge else {}
     notifier = Notifier(CAPABILITIES, delivery, allowances=allowances)
     writer = InboxWriter()
     # The processor lets webhook requests that are storing go first, and the ingest wakes
@@ -152,7 +162,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     processor = EventProcessor(
         settings, channels, ROUTERS, files, notifier, metrics, webhooks_in_flight=lambda: ingest.in_flight
     )
-    ingest = Ingest(writer, processor.wake)
+    ingest = Ingest(writer, processor.wake, metrics)
     writer.start()
     heartbeat = LeaseHeartbeat()
     heartbeat.start()
@@ -167,7 +177,8 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     )
     processor.on_signal["ocr"] = ocr.wake
     services = Services(
-        settings, channels, files, writer, processor, delivery, metrics, ocr, links, ingest, notifier, broadcaster
+        settings, channels, files, writer, processor, delivery, metrics, ocr, links, ingest, notifier, broadcaster,
+        allowance_gauge,
     )
     app[SERVICES] = services
     line_channel, tg = channels.get("line"), channels.get("telegram")
@@ -178,12 +189,21 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     if isinstance(tg, telegram.TelegramChannel):
         menus.add(telegram_menus.TelegramMenus(tg, entries))
     processor.on_signal["menus"] = menus.wake
+    scheduler_beat = Beat()
+    stale = settings.worker_stale_seconds
+    # The loops this process runs report to its /readyz; a web-only process runs none (see bot/readiness.py).
+    loops = [
+        Loop("events", lambda: processor.beat_at, stale),
+        Loop("certificates", lambda: ocr.beat_at, stale + settings.ocr_read_timeout_seconds),
+        Loop("scheduler", lambda: scheduler_beat.beat_at, stale),
+    ] if works else []
     app[ENDPOINTS] = Endpoints(
         line=line.LineWebhook(line_channel if isinstance(line_channel, line.LineChannel) else None, ingest, metrics),
         telegram=telegram.TelegramWebhook(tg if isinstance(tg, telegram.TelegramChannel) else None, ingest, metrics),
         files=FileRoute(links, files),
         sim=sim.SimApi(ingest, files, links, settings.max_upload_bytes),
         copies=DataCopyRoute(files),
+        ready=Readiness(files, settings.min_free_disk_mb, loops),
     )
     if isinstance(tg, telegram.TelegramChannel):
         await tg.start()
@@ -194,7 +214,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
             tg.start_polling(enqueue)
     notice_queue = NoticeQueue(services)
     processor.on_signal["notices"] = notice_queue.wake
-    scheduler = build_scheduler(services, processor.wake, notice_queue)
+    scheduler = build_scheduler(services, processor.wake, notice_queue, beat=scheduler_beat.beat)
     if works:
         # A web-only process just stores events; worker processes find them by polling.
         processor.start()
@@ -213,6 +233,8 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         await ocr.stop()
         await broadcaster.stop()
         await menus.stop()
+        if allowance_gauge is not None:
+            await allowance_gauge.close()
         if given_pool is None:
             await pool.close()
         await writer.stop()
@@ -242,10 +264,16 @@ async def metrics(request: web.Request) -> web.Response:
     """Prometheus text exposition: to this machine, or to a scraper carrying METRICS_TOKEN."""
     if not _may_read_metrics(request):
         raise web.HTTPForbidden()
-    registry = request.app[SERVICES].metrics
+    services = request.app[SERVICES]
+    registry = services.metrics
     # Queue depths are read at scrape time: they are shared by every process on the database.
-    registry.dead_letters.set(await inbox_store.failed_count())
-    registry.pending_events.set(await inbox_store.pending_count())
+    depths = await queue_depths()
+    registry.dead_letters.set(depths.dead_letters)
+    registry.pending_events.set(depths.inbox)
+    registry.pending_ocr_jobs.set(depths.ocr)
+    registry.pending_outbox.set(depths.outbox)
+    if services.allowance_gauge is not None:
+        await services.allowance_gauge.refresh()
     body = registry.render()
     return web.Response(body=body, content_type="text/plain", charset="utf-8")
 
@@ -295,6 +323,7 @@ def create_app(settings: Settings | None = None, *, reader_pool: ReaderPool | No
     app.cleanup_ctx.append(_services)
     app.on_response_prepare.append(_security_headers)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", _built_at_start(lambda e: e.ready))
     app.router.add_get("/metrics", metrics)
     if settings.process_role == "worker":
         return app

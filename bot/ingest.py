@@ -7,17 +7,23 @@ still storing go first (see `EventProcessor._yield_to_webhooks`).
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from storage.inbox import InboxWriter, NewEvent
+
+if TYPE_CHECKING:
+    from bot.metrics import Metrics
 
 
 class Ingest:
     """Stores events from this process's web routes and wakes the processor."""
 
-    def __init__(self, writer: InboxWriter, wake: Callable[[], None]) -> None:
+    def __init__(self, writer: InboxWriter, wake: Callable[[], None], metrics: Metrics | None = None) -> None:
         self._writer = writer
         self._wake = wake
+        self._metrics = metrics
         self._in_flight = 0
 
     @property
@@ -35,4 +41,7 @@ class Ingest:
             await self._writer.store(events)
         finally:
             self._in_flight -= 1
+        if self._metrics is not None:
+            for channel, count in Counter(e.channel for e in events).items():
+                self._metrics.events_received.labels(channel).inc(count)
         self._wake()

@@ -83,6 +83,7 @@ class OcrRunner:
         # Jobs being read or committed now: a job is seen finished as soon as it
         # commits, before its card is handed to delivery.
         self._busy = 0
+        self.beat_at = time.monotonic()  # a loop's last turn, for /readyz (bot/readiness.py)
 
     def wake(self) -> None:
         """A job was committed: look now."""
@@ -110,6 +111,7 @@ class OcrRunner:
 
     async def _run(self) -> None:
         while True:
+            self.beat_at = time.monotonic()
             try:
                 job = await submissions.claim_job()
             except Exception:

@@ -75,6 +75,7 @@ class EventProcessor:
         self._busy = 0
         self._task: asyncio.Task[None] | None = None
         self._courtesy: set[asyncio.Task[None]] = set()  # acknowledgements in flight
+        self.beat_at = time.monotonic()  # the loop's last turn, for /readyz (bot/readiness.py)
 
     def wake(self) -> None:
         """New events were stored: look now instead of at the next poll."""
@@ -105,6 +106,7 @@ class EventProcessor:
 
     async def _run(self) -> None:
         while True:
+            self.beat_at = time.monotonic()
             # Busy from the claim on: a claim can move an event to the dead letters, and `drain`
             # must not see "nothing pending" before its sender's apology is queued.
             self._busy += 1

@@ -118,6 +118,11 @@ class Settings(BaseSettings):
     migrate_on_start: bool = Field(
         default=True, description="apply migrations at start-up; turn off when several processes start at once"
     )
+    worker_stale_seconds: float = Field(
+        default=120.0, gt=0,
+        description="/readyz fails when this process's event processor or scheduler has not turned for this long "
+        "(the certificate reader gets OCR_READ_TIMEOUT_SECONDS more)",
+    )
     ocr_workers: int | None = Field(default=None, description="certificate reader processes; default: CPU count")
     ocr_read_timeout_seconds: float = Field(
         default=120.0, gt=0, description="longest one certificate read may take; its worker is then replaced"

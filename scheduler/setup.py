@@ -16,17 +16,29 @@ from scheduler.reminders import ReminderSweeper
 from scheduler.retention import SWEEP_HOUR, SWEEP_MINUTE, sweep_retention
 
 REMINDER_SWEEP_MINUTES = 5
+HEARTBEAT_SECONDS = 10
 
 
 def build_scheduler(
-    services: jobs.JobServices, wake_processor: Callable[[], None], notice_queue: NoticeQueue | None = None
+    services: jobs.JobServices,
+    wake_processor: Callable[[], None],
+    notice_queue: NoticeQueue | None = None,
+    beat: Callable[[], None] | None = None,
 ) -> AsyncIOScheduler:
     """A scheduler with every recurring job registered (not yet started).
 
     `wake_processor` nudges this process's event processor; `notice_queue` queues circular
-    notices whose time has come.
+    notices whose time has come; `beat` tells /readyz the scheduler still runs its jobs.
     """
     scheduler = AsyncIOScheduler(timezone=services.settings.tz)
+    if beat is not None:
+        # A coroutine, so APScheduler runs it on the loop (a plain function would go to a thread).
+        async def heartbeat() -> None:
+            beat()
+
+        scheduler.add_job(
+            heartbeat, "interval", seconds=HEARTBEAT_SECONDS, id="heartbeat", coalesce=True, max_instances=1
+        )
     # coalesce + max_instances=1: a slow sweep is never run twice at once.
     scheduler.add_job(
         jobs.retry_deliveries, "interval", seconds=15, args=[services],

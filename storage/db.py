@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pkgutil
 from pathlib import Path
 from typing import Any
 
@@ -52,10 +53,44 @@ def _with_sqlite_pragmas(url: str) -> str | dict[str, Any]:
     }
 
 
-async def migrate_schema(database_url: str) -> None:
-    """Apply every pending schema migration."""
-    await migrate(config=tortoise_config(database_url))
+async def migrate_schema(database_url: str) -> list[str]:
+    """Apply every pending schema migration; returns the names applied, in order."""
+    applied: list[str] = []
+
+    def note(event: str, app_label: str, name: str) -> None:
+        if event == "apply_done" and app_label == APP_LABEL:
+            applied.append(name)
+            logger.info("migration applied: %s", name)
+
+    await migrate(config=tortoise_config(database_url), progress=note)
     await Tortoise.close_connections()
+    return applied
+
+
+def migrations_on_disk() -> list[str]:
+    """The migrations this version ships, by name (`0007_notices`), in order."""
+    from storage import migrations
+
+    # Tortoise's loader takes the same modules: every non-package module not starting with _ or ~.
+    found = pkgutil.iter_modules(migrations.__path__)
+    return sorted(name for _, name, is_pkg in found if not is_pkg and name[0] not in "_~")
+
+
+async def ping() -> None:
+    """One round trip that reads the database itself (readiness).
+
+    SQLite answers `SELECT 1` without reading its file; the schema version is in the file's header.
+    """
+    conn = connections.get("default")
+    await conn.execute_query("PRAGMA schema_version" if conn.capabilities.dialect == "sqlite" else "SELECT 1")
+
+
+async def migrations_applied() -> list[str]:
+    """The migrations the open database records as applied (a cheap read of Tortoise's own table)."""
+    rows = await connections.get("default").execute_query_dict(
+        "SELECT name FROM tortoise_migrations WHERE app = 'models'"
+    )
+    return sorted(row["name"] for row in rows)
 
 
 async def open_db(database_url: str, *, run_migrations: bool = True) -> TortoiseContext:

@@ -1,11 +1,23 @@
-"""The migrations on disk match the models, so a deploy never runs with an unmigrated table."""
+"""The migrations on disk match the models, so a deploy never runs with an unmigrated table.
+
+Two checks: Tortoise's autodetector finds no change to write, and every migration applied
+from the first to an empty database (SQLite or PostgreSQL, as the run uses) gives the same
+tables, columns, indexes and foreign keys as a schema generated straight from the models.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import sqlite3
 import subprocess
 import sys
+import uuid
 
+import asyncpg
+from tortoise import Tortoise
+
+from storage.db import close_db, migrate_schema, migrations_on_disk, tortoise_config
 from tests.builders.paths import REPO
 
 CHECK = """
@@ -30,3 +42,130 @@ def test_models_need_no_new_migration(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert "changes: []" in result.stdout, result.stdout
+
+
+# --- every migration from the first, on the database the run uses, against the models ------------
+
+INTERNAL = {"tortoise_migrations"}
+# Found by this test: Tortoise 1.1.9's AddField with db_index=True (0007_notices) records the index in
+# the migration state but creates none, so the autodetector sees nothing to do while every database
+# migrated since lacks them. A migration that creates them (issue 35, migration 0008) empties this set,
+# and this test then fails until it is emptied here too; any other difference fails it at once.
+KNOWN_GAPS = {
+    ("outbox_message", "indexes", (("notice_id",), False), "missing"),
+    ("outbox_message", "indexes", (("request_key",), False), "missing"),
+}
+
+
+async def _empty_database(database_url: str, tmp_path, label: str) -> tuple[str, str | None]:
+    if not database_url.startswith("postgres"):
+        return f"sqlite://{tmp_path / f'{label}.sqlite3'}", None
+    base, _, _ = database_url.rpartition("/")
+    name = f"bot_{label}_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(f"{base}/postgres")
+    try:
+        await admin.execute(f"CREATE DATABASE {name}")
+    finally:
+        await admin.close()
+    return f"{base}/{name}", name
+
+
+async def _drop(database_url: str, name: str) -> None:
+    base, _, _ = database_url.rpartition("/")
+    admin = await asyncpg.connect(f"{base}/postgres")
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    finally:
+        await admin.close()
+
+
+def _sqlite_schema(path: str) -> dict[str, object]:
+    conn = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        schema: dict[str, object] = {}
+        for table in sorted(t for t in tables if not t.startswith("sqlite_") and t not in INTERNAL):
+            columns = {
+                (name, kind.upper(), bool(notnull), bool(pk))
+                for _, name, kind, notnull, _default, pk in conn.execute(f'PRAGMA table_info("{table}")')
+            }
+            indexes = set()
+            for _, index, unique, _origin, _partial in conn.execute(f'PRAGMA index_list("{table}")'):
+                cols = tuple(r[2] for r in conn.execute(f'PRAGMA index_info("{index}")'))
+                indexes.add((cols, bool(unique)))
+            keys = {
+                (r[3], r[2], r[4], r[6]) for r in conn.execute(f'PRAGMA foreign_key_list("{table}")')
+            }  # (column, table, column, on delete)
+            schema[table] = {"columns": columns, "indexes": indexes, "foreign_keys": keys}
+        return schema
+    finally:
+        conn.close()
+
+
+async def _postgres_schema(url: str) -> dict[str, object]:
+    conn = await asyncpg.connect(url)
+    try:
+        schema: dict[str, dict[str, set]] = {}
+        for r in await conn.fetch(
+            "SELECT table_name, column_name, data_type, character_maximum_length, numeric_precision, "
+            "numeric_scale, is_nullable FROM information_schema.columns WHERE table_schema = 'public'"
+        ):
+            if r["table_name"] in INTERNAL:
+                continue
+            table = schema.setdefault(r["table_name"], {"columns": set(), "indexes": set(), "foreign_keys": set()})
+            table["columns"].add(tuple(r.values())[1:])
+        for r in await conn.fetch(
+            """SELECT t.relname AS tbl, i.indisunique AS uniq, array_agg(a.attname ORDER BY k.ord) AS cols
+               FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+               JOIN pg_namespace n ON n.oid = t.relnamespace
+               CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+               JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum
+               WHERE n.nspname = 'public' GROUP BY t.relname, i.indexrelid, i.indisunique"""
+        ):
+            if r["tbl"] not in INTERNAL:
+                schema[r["tbl"]]["indexes"].add((tuple(r["cols"]), r["uniq"]))
+        for r in await conn.fetch(
+            """SELECT c.conrelid::regclass::text AS tbl, a.attname AS col, c.confrelid::regclass::text AS ref,
+                      c.confdeltype AS on_delete
+               FROM pg_constraint c JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
+               WHERE c.contype = 'f'"""
+        ):
+            schema[r["tbl"]]["foreign_keys"].add((r["col"], r["ref"], r["on_delete"]))
+        return schema
+    finally:
+        await conn.close()
+
+
+async def _schema(url: str) -> dict[str, object]:
+    if url.startswith("sqlite://"):
+        return await asyncio.to_thread(_sqlite_schema, url.removeprefix("sqlite://"))
+    return await _postgres_schema(url)
+
+
+async def test_every_migration_from_the_first_gives_the_models_schema(database_url, tmp_path):
+    migrated_url, migrated_db = await _empty_database(database_url, tmp_path, "migrated")
+    generated_url, generated_db = await _empty_database(database_url, tmp_path, "generated")
+    try:
+        applied = await migrate_schema(migrated_url)
+        assert applied == migrations_on_disk()
+        assert applied[0] == "0001_initial" and len(applied) >= 7
+        assert await migrate_schema(migrated_url) == []  # a second run has nothing to apply
+        # The schema the models describe, created straight from them (no migration involved).
+        ctx = await Tortoise.init(config=tortoise_config(generated_url))
+        try:
+            await Tortoise.generate_schemas()
+        finally:
+            await close_db(ctx)
+        migrated, generated = await _schema(migrated_url), await _schema(generated_url)
+        assert sorted(migrated) == sorted(generated)
+        gaps = {
+            (table, part, item, "missing" if item in generated[table][part] else "extra")
+            for table in generated
+            for part in ("columns", "indexes", "foreign_keys")
+            for item in migrated[table][part] ^ generated[table][part]
+        }
+        assert gaps == KNOWN_GAPS, sorted(gaps ^ KNOWN_GAPS)
+    finally:
+        for name in (migrated_db, generated_db):
+            if name:
+                await _drop(database_url, name)

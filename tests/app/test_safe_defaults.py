@@ -35,7 +35,9 @@ def test_shipped_config_files_are_production_safe():
     assert re.search(r"^APP_ENV=production$", (REPO / ".env.example").read_text(), re.M)
     compose = (REPO / "docker-compose.yml").read_text()
     assert "change-me" not in compose
-    assert compose.count("${POSTGRES_PASSWORD:?") == 2
+    # Every use of the password refuses to start without one (the database, the app, the scaled profile).
+    assert compose.count("${POSTGRES_PASSWORD:?") >= 2
+    assert compose.count("${POSTGRES_PASSWORD") == compose.count("${POSTGRES_PASSWORD:?")
     assert re.search(r"^\s+APP_ENV: production$", compose, re.M)
 
 
