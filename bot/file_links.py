@@ -95,21 +95,22 @@ class FileRoute:
         self.files = files
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
-        """Serve one file, or 404 for a bad, expired or dangling link."""
+        """Serve one file, or 404 for a bad, expired or dangling link.
+
+        The bytes always pass through this service (opened if the store is encrypted), never by
+        a redirect to the object store: the bucket stays private. A file is at most
+        MAX_UPLOAD_BYTES, so it is read whole.
+        """
         sha, expires, sig = (request.match_info[k] for k in ("sha", "expires", "sig"))
         if not self.links.valid(sha, expires, sig):
             raise web.HTTPNotFound()
         try:
-            path = self.files.path_for(sha)
-        except ValueError:
+            data = await self.files.read(sha)
+        except (ValueError, FileNotFoundError):
             raise web.HTTPNotFound() from None
-        if not path.exists():
-            raise web.HTTPNotFound()
-        with path.open("rb") as fh:
-            head = fh.read(8)
-        return web.FileResponse(
-            path,
-            headers={"Cache-Control": "private, no-store", "Content-Type": _content_type(head), "X-Robots-Tag": "noindex"},
+        return web.Response(
+            body=data,
+            headers={"Cache-Control": "private, no-store", "Content-Type": _content_type(data[:8]), "X-Robots-Tag": "noindex"},
         )
 
 

@@ -84,11 +84,13 @@ async def export_person(staff: Staff, files: FileStore) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=2, default=str))
         for sub in submissions:
-            path = files.path_for(sub.file_sha256)
-            if path.exists():
-                # Entry names are built only from our own id and a vetted suffix: the file
-                # name came from the user and could climb out of the folder it is unpacked in.
-                archive.write(path, f"certificates/{int(sub.id)}.{archive_suffix(sub.file_name)}")
+            try:
+                content = await files.read(sub.file_sha256)  # opened: the person gets their file, not its token
+            except FileNotFoundError:
+                continue
+            # Entry names are built only from our own id and a vetted suffix: the file
+            # name came from the user and could climb out of the folder it is unpacked in.
+            archive.writestr(f"certificates/{int(sub.id)}.{archive_suffix(sub.file_name)}", content)
     return buffer.getvalue()
 
 
@@ -177,7 +179,8 @@ async def erase_person(staff: Staff, files: FileStore, reports_dir: Path | None 
         staff.active = False
         await staff.save()
     unused = [d for d in hashes if not await Submission.filter(file_sha256=d).exists()]
-    await asyncio.to_thread(lambda: [files.delete(d) for d in unused])  # file work off the event loop
+    for digest in unused:
+        await files.delete(digest)
     return ErasureReport(
         submissions=len(submissions),
         files=len(unused),
