@@ -16,6 +16,8 @@ import hashlib
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
+# Every token starts with version byte 0x80 and a timestamp's zero high bytes, which base64url renders so.
+TOKEN_START = b"gAAAAA"
 # Version (1) + timestamp (8) + IV (16) + HMAC (32) around the padded ciphertext.
 _TOKEN_OVERHEAD = 57
 _BLOCK = 16
@@ -86,4 +88,4 @@ def generate_key() -> str:
     return Fernet.generate_key().decode()
 
 
-__all__ = ["FileCipher", "FileKeyError", "InvalidToken", "generate_key", "is_plain_copy", "sealed_size"]
+__all__ = ["TOKEN_START", "FileCipher", "FileKeyError", "InvalidToken", "generate_key", "is_plain_copy", "sealed_size"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from storage.file_cipher import FileCipher, InvalidToken, is_plain_copy, sealed_size
+from storage.file_cipher import TOKEN_START, FileCipher, InvalidToken, is_plain_copy, sealed_size
 from storage.files_in_s3 import FileStoreUnavailable, S3Objects, parse_store_url
 from storage.files_on_disk import TEMP_PREFIX, DiskObjects, is_digest
 
@@ -116,7 +116,9 @@ class FileStore:
     async def head(self, sha256: str, size: int) -> bytes:
         """The first `size` bytes of a stored file."""
         if self.cipher is None:
-            return await self.objects.read_head(_checked(sha256), size)
+            head = await self.objects.read_head(_checked(sha256), max(size, len(TOKEN_START)))
+            if not head.startswith(TOKEN_START):
+                return head[:size]
         return (await self.read(sha256))[:size]  # a token opens only whole
 
     async def exists(self, sha256: str) -> bool:
@@ -157,6 +159,10 @@ class FileStore:
 
     def _open(self, sha256: str, stored: bytes) -> bytes:
         if self.cipher is None:
+            # A process started without the key must not take a token for the file: the reader
+            # would call it unreadable and the file would be deleted.
+            if stored.startswith(TOKEN_START) and not is_plain_copy(stored, sha256):
+                raise FileUnreadable("a stored file is encrypted and FILE_ENCRYPTION_KEY is not set")
             return stored
         try:
             return self.cipher.open(stored)

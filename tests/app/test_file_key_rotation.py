@@ -98,3 +98,12 @@ def test_the_command_rotates_the_configured_store(tmp_path):
         [sys.executable, "-m", "bot", "rotate-file-key"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
     )
     assert refused.returncode == 2 and "set FILE_ENCRYPTION_KEY" in refused.stderr
+
+
+async def test_a_process_without_the_key_refuses_sealed_files_rather_than_misread_them(make_store):
+    sealed = await make_store(KEY_A).put(CONTENTS[0])
+    keyless = make_store(None)
+    with pytest.raises(FileUnreadable):
+        await keyless.read(sealed.sha256)
+    with pytest.raises(FileUnreadable):
+        await keyless.head(sealed.sha256, 8)  # not "a file that is no picture", which would get it deleted
