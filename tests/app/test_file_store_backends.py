@@ -6,6 +6,7 @@ a key, neither the disk nor the bucket ever holds a byte of plaintext.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import time
 import zipfile
@@ -19,10 +20,9 @@ from PIL import Image
 from config.settings import Settings
 from scheduler import jobs
 from scheduler.notices import queue_due
-from storage.models import Staff, Submission
+from storage import notices
+from storage.models import Staff, Submission, Unit
 from storage.personal_data import erase_person, export_person
-from tests.app.test_notices_e2e import OFFICE_HOURS, SUBJECT, a_notice
-from tests.app.test_notices_e2e import PDF as NOTICE_PDF
 from tests.builders.certificates import SAMPLE, jpeg, settle_ocr
 from tests.builders.chat import link
 from tests.builders.notices import broadcast_settled
@@ -34,6 +34,8 @@ PUBLIC = "https://bot.example.go.th"
 STORES = ("disk", "disk+key", "s3", "s3+key")
 PDF = b"%PDF-1.4\n% a circular notice about the digital skills course\n%%EOF\n"
 JPEG_MAGIC, PNG_MAGIC, PDF_MAGIC = b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"%PDF-"
+SUBJECT = "ขอเชิญอบรมหลักสูตรการพัฒนาทักษะดิจิทัล"
+OFFICE_HOURS = dt.datetime(2026, 12, 7, 3, 0, tzinfo=dt.UTC)  # 10:00 in Bangkok
 
 
 @dataclass
@@ -153,15 +155,20 @@ async def test_an_encrypted_store_never_holds_plaintext(client, services, store,
 
 async def test_a_notice_attachment_reaches_telegram_whole(client, services, store, users_on, telegram_api):
     await load_roster(TEAM_CSV)
-    await users_on("telegram").linked("E003")
     reader = await users_on("telegram").linked("E006")
-    await a_notice(services)
+    attached = await services.files.put(PDF)
+    await notices.create(
+        subject=SUBJECT, body="ขอให้บุคลากรลงทะเบียนภายในกำหนด",
+        audience={"kind": "units", "units": [(await Unit.get(name="กลุ่มส่งเสริม")).id], "subunits": False},
+        attachments=[{"sha256": attached.sha256, "name": "หนังสือเวียน.pdf", "mime": "application/pdf", "size": len(PDF)}],
+        created_by=(await Staff.get(employee_code="E003")).id, send_at=OFFICE_HOURS.timestamp(),
+    )
     assert await queue_due(services, OFFICE_HOURS) == 1
     await broadcast_settled(services)
     assert any(SUBJECT in text for text in reader.texts())
     uploads = [m["document"] for m in telegram_api.messages_to(reader.user_id) if "document" in m]
     assert len(uploads) == 1
-    assert uploads[0].data == NOTICE_PDF  # the bytes Telegram received: opened, whole
+    assert uploads[0].data == PDF  # the bytes Telegram received: opened, whole
 
 
 async def test_the_sweep_removes_only_unreferenced_files(client, services, store, tmp_path):
