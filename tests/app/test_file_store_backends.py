@@ -208,3 +208,16 @@ async def test_export_gives_the_person_their_file_and_erasure_removes_it(
     assert not await services.files.exists(sub.file_sha256)
     assert await services.files.exists(other.file_sha256)
     assert len(file_store_objects(tmp_path, store)) == 1
+
+
+def test_bad_store_settings_are_refused_without_echoing_the_key():
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError) as refused:
+        Settings(_env_file=None, file_encryption_key="not-a-fernet-key-but-secret")
+    assert "Fernet keys separated by commas" in str(refused.value.errors()[0]["msg"])
+    assert "not-a-fernet-key-but-secret" not in refused.value.errors()[0]["msg"]
+    with pytest.raises(ValidationError, match="s3://bucket/prefix"):
+        Settings(_env_file=None, file_store_url="https://bucket.example/prefix")
+    keys = f"{Fernet.generate_key().decode()}, {Fernet.generate_key().decode()}"
+    assert Settings(_env_file=None, file_encryption_key=keys).file_encryption_key == keys
