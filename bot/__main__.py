@@ -1,4 +1,4 @@
-"""Command-line entry: `python -m bot [serve|migrate|backup|restore|import-roster|link-codes|set-webhooks|line-menus|audit|extract|targets|report|reminders|broadcast|retention|access-log]`."""
+"""Command-line entry: `python -m bot [serve|migrate|backup|restore|import-roster|link-codes|set-webhooks|line-menus|audit|extract|targets|report|reminders|broadcast|retention|access-log|rotate-file-key]`."""
 
 from __future__ import annotations
 
@@ -73,6 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     _reminder_commands(sub)
     _notice_commands(sub)
     _broadcast_command(sub)
+    sub.add_parser(
+        "rotate-file-key",
+        help="re-encrypt every stored file under FILE_ENCRYPTION_KEY's first key (the service keeps running)",
+    )
     args = parser.parse_args(argv)
     if args.command == "targets" and not args.targets_command:
         parser.parse_args(["targets", "--help"])
@@ -102,6 +106,8 @@ def main(argv: list[str] | None = None) -> int:
     if command in ("backup", "restore"):
         # Neither migrates nor seeds: a backup is what an operator takes before an upgrade.
         return asyncio.run(_backup_or_restore(settings, args))
+    if command == "rotate-file-key":
+        return asyncio.run(_rotate_file_key(settings))
     return asyncio.run(_with_db(settings, command, args))
 
 
@@ -133,6 +139,34 @@ def _event_loop() -> asyncio.AbstractEventLoop:
     except ImportError:
         return asyncio.new_event_loop()
     return uvloop.new_event_loop()
+
+
+async def _rotate_file_key(settings: Settings) -> int:
+    """Re-encrypt the file store under the first key; needs no database."""
+    from storage.file_key_rotation import rotate_file_key
+    from storage.files import file_store
+
+    store = file_store(settings)
+    if store.cipher is None:
+        print("set FILE_ENCRYPTION_KEY (new key first, then the old ones, comma-separated)", file=sys.stderr)
+        return 2
+    try:
+        print(f"stored files: {store.describe()}")
+        report = await rotate_file_key(store)
+    finally:
+        await store.close()
+    print(
+        f"{report.rotated} file(s) re-encrypted under the first key, {report.sealed} plaintext file(s) encrypted, "
+        f"{report.current} already under it"
+    )
+    for name in report.unreadable:
+        print(f"no key opens {name}: it stays as it is", file=sys.stderr)
+    for name in report.changing:
+        print(f"{name} changed during every attempt: run the command again", file=sys.stderr)
+    if report.unreadable or report.changing:
+        return 1
+    print("every stored file is under the first key: the other keys may now be removed from FILE_ENCRYPTION_KEY")
+    return 0
 
 
 async def _with_db(settings: Settings, command: str, args: argparse.Namespace) -> int:
@@ -189,20 +223,25 @@ async def _with_db(settings: Settings, command: str, args: argparse.Namespace) -
 async def _backup_or_restore(settings: Settings, args: argparse.Namespace) -> int:
     from storage import backups
 
+    from storage.files import file_store
+
     url, data_dir = settings.resolved_database_url, settings.data_dir
+    store = file_store(settings)
     try:
         if args.command == "backup":
-            manifest = await backups.backup(url, data_dir, args.out)
+            manifest = await backups.backup(url, data_dir, args.out, store)
             print(
                 f"backup written to {args.out}: {manifest.database} database at migration "
                 f"{manifest.migration or '-'}, {len(manifest.files)} stored file(s)"
             )
             print("it holds personal data and the link-signing key: keep it as safe as the data directory")
             return 0
-        manifest = await backups.restore(args.folder, url, data_dir)
+        manifest = await backups.restore(args.folder, url, data_dir, store)
     except backups.BackupError as exc:
         print(f"{args.command} refused: {exc}", file=sys.stderr)
         return 1
+    finally:
+        await store.close()
     print(
         f"restored the backup of {manifest.created_at} ({manifest.database}, migration {manifest.migration or '-'}, "
         f"{len(manifest.files)} stored file(s)) into {data_dir}"
@@ -254,7 +293,7 @@ async def _link_codes(out: Path, *, reissue_all: bool, employees: list[str] | No
 
 async def _person(settings: Settings, args: argparse.Namespace) -> int:
     from reports.files import chat_reports_dir
-    from storage.files import FileStore
+    from storage.files import file_store
     from storage.models import Staff
     from storage.personal_data import erase_person, export_person
     from storage.private_files import private_output
@@ -263,18 +302,21 @@ async def _person(settings: Settings, args: argparse.Namespace) -> int:
     if staff is None:
         print(f"no staff member {args.employee_code}", file=sys.stderr)
         return 1
-    files = FileStore(settings.data_dir / "files")
-    if args.action == "export":
-        out = args.out or Path(f"{args.employee_code}-export.zip")
-        data = await export_person(staff, files)
-        with private_output(out, "wb") as fh:
-            fh.write(data)
-        print(f"exported to {out}")
-        return 0
-    if not args.yes:
+    if args.action == "erase" and not args.yes:
         print("erasure cannot be undone: add --yes", file=sys.stderr)
         return 2
-    report = await erase_person(staff, files, chat_reports_dir(settings.data_dir))
+    files = file_store(settings)
+    try:
+        if args.action == "export":
+            out = args.out or Path(f"{args.employee_code}-export.zip")
+            data = await export_person(staff, files)
+            with private_output(out, "wb") as fh:
+                fh.write(data)
+            print(f"exported to {out}")
+            return 0
+        report = await erase_person(staff, files, chat_reports_dir(settings.data_dir))
+    finally:
+        await files.close()
     print(
         f"erased: {report.submissions} submissions, {report.files} files, {report.identities} chat links, "
         f"{report.events} inbound events, {report.outbox_messages} outgoing messages, "
@@ -661,7 +703,7 @@ async def _broadcast_with(settings: Settings, args: argparse.Namespace, line: Li
         ATTACHMENT_KINDS, MAX_ATTACHMENTS, attachment_kind, draft_notice, preview, unit_choices,
     )
     from storage import notices
-    from storage.files import FileStore
+    from storage.files import file_store
 
     def fail(message: str) -> int:
         print(message, file=sys.stderr)
@@ -760,9 +802,12 @@ async def _broadcast_with(settings: Settings, args: argparse.Namespace, line: Li
         return fail("nobody to send to: nothing was stored")
     if facts.short and not args.line_overflow:
         return fail("LINE's allowance is short: choose --line-overflow telegram or stop; nothing was stored")
-    store = FileStore(settings.data_dir / "files")
-    for data, _ in files:
-        await store.put(data)
+    store = file_store(settings)
+    try:
+        for data, _ in files:
+            await store.put(data)
+    finally:
+        await store.close()
     created = await notices.create(
         subject=notice.subject, body=notice.body, audience=audience, created_by=None, send_at=send_at,
         doc_no=notice.doc_no, reply_by=notice.reply_by, attachments=notice.attachments,
@@ -777,12 +822,13 @@ async def _set_webhooks(settings: Settings) -> int:
     from bot.app import build_channels
     from bot.channels.line import LineChannel
     from bot.channels.telegram import TelegramChannel
-    from storage.files import FileStore
+    from storage.files import file_store
 
     if not settings.public_base_url:
         print("set PUBLIC_BASE_URL to the https address of this service", file=sys.stderr)
         return 2
-    channels = build_channels(settings, FileStore(settings.data_dir / "files"))
+    # Setting webhooks sends no file: the store is never opened, so there is nothing to close.
+    channels = build_channels(settings, file_store(settings))
     try:
         tg = channels.get("telegram")
         if isinstance(tg, TelegramChannel):

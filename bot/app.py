@@ -36,7 +36,7 @@ from scheduler.notices import NoticeQueue
 from scheduler.setup import build_scheduler
 from storage import inbox as inbox_store
 from storage.db import close_db, open_db
-from storage.files import FileStore
+from storage.files import FileStore, file_store
 from storage.inbox import InboxWriter
 from storage.leases import LeaseHeartbeat
 from storage.models import ChatIdentity
@@ -125,7 +125,8 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     db = await open_db(settings.resolved_database_url, run_migrations=settings.migrate_on_start)
     await seed_defaults(load_demo_roster=settings.demo_roster_on)
-    files = FileStore(settings.data_dir / "files")
+    files = file_store(settings)
+    logger.info("stored files: %s", files.describe())
     metrics = Metrics()
     secret = settings.file_link_secret or await asyncio.to_thread(stored_secret, settings.data_dir)
     links = FileLinks(secret, settings.file_link_ttl_hours * 3600)
@@ -242,6 +243,7 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
         await delivery.close()
         for channel in channels.values():
             await channel.close()
+        await files.close()
         await close_db(db)
 
 

@@ -10,7 +10,6 @@ worker processes that share that directory.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
@@ -97,31 +96,29 @@ class FileRoute:
         self.files = files
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
-        """Serve one file, 404 for a bad or expired link, 410 with a polite word for a deleted file."""
+        """Serve one file, 404 for a bad or expired link, 410 with a polite word for a deleted file.
+
+        The bytes always pass through this service (opened if the store is encrypted), never by
+        a redirect to the object store: the bucket stays private. A file is at most
+        MAX_UPLOAD_BYTES, so it is read whole.
+        """
         sha, expires, sig = (request.match_info[k] for k in ("sha", "expires", "sig"))
         if not self.links.valid(sha, expires, sig):
             raise web.HTTPNotFound()
         try:
-            path = self.files.path_for(sha)
+            data = await self.files.read(sha)
         except ValueError:
             raise web.HTTPNotFound() from None
-        try:
-            head = await asyncio.to_thread(_read_head, path)
         except FileNotFoundError:
             # The link is genuine, so the file was here: its retention period ended or its owner had it erased.
             return web.Response(
                 status=410, text=t("file.gone"), content_type="text/plain", charset="utf-8",
                 headers={"Cache-Control": "no-store", "X-Robots-Tag": "noindex"},
             )
-        return web.FileResponse(
-            path,
-            headers={"Cache-Control": "private, no-store", "Content-Type": _content_type(head), "X-Robots-Tag": "noindex"},
+        return web.Response(
+            body=data,
+            headers={"Cache-Control": "private, no-store", "Content-Type": _content_type(data[:8]), "X-Robots-Tag": "noindex"},
         )
-
-
-def _read_head(path: Path) -> bytes:
-    with path.open("rb") as fh:
-        return fh.read(8)
 
 
 def _content_type(head: bytes) -> str:

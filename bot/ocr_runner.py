@@ -252,5 +252,5 @@ class OcrRunner:
         # them or keeps them for an admin.
         kept = ~Q(status=SubmissionStatus.UNREADABLE) | Q(error__in=KEPT_FILE_ERRORS)
         if verdict and not await Submission.filter(kept, file_sha256=submission.file_sha256).exists():
-            self.files.delete(submission.file_sha256)
+            await self.files.delete(submission.file_sha256)
 

@@ -144,6 +144,24 @@ class Settings(BaseSettings):
     event_retention_days: int = Field(
         default=30, ge=1, description="days processed inbound events and sent outgoing messages are kept"
     )
+    file_store_url: str | None = Field(
+        default=None,
+        description="s3://bucket/prefix: keep stored files in an S3-compatible object store shared by every machine; "
+        "default: DATA_DIR/files on the local disk",
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None, description="the object store's address for MinIO, Ceph and the like (unset: AWS)"
+    )
+    s3_region: str | None = Field(default=None, description="the object store's region (unset: AWS_REGION or us-east-1)")
+    s3_access_key_id: str | None = Field(
+        default=None, description="object store credentials (unset: the usual AWS_ACCESS_KEY_ID… chain)"
+    )
+    s3_secret_access_key: str | None = None
+    file_encryption_key: str | None = Field(
+        default=None,
+        description="Fernet key(s), comma-separated: the first encrypts stored files, all decrypt "
+        "(unset: files rest unencrypted)",
+    )
     approval_sla_working_days: int = 3
     http_timeout_seconds: float = 10.0
     event_workers: int = 8
@@ -207,6 +225,34 @@ class Settings(BaseSettings):
         default=1.0, ge=0, le=10,
         description="seconds between two messages of a notice to one Telegram chat (Bot API: about one a second)",
     )
+
+    @field_validator("file_store_url")
+    @classmethod
+    def _check_file_store_url(cls, value: str | None) -> str | None:
+        if value and value.strip():
+            scheme, _, rest = value.strip().partition("://")
+            if scheme != "s3" or not rest.split("/", 1)[0]:
+                raise ValueError(f"FILE_STORE_URL must look like s3://bucket/prefix (got {value!r})")
+            return value.strip()
+        return None
+
+    @field_validator("file_encryption_key")
+    @classmethod
+    def _check_file_encryption_key(cls, value: str | None) -> str | None:
+        if not value or not value.strip():
+            return None
+        from cryptography.fernet import Fernet
+
+        for key in (part.strip() for part in value.split(",")):
+            try:
+                Fernet(key.encode())
+            except ValueError:
+                # The message names no key material: it would end up in a log.
+                raise ValueError(
+                    "FILE_ENCRYPTION_KEY must be Fernet keys separated by commas; make one with "
+                    "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+                ) from None
+        return value.strip()
 
     @field_validator("reminder_offsets_days")
     @classmethod

@@ -29,7 +29,7 @@ async def import_roster_file(turn: Turn) -> None:
     if turn.file is None:
         turn.reply("roster.download_failed")
         return
-    data = await asyncio.to_thread(turn.file.path.read_bytes)
+    data = await turn.file.read()
     try:
         table = await asyncio.to_thread(roster_store.read_table, data, name)
     except roster_store.RosterError as exc:

@@ -130,8 +130,12 @@ class Manifest:
 # --- backup ---------------------------------------------------------------------------------------
 
 
-async def backup(database_url: str, data_dir: Path, out: Path) -> Manifest:
-    """Copy the database, then the stored files, into `out` (new or empty), while the service runs."""
+async def backup(database_url: str, data_dir: Path, out: Path, store: FileStore | None = None) -> Manifest:
+    """Copy the database, then the stored files, into `out` (new or empty), while the service runs.
+
+    `store` is the service's file store (default: DATA_DIR/files on the local disk); the copy is
+    sealed with the same key, so an encrypted store gives an encrypted backup.
+    """
     db = Database.from_url(database_url)
     await asyncio.to_thread(_new_private_folder, out)
     if db.kind == "sqlite":
@@ -151,7 +155,8 @@ async def backup(database_url: str, data_dir: Path, out: Path) -> Manifest:
     # now, unless an erasure or a retention sweep removed it in between, which is what the live
     # service would show too. Files written after the database copy are extra and harmless: nothing
     # in the copy refers to them, and the hourly orphan sweep removes them after a restore.
-    digests = await asyncio.to_thread(_copy_store, FileStore(data_dir / FILES), FileStore(out / FILES))
+    source = store or FileStore(data_dir / FILES)
+    digests = await _copy_store(source, FileStore(out / FILES, source.cipher))
     secret = data_dir / LINK_SECRET
     has_secret = await asyncio.to_thread(_copy_private, secret, out / LINK_SECRET)
     manifest = Manifest(
@@ -245,37 +250,20 @@ async def _run(argv: list[str], db: Database) -> None:
         raise BackupError(f"{argv[0]} failed ({process.returncode}): {err.decode(errors='replace').strip()[-800:]}")
 
 
-def _copy_store(source: FileStore, target: FileStore) -> list[str]:
-    """Copy every stored file, checking each against its name; returns the digests copied."""
+async def _copy_store(source: FileStore, target: FileStore) -> list[str]:
+    """Copy every stored file through the store (disk or object store, opened and sealed again),
+    checking each against its name; returns the digests copied."""
     copied = []
-    for digest, _age in source.stored():
+    for digest, _age in await source.ages():
         try:
-            _copy_checked(source.path_for(digest), target.path_for(digest), digest)
+            data = await source.read(digest)
         except FileNotFoundError:
             continue  # removed meanwhile (erasure, retention, orphan sweep): so is every reference to it
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise BackupError(f"stored file {digest[:12]}… does not match its name: the file store is damaged")
+        await target.put(data)
         copied.append(digest)
     return copied
-
-
-def _copy_checked(source: Path, target: Path, digest: str) -> None:
-    """Copy one file (owner-only, write-then-rename), failing if its bytes do not hash to `digest`."""
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=TEMP_PREFIX)
-    try:
-        sha = hashlib.sha256()
-        with open(source, "rb") as src, os.fdopen(fd, "wb") as dst:
-            while chunk := src.read(CHUNK):
-                sha.update(chunk)
-                dst.write(chunk)
-            dst.flush()
-            os.fsync(dst.fileno())
-        if sha.hexdigest() != digest:
-            raise BackupError(f"stored file {digest[:12]}… does not match its hash: the copy is damaged")
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _copy_private(source: Path, target: Path) -> bool:
@@ -310,8 +298,12 @@ def _sha256_of(path: Path) -> str:
 # --- restore --------------------------------------------------------------------------------------
 
 
-async def restore(source: Path, database_url: str, data_dir: Path) -> Manifest:
-    """Restore a backup into an empty data directory and an empty database; BackupError says why not."""
+async def restore(source: Path, database_url: str, data_dir: Path, store: FileStore | None = None) -> Manifest:
+    """Restore a backup into an empty data directory and an empty database; BackupError says why not.
+
+    `store` is where the service keeps files (default: DATA_DIR/files); the backup's files are
+    opened with its key, so the backup and the service must share FILE_ENCRYPTION_KEY.
+    """
     manifest = await asyncio.to_thread(Manifest.read, source)
     db = Database.from_url(database_url)
     if manifest.database != db.kind:
@@ -326,9 +318,12 @@ async def restore(source: Path, database_url: str, data_dir: Path) -> Manifest:
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     # Files first, into a staging folder in the data directory, renamed into place only once the
     # database is in: a damaged backup leaves the target empty, so a second attempt is not refused.
+    target = store or FileStore(data_dir / FILES)
+    backed_up = FileStore(source / FILES, target.cipher)
     staging = Path(await asyncio.to_thread(tempfile.mkdtemp, dir=data_dir, prefix=".restore-"))
     try:
-        await asyncio.to_thread(_restore_files, source / FILES, FileStore(staging), manifest.files)
+        if target.root is not None:
+            await _restore_files(backed_up, FileStore(staging, target.cipher), manifest.files)
         if db.kind == "sqlite":
             assert db.path is not None
             await asyncio.to_thread(_restore_sqlite, dump, db.path)
@@ -339,7 +334,10 @@ async def restore(source: Path, database_url: str, data_dir: Path) -> Manifest:
                  f"--dbname={(db.env or {}).get('PGDATABASE', '')}", str(dump)],
                 db,
             )
-        await asyncio.to_thread(_put_in_place, staging, data_dir / FILES)
+        if target.root is not None:
+            await asyncio.to_thread(_put_in_place, staging, target.root)
+        else:  # an object store: nothing to rename, so the files go in once the database is
+            await _restore_files(backed_up, target, manifest.files)
     finally:
         await asyncio.to_thread(shutil.rmtree, staging, True)
     if manifest.file_link_secret:
@@ -370,13 +368,15 @@ def _has_entries(path: Path) -> bool:
     return path.exists() and (not path.is_dir() or any(path.iterdir()))
 
 
-def _restore_files(source: Path, target: FileStore, digests: list[str]) -> None:
-    store = FileStore(source)
+async def _restore_files(source: FileStore, target: FileStore, digests: list[str]) -> None:
     for digest in digests:
         try:
-            _copy_checked(store.path_for(digest), target.path_for(digest), digest)
+            data = await source.read(digest)
         except FileNotFoundError:
             raise BackupError(f"stored file {digest[:12]}… is listed in the manifest but missing: the backup is damaged") from None
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise BackupError(f"stored file {digest[:12]}… does not match its name: the backup is damaged")
+        await target.put(data)
 
 
 def _restore_sqlite(dump: Path, target: Path) -> None:

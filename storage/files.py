@@ -1,19 +1,58 @@
-"""Content-addressed file store under the data directory: what users send, kept durably and privately."""
+"""Content-addressed file store: what users send, kept durably and privately, on disk or in S3.
+
+Every file is named by the SHA-256 of its plaintext, so the same content is stored once and
+the hashes in the database mean the same whatever the backend or key. Where the bytes rest
+is a backend (`files_on_disk.DiskObjects` under DATA_DIR/files, or `files_in_s3.S3Objects`
+for FILE_STORE_URL=s3://…); with FILE_ENCRYPTION_KEY set, they rest as Fernet tokens
+(`file_cipher`) and nothing is written in plaintext.
+"""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import os
-import shutil
-import tempfile
+import logging
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-TEMP_PREFIX = ".incoming-"
-_HEX = frozenset("0123456789abcdef")
+from storage.file_cipher import TOKEN_START, FileCipher, InvalidToken, is_plain_copy, sealed_size
+from storage.files_in_s3 import FileStoreUnavailable, S3Objects, parse_store_url
+from storage.files_on_disk import TEMP_PREFIX, DiskObjects, is_digest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from config.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "TEMP_PREFIX", "FileStore", "FileStoreUnavailable", "FileUnreadable", "ObjectBackend", "StoredFile", "file_store",
+]
+
+
+class FileUnreadable(OSError):
+    """A stored file no configured key opens (FILE_ENCRYPTION_KEY is missing the key it was sealed with)."""
+
+
+class ObjectBackend(Protocol):
+    """Where stored bytes rest: objects named by a sha256 hex digest."""
+
+    def describe(self) -> str: ...
+    async def write(self, name: str, data: bytes) -> None: ...
+    async def read(self, name: str) -> bytes: ...
+    async def read_head(self, name: str, size: int) -> bytes: ...
+    async def size(self, name: str) -> int | None: ...
+    async def touch(self, name: str) -> None: ...
+    async def delete(self, name: str) -> None: ...
+    async def ages(self, now: float) -> list[tuple[str, float]]: ...
+    async def age(self, name: str, now: float) -> float | None: ...
+    async def version(self, name: str) -> str | None: ...
+    async def replace(self, name: str, data: bytes, version: str) -> bool: ...
+    async def remove_stale_temp_files(self, older_than: float, now: float) -> int: ...
+    async def free_bytes(self) -> int | None: ...
+    async def close(self) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,116 +61,164 @@ class StoredFile:
 
     sha256: str
     size: int
-    path: Path
+    store: FileStore = field(repr=False, compare=False)
 
     async def head(self, size: int) -> bytes:
         """The first `size` bytes (to tell its type by), read off the event loop."""
-        return await asyncio.to_thread(_read_head, self.path, size)
+        return await self.store.head(self.sha256, size)
+
+    async def read(self) -> bytes:
+        """All of its bytes."""
+        return await self.store.read(self.sha256)
+
+    @property
+    def path(self) -> Path:
+        """Where it rests on the local disk (a store in S3 has no path)."""
+        return self.store.path_for(self.sha256)
 
 
 class FileStore:
-    """Writes each distinct content once, fsynced before it is acknowledged."""
+    """Writes each distinct content once, durably, sealed when a key is set; reads open it again."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, where: Path | ObjectBackend, cipher: FileCipher | None = None) -> None:
+        self.objects: ObjectBackend = DiskObjects(where) if isinstance(where, Path) else where
+        self.cipher = cipher
 
-    def path_for(self, sha256: str) -> Path:
-        """Where the content with this hash lives (two-level fan-out keeps folders small)."""
-        if not _is_digest(sha256):
-            raise ValueError("not a sha256 hex digest")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+    @property
+    def root(self) -> Path | None:
+        """The folder of a store on the local disk (None for an object store)."""
+        return self.objects.root if isinstance(self.objects, DiskObjects) else None
+
+    def describe(self) -> str:
+        """Where files rest and whether encrypted, for logs and the CLI (no secrets)."""
+        sealed = f"encrypted ({self.cipher.key_count} key(s))" if self.cipher else "NOT encrypted"
+        return f"{self.objects.describe()}, {sealed}"
+
+    # What the service uses, on either backend.
 
     async def put(self, data: bytes) -> StoredFile:
-        """Store bytes durably (off the event loop) and return their address."""
-        return await asyncio.to_thread(self.put_sync, data)
-
-    def put_sync(self, data: bytes) -> StoredFile:
-        """Blocking variant of `put`, for worker threads and the CLI."""
+        """Store bytes durably (sealed if a key is set) and return their address."""
         digest = hashlib.sha256(data).hexdigest()
-        target = self.path_for(digest)
-        if target.exists() and target.stat().st_size == len(data):
-            # Make it young again: the orphan sweep spares recent files, and this
-            # content is about to be referenced by a new submission.
-            os.utime(target)
-            return StoredFile(digest, len(data), target)
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # Write-then-rename so a crash never leaves a truncated file under the final name.
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=TEMP_PREFIX)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        dir_fd = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-        return StoredFile(digest, len(data), target)
+        # A copy of the right length is this content already (a crash never leaves half a
+        # file under its name): make it young again, since the orphan sweep spares recent files
+        # and this content is about to be referenced by a new submission. A plaintext copy
+        # from before a key was set has the wrong length and is replaced by a sealed one.
+        if await self.objects.size(digest) == self._stored_size(len(data)):
+            await self.objects.touch(digest)
+        else:
+            await self.objects.write(digest, self._seal(data))
+        return StoredFile(digest, len(data), self)
 
     async def read(self, sha256: str) -> bytes:
-        """The bytes stored under a hash."""
-        return await asyncio.to_thread(self.path_for(sha256).read_bytes)
+        """The bytes stored under a hash (FileNotFoundError if there are none)."""
+        return self._open(sha256, await self.objects.read(_checked(sha256)))
 
-    def delete(self, sha256: str) -> None:
-        """Remove a stored file (for PDPA erasure)."""
-        self.path_for(sha256).unlink(missing_ok=True)
+    async def head(self, sha256: str, size: int) -> bytes:
+        """The first `size` bytes of a stored file."""
+        if self.cipher is None:
+            head = await self.objects.read_head(_checked(sha256), max(size, len(TOKEN_START)))
+            if not head.startswith(TOKEN_START):
+                return head[:size]
+        return (await self.read(sha256))[:size]  # a token opens only whole
+
+    async def exists(self, sha256: str) -> bool:
+        """Whether the store holds this hash."""
+        return await self.objects.size(_checked(sha256)) is not None
+
+    async def delete(self, sha256: str) -> None:
+        """Remove a stored file (PDPA erasure, unreadable uploads, orphans)."""
+        await self.objects.delete(_checked(sha256))
+
+    async def ages(self, now: float | None = None) -> list[tuple[str, float]]:
+        """Every stored hash with its age in seconds (since last written); temp files are skipped."""
+        return await self.objects.ages(time.time() if now is None else now)
+
+    async def age(self, sha256: str, now: float | None = None) -> float | None:
+        """Seconds since a stored file was last written, or None if it is not there."""
+        return await self.objects.age(_checked(sha256), time.time() if now is None else now)
+
+    async def remove_stale_temp_files(self, older_than: float, now: float | None = None) -> int:
+        """Delete half-written uploads a crash left behind; returns how many."""
+        return await self.objects.remove_stale_temp_files(older_than, time.time() if now is None else now)
+
+    async def free_bytes(self) -> int | None:
+        """Free space where files are written, or None where no disk floor applies (an object store)."""
+        return await self.objects.free_bytes()
+
+    async def close(self) -> None:
+        """Release the backend's connections."""
+        await self.objects.close()
+
+    # Sealing.
+
+    def _stored_size(self, plain_size: int) -> int:
+        return sealed_size(plain_size) if self.cipher else plain_size
+
+    def _seal(self, data: bytes) -> bytes:
+        return self.cipher.seal(data) if self.cipher else data
+
+    def _open(self, sha256: str, stored: bytes) -> bytes:
+        if self.cipher is None:
+            # A process started without the key must not take a token for the file: the reader
+            # would call it unreadable and the file would be deleted.
+            if stored.startswith(TOKEN_START) and not is_plain_copy(stored, sha256):
+                raise FileUnreadable("a stored file is encrypted and FILE_ENCRYPTION_KEY is not set")
+            return stored
+        try:
+            return self.cipher.open(stored)
+        except InvalidToken:
+            # Stored before a key was set: still its own content (the hash proves it) until
+            # `rotate-file-key` seals it.
+            if is_plain_copy(stored, sha256):
+                return stored
+            raise FileUnreadable("a stored file opens with none of FILE_ENCRYPTION_KEY's keys") from None
+
+    # The local disk's blocking helpers: the CLI's and tests' direct view of DATA_DIR/files.
+
+    def _disk(self) -> DiskObjects:
+        if not isinstance(self.objects, DiskObjects):
+            raise TypeError("this file store is not on the local disk")
+        return self.objects
+
+    def path_for(self, sha256: str) -> Path:
+        """Where the content with this hash lives on disk (two-level fan-out keeps folders small)."""
+        return self._disk().path_for(_checked(sha256))
+
+    def put_sync(self, data: bytes) -> StoredFile:
+        """Blocking `put` on the local disk, for worker threads and the CLI."""
+        disk = self._disk()
+        digest = hashlib.sha256(data).hexdigest()
+        target = disk.path_for(digest)
+        if disk.size_sync(digest) == self._stored_size(len(data)):
+            target.touch()
+        else:
+            disk.write_sync(digest, self._seal(data))
+        return StoredFile(digest, len(data), self)
 
     def stored(self, now: float | None = None) -> Iterator[tuple[str, float]]:
-        """Every stored hash with its age in seconds (since last written); temp files are skipped."""
-        now = time.time() if now is None else now
-        if not self.root.is_dir():
-            return
-        for first in self.root.iterdir():
-            for second in first.iterdir() if first.is_dir() else ():
-                for entry in second.iterdir() if second.is_dir() else ():
-                    if not _is_digest(entry.name):
-                        continue
-                    try:
-                        yield entry.name, now - entry.stat().st_mtime
-                    except FileNotFoundError:
-                        continue  # deleted meanwhile
+        """Blocking `ages` on the local disk, as a generator."""
+        return self._disk().ages_sync(time.time() if now is None else now)
 
     def age_of(self, sha256: str, now: float | None = None) -> float | None:
-        """Seconds since a stored file was last written, or None if it is not there."""
-        now = time.time() if now is None else now
-        try:
-            return now - self.path_for(sha256).stat().st_mtime
-        except FileNotFoundError:
-            return None
-
-    def remove_stale_temp_files(self, older_than: float, now: float | None = None) -> int:
-        """Delete half-written uploads a crash left behind; returns how many."""
-        now = time.time() if now is None else now
-        removed = 0
-        if not self.root.is_dir():
-            return 0
-        for temp in self.root.glob(f"*/*/{TEMP_PREFIX}*"):
-            try:
-                if now - temp.stat().st_mtime > older_than:
-                    temp.unlink()
-                    removed += 1
-            except FileNotFoundError:
-                continue
-        return removed
-
-    def free_bytes(self) -> int:
-        """Free space on the file system that holds the store."""
-        place = self.root
-        while not place.exists() and place != place.parent:
-            place = place.parent  # the store is created lazily; its data directory may be too
-        return shutil.disk_usage(place).free
+        """Blocking `age` on the local disk."""
+        return self._disk().age_sync(_checked(sha256), time.time() if now is None else now)
 
 
-def _is_digest(name: str) -> bool:
-    return len(name) == 64 and all(c in _HEX for c in name)
+def _checked(sha256: str) -> str:
+    if not is_digest(sha256):
+        raise ValueError("not a sha256 hex digest")
+    return sha256
 
 
-def _read_head(path: Path, size: int) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.read(size)
+def file_store(settings: Settings) -> FileStore:
+    """The store the settings describe: DATA_DIR/files, or FILE_STORE_URL; sealed with FILE_ENCRYPTION_KEY."""
+    cipher = FileCipher.from_setting(settings.file_encryption_key)
+    if not settings.file_store_url:
+        return FileStore(settings.data_dir / "files", cipher)
+    bucket, prefix = parse_store_url(settings.file_store_url)
+    objects = S3Objects(
+        bucket, prefix,
+        endpoint_url=settings.s3_endpoint_url, region=settings.s3_region,
+        access_key_id=settings.s3_access_key_id, secret_access_key=settings.s3_secret_access_key,
+    )
+    return FileStore(objects, cipher)

@@ -7,7 +7,6 @@ period so an upload whose turn is still in flight is spared.
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from storage.files import FileStore
@@ -19,7 +18,7 @@ REFERENCE_BATCH = 500
 async def remove_unreferenced(files: FileStore, older_than: float, now: float | None = None) -> tuple[int, int]:
     """Delete unreferenced stored files and stale temp files older than `older_than`; returns both counts."""
     now = time.time() if now is None else now
-    old = await asyncio.to_thread(lambda: [digest for digest, age in files.stored(now) if age > older_than])
+    old = [digest for digest, age in await files.ages(now) if age > older_than]
     deleted = 0
     sent_with_notices = await _notice_files() if old else set()
     for start in range(0, len(old), REFERENCE_BATCH):
@@ -27,8 +26,8 @@ async def remove_unreferenced(files: FileStore, older_than: float, now: float | 
         used = set(await Submission.filter(file_sha256__in=batch).distinct().values_list("file_sha256", flat=True))
         used |= sent_with_notices
         unused = [digest for digest in batch if digest not in used]
-        deleted += await asyncio.to_thread(_delete_if_still_old, files, unused, older_than, now)
-    temp = await asyncio.to_thread(files.remove_stale_temp_files, older_than, now)
+        deleted += await _delete_if_still_old(files, unused, older_than, now)
+    temp = await files.remove_stale_temp_files(older_than, now)
     return deleted, temp
 
 
@@ -40,12 +39,12 @@ async def _notice_files() -> set[str]:
     return used
 
 
-def _delete_if_still_old(files: FileStore, digests: list[str], older_than: float, now: float) -> int:
+async def _delete_if_still_old(files: FileStore, digests: list[str], older_than: float, now: float) -> int:
     deleted = 0
     for digest in digests:
         # Looked at again just before deleting: the same content may have been sent again meanwhile.
-        age = files.age_of(digest, now)
+        age = await files.age(digest, now)
         if age is not None and age > older_than:
-            files.delete(digest)
+            await files.delete(digest)
             deleted += 1
     return deleted

@@ -292,7 +292,8 @@ async def erase_person(staff: Staff, files: FileStore, reports_dir: Path | None 
         await staff.save()
     # Their kept submissions no longer hold the file; someone else's submission of the same bytes does.
     unused = [d for d in hashes if not await Submission.filter(file_sha256=d).exclude(staff_id=staff.id).exists()]
-    await asyncio.to_thread(lambda: [files.delete(d) for d in unused])  # file work off the event loop
+    for digest in unused:
+        await files.delete(digest)
     # Recorded once the files are gone: a crash before this leaves them to the retention sweep to record.
     await mark_image_removed(kept, "erasure")
     return ErasureReport(

@@ -179,12 +179,12 @@ async def _sweep_images(
         kept = await _still_needed(hashes, {sid for sid, _ in todo}, cutoff) | (hashes & notice_files)
         going = sorted(hashes - kept - deleted)
         if dry_run:
-            present = await asyncio.to_thread(lambda: {d for d in going if files.age_of(d) is not None})
+            present = {d for d in going if await files.age(d) is not None}
             deleted |= present
             counts.files += len(present)
             counts.images += sum(1 for _, sha in todo if sha not in kept)
             continue
-        gone, waiting = await asyncio.to_thread(_delete_old, files, going, now.timestamp())
+        gone, waiting = await _delete_old(files, going, now.timestamp())
         deleted |= gone
         counts.files += len(gone)
         marked = [sid for sid, sha in todo if sha not in kept and sha not in waiting]
@@ -195,18 +195,18 @@ async def _sweep_images(
         counts.images += len(marked)
 
 
-def _delete_old(files: FileStore, digests: list[str], now: float) -> tuple[set[str], set[str]]:
+async def _delete_old(files: FileStore, digests: list[str], now: float) -> tuple[set[str], set[str]]:
     """Delete stored files not written recently; returns (deleted, left for a later sweep)."""
     gone: set[str] = set()
     waiting: set[str] = set()
     for digest in digests:
-        age = files.age_of(digest, now)
+        age = await files.age(digest, now)
         if age is None:
             continue  # gone already (an unreadable upload, an earlier run that stopped halfway)
         if age < RECENT_WRITE_SECONDS:
             waiting.add(digest)  # the same bytes were just sent again: a new submission is on its way
             continue
-        files.delete(digest)
+        await files.delete(digest)
         gone.add(digest)
     return gone, waiting
 

@@ -23,6 +23,7 @@ from config.settings import Settings
 from tests.builders.chat import ChatUsers, LineUser, SimUser, TelegramUser
 from tests.builders.credentials import LINE_SECRET, LINE_TOKEN, TELEGRAM_SECRET, TELEGRAM_TOKEN
 from tests.fakes import FakeLineAPI, FakeTelegramAPI
+from tests.fakes.s3_server import LocalS3
 
 
 _template_ready: dict[str, bool] = {}
@@ -161,6 +162,15 @@ def settings(
         # The scheduled sweep uses the real clock; reminder tests call it with their own.
         reminders_enabled=False,
     )
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[LocalS3]:
+    """A local S3-compatible server (moto), started when a test first asks for it; one bucket per test."""
+    server = LocalS3()
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")
