@@ -9,16 +9,19 @@ for FILE_STORE_URL=s3://…); with FILE_ENCRYPTION_KEY set, they rest as Fernet 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from storage.file_cipher import TOKEN_START, FileCipher, InvalidToken, is_plain_copy, sealed_size
 from storage.files_in_s3 import FileStoreUnavailable, S3Objects, parse_store_url
 from storage.files_on_disk import TEMP_PREFIX, DiskObjects, is_digest
+
+OFF_LOOP_BYTES = 256 * 1024  # sealed or opened in a thread from this size on
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -106,12 +109,13 @@ class FileStore:
         if await self.objects.size(digest) == self._stored_size(len(data)):
             await self.objects.touch(digest)
         else:
-            await self.objects.write(digest, self._seal(data))
+            await self.objects.write(digest, await self._off_loop(self._seal, data))
         return StoredFile(digest, len(data), self)
 
     async def read(self, sha256: str) -> bytes:
         """The bytes stored under a hash (FileNotFoundError if there are none)."""
-        return self._open(sha256, await self.objects.read(_checked(sha256)))
+        stored = await self.objects.read(_checked(sha256))
+        return await self._off_loop(self._open, sha256, stored)
 
     async def head(self, sha256: str, size: int) -> bytes:
         """The first `size` bytes of a stored file."""
@@ -153,6 +157,16 @@ class FileStore:
 
     def _stored_size(self, plain_size: int) -> int:
         return sealed_size(plain_size) if self.cipher else plain_size
+
+    async def _off_loop(self, work: Any, *args: Any) -> bytes:
+        """Run sealing or opening in a thread when a key makes it CPU work on a large file.
+
+        Fernet (AES and HMAC over the whole file, then base64) takes tens of milliseconds on
+        a 20 MB upload: too long for the event loop, too short to matter for a small one.
+        """
+        if self.cipher is None or len(args[-1]) < OFF_LOOP_BYTES:
+            return work(*args)
+        return await asyncio.to_thread(work, *args)
 
     def _seal(self, data: bytes) -> bytes:
         return self.cipher.seal(data) if self.cipher else data
