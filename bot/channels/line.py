@@ -308,14 +308,7 @@ class LineChannel:
         if len(messages) > MAX_MESSAGES_PER_CALL:
             raise ValueError(f"a multicast carries at most {MAX_MESSAGES_PER_CALL} messages, got {len(messages)}")
         retry_key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"multicast:{key}"))
-        try:
-            await self._send("/v2/bot/message/multicast", {"to": chats, "messages": messages}, retry_key)
-        except ApiException as exc:
-            error = self._refusal(exc, "multicast")  # None: already accepted under this retry key
-            if error is not None:
-                raise error from exc
-        except Exception as exc:  # timeouts and dropped connections: the retry key makes a retry safe
-            raise DeliveryError(f"LINE multicast {type(exc).__name__}") from exc
+        await self._send_keyed("multicast", {"to": chats, "messages": messages}, retry_key)
 
     def _refusal(self, exc: ApiException, what: str) -> DeliveryError | None:
         """What an API error means for a send: None for 409 (already accepted), else the DeliveryError."""
@@ -333,14 +326,18 @@ class LineChannel:
     async def _push(self, chat: str, batch: list[Any], key: str) -> None:
         # The same retry key on every attempt makes a retried push idempotent on LINE's side.
         retry_key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"outbox:{key}"))
+        await self._send_keyed("push", {"to": chat, "messages": batch}, retry_key)
+
+    async def _send_keyed(self, what: str, body: dict[str, Any], retry_key: str) -> None:
+        """A push or multicast under a retry key, its failures as DeliveryErrors (409: already accepted)."""
         try:
-            await self._send("/v2/bot/message/push", {"to": chat, "messages": batch}, retry_key)
+            await self._send(f"/v2/bot/message/{what}", body, retry_key)
         except ApiException as exc:
-            error = self._refusal(exc, "push")  # None: already accepted under this retry key
+            error = self._refusal(exc, what)  # None: already accepted under this retry key
             if error is not None:
                 raise error from exc
-        except Exception as exc:
-            raise DeliveryError(f"LINE push {type(exc).__name__}") from exc
+        except Exception as exc:  # timeouts and dropped connections: the retry key makes a retry safe
+            raise DeliveryError(f"LINE {what} {type(exc).__name__}") from exc
 
     async def _send(self, path: str, body: dict[str, Any], retry_key: str | None = None) -> None:
         """POST a send request through the SDK's client; raises its ApiException on a refusal.
