@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.channels.base import Allowance
 from bot.events import Capabilities
 from fiscal.calendar import today_bangkok
+from fiscal.quiet_hours import quiet_release
 from handlers.notice_card import line_requests
 from storage import notices
 from storage.models import Notice, Staff, Unit
@@ -43,20 +44,6 @@ def attachment_kind(head: bytes) -> str | None:
     if b"%PDF-" in head[:1024]:
         return "pdf"
     return None
-
-
-def quiet_release(when: dt.datetime, span: tuple[dt.time, dt.time] | None, zone: ZoneInfo) -> dt.datetime | None:
-    """When quiet hours that `when` falls in end (the notice goes out then), or None if it is outside them."""
-    if span is None:
-        return None
-    start, end = span
-    local = when.astimezone(zone)
-    clock = local.time()
-    inside = start <= clock < end if start < end else clock >= start or clock < end
-    if not inside:
-        return None
-    release = dt.datetime.combine(local.date(), end, zone)
-    return release if release > local else release + dt.timedelta(days=1)
 
 
 @dataclass(slots=True)

@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from bot.events import Action, Button, Reply
 from config.texts import t
 from fiscal.calendar import round_of
+from fiscal.quiet_hours import is_quiet
 from fiscal.thai_dates import official_date
 from handlers.progress import still_needed
 from handlers.reminders import PAUSE_ACTION
@@ -83,11 +84,7 @@ class Schedule:
 
     def is_quiet(self, now: dt.datetime) -> bool:
         """Whether `now` falls inside quiet hours (a span may cross midnight)."""
-        if self.quiet is None:
-            return False
-        start, end = self.quiet
-        clock = now.astimezone(self.zone).time()
-        return start <= clock < end if start < end else clock >= start or clock < end
+        return is_quiet(now, self.quiet, self.zone)
 
     def moment(self, day: dt.date) -> dt.datetime:
         """The moment on `day` at which reminders fall due."""
