@@ -1,8 +1,9 @@
 """Stored files nothing refers to: uploads from strangers, roster files, flood leftovers, crash debris.
 
-One sweep for the hourly job and for PDPA erasure: a file no submission and no
-circular notice references and not written for `older_than` seconds is deleted, with a grace
-period so an upload whose turn is still in flight is spared.
+One sweep for the hourly job and for PDPA erasure: a file no submission, no circular
+notice and no draft in a conversation (a notice being composed keeps its attachments
+there until it is confirmed) references and not written for `older_than` seconds is
+deleted, with a grace period so an upload whose turn is still in flight is spared.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import time
 
 from storage.files import FileStore
-from storage.models import Notice, Submission
+from storage.models import ConversationState, Notice, Submission
 
 REFERENCE_BATCH = 500
 
@@ -20,7 +21,7 @@ async def remove_unreferenced(files: FileStore, older_than: float, now: float | 
     now = time.time() if now is None else now
     old = [digest for digest, age in await files.ages(now) if age > older_than]
     deleted = 0
-    sent_with_notices = await _notice_files() if old else set()
+    sent_with_notices = (await _notice_files() | await _draft_files()) if old else set()
     for start in range(0, len(old), REFERENCE_BATCH):
         batch = old[start : start + REFERENCE_BATCH]
         used = set(await Submission.filter(file_sha256__in=batch).distinct().values_list("file_sha256", flat=True))
@@ -36,6 +37,16 @@ async def _notice_files() -> set[str]:
     used: set[str] = set()
     for attachments in await Notice.all().values_list("attachments", flat=True):
         used.update(str(a["sha256"]) for a in attachments or [] if isinstance(a, dict) and a.get("sha256"))
+    return used
+
+
+async def _draft_files() -> set[str]:
+    """Files attached to drafts still being composed in a chat (an admin may take a day over one)."""
+    used: set[str] = set()
+    for data in await ConversationState.all().values_list("data", flat=True):
+        attachments = data.get("attachments") if isinstance(data, dict) else None
+        if isinstance(attachments, list):
+            used.update(str(a["sha256"]) for a in attachments if isinstance(a, dict) and a.get("sha256"))
     return used
 
 

@@ -220,3 +220,20 @@ async def test_the_hourly_orphan_sweep_keeps_a_notices_attachment(services, team
     await sweep_orphans(services, now=time.time() + 2 * 3600)
     assert services.files.path_for(kept.sha256).exists()
     assert not services.files.path_for(stray.sha256).exists()
+
+
+async def test_the_orphan_sweep_keeps_the_attachments_of_a_draft_left_open(services, recipients, users_on):
+    from scheduler.jobs import sweep_orphans
+
+    admin = await users_on("line").linked("E003")
+    await admin.says("ส่งหนังสือเวียน")
+    await admin.says(SUBJECT)
+    await admin.presses("ข้าม")
+    await admin.presses("ข้าม")
+    await admin.says(BODY)
+    await admin.sends_file(PDF, "agenda.pdf", mime="application/pdf")
+    assert "แนบ agenda.pdf แล้วค่ะ (1/3)" in admin.last()
+    stray = await services.files.put(b"%PDF-1.4 nobody's\n")
+    await sweep_orphans(services, now=time.time() + 2 * 3600)  # the admin left the draft open over lunch
+    assert services.files.path_for(hashlib.sha256(PDF).hexdigest()).exists()
+    assert not services.files.path_for(stray.sha256).exists()
