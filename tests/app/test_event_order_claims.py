@@ -128,3 +128,4 @@ async def test_two_processes_claiming_side_by_side_never_split_a_sender_out_of_o
     for event_id in handled:
         per_sender[sender_of[event_id]].append(event_id)
     assert all(ids == sorted(ids) for ids in per_sender.values()), per_sender
+
