@@ -134,15 +134,23 @@ async def claim_batch(limit: int = 50, *, owner: str | None = None) -> Claimed:
     owner = owner or leases.OWNER
     now = time.time()
     free = Q(status="pending") & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-    candidates = await InboundEvent.filter(free).order_by("id").limit(limit)
-    # Every free event older than a candidate is a candidate too, so a sender's older pending
-    # event outside the candidates is held elsewhere (or waits for its retry): what follows waits.
-    held = await _oldest_pending(candidates, ~Q(id__in=[row.id for row in candidates]))
+    # A sender with a pending event that is not free (a process holds it, or it waits out a
+    # retry) waits as a whole: none of their events is a candidate, and others' events fill
+    # the batch instead of the waiting sender's backlog. Every other sender's free events
+    # older than a candidate are candidates too, so they are claimed together, in order.
+    waiting = (
+        await InboundEvent.filter(status="pending", lease_until__gte=now)
+        .exclude(user_key="")
+        .distinct()
+        .values_list("user_key", flat=True)
+    )
+    query = InboundEvent.filter(free)
+    if waiting:
+        query = query.exclude(user_key__in=list(waiting))
+    candidates = await query.order_by("id").limit(limit)
     found = Claimed([], [])
     live = []
     for row in candidates:
-        if row.user_key in held and held[row.user_key] < row.id:
-            continue
         if row.attempts < MAX_ATTEMPTS:
             live.append(row)
         elif await InboundEvent.filter(free, id=row.id).update(
@@ -164,7 +172,8 @@ async def claim_batch(limit: int = 50, *, owner: str | None = None) -> Claimed:
     )
     won = [row for row in live if row.id in won_ids]
     # Two processes claiming at the same instant can split a sender's events (one wins the
-    # first, the other a later one): whoever holds a later event than another's gives it back.
+    # first, the other a later one; or one took the first between this one's two reads):
+    # whoever holds a later event than a pending one it does not hold gives it back.
     other = Q(lease_owner__isnull=True) | ~Q(lease_owner=owner)
     ahead = await _oldest_pending(won, other)
     given_back = [row.id for row in won if row.user_key in ahead and ahead[row.user_key] < row.id]
@@ -179,7 +188,7 @@ async def claim_batch(limit: int = 50, *, owner: str | None = None) -> Claimed:
 
 async def _oldest_pending(rows: list[InboundEvent], among: Q) -> dict[str, int]:
     """For the senders of `rows`: the id of each one's oldest pending event matching `among`,
-    where that is older than the sender's newest row (one grouped query)."""
+    where that is older than the newest of `rows` (one grouped query)."""
     keys = {row.user_key for row in rows if row.user_key}
     if not keys:
         return {}

@@ -60,6 +60,16 @@ async def test_a_later_event_waits_while_another_process_holds_an_earlier_one(db
     assert _ids(await inbox.claim_batch(owner=B)) == [p3]
 
 
+async def test_a_waiting_senders_backlog_does_not_keep_others_waiting(db):
+    p1, *p_rest = await _events(*["p"] * 10)
+    (q1,) = await _events("q")
+    assert _ids(await inbox.claim_batch(limit=1, owner=A)) == [p1]
+    # The three oldest free events are p's, held back behind p1: B takes q's instead of nothing.
+    assert _ids(await inbox.claim_batch(limit=3, owner=B)) == [q1]
+    await _finish([p1])
+    assert _ids(await inbox.claim_batch(limit=3, owner=B)) == p_rest[:3]
+
+
 async def test_an_event_waiting_for_its_retry_holds_its_senders_later_events_until_given_up(db):
     p1, p2, q1 = await _events("p", "p", "q")
     claimed = await inbox.claim_batch(limit=1, owner=A)
