@@ -230,8 +230,9 @@ async def _services(app: web.Application) -> AsyncIterator[None]:
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=False)
-        await processor.stop()
-        await ocr.stop()
+        # Both let their work in hand finish briefly, then hand back the rest: side by side,
+        # so a SIGTERMed worker is gone within one grace period.
+        await asyncio.gather(processor.stop(), ocr.stop())
         await broadcaster.stop()
         await menus.stop()
         if allowance_gauge is not None:

@@ -44,6 +44,7 @@ CATALOG_REFRESH_SECONDS = 60.0
 # A file store or database failure is retried after this, and never counted against the file.
 INFRA_RETRY_SECONDS = 30.0
 DEFAULT_MAX_CRASHES = 3
+STOP_GRACE_SECONDS = 5.0  # on shutdown, how long reads in progress may take to finish
 # Unreadable submissions whose bytes are kept for an admin: no verdict on the file was reached.
 KEPT_FILE_ERRORS = ("reader_crashed", "read_failed")
 
@@ -83,6 +84,8 @@ class OcrRunner:
         # Jobs being read or committed now: a job is seen finished as soon as it
         # commits, before its card is handed to delivery.
         self._busy = 0
+        self._held: dict[int, OcrJob] = {}  # jobs leased and not yet finished, handed back on shutdown
+        self._stopping = False
         self.beat_at = time.monotonic()  # a loop's last turn, for /readyz (bot/readiness.py)
 
     def wake(self) -> None:
@@ -91,13 +94,26 @@ class OcrRunner:
 
     def start(self) -> None:
         """One loop per worker process, so the pool is kept busy but never over-fed."""
+        self._stopping = False
         self._tasks = [asyncio.create_task(self._run(), name=f"ocr-{i}") for i in range(self.concurrency)]
 
-    async def stop(self) -> None:
-        """Stop taking jobs; leased ones are retaken after their lease by the next start."""
+    async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop taking jobs, let reads in progress finish for up to `grace` seconds, then hand
+        back the jobs left, uncounted: another worker reads them at once."""
+        self._stopping = True
+        self._wake.set()
+        if self._tasks:
+            await asyncio.wait(self._tasks, timeout=grace)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        held, self._held = list(self._held.values()), {}
+        for job in held:
+            try:
+                if await submissions.hand_back_job(job):
+                    logger.info("stopping: handed back OCR job %s", job.id)
+            except Exception:
+                logger.exception("handing back OCR job %s failed; its lease will lapse", job.id)
 
     async def drain(self, timeout: float = 60.0) -> None:
         """Wait until no job is pending (tests, CLI)."""
@@ -110,7 +126,7 @@ class OcrRunner:
         await self.notifier.drain(max(0.1, deadline - time.monotonic()))
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self.beat_at = time.monotonic()
             try:
                 job = await submissions.claim_job()
@@ -118,12 +134,17 @@ class OcrRunner:
                 logger.exception("claiming an OCR job failed")
                 job = None
             if job is None:
+                if self._stopping:
+                    return
                 self._wake.clear()
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout=2.0)
                 except TimeoutError:
                     pass
                 continue
+            self._held[job.id] = job
+            if self._stopping:
+                return
             self._busy += 1
             try:
                 await self.process(job)
@@ -136,6 +157,8 @@ class OcrRunner:
                     logger.exception("releasing OCR job %s failed; its lease will lapse", job.id)
             finally:
                 self._busy -= 1
+                if not self._stopping:  # stopping: `stop` hands back what was not finished
+                    self._held.pop(job.id, None)
 
     async def _catalog_rows(self) -> list[Course]:
         if time.monotonic() - self._catalog_at > CATALOG_REFRESH_SECONDS:

@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 YIELD_STEPS = 20
 YIELD_SECONDS = 0.001
 GROUP_EVENTS = 32  # events (of distinct senders) committed in one transaction
+STOP_GRACE_SECONDS = 5.0  # on shutdown, how long events being handled may take to finish
 
 
 class Rollback(Exception):
@@ -74,6 +75,11 @@ class EventProcessor:
         # done as soon as it commits, before its replies are handed to delivery.
         self._busy = 0
         self._task: asyncio.Task[None] | None = None
+        # The batch in hand: claimed events, and those whose handling began. On shutdown
+        # what is still pending among them is handed back (see `stop`).
+        self._held: set[int] = set()
+        self._begun: set[int] = set()
+        self._stopping = False
         self._courtesy: set[asyncio.Task[None]] = set()  # acknowledgements in flight
         self.beat_at = time.monotonic()  # the loop's last turn, for /readyz (bot/readiness.py)
 
@@ -83,13 +89,29 @@ class EventProcessor:
 
     def start(self) -> None:
         """Start the processing loop."""
+        self._stopping = False
         self._task = asyncio.create_task(self._run(), name="event-processor")
 
-    async def stop(self) -> None:
-        """Stop the loop; unfinished events stay pending for the next start."""
+    async def stop(self, grace: float = STOP_GRACE_SECONDS) -> None:
+        """Stop claiming, let the events being handled finish for up to `grace` seconds, then
+        hand back the claimed ones left: another process takes them at once, in order."""
+        self._stopping = True
         if self._task:
+            self._wake.set()
+            await asyncio.wait([self._task], timeout=grace)
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
+        if self._held:
+            held, begun = list(self._held), list(self._begun)
+            self._held.clear()
+            self._begun.clear()
+            try:
+                freed = await inbox.hand_back(held, begun)
+            except Exception:
+                logger.exception("handing back %d events failed; their leases will lapse", len(held))
+            else:
+                if freed:
+                    logger.info("stopping: handed back %d unfinished events", freed)
 
     async def drain(self, timeout: float = 10.0) -> None:
         """Wait until nothing is pending (for tests and the CLI)."""
@@ -105,7 +127,7 @@ class EventProcessor:
         raise TimeoutError("inbox not drained")
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self.beat_at = time.monotonic()
             # Busy from the claim on: a claim can move an event to the dead letters, and `drain`
             # must not see "nothing pending" before its sender's apology is queued.
@@ -115,6 +137,7 @@ class EventProcessor:
             except Exception:
                 logger.exception("claiming inbox events failed")
                 claimed = inbox.Claimed([], [])
+            self._held.update(row.id for row in claimed.rows)
             try:
                 for dead in claimed.dead:
                     await self._give_up(dead)
@@ -122,7 +145,7 @@ class EventProcessor:
                 self._busy -= 1
             rows = claimed.rows
             if not rows:
-                if claimed.dead:
+                if claimed.dead or self._stopping:
                     continue
                 self._wake.clear()
                 try:
@@ -130,7 +153,12 @@ class EventProcessor:
                 except TimeoutError:
                     pass
                 continue
-            await self._process_batch(rows)
+            try:
+                await self._process_batch(rows)
+            finally:
+                if not self._stopping:  # stopping: `stop` hands back what is left of the batch
+                    self._held.clear()
+                    self._begun.clear()
 
     async def _process_batch(self, rows: list[InboundEvent]) -> None:
         by_sender: dict[str, list[InboundEvent]] = defaultdict(list)
@@ -154,16 +182,25 @@ class EventProcessor:
 
         async def in_order(events: list[InboundEvent]) -> None:
             async with limit:
-                for row in events:
+                for i, row in enumerate(events):
+                    if self._stopping:
+                        return
                     await self._yield_to_webhooks()
                     self._busy += 1
                     try:
-                        await self.process(row)
+                        finished = await self.process(row)
                     finally:
                         self._busy -= 1
+                    if not finished:
+                        # It waits for a retry, or another process has it: the sender's later
+                        # events must not overtake it, here or anywhere (inbox.claim_batch).
+                        await self._hand_back([r.id for r in events[i + 1 :]])
+                        return
 
         async def together(events: list[InboundEvent]) -> None:
             async with limit:
+                if self._stopping:
+                    return
                 await self._yield_to_webhooks()
                 self._busy += len(events)
                 try:
@@ -188,19 +225,32 @@ class EventProcessor:
                 return
             await asyncio.sleep(YIELD_SECONDS)
 
-    async def process(self, row: InboundEvent) -> None:
-        """Handle one claimed event alone and deliver what it produced."""
+    async def _hand_back(self, row_ids: list[int]) -> None:
+        if not row_ids:
+            return
+        try:
+            await inbox.hand_back(row_ids)
+        except Exception:  # they stay leased to us until the lease lapses: late, still in order
+            logger.exception("handing back %d events failed", len(row_ids))
+
+    async def process(self, row: InboundEvent) -> bool:
+        """Handle one claimed event alone and deliver what it produced.
+
+        True when the event is finished (here or elsewhere, or given up on); false when it
+        is still pending: it failed and waits for a retry, or another process holds it.
+        """
         started = time.perf_counter()
         if not await inbox.begin(row):
-            return  # our lease lapsed and another process has the event now
+            return False  # our lease lapsed and another process has the event now
+        self._begun.add(row.id)
         try:
             job = await self._prepare(row)
             if not await self._commit_alone(job):
-                return
+                return True
         except Exception as exc:
-            await self._failed(row, exc)
-            return
+            return await self._failed(row, exc)
         self._finish(job, started)
+        return True
 
     async def _process_group(self, rows: list[InboundEvent]) -> None:
         """Handle several senders' events in one transaction.
@@ -217,6 +267,7 @@ class EventProcessor:
             for row in rows:  # some lease was lost: each goes its own way
                 await self.process(row)
             return
+        self._begun.update(row.id for row in rows)
         jobs: list[_Job] = []
         failed: list[tuple[InboundEvent, Exception]] = []
         for row in rows:
@@ -328,11 +379,14 @@ class EventProcessor:
             if name in self.on_signal:
                 self.on_signal[name]()
 
-    async def _failed(self, row: InboundEvent, exc: Exception) -> None:
+    async def _failed(self, row: InboundEvent, exc: Exception) -> bool:
+        """Record a failed attempt; true if that was the last one (the event is a dead letter now)."""
         logger.error("event %s failed (attempt %d)", row.id, row.attempts, exc_info=exc)
         self.metrics.events.labels(row.channel, "error").inc()
         if await inbox.record_failure(row, type(exc).__name__):
             await self._give_up(row)
+            return True
+        return False
 
     async def _admit(self, event: Incoming) -> tuple[str | None, bool]:
         """Checks before anything is downloaded or routed.

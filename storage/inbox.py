@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tortoise.expressions import F, Q
+from tortoise.functions import Min
 from tortoise.transactions import in_transaction
 
 from storage import leases
@@ -113,18 +114,40 @@ class Claimed:
     dead: list[InboundEvent]
 
 
-async def claim_batch(limit: int = 50) -> Claimed:
+async def claim_batch(limit: int = 50, *, owner: str | None = None) -> Claimed:
     """Lease up to `limit` pending events, oldest first; another process skips leased ones.
+
+    One person's events are handled in the order they came, whichever process handles
+    them: an event is claimed only with every older pending event of its sender, or
+    once those are finished. An older one leased by another process, or waiting out a
+    retry after a failure, holds the sender's later events back; a dead letter does not.
+    Events without a sender (`user_key` empty) have no order to keep.
 
     An event found free after MAX_ATTEMPTS begun handlings was never finished by
     anyone: its handling failed each time, or killed the process holding it. It goes to
     the dead letters instead of being claimed again, so one poison event cannot make a
     crash loop. Attempts are counted by `begin`, not here, so the events claimed in the
     same batch as a poison one are not charged for the crashes it causes.
+
+    `owner` names the claiming process (this one's, unless a test plays another).
     """
+    owner = owner or leases.OWNER
     now = time.time()
     free = Q(status="pending") & (Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-    candidates = await InboundEvent.filter(free).order_by("id").limit(limit)
+    # A sender with a pending event that is not free (a process holds it, or it waits out a
+    # retry) waits as a whole: none of their events is a candidate, and others' events fill
+    # the batch instead of the waiting sender's backlog. Every other sender's free events
+    # older than a candidate are candidates too, so they are claimed together, in order.
+    waiting = (
+        await InboundEvent.filter(status="pending", lease_until__gte=now)
+        .exclude(user_key="")
+        .distinct()
+        .values_list("user_key", flat=True)
+    )
+    query = InboundEvent.filter(free)
+    if waiting:
+        query = query.exclude(user_key__in=list(waiting))
+    candidates = await query.order_by("id").limit(limit)
     found = Claimed([], [])
     live = []
     for row in candidates:
@@ -142,17 +165,41 @@ async def claim_batch(limit: int = 50) -> Claimed:
     # taken some in between): two round trips however many events, not one per event.
     until = leases.lease_until(now)
     ids = [row.id for row in live]
-    if await InboundEvent.filter(free, id__in=ids).update(lease_until=until, lease_owner=leases.OWNER):
-        won = set(
-            await InboundEvent.filter(id__in=ids, status="pending", lease_owner=leases.OWNER).values_list(
-                "id", flat=True
-            )
-        )
-        for row in live:
-            if row.id in won:
-                row.lease_until, row.lease_owner = until, leases.OWNER
-                found.rows.append(row)
+    if not await InboundEvent.filter(free, id__in=ids).update(lease_until=until, lease_owner=owner):
+        return found
+    won_ids = set(
+        await InboundEvent.filter(id__in=ids, status="pending", lease_owner=owner).values_list("id", flat=True)
+    )
+    won = [row for row in live if row.id in won_ids]
+    # Two processes claiming at the same instant can split a sender's events (one wins the
+    # first, the other a later one; or one took the first between this one's two reads):
+    # whoever holds a later event than a pending one it does not hold gives it back.
+    other = Q(lease_owner__isnull=True) | ~Q(lease_owner=owner)
+    ahead = await _oldest_pending(won, other)
+    given_back = [row.id for row in won if row.user_key in ahead and ahead[row.user_key] < row.id]
+    if given_back:
+        await hand_back(given_back, owner=owner)
+    for row in won:
+        if row.id not in given_back:
+            row.lease_until, row.lease_owner = until, owner
+            found.rows.append(row)
     return found
+
+
+async def _oldest_pending(rows: list[InboundEvent], among: Q) -> dict[str, int]:
+    """For the senders of `rows`: the id of each one's oldest pending event matching `among`,
+    where that is older than the newest of `rows` (one grouped query)."""
+    keys = {row.user_key for row in rows if row.user_key}
+    if not keys:
+        return {}
+    newest = max(row.id for row in rows if row.user_key)
+    found = (
+        await InboundEvent.filter(among, status="pending", user_key__in=keys, id__lt=newest)
+        .annotate(first=Min("id"))
+        .group_by("user_key")
+        .values_list("user_key", "first")
+    )
+    return {key: first for key, first in found}
 
 
 async def begin(row: InboundEvent) -> bool:
@@ -255,3 +302,26 @@ async def retry(row_id: int) -> bool:
             status="pending", attempts=0, error=None, lease_until=None, lease_owner=None
         )
     )
+
+
+async def hand_back(row_ids: list[int], begun: list[int] | None = None, *, owner: str | None = None) -> int:
+    """Free claimed events this process will not handle (it is stopping, or an older event of
+    their sender must go first), so any process takes them now instead of after the lease.
+
+    Only events still pending and leased by `owner` (this process) are touched. `begun`
+    names those whose handling had begun: a handling cut short is not the event's fault,
+    so its attempt is taken back. Returns how many were freed.
+    """
+    owner = owner or leases.OWNER
+    begun_ids = set(begun or ()) & set(row_ids)
+    freed = 0
+    if begun_ids:
+        freed += await InboundEvent.filter(id__in=list(begun_ids), status="pending", lease_owner=owner).update(
+            lease_until=None, lease_owner=None, attempts=F("attempts") - 1
+        )
+    rest = [row_id for row_id in row_ids if row_id not in begun_ids]
+    if rest:
+        freed += await InboundEvent.filter(id__in=rest, status="pending", lease_owner=owner).update(
+            lease_until=None, lease_owner=None
+        )
+    return freed

@@ -7,6 +7,9 @@ import csv
 import logging
 from pathlib import Path
 
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
 from storage import roster
 from storage.models import Course, Staff
 
@@ -23,18 +26,23 @@ async def seed_courses() -> int:
         return 0
     with CATALOG_CSV.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    await Course.bulk_create(
-        [
-            Course(
-                code=r["code"] or None,
-                name=r["name"],
-                kind=r["kind"] or "course",
-                category=r["category"],
-                portal_id=int(r["portal_id"]) if r.get("portal_id") else None,
+    try:
+        async with in_transaction():
+            await Course.bulk_create(
+                [
+                    Course(
+                        code=r["code"] or None,
+                        name=r["name"],
+                        kind=r["kind"] or "course",
+                        category=r["category"],
+                        portal_id=int(r["portal_id"]) if r.get("portal_id") else None,
+                    )
+                    for r in rows
+                ]
             )
-            for r in rows
-        ]
-    )
+    except IntegrityError:
+        # Several processes started at once on an empty database: another one seeded it first.
+        return 0
     logger.info("seeded %d catalog courses", len(rows))
     return len(rows)
 

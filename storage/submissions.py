@@ -102,6 +102,18 @@ async def release_job(job: OcrJob, error: str, delay: float) -> None:
     )
 
 
+async def hand_back_job(job: OcrJob) -> bool:
+    """Give a job this process leased back untouched (it is stopping): not an attempt, no delay.
+
+    False if it was finished meanwhile or is no longer ours.
+    """
+    return bool(
+        await OcrJob.filter(id=job.id, status="pending", lease_owner=leases.OWNER).update(
+            attempts=max(0, job.attempts - 1), lease_until=None, lease_owner=None
+        )
+    )
+
+
 async def give_up_job(job: OcrJob, error: str, *, crashed: bool = False) -> bool:
     """Inside the owner's message transaction: end the job as failed; false if someone else finished it."""
     # A crash is counted in `crashes`, not in the attempt claim_job counted.
