@@ -110,6 +110,8 @@ class InboundEvent(Model):
 
     class Meta:
         table = "inbound_event"
+        # A claim looks up, for the senders it found, their older pending events (per-person order).
+        indexes = (("user_key", "status"),)
 
 
 class LinkAttempt(Model):
