@@ -15,11 +15,9 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import aiohttp
-import asyncpg
 from PIL import Image
 
 from bot.file_links import FileLinks
@@ -29,15 +27,16 @@ from storage.files import FileStore
 from storage.models import Staff, Submission
 from storage.seed import seed_courses
 from tests.builders.credentials import LINE_SECRET
+from tests.builders.databases import drop_database, empty_database
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "storage" / "migrations"
-LATEST_MIGRATION = max(p.stem for p in MIGRATIONS.glob("0*.py"))
 from tests.builders.paths import REPO
 from tests.builders.processes import Service, service_env
 from tests.builders.progress import seed_team
 from tests.builders.submissions import approved
 from tests.fakes.line_events import line_user_id, line_webhook_body, sign_line_body, text_event
 
+MIGRATIONS = REPO / "storage" / "migrations"
+LATEST_MIGRATION = max(p.stem for p in MIGRATIONS.glob("0*.py"))
 PROGRESS = "ความก้าวหน้า"
 
 
@@ -91,29 +90,6 @@ async def _fetch(service: Service, path: str) -> tuple[int, bytes]:
             return response.status, await response.read()
 
 
-async def _new_database(database_url: str, tmp_path: Path) -> tuple[str, str | None]:
-    """An empty database to restore into: a new PostgreSQL database, or a SQLite path not yet there."""
-    if not database_url.startswith("postgres"):
-        return f"sqlite://{tmp_path / 'restored' / 'bot.sqlite3'}", None
-    base, _, _ = database_url.rpartition("/")
-    name = f"bot_restored_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(f"{base}/postgres")
-    try:
-        await admin.execute(f"CREATE DATABASE {name}")
-    finally:
-        await admin.close()
-    return f"{base}/{name}", name
-
-
-async def _drop(database_url: str, name: str) -> None:
-    base, _, _ = database_url.rpartition("/")
-    admin = await asyncpg.connect(f"{base}/postgres")
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    finally:
-        await admin.close()
-
-
 async def test_backup_while_running_then_restore_answers_the_same(database_url, line_api, tmp_path):
     user = line_user_id("backup-e005")
     data_dir = tmp_path / "data"
@@ -121,7 +97,7 @@ async def test_backup_while_running_then_restore_answers_the_same(database_url, 
     # No FILE_LINK_SECRET: the key the service keeps in DATA_DIR must travel with the backup.
     env = service_env(database_url, line_api.url, data_dir, FILE_LINK_SECRET="")
     original = Service("original", env, tmp_path)
-    restored_url, restored_db = await _new_database(database_url, tmp_path)
+    restored_url, restored_db = await empty_database(database_url, tmp_path, "restored")
     restored_dir = tmp_path / "restored"
     restored = Service("restored", service_env(restored_url, line_api.url, restored_dir, FILE_LINK_SECRET=""), tmp_path)
     try:
@@ -152,7 +128,7 @@ async def test_backup_while_running_then_restore_answers_the_same(database_url, 
         original.stop()
         restored.stop()
         if restored_db:
-            await _drop(database_url, restored_db)
+            await drop_database(database_url, restored_db)
 
 
 def test_restore_refuses_a_database_that_is_not_empty(database_url, tmp_path):

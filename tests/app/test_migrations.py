@@ -12,12 +12,12 @@ import os
 import sqlite3
 import subprocess
 import sys
-import uuid
 
 import asyncpg
 from tortoise import Tortoise
 
 from storage.db import close_db, migrate_schema, migrations_on_disk, tortoise_config
+from tests.builders.databases import drop_database, empty_database
 from tests.builders.paths import REPO
 
 CHECK = """
@@ -50,28 +50,6 @@ INTERNAL = {"tortoise_migrations"}
 # Differences the migrations are known to leave: none since 0009 created the two outbox indexes
 # 0007 declared (Tortoise 1.1.9's AddField with db_index=True records an index and creates none).
 KNOWN_GAPS: set[tuple[object, ...]] = set()
-
-
-async def _empty_database(database_url: str, tmp_path, label: str) -> tuple[str, str | None]:
-    if not database_url.startswith("postgres"):
-        return f"sqlite://{tmp_path / f'{label}.sqlite3'}", None
-    base, _, _ = database_url.rpartition("/")
-    name = f"bot_{label}_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(f"{base}/postgres")
-    try:
-        await admin.execute(f"CREATE DATABASE {name}")
-    finally:
-        await admin.close()
-    return f"{base}/{name}", name
-
-
-async def _drop(database_url: str, name: str) -> None:
-    base, _, _ = database_url.rpartition("/")
-    admin = await asyncpg.connect(f"{base}/postgres")
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    finally:
-        await admin.close()
 
 
 def _sqlite_schema(path: str) -> dict[str, object]:
@@ -138,8 +116,8 @@ async def _schema(url: str) -> dict[str, object]:
 
 
 async def test_every_migration_from_the_first_gives_the_models_schema(database_url, tmp_path):
-    migrated_url, migrated_db = await _empty_database(database_url, tmp_path, "migrated")
-    generated_url, generated_db = await _empty_database(database_url, tmp_path, "generated")
+    migrated_url, migrated_db = await empty_database(database_url, tmp_path, "migrated")
+    generated_url, generated_db = await empty_database(database_url, tmp_path, "generated")
     try:
         applied = await migrate_schema(migrated_url)
         assert applied == migrations_on_disk()
@@ -163,4 +141,4 @@ async def test_every_migration_from_the_first_gives_the_models_schema(database_u
     finally:
         for name in (migrated_db, generated_db):
             if name:
-                await _drop(database_url, name)
+                await drop_database(database_url, name)
