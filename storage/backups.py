@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from storage.files import TEMP_PREFIX, FileStore
+from storage.private_files import private_output
 
 MANIFEST = "manifest.json"
 SQLITE_COPY = "bot.sqlite3"
@@ -274,17 +275,8 @@ def _copy_private(source: Path, target: Path) -> bool:
 
 
 def _write_private_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with private_output(path, "wb") as fh:
+        fh.write(data)
 
 
 def _sha256_of(path: Path) -> str:

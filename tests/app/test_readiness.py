@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
 from tortoise import connections
 
 from bot.app import SERVICES, create_app
+from tests.builders.databases import drop_database
 from tests.builders.roster import ROSTER_CSV, load_roster
 
 NAMES = ("สมชาย", "สมหญิง", "E001", "E005")  # roster names and codes: never in the body
@@ -43,12 +43,7 @@ async def test_a_database_gone_is_not_ready(client, database_url):
     assert (await _readyz(client))[0] == 200
     if database_url.startswith("postgres"):
         # The server drops the database and every connection to it.
-        base, _, name = database_url.rpartition("/")
-        admin = await asyncpg.connect(f"{base}/postgres")
-        try:
-            await admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
-        finally:
-            await admin.close()
+        await drop_database(database_url, database_url.rpartition("/")[2])
     else:
         # The files under the open connection are no database any more (a failed disk, a bad copy over
         # them); the shared-memory index too, or the connection goes on from the pages it holds.
