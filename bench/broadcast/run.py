@@ -238,38 +238,60 @@ def answer_times(posted: list[tuple[str, float]], arrivals: dict[str, list[float
 
 
 class Service:
-    """`python -m bot` on the bench's database, killable."""
+    """`python -m bot` on the bench's database, killable: one process that does everything, or
+    (`workers` > 0) one `PROCESS_ROLE=web` process on the bench's port and `workers` worker processes."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], workers: int = 0) -> None:
         self.env = env
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.workers = workers
+        self.procs: list[subprocess.Popen[bytes]] = []
         self.log = tempfile.NamedTemporaryFile(prefix="bench-broadcast-", suffix=".log", delete=False)
 
+    def _roles(self) -> list[dict[str, str]]:
+        if not self.workers:
+            return [{}]
+        # The web process migrates; the workers start after it, on ports of their own (for /healthz).
+        return [{"PROCESS_ROLE": "web"}] + [
+            {"PROCESS_ROLE": "worker", "MIGRATE_ON_START": "false", "PORT": str(free_port())}
+            for _ in range(self.workers)
+        ]
+
     async def start(self) -> None:
-        # BENCH_PROFILE=FILE: the service runs under cProfile, its stats in FILE (written on a clean stop).
-        profile = ["-m", "cProfile", "-o", os.environ["BENCH_PROFILE"]] if os.environ.get("BENCH_PROFILE") else []
-        self.proc = subprocess.Popen([sys.executable, *profile, "-m", "bot"], cwd=REPO, env=self.env, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-        await wait_ready(f"http://127.0.0.1:{self.env['PORT']}/healthz", timeout=120)
+        # BENCH_PROFILE=FILE: the service runs under cProfile, its stats in FILE (written on a clean stop);
+        # with worker processes, each writes FILE.N.
+        self.procs = []
+        for i, extra in enumerate(self._roles()):
+            profile: list[str] = []
+            if os.environ.get("BENCH_PROFILE"):
+                out = os.environ["BENCH_PROFILE"] + (f".{i}" if self.workers else "")
+                profile = ["-m", "cProfile", "-o", out]
+            env = {**self.env, **extra}
+            self.procs.append(subprocess.Popen([sys.executable, *profile, "-m", "bot"], cwd=REPO, env=env,
+                                               stdout=self.log, stderr=subprocess.STDOUT))
+            await wait_ready(f"http://127.0.0.1:{env['PORT']}/healthz", timeout=120)
 
     def cpu_seconds(self) -> float:
-        """CPU time the service process has used (all its threads; the OCR workers are idle here)."""
-        assert self.proc is not None
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU time the service's processes have used (all their threads; the OCR workers are idle here)."""
+        total = 0.0
+        for proc in self.procs:
+            fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return total
 
     def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait()
+        for proc in self.procs:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        for proc in self.procs:
             try:
-                self.proc.wait(timeout=20)
+                proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                proc.kill()
 
 
 async def broadcast(database_url: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -300,7 +322,7 @@ async def broadcast(database_url: str, args: argparse.Namespace) -> dict[str, An
             await wait_ready(fakes.telegram + "/__fake__/stats")
             notice_id = seed(url, Path(data_dir), line_users, telegram_chats, probes)
             print(f"  seeded {args.recipients:,} recipients in {time.perf_counter() - seeded:.0f} s", flush=True)
-            service = Service(env)
+            service = Service(env, args.workers)
             arrivals = Arrivals(fakes)
             start = time.time()
             await service.start()
@@ -506,10 +528,12 @@ def report(name: str, r: dict[str, Any]) -> None:
 
 async def main_async(args: argparse.Namespace) -> None:
     print(f"broadcast bench: {args.recipients:,} recipients, {args.telegram_share:.0%} on Telegram", flush=True)
-    report("SQLite, 1 process", await broadcast("", args))
+    shape = f"1 web and {args.workers} worker process(es)" if args.workers else "1 process"
+    if not args.postgres_only:
+        report(f"SQLite, {shape}", await broadcast("", args))
     if args.postgres_url:
         url = await create_database(args.postgres_url, "ocsc_bench_broadcast")
-        report("PostgreSQL, 1 process", await broadcast(url, args))
+        report(f"PostgreSQL, {shape}", await broadcast(url, args))
 
 
 def main() -> None:
@@ -519,6 +543,9 @@ def main() -> None:
     parser.add_argument("--storm-seconds", type=float, default=600.0, help="0: no acknowledgement storm")
     parser.add_argument("--timeout", type=float, default=3600.0)
     parser.add_argument("--postgres-url", default="")
+    parser.add_argument("--postgres-only", action="store_true", help="with --postgres-url: skip the SQLite run")
+    parser.add_argument("--workers", type=int, default=0,
+                        help="0: one process does everything; N: one web process and N worker processes")
     asyncio.run(main_async(parser.parse_args()))
 
 
