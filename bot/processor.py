@@ -40,6 +40,10 @@ logger = logging.getLogger(__name__)
 YIELD_STEPS = 20
 YIELD_SECONDS = 0.001
 GROUP_EVENTS = 32  # events (of distinct senders) committed in one transaction
+# An idle processor looks for stored events this often: where this process stores them it is
+# woken at once, so the poll only finds what other processes stored; a worker process is never
+# woken by a webhook, so its poll is the delay a chat answer waits (two cheap reads when idle).
+IDLE_POLL_WOKEN, IDLE_POLL_UNWOKEN = 1.0, 0.1
 STOP_GRACE_SECONDS = 5.0  # on shutdown, how long events being handled may take to finish
 
 
@@ -70,6 +74,8 @@ class EventProcessor:
         self.on_signal: dict[str, Callable[[], None]] = {}
         # How many of this process's webhook requests are storing events now (read only).
         self.webhooks_in_flight = webhooks_in_flight
+        woken = settings.process_role == "all"
+        self.idle_poll = settings.event_poll_seconds or (IDLE_POLL_WOKEN if woken else IDLE_POLL_UNWOKEN)
         self._wake = asyncio.Event()
         # Events being handled now: on PostgreSQL another connection sees an event
         # done as soon as it commits, before its replies are handed to delivery.
@@ -149,7 +155,7 @@ class EventProcessor:
                     continue
                 self._wake.clear()
                 try:
-                    await asyncio.wait_for(self._wake.wait(), timeout=1.0)
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.idle_poll)
                 except TimeoutError:
                     pass
                 continue

@@ -165,6 +165,11 @@ class Settings(BaseSettings):
     approval_sla_working_days: int = 3
     http_timeout_seconds: float = 10.0
     event_workers: int = 8
+    event_poll_seconds: float | None = Field(
+        default=None, gt=0, le=10,
+        description="how often an idle event processor looks for stored events; default 1 s where this process "
+        "stores them too (PROCESS_ROLE=all wakes it at once), 0.1 s in a worker process, which no webhook wakes",
+    )
     max_upload_bytes: int = 20 * 1024 * 1024
     webhook_max_bytes: int = Field(
         default=1024 * 1024,

@@ -3,18 +3,20 @@ acknowledgement storm that follows.
 
 Usage (from the repository root):
     .venv/bin/python -m bench.broadcast.run [--recipients 100000] [--telegram-share 0.05]
-        [--storm-seconds 600] [--postgres-url URL]
+        [--storm-seconds 600] [--workers N] [--postgres-url URL [--postgres-only]]
 
 It starts, each in its own process on loopback: the LINE and Telegram API fakes with the
 platforms' documented rate limits enforced and faults injected (429s, 5xx, answers later
 than the client's time-out, connections dropped before and after handling), and the service
-(`python -m bot`). The audience is seeded straight into the database. The notice carries a
+(`python -m bot`: one process that does everything, or with `--workers N` the scaled shape of the
+README's "Scaling out", one `PROCESS_ROLE=web` process taking the webhooks and N worker processes
+handling them, each pacing notices at its share of the platforms' rates). The audience is seeded straight into the database. The notice carries a
 PDF, so each Telegram recipient gets two messages a second apart (the document, uploaded
 once, then the card with รับทราบ), and each LINE recipient one multicast of 500.
 
 While it goes out a probe sends an ordinary chat message every 200 ms and times the answer
 at the fake. Once 40 % of the recipients have it, the service is killed with SIGKILL and
-started again. Printed: total time; the rate achieved per platform as a fraction of what it
+started again (all of the service's processes, the workers before the web process). Printed: total time; the rate achieved per platform as a fraction of what it
 allows; recipients never delivered and delivered twice (counted at the fakes); p99 of the
 chat answers during the broadcast.
 
@@ -251,8 +253,11 @@ class Service:
         if not self.workers:
             return [{}]
         # The web process migrates; the workers start after it, on ports of their own (for /healthz).
+        # Each worker paces notices by itself, so each gets its share of the platforms' rates (README, Scaling out).
         return [{"PROCESS_ROLE": "web"}] + [
-            {"PROCESS_ROLE": "worker", "MIGRATE_ON_START": "false", "PORT": str(free_port())}
+            {"PROCESS_ROLE": "worker", "MIGRATE_ON_START": "false", "PORT": str(free_port()),
+             "BROADCAST_TELEGRAM_RATE": str(TELEGRAM_RATE / self.workers),
+             "BROADCAST_LINE_RATE": str(LINE_MULTICAST_RATE / self.workers)}
             for _ in range(self.workers)
         ]
 
@@ -260,7 +265,9 @@ class Service:
         # BENCH_PROFILE=FILE: the service runs under cProfile, its stats in FILE (written on a clean stop);
         # with worker processes, each writes FILE.N.
         self.procs = []
-        for i, extra in enumerate(self._roles()):
+        # Workers first: a web process up before any worker would take events nobody handles yet.
+        roles = list(enumerate(self._roles()))
+        for i, extra in roles[1:] + roles[:1]:
             profile: list[str] = []
             if os.environ.get("BENCH_PROFILE"):
                 out = os.environ["BENCH_PROFILE"] + (f".{i}" if self.workers else "")

@@ -48,7 +48,7 @@ from tests.fakes.telegram_updates import message_update
 ON_LINE, ON_TELEGRAM = 16, 4
 TEXTS = 10
 WAIT_SECONDS = 120
-# Between one person's messages: a burst of a few seconds, longer than a worker's idle poll (1 s),
+# Between one person's messages: a burst of a few seconds, longer than a worker's idle poll (0.1 s),
 # so both workers are at it and a person's events go now to one, now to the other.
 PAUSE_SECONDS = 0.2
 EXIT_SECONDS = 10  # a SIGTERMed worker's grace (5 s) and its shutdown, on a busy machine
