@@ -18,6 +18,7 @@ Usage::
 
     .venv/bin/python bench/certificates/run.py                # 30 per variant
     .venv/bin/python bench/certificates/run.py --per-variant 5 --show-failures
+    .venv/bin/python bench/certificates/run.py --reuse --out DRAW --answers new.jsonl   # compare two readers
 """
 
 from __future__ import annotations
@@ -108,6 +109,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="face sets to render in: tlwg (Debian's), web (Google families)")
     ap.add_argument("--reuse", action="store_true", help="read what is already in --out")
     ap.add_argument("--show-failures", action="store_true")
+    ap.add_argument("--answers", type=Path, help="write each file's answer here (JSON lines), to compare two readers")
     args = ap.parse_args(argv)
 
     variants = tuple(args.variants.split(","))
@@ -131,9 +133,14 @@ def main(argv: list[str] | None = None) -> int:
     times: list[float] = []
     verdicts: list[tuple[dict, dict[str, bool]]] = []
     failures: list[str] = []
+    answers = args.answers.open("w", encoding="utf-8") if args.answers else None
     for rec in records:
         got, secs, err = read_one(Path(rec["path"]))
         times.append(secs)
+        if answers:
+            fields = {k: (got or {}).get(k) for k in CORE + EXTRA}
+            answers.write(json.dumps({"file": f"{rec['faces']}/{rec['file']}", "error": err, **fields},
+                                     ensure_ascii=False, default=str) + "\n")
         verdict = compare(rec, got)
         verdicts.append((rec, verdict))
         if not all(verdict[k] for k in CORE):
@@ -144,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
                 lines.append(f"    {k}: expected {rec.get(k)!r} got {(got or {}).get(k)!r}")
             failures.append("\n".join(lines))
 
+    if answers:
+        answers.close()
     groups = [(faces, [v for v in verdicts if v[0]["faces"] == faces]) for faces in face_sets]
     groups = [g for g in groups if g[1]]
     if len(groups) > 1:
