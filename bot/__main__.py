@@ -65,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("extract", help="read certificate files and print their fields")
     p.add_argument("files", nargs="+")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--trace", action="store_true", help="also print each repair that changed a line")
     _target_commands(sub)
     p = sub.add_parser("report", help="write the yearly development report (XLSX, or CSV by the file name)")
     p.add_argument("--fy", type=int, required=True, help="fiscal year, BE (e.g. 2570)")
@@ -102,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "extract":
         from certificates.cli import extract_main
 
-        return extract_main(args.files, as_json=args.json)
+        return extract_main(args.files, as_json=args.json, trace=args.trace)
     if command in ("backup", "restore"):
         # Neither migrates nor seeds: a backup is what an operator takes before an upgrade.
         return asyncio.run(_backup_or_restore(settings, args))

@@ -2,7 +2,8 @@
 
 Independent of chat and database.  The public API:
 
-- :func:`read_certificate` (sync, CPU-bound) -> :class:`Extraction`
+- :func:`read_certificate` (sync, CPU-bound) -> :class:`Extraction`; its stages,
+  in order, are in ``stages``, and the repairs they run in ``repairs``
 - :class:`ReaderPool` runs it in worker processes for asyncio code
 - :class:`ReaderLimits`, the errors :class:`UnsupportedFile`, :class:`CorruptFile`,
   :class:`TooLarge`, :class:`NotACertificate` (all :class:`CertificateError`)
@@ -14,7 +15,7 @@ from .errors import CertificateError, CorruptFile, NotACertificate, TooLarge, Un
 from .extraction import Extraction
 from .limits import ReaderLimits
 from .pool import ReaderPool
-from .reader import read_certificate
+from .stages import read_certificate
 
 __all__ = [
     "CatalogEntry",

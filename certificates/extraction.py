@@ -6,6 +6,19 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+@dataclass(frozen=True, slots=True)
+class TraceStep:
+    """One repair that changed a line: which, for which role, and the line before and after it."""
+
+    repair: str
+    role: str
+    before: str
+    after: str
+
+    def __str__(self) -> str:
+        return f"{self.repair} ({self.role}): {self.before!r} -> {self.after!r}"
+
+
 # Keys of to_json_dict, in order; the CLI and the app's storage rely on exactly these.
 JSON_KEYS = ("file", "name", "course", "code", "kind", "hours", "completed_on", "issuers", "confidence", "warnings")
 
@@ -34,6 +47,8 @@ class Extraction:
     page: int = 1  # which page of a PDF held the certificate
     source: str = "ocr"  # "ocr" or "text_layer"
     phash: str | None = None  # perceptual fingerprint of the picture, for duplicate checks
+    # The repairs that changed a line, in the order they ran (``python -m bot extract --trace``).
+    trace: list[TraceStep] = field(default_factory=list)
 
     def to_json_dict(self, file: str | None = None) -> dict[str, Any]:
         """The public JSON shape: file, name, course, code, kind, hours, completed_on, issuers, confidence, warnings."""

@@ -21,6 +21,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 from .person_names import leading_title, looks_like_name, tidy_name_line
+from .repairs import mend_text
 from .thai_dates import find_dates
 from .thai_text import collapse_spaces, is_thai_char, is_thai_word, normalize_thai, squash, thai_ratio
 
@@ -88,9 +89,6 @@ _HOURS_UNIT = "ชั่วโมง"
 _NUMBER = r"\d{1,4}(?:[.,]\d{1,2})?"
 _HOURS_RE = re.compile(rf"(?<![\d.])({_NUMBER})\s*(ช[\u0e00-\u0e7f.]{{0,8}})")
 _MINUTES_RE = re.compile(r"(\d{1,2})\s*นา[\u0e00-\u0e7f]{0,2}")
-# A lone "1" in faces with a flat-footed one (K2D, Kanit) comes back as a bracket
-# or bar: "(รวมระยะเวลาทั้งสิ้น ] ชั่วโมง)".  Only standing alone before the unit.
-_ONE_GLYPH_RE = re.compile(r"(?<=\s)[\]\[|lI!](?=\s*ช)")
 _MINUTES_UNIT = "นาที"
 _MINUTES_ONLY_RE = re.compile(r"(?<![\d.])(\d{1,4})\s*(นา[\u0e00-\u0e7f]{0,3})")
 
@@ -371,24 +369,12 @@ def join_wrapped(parts: Sequence[str]) -> str:
 
 
 _TITLE_EDGE_JUNK = re.compile(r"^[\s\-–—:;.,'\"|_~*]+|[\s\-–—:;,'\"|_~*]+$")
-# "รุ่นที่ 2", "ครั้งที่ 3": before a number "ที" is always "ที่"; OCR often drops its
-# small tone mark, and no word prior can restore it ("ที" is a word too).
-_ORDINAL_LOST_MARK = re.compile(r"(รุ่น|ครั้ง)ที(?=\s*[0-9๐-๙])")
-# "หลักสูตรนักบริหาร รุ่นที่ 5": the cohort is set apart from the title by a space, which OCR may lose.
-_ORDINAL_GLUED = re.compile(r"(?<=[\u0e01-\u0e4e])((?:รุ่น|ครั้ง)ที่\s*[0-9๐-๙])")
 # Specks and a screenshot's bar read after a Thai title ("…ระดับต้น oe. ocr ae 4"):
 # two or more scraps of lower-case Latin, maybe with digits and dots between.
 # An English title word is capitalised ("Design Thinking"), a cohort number
 # follows "รุ่นที่", and neither is such a run.
 _TRAILING_LATIN_SCRAPS = re.compile(r"(?<=[\u0e01-\u0e4e])(?:\s+(?:[a-z]{1,3}\.?|[0-9]|[.,:;])){2,}$")
 _LOWER_LATIN_SCRAP = re.compile(r"(?<!\S)[a-z]{1,3}\.?(?!\S)")
-# "ผู้บริหารระดับต้น" (junior executives) ends many titles; OCR reads its mai tho
-# as mai han-akat or its ต as ด, and "ตัน" (a ton) and "ดัน" (to push) are words
-# too, so no word prior restores it.
-_LEVEL_TON = re.compile(r"ระดับ(?:ตัน|ด้น|ดัน)(?![\u0e01-\u0e4e])")
-# Titles bracket an English subtitle in round brackets (the OCSC catalog has no
-# other kind); some faces' "(" and ")" come back square or curly.
-_ROUND_BRACKETS = str.maketrans("[]{}", "()()")
 
 
 def _clean_title(text: str) -> str:
@@ -400,9 +386,8 @@ def _clean_title(text: str) -> str:
     # Titles are often printed in quotes or brackets as a whole.
     if len(text) > 2 and text[0] in "\"'“" and text[-1] in "\"'”":
         text = text[1:-1].strip()
-    text = _ORDINAL_LOST_MARK.sub(r"\1ที่", text).translate(_ROUND_BRACKETS)
-    text = _LEVEL_TON.sub("ระดับต้น", text)
-    return _ORDINAL_GLUED.sub(r" \1", text)
+    # Misreads of its printed form: see repairs.titles.
+    return mend_text("title", text)
 
 
 def parse_title(
@@ -544,7 +529,7 @@ def _to_number(text: str) -> float | None:
 
 def hours_in_text(text: str) -> float | None:
     """Hours in a line like "(รวมระยะเวลาทั้งสิ้น 45 ชั่วโมง)", "12 ชม.", "2 ชั่วโมง 30 นาที", "90 นาที"."""
-    text = _ONE_GLYPH_RE.sub("1", normalize_thai(text))
+    text = mend_text("hours", normalize_thai(text))
     for m in _HOURS_RE.finditer(text):
         unit = m.group(2)
         is_abbrev = unit.startswith("ชม")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .repairs.lookalikes import TITLE_WORD_LOOKALIKES
 from .thai_text import collapse_spaces, is_thai_char
 
 # Longest first, so "นางสาว" wins over "นาง" and "ว่าที่ร้อยตรีหญิง" over "ว่าที่ร้อยตรี".
@@ -214,13 +215,10 @@ def _near_title(squashed: str) -> tuple[str, int] | None:
     return (best[2], best[3]) if best else None
 
 
-# Letters the Thai model takes for one another in a short title, by shape:
-# "นาง" read as "พาง", "ดร." as "ตร." or "ด5.".
-_LOOKALIKES = ("นพหมฟผปบษ", "ดตค", "รธว5", "งจ", "ยขช")
 
 
 def _lookalike(a: str, b: str) -> bool:
-    return any(a in group and b in group for group in _LOOKALIKES)
+    return any(a in group and b in group for group in TITLE_WORD_LOOKALIKES)
 
 
 def _near_short_title(squashed: str) -> tuple[str, int] | None:

@@ -103,7 +103,7 @@ def _warm() -> int:
 
 def _read(data: bytes, filename: str | None, catalog: Sequence[Any] | None, limits: ReaderLimits | None) -> Extraction:
     from .fingerprint import difference_hash
-    from .reader import read_certificate
+    from .stages import read_certificate
 
     poison = os.environ.get(POISON_ENV)
     if poison and hashlib.sha256(data).hexdigest() == poison:

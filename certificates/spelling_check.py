@@ -23,38 +23,8 @@ import numpy as np
 
 from . import line_recognizer
 from .consensus import respace, squash
+from .repairs.lookalikes import LOOKALIKES, TONE_MARKS, VOUCHED_LOOKALIKES
 from .thai_text import is_thai_letter
-
-# Letters that Tesseract's Thai model takes for one another on some faces;
-# each pair is tried both ways.  Some are a stroke lost: the circle of ำ
-# (read า), the foot of ฐ (read ร), mai ek over ิ merging into ื.
-LOOKALIKES = (
-    ("ฐ", "ช"), ("ฐ", "ชุ"), ("ฐ", "ชู"), ("ธ", "ร"), ("ุ", "ู"), ("ิ", "ื"), ("ิ", "ี"), ("ี", "ื"),
-    ("ด", "ต"), ("น", "พ"), ("พ", "ฟ"), ("บ", "ป"), ("ฎ", "ฏ"), ("ภ", "ถ"), ("ภ", "ก"), ("ผ", "ฝ"),
-    ("ซ", "ช"), ("ข", "ช"), ("ท", "ห"), ("ค", "ด"), ("ร", "ว"), ("่", "้"), ("ั", "็"), ("ศ", "ค"),
-    ("ล", "ส"), ("ม", "น"), ("ษ", "บ"), ("ฑ", "ท"), ("ำ", "า"), ("ื", "ิ่"), ("ฐ", "ร"),
-    # Tried on seeds 2567 and 2569 of the bench: mended six names, broke none.
-    ("ณ", "ญ"), ("ณ", "ฌ"), ("ฤ", "ถ"), ("ท", "พ"),
-    # Mai tho read as mai han-akat ("พ้น" as the commoner "พัน"): it mended one
-    # of three such names of draws 2589-2592 and changed none of the 720 name
-    # checks of draws 2576/2577.
-    ("ั", "้"),
-    # Mai chattawa over a consonant before sara aa sits where sara am's circle
-    # does: "ก๋า" read "กำ" on two draws (2604, 2606), with the network seeing ๋.
-    ("ำ", "๋า"),
-)
-# In titles also ข/ย and ก/ถ ("ย้าราชการ", "ถารวางแผน"): there the word prior
-# holds a wrong swap back, while in names (no dictionary) those pairs broke as
-# many names on the bench as they mended.
-TITLE_LOOKALIKES = LOOKALIKES + (("ข", "ย"), ("ก", "ถ"))
-# Latin digits a heavy face blurs into one another: Mitr's 0 reads as 9 at
-# every scale ("20" as "29").  Only this pair: with 5/6, 1/7, 6/8 as well the
-# network "mended" more right dates than wrong ones on the bench.  3/5 (a
-# photo's "56" hours for 36) mended two of the 1,238 hours and date lines of
-# draws 2576/2577 and broke none, but on the 2,565 checks of draws 2597-2600
-# it broke three and mended one: the network takes Niramit's 3 for 5
-# ("13" to "15"), and a month put into such a date line made it a wrong date.
-DIGIT_LOOKALIKES = (("0", "9"),)
 
 
 def _both_ways(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
@@ -78,12 +48,6 @@ NETWORK_EDIT_GAIN = 3.0
 # the title lines of draws 2576 and 2577 any margin from 0 to 5 nats mended
 # the same 14 lines more and broke none.
 NETWORK_READ_MARGIN = 5.0
-# Pairs that, tried on every name, broke as many names as they mended (ข/ย,
-# ก/ถ, แ/น): tried only where the swap makes a name the lists vouch for.
-# TLWG faces print ญ without its tail over ู, and both readers then see ญ
-# alone ("ญนัยดี" for "ญูนัยดี", on three of draws 2604-2614): a rare
-# spelling, tried the same way.
-VOUCHED_LOOKALIKES = (("ข", "ย"), ("ก", "ถ"), ("แ", "น"), ("ญ", "ญู"))
 # The margin a spelling the lists vouch for needs over an unvouched vote.  The
 # name prior already favours it; on the bench's 142 unlisted names no margin
 # from 0 to 3 nats broke one, and below 2 one more listed name was mended.
@@ -92,8 +56,6 @@ VOUCHED_MARGIN = 1.5
 # about one letter far more often than about several: on the bench's name
 # crops a second and third swap mended nothing more and broke a name.
 ROUNDS = 1
-# Mai ek, mai tho, mai tri, mai chattawa.
-TONE_MARKS = frozenset("\u0e48\u0e49\u0e4a\u0e4b")
 # Costs of how a line reads as words (pieces, rarity...): lower reads more like words.
 WordCosts = tuple[float, ...]
 

@@ -16,6 +16,8 @@ from collections.abc import Callable
 
 from pythainlp.util import normalize as _pythainlp_normalize
 
+from .repairs.lookalikes import ONE_LOOKALIKE_CLASS
+
 THAI_DIGITS = "๐๑๒๓๔๕๖๗๘๙"
 _DIGIT_TABLE = str.maketrans(THAI_DIGITS, "0123456789")
 
@@ -44,9 +46,8 @@ def thai_digits_to_ascii(text: str) -> str:
     return text.translate(_DIGIT_TABLE)
 
 
-# A "1" with a flag or foot (K2D, Chakra Petch, Prompt) is read as a bracket or
-# a letter beside the digit it belongs to: "]8" for 18, "3]" for 31.
-_ONE_LOOKALIKE = re.compile(r"(?<![A-Za-z])[\]\[|lI!](?=[0-9])|(?<=[0-9])[\]\[|lI!](?![A-Za-z])")
+# A "1" read as a bracket or letter beside the digit it belongs to: "]8" for 18, "3]" for 31.
+_ONE_LOOKALIKE = re.compile(rf"(?<![A-Za-z]){ONE_LOOKALIKE_CLASS}(?=[0-9])|(?<=[0-9]){ONE_LOOKALIKE_CLASS}(?![A-Za-z])")
 
 
 def latin_ones(text: str) -> str:

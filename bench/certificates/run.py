@@ -7,7 +7,8 @@ this single process, sequentially, with ``OMP_THREAD_LIMIT=1`` (one core, as
 one pool worker has), and prints per-field accuracy, the all-four-fields-right
 rate per variant and overall, for each face set, both, and the web files
 printed wholly in families no model was trained on (``webfonts.HELD_OUT``),
-and median / p95 seconds per file.
+median / p95 seconds per file, and how often each repair changed a line
+(from the reader's trace) and its field came out right.
 
 Comparison rules: name and course exact after normalising whitespace and the
 order of stacked marks (which print alike); hours
@@ -48,6 +49,8 @@ import webfonts  # noqa: E402
 
 CORE = ("name", "course", "hours", "completed_on")
 EXTRA = ("kind", "issuers", "code")
+# The field a repair's role reads into: a repair that fired was right when its file's field is.
+ROLE_FIELD = {"name": "name", "title": "course", "hours": "hours", "date": "completed_on", "issuers": "issuers"}
 
 
 def _same_ink(text: str) -> str:
@@ -82,8 +85,9 @@ def read_one(path: Path) -> tuple[dict | None, float, str | None]:
     data = path.read_bytes()
     t0 = time.perf_counter()
     try:
-        result = read_certificate(data, path.name).to_json_dict(path.name)
-        err = None
+        extraction = read_certificate(data, path.name)
+        result, err = extraction.to_json_dict(path.name), None
+        result["trace"] = extraction.trace  # which repairs changed a line (certificates.repairs)
     except CertificateError as exc:
         result, err = None, exc.code
     return result, time.perf_counter() - t0, err
@@ -134,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     verdicts: list[tuple[dict, dict[str, bool]]] = []
     failures: list[str] = []
     answers = args.answers.open("w", encoding="utf-8") if args.answers else None
+    fired: dict[tuple[str, str], list[int]] = {}  # (repair, role) -> [files it changed a line of, of them right]
     for rec in records:
         got, secs, err = read_one(Path(rec["path"]))
         times.append(secs)
@@ -143,6 +148,10 @@ def main(argv: list[str] | None = None) -> int:
                                      ensure_ascii=False, default=str) + "\n")
         verdict = compare(rec, got)
         verdicts.append((rec, verdict))
+        for key in {(step.repair, step.role) for step in (got or {}).get("trace", [])}:
+            counts = fired.setdefault(key, [0, 0])
+            counts[0] += 1
+            counts[1] += verdict[ROLE_FIELD[key[1]]]
         if not all(verdict[k] for k in CORE):
             wrong = [k for k in CORE + ("kind",) if not verdict[k]]
             where = f"{rec['faces']}/{rec['file']} ({secs:.1f}s) name font {rec['name_font']}, body {rec['body_font']}"
@@ -190,6 +199,10 @@ def main(argv: list[str] | None = None) -> int:
         q = sorted(times)
         p95 = q[min(len(q) - 1, int(round(0.95 * (len(q) - 1))))]
         print(f"seconds per file: median {statistics.median(times):.2f}  p95 {p95:.2f}  max {max(times):.2f}")
+    if fired:
+        print("repairs that changed a line: files, and of them with that field right in the end")
+        for (name, role), (n, right) in sorted(fired.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            print(f"  {name:<30} {role:<6} {n:>4} files  {right:>4} right")
 
     shared = Path(os.environ.get("SHARED_DIR", REPO.parent / "shared"))
     sample = shared / "samples" / "certificates" / "ocsc-cocert-2566-team-leader.png"

@@ -12,10 +12,19 @@ import pytest
 
 from certificates import line_recognizer
 from certificates.known_names import is_listed_name, name_line_cost
-from certificates.reader import NAME_PRIOR_WEIGHT, TITLE_PRIOR_WEIGHT
+from certificates.repairs.dates import with_impossible_day_mended, with_month_filled
+from certificates.repairs.digits import (
+    checked_digits,
+    checked_flagged_digits,
+    reads_latin_numbers,
+    scorable,
+    stray_digits,
+    with_lost_digit,
+)
+from certificates.repairs.lookalikes import DIGIT_LOOKALIKES, TITLE_LOOKALIKES
+from certificates.repairs.names import NAME_PRIOR_WEIGHT
+from certificates.repairs.titles import TITLE_PRIOR_WEIGHT
 from certificates.spelling_check import (
-    DIGIT_LOOKALIKES,
-    TITLE_LOOKALIKES,
     adds_tone_mark_only,
     best_spelling,
     lookalike_variants,
@@ -93,31 +102,28 @@ def test_a_space_ocr_lost_between_given_and_family_name_is_put_back_at_the_gap(n
 def test_digit_lines_flagged_as_thai_print_are_checked_only_where_the_network_reads_latin_digits(
     printed: str, read: str, page: str, checked: str
 ) -> None:
-    from certificates.reader import _checked_flagged_digits
 
-    assert _checked_flagged_digits(_line(printed), read, page) == checked
+    assert checked_flagged_digits(_line(printed), read, page) == checked
 
 
 @needs_font
 def test_a_page_number_the_network_does_not_see_does_not_replace_the_reread() -> None:
-    from certificates.reader import _checked_digits
 
     # Thai digits the flag missed: the network has no digits to see there, so the
     # page reading's "9" is no evidence against the re-read's 15.
     crop = _line("(รวมระยะเวลาทั้งสิ้น ๑๕ ชม.)")
     read = "(รวมระยะเวลาทั้งสิ้น 15 ชม.)"
-    assert _checked_digits(crop, read, "(รวมระยะเวลาทั้งสิ้น 9& BU.)") == read
+    assert checked_digits(crop, read, "(รวมระยะเวลาทั้งสิ้น 9& BU.)") == read
 
 
 def test_thai_print_is_told_by_the_numbers_the_network_reads() -> None:
-    from certificates.reader import _reads_latin_numbers
 
     # Latin print: the network reads the line's numbers, a misread digit or not.
-    assert _reads_latin_numbers("ให้ไว้ณวันที่27มกราคมพ.ศ.2564", "ให้ไว้ ณ วันที่ 2ณ มกราคม พ.ศ. 2564")
+    assert reads_latin_numbers("ให้ไว้ณวันที่27มกราคมพ.ศ.2564", "ให้ไว้ ณ วันที่ 2ณ มกราคม พ.ศ. 2564")
     # Thai print: a stray Latin digit among letters, or Thai digits.
-    assert not _reads_latin_numbers("ให้ไว้ณวันที่ผมีนาคมพ.ต.ษละ3", "ให้ไว้ ณ วันที่ 29 มีนาคม พ.ศ. 2566")
-    assert not _reads_latin_numbers("ให้ไว้ณวันที่9ดพฤษภาคมพ.ศ.ษผวว", "ให้ไว้ ณ วันที่ 10 พฤษภาคม พ.ศ. 2566")
-    assert not _reads_latin_numbers("รวม๑๐ชั่วโมง", "รวม 10 ชั่วโมง")
+    assert not reads_latin_numbers("ให้ไว้ณวันที่ผมีนาคมพ.ต.ษละ3", "ให้ไว้ ณ วันที่ 29 มีนาคม พ.ศ. 2566")
+    assert not reads_latin_numbers("ให้ไว้ณวันที่9ดพฤษภาคมพ.ศ.ษผวว", "ให้ไว้ ณ วันที่ 10 พฤษภาคม พ.ศ. 2566")
+    assert not reads_latin_numbers("รวม๑๐ชั่วโมง", "รวม 10 ชั่วโมง")
 
 
 @needs_font
@@ -382,9 +388,8 @@ def test_right_digits_stand(printed: str) -> None:
     ],
 )
 def test_the_readers_digit_check_mends_0_9_and_stray_digits_and_leaves_right_ones(printed: str, read: str) -> None:
-    from certificates.reader import _checked_digits
 
-    assert _checked_digits(_line(printed), read) == printed
+    assert checked_digits(_line(printed), read) == printed
 
 
 @needs_font
@@ -398,35 +403,32 @@ def test_the_readers_digit_check_mends_0_9_and_stray_digits_and_leaves_right_one
     ],
 )
 def test_a_latin_digit_line_gets_back_a_lost_digit(printed: str, read: str) -> None:
-    from certificates.reader import _checked_digits
 
-    assert _checked_digits(_line(printed), read, lost_digits=True) == printed
+    assert checked_digits(_line(printed), read, lost_digits=True) == printed
 
 
 @needs_font
 def test_a_line_read_with_latin_junk_gets_back_a_lost_digit_all_the_same() -> None:
-    from certificates.reader import _checked_digits
 
     picture = _line("ให้ไว้ ณ วันที่ 11 มีนาคม พ.ศ. 2567")
     read = "ให้ไว้ ณ วันที่ 1 มีนาคม WA. 2567"
-    assert _checked_digits(picture, read, lost_digits=True) == "ให้ไว้ ณ วันที่ 11 มีนาคม WA. 2567"
+    assert checked_digits(picture, read, lost_digits=True) == "ให้ไว้ ณ วันที่ 11 มีนาคม WA. 2567"
     # A thin 1 read as a bracket beside its digit.
     picture = _line("ให้ไว้ ณ วันที่ 21 กรกฎาคม พ.ศ. 2563")
     read = "ให้ไว้ ณ วันที่ 2) กรกฎาคม we. 2563"
-    assert find_dates(_checked_digits(picture, read, lost_digits=True))[0].value.day == 21
+    assert find_dates(checked_digits(picture, read, lost_digits=True))[0].value.day == 21
 
 
 @needs_font
 def test_a_day_that_is_no_day_is_taken_as_the_network_reads_it() -> None:
-    from certificates.reader import _with_impossible_day_mended
 
     picture = _line("ให้ไว้ ณ วันที่ 30 พฤศจิกายน พ.ศ. 2566")
-    assert _with_impossible_day_mended(picture, "ให้ไว้ ณ วันที่ 50 พฤศจิกายน พ.ศ. 2566") == (
+    assert with_impossible_day_mended(picture, "ให้ไว้ ณ วันที่ 50 พฤศจิกายน พ.ศ. 2566") == (
         "ให้ไว้ ณ วันที่ 30 พฤศจิกายน พ.ศ. 2566")
     # A day that could be right stands, and so does a line whose year the network reads otherwise.
-    assert _with_impossible_day_mended(picture, "ให้ไว้ ณ วันที่ 20 พฤศจิกายน พ.ศ. 2566") == (
+    assert with_impossible_day_mended(picture, "ให้ไว้ ณ วันที่ 20 พฤศจิกายน พ.ศ. 2566") == (
         "ให้ไว้ ณ วันที่ 20 พฤศจิกายน พ.ศ. 2566")
-    assert _with_impossible_day_mended(picture, "ให้ไว้ ณ วันที่ 50 พฤศจิกายน พ.ศ. 2568") == (
+    assert with_impossible_day_mended(picture, "ให้ไว้ ณ วันที่ 50 พฤศจิกายน พ.ศ. 2568") == (
         "ให้ไว้ ณ วันที่ 50 พฤศจิกายน พ.ศ. 2568")
 
 
@@ -440,9 +442,8 @@ def test_a_day_that_is_no_day_is_taken_as_the_network_reads_it() -> None:
     ],
 )
 def test_a_misread_month_is_put_back_as_the_network_sees_it(printed: str, read: str) -> None:
-    from certificates.reader import _with_month_filled
 
-    assert _with_month_filled(_line(printed), read) == printed
+    assert with_month_filled(_line(printed), read) == printed
 
 
 @needs_font
@@ -457,45 +458,53 @@ def test_the_networks_reading_of_a_name_is_spaced_as_the_best_reading_spaced_it(
 
 @needs_font
 def test_a_misread_month_is_put_back_with_a_misread_era() -> None:
-    from certificates.reader import _with_month_filled
 
     read = "ให้ไว้ ณ วันที่ 22 ตุฉาคม พุต. 2565"  # TlwgTypist, the era read as "พุต."
-    filled = _with_month_filled(_line("ให้ไว้ ณ วันที่ 22 ตุลาคม พ.ศ. 2565"), read)
+    filled = with_month_filled(_line("ให้ไว้ ณ วันที่ 22 ตุลาคม พ.ศ. 2565"), read)
     assert [d.value for d in find_dates(filled)] == [dt.date(2022, 10, 22)]
 
 
 @needs_font
 def test_no_month_is_made_up() -> None:
-    from certificates.reader import _with_month_filled
 
     # The day read is not the day printed ("30" read "3ยิ"): nothing is filled in.
     read = "ให้ไว้ ณ วันที่ 3ยิ กย. 2564"
-    assert _with_month_filled(_line("ให้ไว้ ณ วันที่ 30 ก.ย. 2564"), read) == read
-    assert _with_month_filled(np.full((60, 600), 255, np.uint8), "ให้ไว้ ณ วันที่ 14 3.ค. 2563") == "ให้ไว้ ณ วันที่ 14 3.ค. 2563"
+    assert with_month_filled(_line("ให้ไว้ ณ วันที่ 30 ก.ย. 2564"), read) == read
+    assert with_month_filled(np.full((60, 600), 255, np.uint8), "ให้ไว้ ณ วันที่ 14 3.ค. 2563") == "ให้ไว้ ณ วันที่ 14 3.ค. 2563"
 
 
 def test_a_line_is_scored_as_the_network_spells_it() -> None:
-    from certificates.reader import _scorable, _with_lost_digits
+    assert scorable("[รวมระยะเวลาทั้งสิ้น 29 ชั่วโมง]") == "(รวมระยะเวลาทั้งสิ้น 29 ชั่วโมง)"
+    assert scorable("ให้ไว้ ณ วันที่ 15 ธันวาคม WA. 2568") == "ให้ไว้ ณ วันที่ 15 ธันวาคม . 2568"
+    assert scorable("วันที่ 3@ มีนาคม") == "วันที่ 3@ มีนาคม"  # the symbol may be the digit
 
-    assert _scorable("[รวมระยะเวลาทั้งสิ้น 29 ชั่วโมง]") == "(รวมระยะเวลาทั้งสิ้น 29 ชั่วโมง)"
-    assert _scorable("ให้ไว้ ณ วันที่ 15 ธันวาคม WA. 2568") == "ให้ไว้ ณ วันที่ 15 ธันวาคม . 2568"
-    assert _scorable("วันที่ 3@ มีนาคม") == "วันที่ 3@ มีนาคม"  # the symbol may be the digit
-    # Only a digit added counts: "2565" for 2563 is a misread, not a loss.
-    assert _with_lost_digits("วันที่ 1 กันยายน 2563", "วันที่11กันยายน2565") == ["วันที่ 11 กันยายน 2563"]
-    assert _with_lost_digits("วันที่ 7 กันยายน 2563", "วันที่11กันยายน2563") == []
-    # The network may read a number more, from a bracket: its numbers are matched in order.
-    assert _with_lost_digits("(รวมระยะเวลาทั้งสิ้น 1 ชม.)", "เรวมระยะเวลาทั้งสิ้น10ชม.9") == [
-        "(รวมระยะเวลาทั้งสิ้น 10 ชม.)"]
+
+@needs_font
+@pytest.mark.parametrize(
+    ("printed", "read", "mended"),
+    [
+        # A thin 1 lost beside another: put back as the network reads it.
+        ("วันที่ 11 กันยายน 2563", "วันที่ 1 กันยายน 2563", "วันที่ 11 กันยายน 2563"),
+        # Only a digit added counts: a number the network reads otherwise is a misread, not a loss.
+        ("วันที่ 11 กันยายน 2565", "วันที่ 1 กันยายน 2563", "วันที่ 11 กันยายน 2563"),
+        ("วันที่ 11 กันยายน 2563", "วันที่ 7 กันยายน 2563", "วันที่ 7 กันยายน 2563"),
+        # The bracket round the hours read as a number more: the numbers are matched in order.
+        ("(รวมระยะเวลาทั้งสิ้น 10 ชม.)", "(รวมระยะเวลาทั้งสิ้น 1 ชม.)", "(รวมระยะเวลาทั้งสิ้น 10 ชม.)"),
+        # Nothing lost: the line stands.
+        ("วันที่ 7 กันยายน 2563", "วันที่ 7 กันยายน 2563", "วันที่ 7 กันยายน 2563"),
+    ],
+)
+def test_a_digit_the_network_reads_and_tesseract_lost_is_put_back(printed: str, read: str, mended: str) -> None:
+    assert with_lost_digit(_line(printed), read) == mended
 
 
 def test_stray_digits_are_looked_for_in_three_digit_numbers_only() -> None:
-    from certificates.reader import _stray_digits
 
-    assert _stray_digits("รวม 211 ชั่วโมง") == ["รวม 11 ชั่วโมง", "รวม 21 ชั่วโมง"]
-    assert _stray_digits("รวม 309 ชั่วโมง") == ["รวม 09 ชั่วโมง", "รวม 39 ชั่วโมง", "รวม 30 ชั่วโมง"]
-    assert _stray_digits("วันที่ 11 มกราคม พ.ศ. 2561") == []
-    assert _stray_digits("รวม 3.05 ชั่วโมง") == ["รวม 3.5 ชั่วโมง", "รวม 3.0 ชั่วโมง"]
-    assert _stray_digits("รวม 3.5 ชั่วโมง") == []
+    assert stray_digits("รวม 211 ชั่วโมง") == ["รวม 11 ชั่วโมง", "รวม 21 ชั่วโมง"]
+    assert stray_digits("รวม 309 ชั่วโมง") == ["รวม 09 ชั่วโมง", "รวม 39 ชั่วโมง", "รวม 30 ชั่วโมง"]
+    assert stray_digits("วันที่ 11 มกราคม พ.ศ. 2561") == []
+    assert stray_digits("รวม 3.05 ชั่วโมง") == ["รวม 3.5 ชั่วโมง", "รวม 3.0 ชั่วโมง"]
+    assert stray_digits("รวม 3.5 ชั่วโมง") == []
 
 
 @needs_font

@@ -280,6 +280,21 @@ def test_pdf_text_layer_is_used() -> None:
     assert got.issuers == ["สำนักงาน ก.พ."]
 
 
+def test_cli_prints_the_repairs_it_traced(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A complete text layer is read without OCR: nothing to repair, and the trace says so.
+    pdf = tmp_path / "x.pdf"
+    pdf.write_bytes(_text_pdf(["ขอมอบประกาศนียบัตรนี้เพื่อแสดงว่า", "นางสาวมณี ใจดี", "ได้สำเร็จการศึกษาตามหลักเกณฑ์ที่กำหนด",
+                               "วิชา การคิดเชิงออกแบบ (Design Thinking)", "(รวมระยะเวลาทั้งสิ้น 3 ชั่วโมง)",
+                               "ให้ไว้ ณ วันที่ 2 มีนาคม พ.ศ. 2567"]))
+    assert extract_main([str(pdf)], True, trace=True) == 0
+    record = json.loads(capsys.readouterr().out)
+    assert tuple(record) == JSON_KEYS + ("trace",) and record["trace"] == []
+    assert extract_main([str(pdf)], False, trace=True) == 0
+    assert "repair (none changed a line)" in capsys.readouterr().out
+    assert extract_main([str(pdf)], True) == 0
+    assert "trace" not in json.loads(capsys.readouterr().out)
+
+
 def _text_pdf(lines: list[str]) -> bytes:
     """A one-page PDF whose text layer holds the given lines (visible text, embedded Thai font)."""
     import ctypes
@@ -504,65 +519,65 @@ def test_last_title_line_that_layout_analysis_dropped_is_read_from_the_gap() -> 
 
 
 def test_thai_only_reread_keeps_the_digits_english_read() -> None:
-    from certificates.reader import _keep_digits
+    from certificates.repairs.digits import keep_digits
 
     # "วันที่" came back as "Fun" from Thai+English, "2564" as "2566" from Thai alone.
-    assert _keep_digits("ให้ไว้ ณ วันที่ 25 กรกฎาคม พ.ศ. 2566", "ให้ไว้ ณ Fun 25 กรกฎาคม พ.ศ. 2564") == (
+    assert keep_digits("ให้ไว้ ณ วันที่ 25 กรกฎาคม พ.ศ. 2566", "ให้ไว้ ณ Fun 25 กรกฎาคม พ.ศ. 2564") == (
         "ให้ไว้ ณ วันที่ 25 กรกฎาคม พ.ศ. 2564"
     )
     # Numbers that do not line up are left as the Thai model read them.
-    assert _keep_digits("วันที่ 5 มีนาคม 2566", "Fun 15 มีนาคม 2566") == "วันที่ 5 มีนาคม 2566"
+    assert keep_digits("วันที่ 5 มีนาคม 2566", "Fun 15 มีนาคม 2566") == "วันที่ 5 มีนาคม 2566"
 
 
 def test_a_symbol_glued_to_a_number_is_tried_as_each_digit() -> None:
-    from certificates.reader import _digit_repairs, _digit_symbols
+    from certificates.repairs.digits import digit_repairs, digit_symbols
 
-    got = _digit_symbols("ให้ไว้ ณ วันที่ 3@ มีนาคม พ.ศ. 2566")
+    got = digit_symbols("ให้ไว้ ณ วันที่ 3@ มีนาคม พ.ศ. 2566")
     assert len(got) == 10 and "ให้ไว้ ณ วันที่ 30 มีนาคม พ.ศ. 2566" in got
     # A bracket around the hours is print, not a digit; a symbol away from numbers stays.
-    assert _digit_symbols("(รวมระยะเวลาทั้งสิ้น 6 ชั่วโมง)") == []
-    assert _digit_symbols("สำนักงาน @ ก.พ. 12") == []
-    assert "รวมระยะเวลา 30 ชั่วโมง" in _digit_repairs("รวมระยะเวลา 309 ชั่วโมง")
+    assert digit_symbols("(รวมระยะเวลาทั้งสิ้น 6 ชั่วโมง)") == []
+    assert digit_symbols("สำนักงาน @ ก.พ. 12") == []
+    assert "รวมระยะเวลา 30 ชั่วโมง" in digit_repairs("รวมระยะเวลา 309 ชั่วโมง")
 
 
 def test_a_lost_decimal_point_is_tried_in_two_and_three_digit_numbers() -> None:
-    from certificates.reader import _decimal_points
+    from certificates.repairs.digits import decimal_points
 
-    assert _decimal_points("(รวมระยะเวลาทั้งสิ้น 65 ชั่วโมง)") == ["(รวมระยะเวลาทั้งสิ้น 6.5 ชั่วโมง)"]
-    assert _decimal_points("รวมระยะเวลา 245 ชั่วโมง") == ["รวมระยะเวลา 24.5 ชั่วโมง"]
+    assert decimal_points("(รวมระยะเวลาทั้งสิ้น 65 ชั่วโมง)") == ["(รวมระยะเวลาทั้งสิ้น 6.5 ชั่วโมง)"]
+    assert decimal_points("รวมระยะเวลา 245 ชั่วโมง") == ["รวมระยะเวลา 24.5 ชั่วโมง"]
     # One digit, a number that has its point, a year: no point to put back in the first two.
-    assert _decimal_points("รวมระยะเวลา 6 ชั่วโมง") == []
-    assert _decimal_points("รวมระยะเวลา 24.5 ชั่วโมง") == []
+    assert decimal_points("รวมระยะเวลา 6 ชั่วโมง") == []
+    assert decimal_points("รวมระยะเวลา 24.5 ชั่วโมง") == []
 
 
 def test_the_page_readings_numbers_are_tried_in_the_re_read_line() -> None:
-    from certificates.reader import _with_numbers_of
+    from certificates.repairs.digits import with_numbers_of
 
-    assert _with_numbers_of("ใหห้ไว้ ณวันที่ 2ณ มกราคม พ.ศ. 2564", "ให้ไว้ ณ Su 27 มกราคม พ.ศ. 2564") == [
+    assert with_numbers_of("ใหห้ไว้ ณวันที่ 2ณ มกราคม พ.ศ. 2564", "ให้ไว้ ณ Su 27 มกราคม พ.ศ. 2564") == [
         "ใหห้ไว้ ณวันที่ 27ณ มกราคม พ.ศ. 2564"
     ]
-    assert _with_numbers_of("วันที่ 27 มกราคม 2564", "วันที่ 27 มกราคม 2564") == []
-    assert _with_numbers_of("วันที่ 27 มกราคม 2564", "มกราคม 2564") == []  # numbers that do not line up
+    assert with_numbers_of("วันที่ 27 มกราคม 2564", "วันที่ 27 มกราคม 2564") == []
+    assert with_numbers_of("วันที่ 27 มกราคม 2564", "มกราคม 2564") == []  # numbers that do not line up
 
 
 def test_a_name_taken_from_above_the_intro_is_dropped_once_orientation_is_chosen() -> None:
     from certificates.fields import TextLine, parse_fields
-    from certificates.reader import _Reading, _without_name_above_intro
+    from certificates.passes import PageReading, without_name_above_intro
 
-    def reading(text: str) -> _Reading:
+    def reading(text: str) -> PageReading:
         rows = [TextLine(t, 0.9, 40.0, (100, 60 * k, 800, 40)) for k, t in enumerate(text.splitlines())]
-        return _Reading(parse_fields(rows), rows)
+        return PageReading(parse_fields(rows), rows)
 
     body = "ได้ผ่านการพัฒนาทางไกลด้วยระบบอิเล็กทรอนิกส์\nวิชา การเป็นข้าราชการ\nรวมระยะเวลา 24 ชั่วโมง"
     # The name row unread: the parser falls back on the issuer above the intro.
     unread = reading("สำนักงาน ก.พ.\nประกาศนียบัตรฉบับนี้ให้ไว้เพื่อแสดงว่า\n" + body)
     assert unread.fields.name is not None
-    dropped = _without_name_above_intro(unread)
+    dropped = without_name_above_intro(unread)
     assert dropped.fields.name is None and "name" not in dropped.fields.sources
     assert dropped.fields.title == unread.fields.title and dropped.fields.hours == unread.fields.hours
     # The name where it belongs stays.
     named = reading("สำนักงาน ก.พ.\nประกาศนียบัตรฉบับนี้ให้ไว้เพื่อแสดงว่า\nนายสมชาย รักเรียน\n" + body)
-    assert _without_name_above_intro(named).fields.name.value == "นายสมชาย รักเรียน"
+    assert without_name_above_intro(named).fields.name.value == "นายสมชาย รักเรียน"
 
 
 @needs_tesseract
@@ -571,7 +586,8 @@ def test_rows_layout_analysis_missed_are_read_and_fill_missing_fields() -> None:
     from PIL import ImageDraw, ImageFont
 
     from certificates.fields import TextLine, parse_fields
-    from certificates.reader import _Reading, _with_missed_rows
+    from certificates.passes import PageReading
+    from certificates.stages import Layout, UprightPage, with_missed_rows
 
     img = Image.new("L", (1400, 520), 255)
     draw = ImageDraw.Draw(img)
@@ -592,9 +608,10 @@ def test_rows_layout_analysis_missed_are_read_and_fill_missing_fields() -> None:
         lines.append(TextLine(text, 0.9, y1 - y0, (int(x0), int(y0), int(x1 - x0), int(y1 - y0))))
     # Layout analysis found neither small line at the bottom.
     found = lines[:3]
-    reading = _Reading(parse_fields(found), found)
+    reading = PageReading(parse_fields(found), found)
     assert reading.fields.hours is None and reading.fields.completed_on is None
-    again = _with_missed_rows(reading, np.array(img))
+    page = np.array(img)
+    again = with_missed_rows(Layout(reading, page, UprightPage(page, 0)))
     assert again.fields.hours is not None and again.fields.hours.value == 36.5
     assert again.fields.completed_on is not None and str(again.fields.completed_on.value) == "2020-03-13"
     assert [line.text for line in again.lines[:3]] == [line.text for line in found]
@@ -612,54 +629,54 @@ def _title_line(text: str) -> np.ndarray:
 
 @needs_tesseract
 def test_a_latin_word_read_as_thai_junk_in_a_title_is_read_with_the_english_model() -> None:
-    from certificates.reader import _latin_words
+    from certificates.repairs.titles import latin_words
 
     crop = _title_line("วิชา หลักการการจัดการความรู้ (Advanced)")
-    assert _latin_words(crop, "วิชา หลักการการจัดการความรู้ (4ลก00@)") == "วิชา หลักการการจัดการความรู้ (Advanced)"
+    assert latin_words(crop, "วิชา หลักการการจัดการความรู้ (4ลก00@)") == "วิชา หลักการการจัดการความรู้ (Advanced)"
     # Thai print is left alone, and so is a title with no garbled word.
-    assert _latin_words(crop, "วิชา หลักการการจัดการความรู้") == "วิชา หลักการการจัดการความรู้"
+    assert latin_words(crop, "วิชา หลักการการจัดการความรู้") == "วิชา หลักการการจัดการความรู้"
     thai = _title_line("วิชา การจัดการความรู้ รุ่นที่ 2")
-    assert _latin_words(thai, "วิชา การจัดการความรู้ รุ่นที่ 2") == "วิชา การจัดการความรู้ รุ่นที่ 2"
+    assert latin_words(thai, "วิชา การจัดการความรู้ รุ่นที่ 2") == "วิชา การจัดการความรู้ รุ่นที่ 2"
     # A whole Latin title read as digits and Thai letters.
-    assert _latin_words(_title_line("วิชา Blockchain"), "วิชา 810020ทลไท") == "วิชา Blockchain"
+    assert latin_words(_title_line("วิชา Blockchain"), "วิชา 810020ทลไท") == "วิชา Blockchain"
 
 
 def test_garbled_latin_is_latin_letters_or_thai_mixed_with_other_print() -> None:
-    from certificates.reader import _is_garbled_latin
+    from certificates.repairs.titles import is_garbled_latin
 
-    assert _is_garbled_latin("(4ลก00@)") and _is_garbled_latin("(เกลlyt09") and _is_garbled_latin("Skill)")
-    assert not _is_garbled_latin("ก.พ.") and not _is_garbled_latin("2") and not _is_garbled_latin("ความรู้")
-    assert not _is_garbled_latin("รุ่นที่2") and _is_garbled_latin("[กส่งลท008สต]")
+    assert is_garbled_latin("(4ลก00@)") and is_garbled_latin("(เกลlyt09") and is_garbled_latin("Skill)")
+    assert not is_garbled_latin("ก.พ.") and not is_garbled_latin("2") and not is_garbled_latin("ความรู้")
+    assert not is_garbled_latin("รุ่นที่2") and is_garbled_latin("[กส่งลท008สต]")
     # A Latin word some faces turn into digits and Thai; a number printed after Thai is no such word.
-    assert _is_garbled_latin("810020ทลไท") and _is_garbled_latin("12ทล")
-    assert not _is_garbled_latin("รุ่นที่12") and not _is_garbled_latin("ไทยแลนด์4.0")
+    assert is_garbled_latin("810020ทลไท") and is_garbled_latin("12ทล")
+    assert not is_garbled_latin("รุ่นที่12") and not is_garbled_latin("ไทยแลนด์4.0")
 
 
 def test_a_stroke_where_the_day_stands_is_a_one() -> None:
-    from certificates.reader import _with_day_filled
+    from certificates.repairs.dates import with_day_filled
 
     # The network reads the thin 1 as a mark; Tesseract saw a bracket there.
     blank = np.full((60, 600), 255, np.uint8)
-    assert _with_day_filled(blank, "ให้ไว้ ณ วันที่] ตุลาคม พ.ศ. 2567") == "ให้ไว้ ณ วันที่ 1 ตุลาคม พ.ศ. 2567"
-    assert _with_day_filled(blank, "ให้ไว้ ณ วันที่ ]] ตุลาคม พ.ศ. 2567") == "ให้ไว้ ณ วันที่ 11 ตุลาคม พ.ศ. 2567"
+    assert with_day_filled(blank, "ให้ไว้ ณ วันที่] ตุลาคม พ.ศ. 2567") == "ให้ไว้ ณ วันที่ 1 ตุลาคม พ.ศ. 2567"
+    assert with_day_filled(blank, "ให้ไว้ ณ วันที่ ]] ตุลาคม พ.ศ. 2567") == "ให้ไว้ ณ วันที่ 11 ตุลาคม พ.ศ. 2567"
     # Anything else unread is not made up.
-    assert _with_day_filled(blank, "ให้ไว้ ณ วันที่ @ ตุลาคม พ.ศ. 2567") == "ให้ไว้ ณ วันที่ @ ตุลาคม พ.ศ. 2567"
+    assert with_day_filled(blank, "ให้ไว้ ณ วันที่ @ ตุลาคม พ.ศ. 2567") == "ให้ไว้ ณ วันที่ @ ตุลาคม พ.ศ. 2567"
 
 
 def test_day_fills_only_where_no_day_was_read() -> None:
-    from certificates.reader import _day_fills
+    from certificates.repairs.dates import day_fills
 
     # A thin 1 glued to "ที่" is read as a bracket: every day is a candidate for the network.
-    fills = _day_fills("ให้ไว้ ณ วันที] พฤษภาคม พ.ศ. 2567")
+    fills = day_fills("ให้ไว้ ณ วันที] พฤษภาคม พ.ศ. 2567")
     assert len(fills) == 31 and fills[0] == "ให้ไว้ ณ วันที 1 พฤษภาคม พ.ศ. 2567"
-    assert _day_fills("ให้ไว้ ณ วันที่ 1 พ.ค. 67") == []
+    assert day_fills("ให้ไว้ ณ วันที่ 1 พ.ค. 67") == []
 
 
 def test_pieces_of_a_cut_row_join_without_the_word_both_read() -> None:
-    from certificates.reader import _joined_pieces
+    from certificates.repairs.titles import joined_pieces
 
-    assert _joined_pieces("วิชา การใช้โปรแกรมดิจิทัลเพื่อ", "เพื่อการวิเคราะห์ข้อมูล") == (
+    assert joined_pieces("วิชา การใช้โปรแกรมดิจิทัลเพื่อ", "เพื่อการวิเคราะห์ข้อมูล") == (
         "วิชา การใช้โปรแกรมดิจิทัลเพื่อการวิเคราะห์ข้อมูล")
     # A short repeat can be printed so ("หลักการ|การสื่อสาร"), and pieces that share nothing just join.
-    assert _joined_pieces("หลักการ", "การสื่อสาร") == "หลักการการสื่อสาร"
-    assert _joined_pieces("วิชา การใช้โปรแกรม", "ดจทลเพ") == "วิชา การใช้โปรแกรมดจทลเพ"
+    assert joined_pieces("หลักการ", "การสื่อสาร") == "หลักการการสื่อสาร"
+    assert joined_pieces("วิชา การใช้โปรแกรม", "ดจทลเพ") == "วิชา การใช้โปรแกรมดจทลเพ"
