@@ -42,6 +42,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, features
 
+from long_names import LONG_NAME_SHARE, draw_long_name
+
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))  # the reader's Thai spelling rules, for plausible invented names
 CATALOG_PATH = REPO / "certificates" / "data" / "ocsc_catalog.csv"
@@ -149,6 +151,7 @@ class Spec:
     name_font: str
     landscape: bool
     name_listed: bool = True  # given and family name both on PyThaiNLP's lists
+    name_long: bool = False  # a long rank with long given and family names (see long_names.py)
 
 
 def _thai_digits(text: str) -> str:
@@ -208,9 +211,18 @@ def invented_title(rng: random.Random, catalog_names: list[str]) -> str:
 
 
 def make_spec(
-    rng: random.Random, catalog: list[dict[str, str]], names: tuple[list[str], list[str]], fonts: list[str]
+    rng: random.Random,
+    catalog: list[dict[str, str]],
+    names: tuple[list[str], list[str]],
+    fonts: list[str],
+    long_rng: random.Random | None = None,
 ) -> Spec:
-    """Draw the content of one certificate, printed in faces drawn from ``fonts``."""
+    """Draw the content of one certificate, printed in faces drawn from ``fonts``.
+
+    With ``long_rng``, about one learner in ten (``long_names.LONG_NAME_SHARE``)
+    has a long name instead.  It draws from a generator of its own so that
+    every other draw of a seed stays as it was.
+    """
     firsts, lasts = names
     title, glued, _ = rng.choices(TITLES, weights=[t[2] for t in TITLES])[0]
     first, last = rng.choice(firsts), rng.choice(lasts)
@@ -219,6 +231,10 @@ def make_spec(
     if not listed:
         first, last = unlisted_name(rng, firsts), unlisted_name(rng, lasts)
     name = f"{title}{first} {last}" if glued else f"{title} {first} {last}"
+    long = long_rng is not None and long_rng.random() < LONG_NAME_SHARE
+    if long:
+        drawn = draw_long_name(long_rng)
+        name, listed = drawn.printed, drawn.listed
 
     catalog_names = [r["name"] for r in catalog]
     if rng.random() < 0.7:
@@ -277,6 +293,7 @@ def make_spec(
         name_font=rng.choice(fonts),
         landscape=rng.random() < 0.12,
         name_listed=listed,
+        name_long=long,
     )
 
 
@@ -358,6 +375,20 @@ def _signature(draw: ImageDraw.ImageDraw, x: float, y: float, w: float, rng: ran
     draw.line(pts, fill=colour, width=max(2, int(w * 0.015)), joint="curve")
 
 
+def _name_font(spec: Spec, size: float, max_width: float) -> ImageFont.FreeTypeFont:
+    """The name's bold face at ``size``, made smaller until the name fits ``max_width`` on one line.
+
+    A certificate prints the name on one line inside the frame, as the
+    portal's template does with its other over-long lines (a partner's
+    signer position is set smaller, see render); a name is never wrapped.
+    """
+    draw = ImageDraw.Draw(Image.new("L", (1, 1)))
+    fnt = family_font(spec.name_font, int(size), True)
+    while draw.textlength(spec.name, font=fnt) > max_width and fnt.size > 20:
+        fnt = family_font(spec.name_font, fnt.size - 2, True)
+    return fnt
+
+
 def render(spec: Spec, rng: random.Random) -> Image.Image:
     """Render a certificate page as RGB."""
     if spec.landscape:
@@ -419,7 +450,7 @@ def render(spec: Spec, rng: random.Random) -> Image.Image:
         draw.line([(W * 0.2, y + 5 * u), (W * 0.8, y + 5 * u)], fill=(200, 200, 200), width=max(1, int(2 * u)))
     y += 40 * u * g
     name_colour = rng.choice([(225, 165, 30), (200, 140, 20), (20, 60, 140), (150, 20, 30), (20, 20, 20)])
-    y += _centered(draw, cx, y, spec.name, family_font(spec.name_font, int(rng.uniform(56, 72) * u), True), name_colour)
+    y += _centered(draw, cx, y, spec.name, _name_font(spec, rng.uniform(56, 72) * u, W - 2 * m - 80 * u), name_colour)
     y += 25 * u * g
     y += _centered(draw, cx, y, spec.completion, body(32), dark)
     y += 30 * u * g
@@ -666,12 +697,13 @@ def generate(
     if not fonts:
         raise RuntimeError(f"no fonts of the {faces!r} face set could be had")
     rng = random.Random(seed)
+    long_rng = random.Random(f"{seed}:long-names")
     catalog = load_catalog()
     names = _name_lists()
     records = []
     for variant in variants:
         for i in range(per_variant):
-            spec = make_spec(rng, catalog, names, fonts)
+            spec = make_spec(rng, catalog, names, fonts, long_rng)
             img = render(spec, rng)
             extra: dict = {}
             if variant == "clean":
