@@ -42,7 +42,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, features
 
-from long_names import LONG_NAME_SHARE, draw_long_name
+from long_names import LONG_NAME_SHARE, WRAPPING_TEMPLATES, draw_long_name
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))  # the reader's Thai spelling rules, for plausible invented names
@@ -152,6 +152,10 @@ class Spec:
     landscape: bool
     name_listed: bool = True  # given and family name both on PyThaiNLP's lists
     name_long: bool = False  # a long rank with long given and family names (see long_names.py)
+    # A name too wide for the template's text box breaks onto a second line at
+    # its last space that fits, as an HTML template with a fixed font size does;
+    # else the name's font is made smaller until it fits between the frame's sides.
+    name_wraps: bool = False
 
 
 def _thai_digits(text: str) -> str:
@@ -232,9 +236,11 @@ def make_spec(
         first, last = unlisted_name(rng, firsts), unlisted_name(rng, lasts)
     name = f"{title}{first} {last}" if glued else f"{title} {first} {last}"
     long = long_rng is not None and long_rng.random() < LONG_NAME_SHARE
+    wraps = False
     if long:
         drawn = draw_long_name(long_rng)
         name, listed = drawn.printed, drawn.listed
+        wraps = long_rng.random() < WRAPPING_TEMPLATES
 
     catalog_names = [r["name"] for r in catalog]
     if rng.random() < 0.7:
@@ -294,6 +300,7 @@ def make_spec(
         landscape=rng.random() < 0.12,
         name_listed=listed,
         name_long=long,
+        name_wraps=wraps,
     )
 
 
@@ -375,18 +382,36 @@ def _signature(draw: ImageDraw.ImageDraw, x: float, y: float, w: float, rng: ran
     draw.line(pts, fill=colour, width=max(2, int(w * 0.015)), joint="curve")
 
 
-def _name_font(spec: Spec, size: float, max_width: float) -> ImageFont.FreeTypeFont:
-    """The name's bold face at ``size``, made smaller until the name fits ``max_width`` on one line.
+def _broken_at_spaces(text: str, fnt: ImageFont.FreeTypeFont, max_width: float) -> list[str]:
+    """``text`` in lines of at most ``max_width``, broken at spaces only (a long word stands alone)."""
+    draw = ImageDraw.Draw(Image.new("L", (1, 1)))
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and draw.textlength(f"{lines[-1]} {word}", font=fnt) <= max_width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
 
-    A certificate prints the name on one line inside the frame, as the
-    portal's template does with its other over-long lines (a partner's
-    signer position is set smaller, see render); a name is never wrapped.
+
+def _name_lines(spec: Spec, size: float, box_width: float, frame_width: float) -> tuple[ImageFont.FreeTypeFont, list[str]]:
+    """The name's bold face and printed lines: at ``size`` if it fits, else as the template fits it.
+
+    A template that wraps (``spec.name_wraps``) breaks the name at spaces
+    to fit its text box, ``box_width``; otherwise the name stays on one line
+    and its font is made smaller until it fits between the frame's sides,
+    ``frame_width``, as the template does with its other over-long lines (a
+    partner's signer position, see render).  A line that still does not fit
+    makes the font smaller either way.
     """
     draw = ImageDraw.Draw(Image.new("L", (1, 1)))
+    width = box_width if spec.name_wraps else frame_width
     fnt = family_font(spec.name_font, int(size), True)
-    while draw.textlength(spec.name, font=fnt) > max_width and fnt.size > 20:
+    while True:
+        lines = _broken_at_spaces(spec.name, fnt, width) if spec.name_wraps else [spec.name]
+        if all(draw.textlength(line, font=fnt) <= width for line in lines) or fnt.size <= 20:
+            return fnt, lines
         fnt = family_font(spec.name_font, fnt.size - 2, True)
-    return fnt
 
 
 def render(spec: Spec, rng: random.Random) -> Image.Image:
@@ -450,7 +475,9 @@ def render(spec: Spec, rng: random.Random) -> Image.Image:
         draw.line([(W * 0.2, y + 5 * u), (W * 0.8, y + 5 * u)], fill=(200, 200, 200), width=max(1, int(2 * u)))
     y += 40 * u * g
     name_colour = rng.choice([(225, 165, 30), (200, 140, 20), (20, 60, 140), (150, 20, 30), (20, 20, 20)])
-    y += _centered(draw, cx, y, spec.name, _name_font(spec, rng.uniform(56, 72) * u, W - 2 * m - 80 * u), name_colour)
+    name_font, name_lines = _name_lines(spec, rng.uniform(56, 72) * u, W * 0.78, W - 2 * m - 80 * u)
+    for part in name_lines:
+        y += _centered(draw, cx, y, part, name_font, name_colour)
     y += 25 * u * g
     y += _centered(draw, cx, y, spec.completion, body(32), dark)
     y += 30 * u * g

@@ -1,9 +1,13 @@
 """Long learners' names for the bench: a long rank title with the longest given and family names.
 
-A name such as "ว่าที่ร้อยตรีหญิงกัญญาณัฐพัชร์ ศรีสุวรรณวงศ์ชัยกุล" fills the
-certificate's name line from frame to frame.  Such names were seen to come
-back without their family name on certificates the reader was never tuned
-on, so the bench draws a share of them (``LONG_NAME_SHARE``).
+A name such as "ว่าที่ร้อยตรีหญิงกัญญาณัฐพัชร์ ศรีสุวรรณวงศ์ชัยกุล" in a
+certificate's big name font is wider than the page.  A template either sets
+it smaller, on one line between the frame's sides, or, as an HTML template
+with a fixed font size does, breaks it at a space, printing the family name
+on a line of its own (``WRAPPING_TEMPLATES``; see ``generate._name_lines``).
+Such names were seen to come back without their family name on
+certificates the reader was never tuned on, so the bench draws a share of
+them (``LONG_NAME_SHARE``).
 
 Given names are the longest on PyThaiNLP's lists; family names are either
 the longest listed ones or composed the way long Thai family names are, of
@@ -19,6 +23,10 @@ from functools import cache
 
 # About one learner in ten.
 LONG_NAME_SHARE = 0.1
+# The share of long names printed by a template that wraps a line too wide
+# for its text box (an HTML box with a fixed font size: the family name goes
+# onto a line of its own); the others make the name's font smaller.
+WRAPPING_TEMPLATES = 0.5
 
 # Long ranks, all printed glued to the given name; the acting ranks of
 # reserve officers (ว่าที่…) are the commonest among civil servants.
