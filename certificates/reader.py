@@ -105,6 +105,7 @@ from .thai_text import (
 )
 from .twin_letters import mend_twin_letters
 from .word_gaps import spaced_after_title, spaced_at_gap
+from .wrapped_names import side_by_side
 
 logger = logging.getLogger(__name__)
 
@@ -386,6 +387,10 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
     lines = list(f.lines)
     changed = False
     merged: set[int] = set()
+    # A name printed over two lines (title and given name, then the family name): its lines' indices.
+    sources = sorted(f.sources.get("name", []))
+    wrapped = (sources[0], sources[1]) if len(sources) == 2 and sources[1] == sources[0] + 1 else None
+    given_crop: np.ndarray | None = None
     for i in sorted(targets):
         if not (0 <= i < len(lines)) or lines[i].box is None or i in merged:
             continue
@@ -438,6 +443,21 @@ def _second_look(reading: _Reading, scaled: np.ndarray) -> _Reading | None:
         if crop is None:
             continue
         h = lines[i].box[3]
+        if wrapped is not None and i == wrapped[0]:
+            given_crop = crop  # read with the family name's line, next
+            continue
+        if wrapped is not None and i == wrapped[1] and given_crop is not None:
+            # A name printed over two lines is read as the one line it stands for (see wrapped_names).
+            first = wrapped[0]
+            h = max(h, lines[first].box[3])
+            whole = side_by_side(given_crop, crop, h)
+            again = _read_name_line(whole, h, f"{lines[first].text} {lines[i].text}") if whole is not None else None
+            if again is not None:
+                box = union_box(lines[first].box, lines[i].box)
+                lines[first] = dataclasses.replace(again, height=lines[first].height, box=box)
+                merged.add(i)
+                changed = True
+            continue
         if i in check_only:
             again = lines[i]
         elif i in name_lines:
