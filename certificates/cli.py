@@ -1,15 +1,25 @@
-"""Command-line extraction, called by the app's ``python -m bot extract FILE... [--json]``."""
+"""Command-line extraction, called by the app's ``python -m bot extract FILE... [--json]``.
+
+The fields go to standard output (one JSON object a line with ``--json``);
+the times go to standard error, so the JSON keeps the reader's shape: first
+the start-up (the reader's models loaded, about 2 s on one core, see
+``warm_up.py``), then each file's own time, then the median, which is a
+warm file's time, since the start-up is not in it.
+"""
 
 from __future__ import annotations
 
 import json
+import statistics
 import sys
+import time
 from pathlib import Path
 from typing import TextIO
 
 from .errors import CertificateError
 from .extraction import JSON_KEYS
 from .reader import read_certificate
+from .warm_up import warm_up
 
 
 def _error_record(path: str, code: str, message: str) -> dict:
@@ -37,11 +47,18 @@ def _human(record: dict) -> str:
     return "\n".join(lines)
 
 
-def extract_main(paths: list[str], as_json: bool, out: TextIO | None = None) -> int:
-    """Read each file and print one JSON object per line (or a short block); 1 only if every file failed."""
+def extract_main(paths: list[str], as_json: bool, out: TextIO | None = None, times: TextIO | None = None) -> int:
+    """Read each file and print one JSON object per line (or a short block); 1 only if every file failed.
+
+    The start-up and each file's seconds are printed to ``times`` (standard error).
+    """
     out = out or sys.stdout
+    times = times or sys.stderr
+    print(f"start-up: {warm_up():.2f} s (reader imported, models loaded)", file=times, flush=True)
     failures = 0
+    seconds: list[float] = []
     for path in paths:
+        started = time.perf_counter()
         try:
             data = Path(path).read_bytes()
             record = read_certificate(data, Path(path).name).to_json_dict(path)
@@ -49,6 +66,8 @@ def extract_main(paths: list[str], as_json: bool, out: TextIO | None = None) -> 
             record = _error_record(path, exc.code, str(exc))
         except OSError as exc:
             record = _error_record(path, "unreadable_path", exc.strerror or str(exc))
+        seconds.append(time.perf_counter() - started)
+        print(f"{path}: {seconds[-1]:.2f} s", file=times, flush=True)
         if "error" in record:
             failures += 1
         if as_json:
@@ -56,4 +75,7 @@ def extract_main(paths: list[str], as_json: bool, out: TextIO | None = None) -> 
         else:
             print(_human(record), file=out)
         out.flush()
+    if seconds:
+        print(f"files: {len(seconds)}, median {statistics.median(seconds):.2f} s a file after start-up, "
+              f"total {sum(seconds):.2f} s", file=times, flush=True)
     return 1 if paths and failures == len(paths) else 0

@@ -356,6 +356,19 @@ def test_a_long_name_set_smaller_on_one_line_is_read_whole(name: str, face: str)
     assert got.name == name
 
 
+def test_cli_reports_start_up_apart_from_each_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello")
+    assert extract_main([str(bad), str(bad)], True) == 1
+    captured = capsys.readouterr()
+    times = captured.err.splitlines()
+    assert times[0].startswith("start-up: ") and times[0].split()[1].replace(".", "").isdigit()
+    assert [line.split(": ")[0] for line in times[1:3]] == [str(bad), str(bad)]
+    assert times[3].startswith("files: 2, median ")
+    # The JSON lines keep the reader's shape: no times in them.
+    assert [json.loads(line)["error"] for line in captured.out.splitlines()] == ["unsupported_file"] * 2
+
+
 @needs_tesseract
 @needs_sample
 def test_cli_one_good_file_exit_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
