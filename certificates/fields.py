@@ -295,9 +295,10 @@ def parse_name(lines: Sequence[TextLine]) -> tuple[Field[str] | None, int | None
     return Field(name, round(min(confidence, 1.0), 3)), index
 
 
-# How far (in the name line's heights) under a name line a wrapped family name
-# stands: a line of the same print, where the completion phrase stands further off.
-_WRAPPED_NAME_MAX_GAP = 0.8
+# How far (in the name line's box heights) under a name line a wrapped family name
+# may stand: the next line of the same print (the bench's widest spacing leaves a
+# gap of one box height).
+_WRAPPED_NAME_MAX_GAP = 1.5
 
 
 def wrapped_family_name(lines: Sequence[TextLine], index: int, name: str) -> int | None:
