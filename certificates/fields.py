@@ -20,7 +20,7 @@ from typing import Generic, TypeVar
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
-from .person_names import leading_title, looks_like_name, tidy_name_line
+from .person_names import clean_name_line, leading_title, looks_like_name, split_name, tidy_name_line
 from .repairs import mend_text
 from .thai_dates import find_dates
 from .thai_text import collapse_spaces, is_thai_char, is_thai_word, normalize_thai, squash, thai_ratio
@@ -291,6 +291,39 @@ def parse_name(lines: Sequence[TextLine]) -> tuple[Field[str] | None, int | None
     score, index, name = max(candidates, key=lambda c: c[0])
     confidence = score * lines[index].confidence * (1.0 if intro is not None else 0.8)
     return Field(name, round(min(confidence, 1.0), 3)), index
+
+
+# How far (in the name line's box heights) under a name line a wrapped family name
+# may stand: the next line of the same print (the bench's widest spacing leaves a
+# gap of one box height).
+_WRAPPED_NAME_MAX_GAP = 1.5
+
+
+def wrapped_family_name(lines: Sequence[TextLine], index: int, name: str) -> int | None:
+    """The line under name line ``index`` that holds the family name, when the name was printed over two lines.
+
+    A template with a fixed font size breaks a name too wide for its text
+    box at its space, and the family name stands alone on the next line
+    ("ว่าที่ร้อยตรีหญิงวารินทร์ทิพย์" / "เกียรติกิจวัฒนพาณิชย์").  Only for a name
+    read without a family name, and a line of one Thai word, close under
+    it, before the completion phrase, that is no wording of the certificate.
+    """
+    person = split_name(name)
+    following = index + 1
+    if person is None or person.last or following >= len(lines):
+        return None
+    completion = find_phrase(lines, COMPLETION_PHRASES, threshold=0.8, start=following)
+    if completion is None or completion.index == following:
+        return None
+    word = clean_name_line(lines[following].text)
+    if " " in word or len(word) < 3 or not all("\u0e01" <= c <= "\u0e4e" for c in word) or _is_stop_line(word):
+        return None
+    above, below = lines[index].box, lines[following].box
+    if above is not None and below is not None:
+        gap = below[1] - (above[1] + above[3])
+        if below[1] < above[1] + above[3] // 2 or gap > _WRAPPED_NAME_MAX_GAP * above[3]:
+            return None
+    return following
 
 
 # --- course / curriculum title -------------------------------------------------------
@@ -724,12 +757,18 @@ def parse_fields(lines: Sequence[TextLine]) -> ParsedFields:
     out = ParsedFields(lines=lines)
     out.anchors = count_anchors(lines)
     out.name, name_index = parse_name(lines)
-    out.title, out.kind, out.title_lines, title_idx = _find_title(lines, after=name_index)
+    name_idx = [name_index]
+    family_index = wrapped_family_name(lines, name_index, out.name.value) if out.name is not None else None
+    if family_index is not None:
+        name = tidy_name_line(f"{out.name.value} {lines[family_index].text}")
+        out.name = Field(name, min(out.name.confidence, lines[family_index].confidence))
+        name_idx.append(family_index)
+    out.title, out.kind, out.title_lines, title_idx = _find_title(lines, after=name_idx[-1])
     if out.title is None and name_index is not None:
         out.title, out.kind, out.title_lines, title_idx = _find_title(lines)
     out.hours, hours_index = _find_hours(lines)
     out.completed_on, date_index = _find_date(lines)
-    for key, idx in (("name", [name_index]), ("title", title_idx), ("hours", [hours_index]),
+    for key, idx in (("name", name_idx), ("title", title_idx), ("hours", [hours_index]),
                      ("completed_on", [date_index])):
         out.sources[key] = [i for i in idx if i is not None]
     intro = find_phrase(lines, INTRO_PHRASES, threshold=0.8)

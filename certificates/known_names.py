@@ -36,6 +36,12 @@ def _family_names() -> frozenset[str]:
     return frozenset(thai_family_names())
 
 
+def load_lists() -> None:
+    """Load PyThaiNLP's name lists now (they load on first use otherwise)."""
+    _given_names()
+    _family_names()
+
+
 def is_listed(part: str, *, family: bool) -> bool:
     """True when ``part`` is a known Thai family name (``family``) or given name."""
     return part in (_family_names() if family else _given_names())

@@ -125,6 +125,11 @@ def _session():
     return load_session(MODEL_PATH)
 
 
+def load_model() -> bool:
+    """Load the network now (it loads on first use otherwise); False when its file is missing."""
+    return _session() is not None
+
+
 def _run(line: np.ndarray) -> np.ndarray:
     """Per-frame log-probabilities of a normalised line (the session must exist)."""
     width = line.shape[1] + (-line.shape[1]) % FRAME

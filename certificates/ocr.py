@@ -90,6 +90,15 @@ def _engine(lang: str) -> "tesserocr.PyTessBaseAPI":
     return cache[lang]
 
 
+def load_engines() -> None:
+    """Load this thread's engines for every language set the reader uses (each loads on first use otherwise)."""
+    for lang in (LANGS, THAI_ONLY, SCRIPT_LANG, ENGLISH_ONLY, "osd"):
+        try:
+            _engine(lang)
+        except OcrUnavailable:
+            continue  # a missing model is reported where it is used; the script model is optional
+
+
 def _set_gray(api: "tesserocr.PyTessBaseAPI", gray: np.ndarray) -> None:
     gray = np.ascontiguousarray(gray, dtype=np.uint8)
     h, w = gray.shape[:2]

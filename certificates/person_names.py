@@ -45,12 +45,14 @@ _TITLE_WORDS = [
     "พลตำรวจตรี", "พลตำรวจโท", "พลตำรวจเอก",
     "ส.ต.ต.", "ส.ต.ท.", "ส.ต.อ.", "จ.ส.ต.", "ด.ต.", "ร.ต.ต.", "ร.ต.ท.", "ร.ต.อ.",
     "พ.ต.ต.", "พ.ต.ท.", "พ.ต.อ.", "พล.ต.ต.", "พล.ต.ท.", "พล.ต.อ.",
-    # female forms of ranks are printed with a trailing หญิง
-    "สิบตำรวจตรีหญิง", "สิบตำรวจโทหญิง", "ร้อยตำรวจตรีหญิง", "ร้อยตำรวจโทหญิง", "ร้อยตำรวจเอกหญิง",
-    "พันตำรวจตรีหญิง", "พันตำรวจโทหญิง", "พันตำรวจเอกหญิง", "ร้อยตรีหญิง", "ร้อยโทหญิง", "ร้อยเอกหญิง",
     # nobility and clergy, rare but valid
     "หม่อมหลวง", "หม่อมราชวงศ์", "ม.ล.", "ม.ร.ว.", "พระ", "พระครู",
 ]
+# Female officers print a spelled-out rank with a trailing หญิง ("ว่าที่ร้อยเอกหญิง",
+# "พันจ่าอากาศเอกหญิง"): read without it, the rank leaves "หญิง" at the head of the given name.
+_SPELLED_RANKS = [t for t in _TITLE_WORDS[_TITLE_WORDS.index("ว่าที่ร้อยตรี") : _TITLE_WORDS.index("หม่อมหลวง")]
+                  if "." not in t and " " not in t and not t.endswith("หญิง")]
+_TITLE_WORDS += [f"{rank}หญิง" for rank in _SPELLED_RANKS]
 # Titles of a length keep the list's order, commoner first within a group:
 # a misread rank that fits several ("ว่าที่ ร.3.") is read as the commonest (ร.ต.).
 TITLES: tuple[str, ...] = tuple(sorted(dict.fromkeys(_TITLE_WORDS), key=len, reverse=True))

@@ -18,7 +18,8 @@ has started while the pool made no progress for a read's time limit plus
 waits for ever on a dead worker's lock.
 
 Like aiohttp-demos' moderator_bot, each worker warms up as it starts (modules
-imported, catalog loaded, Tesseract and its Thai model paged in), so neither
+imported, catalog, Tesseract engines and the small models loaded, see
+``warm_up.py``), so neither
 the first user nor the one after a replacement waits for that.
 
 Use it from an aiohttp ``cleanup_ctx``::
@@ -89,15 +90,10 @@ def _start_worker(ready: Any) -> None:
 
 
 def _warm() -> int:
-    """Import the reader, load the catalog and run Tesseract once; returns the worker's pid."""
-    import numpy as np
+    """Import the reader, load the catalog, engines and models and run Tesseract once; returns the worker's pid."""
+    from .warm_up import warm_up
 
-    from .catalog import default_catalog
-    from .ocr import ocr_lines, tesseract_available
-
-    default_catalog()
-    if tesseract_available():
-        ocr_lines(np.full((48, 96), 255, np.uint8))
+    warm_up()
     return os.getpid()
 
 

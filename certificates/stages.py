@@ -56,6 +56,7 @@ from .passes import RETRY_BELOW, PageReading, fill_missing, merge_passes, overla
 from .repairs import ROLES, LineUnderRepair, Reread, Role, line_repairs
 from .repairs.titles import joined_pieces
 from .thai_text import drop_stray_consonants, squash, thai_ratio
+from .wrapped_names import side_by_side
 
 logger = logging.getLogger(__name__)
 
@@ -207,6 +208,8 @@ class RoleLine:
     reread: Reread
     digits_parsed: bool  # hours or a date (or their wording) parsed from it: its digits are checked
     unparsed_date: bool  # no date parsed from the page: the line most like the date's wording
+    joins: tuple[int, ...] = ()  # later lines this one stands for once read (a name printed over two lines)
+    read_height: int | None = None  # the print's line height, where the box spans more than one line
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,6 +311,10 @@ def assign_roles(page: Layout) -> RoleLines:
     changed = False
     merged: set[int] = set()
     out: list[RoleLine] = []
+    # A name printed over two lines (title and given name, then the family name): its lines' indices.
+    sources = sorted(f.sources.get("name", []))
+    wrapped = (sources[0], sources[1]) if len(sources) == 2 and sources[1] == sources[0] + 1 else None
+    given_crop: np.ndarray | None = None
     for i in sorted(sets.targets):
         if not (0 <= i < len(lines)) or lines[i].box is None or i in merged:
             continue
@@ -347,11 +354,35 @@ def assign_roles(page: Layout) -> RoleLines:
         crop = line_crop(page.scaled, lines[i].box, above=above, below=below)
         if crop is None:
             continue
+        if wrapped is not None and i == wrapped[0]:
+            given_crop = crop  # read with the family name's line, next
+            continue
+        if wrapped is not None and i == wrapped[1] and given_crop is not None:
+            out += _wrapped_name(lines, wrapped, given_crop, crop)
+            continue
         reread: Reread = ("kept" if i in check_only else "name" if i in name_lines
                           else "title" if i in title_lines else "plain")
         roles = frozenset(role for role in ROLES if i in sets.by_role.get(role, ()))
         out.append(RoleLine(i, lines[i], crop, roles, reread, i in digit_lines, i == unread_date_line))
     return RoleLines(page, tuple(lines), tuple(out), frozenset(merged), changed)
+
+
+def _wrapped_name(
+    lines: Sequence[TextLine], pair: tuple[int, int], given_crop: np.ndarray, family_crop: np.ndarray
+) -> list[RoleLine]:
+    """A name printed over two lines, as one role line: the two crops side by side on one baseline
+    (``wrapped_names``), so the name's votes, lists and spacing see the whole name.
+
+    It has no roles, so no line repair runs on it: the repairs look at one printed
+    line's crop, and this one is pasted from two.
+    """
+    first, second = lines[pair[0]], lines[pair[1]]
+    h = max(first.box[3], second.box[3])
+    whole = side_by_side(given_crop, family_crop, h)
+    if whole is None:
+        return []
+    line = TextLine(f"{first.text} {second.text}", first.confidence, first.height, union_box(first.box, second.box))
+    return [RoleLine(pair[0], line, whole, frozenset(), "name", False, False, joins=(pair[1],), read_height=h)]
 
 
 # --- 6. read ------------------------------------------------------------------------------------
@@ -367,7 +398,7 @@ class LineReadings:
 
 def read_line(target: RoleLine) -> LineReading | None:
     """One role line re-read from its crop: as a name, a title line, plainly, or kept as the page read it."""
-    h = target.line.box[3]
+    h = target.read_height or target.line.box[3]
     if target.reread == "kept":
         return LineReading(target.line.text, target.line.confidence, target.line.thai_digits)
     if target.reread == "name":
@@ -399,6 +430,7 @@ class RepairedLines:
     lines: tuple[TextLine, ...]
     changed: bool  # any line differs from the page reading's
     trace: tuple[TraceStep, ...]
+    joined: frozenset[int] = frozenset()  # lines read as part of another (see RoleLine.joins): dropped
 
 
 def repair_line(target: RoleLine, reading: LineReading) -> tuple[TextLine, list[TraceStep]]:
@@ -421,13 +453,18 @@ def repair(readings: LineReadings) -> RepairedLines:
     lines = list(readings.role_lines.lines)
     changed = readings.role_lines.changed
     trace: list[TraceStep] = []
+    joined: set[int] = set()
     for target, reading in readings.readings:
         line, steps = repair_line(target, reading)
         trace += steps
-        if line.text != lines[target.index].text:
+        if target.joins:
+            joined.update(target.joins)
             lines[target.index] = line
             changed = True
-    return RepairedLines(readings.role_lines, tuple(lines), changed, tuple(trace))
+        elif line.text != lines[target.index].text:
+            lines[target.index] = line
+            changed = True
+    return RepairedLines(readings.role_lines, tuple(lines), changed, tuple(trace), frozenset(joined))
 
 
 # --- 8. parse -----------------------------------------------------------------------------------
@@ -442,7 +479,7 @@ def parse(repaired: RepairedLines) -> PageReading | None:
     role_lines = repaired.role_lines
     f = role_lines.layout.reading.fields
     lines = list(repaired.lines)
-    merged = set(role_lines.merged)
+    merged = set(role_lines.merged) | repaired.joined
     changed = repaired.changed
     missed, fragments = missed_title_line(lines, f, role_lines.layout.scaled) or (None, [])
     last_title = lines[max(set(f.sources["title"]) - merged)] if missed is not None else None

@@ -134,6 +134,12 @@ def _model() -> dict[str, np.ndarray] | None:
         return {k: data[k].astype(np.float32) for k in data.files}
 
 
+def load_models() -> None:
+    """Load both glyph classifiers now (each loads on first use otherwise)."""
+    _model()
+    _cnn()
+
+
 def model_available() -> bool:
     """True when the digit model file is present."""
     return _model() is not None

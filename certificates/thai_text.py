@@ -171,6 +171,12 @@ def _dictionary() -> frozenset[str]:
     return frozenset(thai_words())
 
 
+def load_word_lists() -> None:
+    """Load PyThaiNLP's dictionary and the corpus word frequencies now (they load on first use otherwise)."""
+    _dictionary()
+    _word_frequencies()
+
+
 def is_thai_word(text: str) -> bool:
     """True when ``text`` is a word of PyThaiNLP's Thai dictionary."""
     return text in _dictionary()

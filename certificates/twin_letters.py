@@ -72,6 +72,12 @@ def _session(path: Path):
     return load_session(path)
 
 
+def load_models() -> None:
+    """Load every twin-letter classifier now (each loads on first use otherwise)."""
+    for classifier in CLASSIFIERS:
+        _session(classifier.path)
+
+
 def letter_probs(classifier: TwinClassifier, glyphs: list[np.ndarray]) -> np.ndarray | None:
     """Per-glyph probabilities of each of the classifier's letters and "other" (None without the model)."""
     session = _session(classifier.path)

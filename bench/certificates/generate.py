@@ -42,6 +42,8 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont, features
 
+from long_names import LONG_NAME_SHARE, WRAPPING_TEMPLATES, draw_long_name
+
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))  # the reader's Thai spelling rules, for plausible invented names
 CATALOG_PATH = REPO / "certificates" / "data" / "ocsc_catalog.csv"
@@ -149,6 +151,11 @@ class Spec:
     name_font: str
     landscape: bool
     name_listed: bool = True  # given and family name both on PyThaiNLP's lists
+    name_long: bool = False  # a long rank with long given and family names (see long_names.py)
+    # A name too wide for the template's text box breaks onto a second line at
+    # its last space that fits, as an HTML template with a fixed font size does;
+    # else the name's font is made smaller until it fits between the frame's sides.
+    name_wraps: bool = False
 
 
 def _thai_digits(text: str) -> str:
@@ -208,9 +215,18 @@ def invented_title(rng: random.Random, catalog_names: list[str]) -> str:
 
 
 def make_spec(
-    rng: random.Random, catalog: list[dict[str, str]], names: tuple[list[str], list[str]], fonts: list[str]
+    rng: random.Random,
+    catalog: list[dict[str, str]],
+    names: tuple[list[str], list[str]],
+    fonts: list[str],
+    long_rng: random.Random | None = None,
 ) -> Spec:
-    """Draw the content of one certificate, printed in faces drawn from ``fonts``."""
+    """Draw the content of one certificate, printed in faces drawn from ``fonts``.
+
+    With ``long_rng``, about one learner in ten (``long_names.LONG_NAME_SHARE``)
+    has a long name instead.  It draws from a generator of its own so that
+    every other draw of a seed stays as it was.
+    """
     firsts, lasts = names
     title, glued, _ = rng.choices(TITLES, weights=[t[2] for t in TITLES])[0]
     first, last = rng.choice(firsts), rng.choice(lasts)
@@ -219,6 +235,12 @@ def make_spec(
     if not listed:
         first, last = unlisted_name(rng, firsts), unlisted_name(rng, lasts)
     name = f"{title}{first} {last}" if glued else f"{title} {first} {last}"
+    long = long_rng is not None and long_rng.random() < LONG_NAME_SHARE
+    wraps = False
+    if long:
+        drawn = draw_long_name(long_rng)
+        name, listed = drawn.printed, drawn.listed
+        wraps = long_rng.random() < WRAPPING_TEMPLATES
 
     catalog_names = [r["name"] for r in catalog]
     if rng.random() < 0.7:
@@ -277,6 +299,8 @@ def make_spec(
         name_font=rng.choice(fonts),
         landscape=rng.random() < 0.12,
         name_listed=listed,
+        name_long=long,
+        name_wraps=wraps,
     )
 
 
@@ -358,6 +382,38 @@ def _signature(draw: ImageDraw.ImageDraw, x: float, y: float, w: float, rng: ran
     draw.line(pts, fill=colour, width=max(2, int(w * 0.015)), joint="curve")
 
 
+def _broken_at_spaces(text: str, fnt: ImageFont.FreeTypeFont, max_width: float) -> list[str]:
+    """``text`` in lines of at most ``max_width``, broken at spaces only (a long word stands alone)."""
+    draw = ImageDraw.Draw(Image.new("L", (1, 1)))
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and draw.textlength(f"{lines[-1]} {word}", font=fnt) <= max_width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def _name_lines(spec: Spec, size: float, box_width: float, frame_width: float) -> tuple[ImageFont.FreeTypeFont, list[str]]:
+    """The name's bold face and printed lines: at ``size`` if it fits, else as the template fits it.
+
+    A template that wraps (``spec.name_wraps``) breaks the name at spaces
+    to fit its text box, ``box_width``; otherwise the name stays on one line
+    and its font is made smaller until it fits between the frame's sides,
+    ``frame_width``, as the template does with its other over-long lines (a
+    partner's signer position, see render).  A line that still does not fit
+    makes the font smaller either way.
+    """
+    draw = ImageDraw.Draw(Image.new("L", (1, 1)))
+    width = box_width if spec.name_wraps else frame_width
+    fnt = family_font(spec.name_font, int(size), True)
+    while True:
+        lines = _broken_at_spaces(spec.name, fnt, width) if spec.name_wraps else [spec.name]
+        if all(draw.textlength(line, font=fnt) <= width for line in lines) or fnt.size <= 20:
+            return fnt, lines
+        fnt = family_font(spec.name_font, fnt.size - 2, True)
+
+
 def render(spec: Spec, rng: random.Random) -> Image.Image:
     """Render a certificate page as RGB."""
     if spec.landscape:
@@ -419,7 +475,9 @@ def render(spec: Spec, rng: random.Random) -> Image.Image:
         draw.line([(W * 0.2, y + 5 * u), (W * 0.8, y + 5 * u)], fill=(200, 200, 200), width=max(1, int(2 * u)))
     y += 40 * u * g
     name_colour = rng.choice([(225, 165, 30), (200, 140, 20), (20, 60, 140), (150, 20, 30), (20, 20, 20)])
-    y += _centered(draw, cx, y, spec.name, family_font(spec.name_font, int(rng.uniform(56, 72) * u), True), name_colour)
+    name_font, name_lines = _name_lines(spec, rng.uniform(56, 72) * u, W * 0.78, W - 2 * m - 80 * u)
+    for part in name_lines:
+        y += _centered(draw, cx, y, part, name_font, name_colour)
     y += 25 * u * g
     y += _centered(draw, cx, y, spec.completion, body(32), dark)
     y += 30 * u * g
@@ -666,12 +724,13 @@ def generate(
     if not fonts:
         raise RuntimeError(f"no fonts of the {faces!r} face set could be had")
     rng = random.Random(seed)
+    long_rng = random.Random(f"{seed}:long-names")
     catalog = load_catalog()
     names = _name_lists()
     records = []
     for variant in variants:
         for i in range(per_variant):
-            spec = make_spec(rng, catalog, names, fonts)
+            spec = make_spec(rng, catalog, names, fonts, long_rng)
             img = render(spec, rng)
             extra: dict = {}
             if variant == "clean":

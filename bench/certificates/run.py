@@ -190,6 +190,8 @@ def main(argv: list[str] | None = None) -> int:
             # The reader consults PyThaiNLP's name lists: names off them show whether the lists flatter it.
             print(row("  on name lists", lambda r, v: v["name"] if r.get("name_listed", True) else None))
             print(row("  not on lists", lambda r, v: None if r.get("name_listed", True) else v["name"]))
+            # Long ranks with long given and family names fill the line from frame to frame.
+            print(row("  long names", lambda r, v: v["name"] if r.get("name_long") else None))
     print("all four fields right (name, course, hours, completed_on):")
     print(header)
     for variant in variants:

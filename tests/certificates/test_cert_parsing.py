@@ -24,6 +24,7 @@ from certificates.fields import (
     parse_name,
     parse_title,
     phrase_in_line,
+    wrapped_family_name,
 )
 from certificates.person_names import leading_title, split_name
 from certificates.thai_dates import be_year_to_ce, find_dates, match_month, parse_thai_date
@@ -315,6 +316,52 @@ def test_name_with_noisy_intro() -> None:
 def test_name_found_before_completion_phrase_without_intro() -> None:
     got, _ = parse_name(lines("xx yy\nนายสมชาย รักเรียน\nได้ผ่านการพัฒนาทางไกลด้วยระบบอิเล็กทรอนิกส์"))
     assert got is not None and got.value == "นายสมชาย รักเรียน"
+
+
+def test_a_family_name_wrapped_onto_the_next_line_is_joined() -> None:
+    # A template with a fixed font size broke the long name at its space.
+    page = [
+        TextLine("ขอมอบประกาศนียบัตรนี้เพื่อแสดงว่า", 0.94, 21.5, (465, 628, 670, 35)),
+        TextLine("ว่าที่ร้อยตรีหญิงวารินทร์ทิพย์", 0.93, 60.0, (377, 759, 850, 81)),
+        TextLine("เกียรติกิจวัฒนพาณิชย์", 0.93, 60.0, (474, 869, 657, 64)),
+        TextLine("ได้สำเร็จการศึกษาตามหลักเกณฑ์ที่กำหนด", 0.94, 24.5, (492, 1003, 617, 35)),
+        TextLine("วิชา การบริหารผลการปฏิบัติราชการ", 0.93, 30.0, (387, 1116, 827, 60)),
+    ]
+    fields = parse_fields(page)
+    assert fields.name is not None and fields.name.value == "ว่าที่ร้อยตรีหญิงวารินทร์ทิพย์ เกียรติกิจวัฒนพาณิชย์"
+    assert fields.sources["name"] == [1, 2] and fields.sources["title"] == [4]
+    # A text layer has no boxes: the order and the wording decide.
+    text = "\n".join(line.text for line in page)
+    assert parse_fields(lines(text)).name.value == "ว่าที่ร้อยตรีหญิงวารินทร์ทิพย์ เกียรติกิจวัฒนพาณิชย์"
+
+
+def test_only_a_name_without_family_name_takes_the_next_line() -> None:
+    page = lines("ขอมอบประกาศนียบัตรนี้เพื่อแสดงว่า\nนายสมชาย รักเรียน\nเกียรติกิจวัฒนพาณิชย์\nได้ผ่านการอบรม")
+    assert wrapped_family_name(page, 1, "นายสมชาย รักเรียน") is None
+    # Nor is the completion phrase, or a line after it, a family name.
+    page = lines("ขอมอบประกาศนียบัตรนี้เพื่อแสดงว่า\nนายสมชาย\nได้ผ่านการอบรม\nวิชา การบริหาร")
+    assert wrapped_family_name(page, 1, "นายสมชาย") is None
+    assert parse_fields(page).name.value == "นายสมชาย"
+    # A line far under the name is not its second line.
+    far = [
+        TextLine("นางสาวมณี", 0.9, 40.0, (500, 700, 400, 60)),
+        TextLine("ใจดี", 0.9, 40.0, (600, 860, 200, 60)),
+        TextLine("ได้ผ่านการอบรม", 0.9, 20.0, (550, 960, 300, 30)),
+    ]
+    assert wrapped_family_name(far, 0, "นางสาวมณี") is None
+
+
+@pytest.mark.parametrize(
+    ("name", "title"),
+    [
+        ("พันจ่าอากาศเอกหญิงวรินทร์ทิพย์ รุ่งเรืองศักดิ์วัฒนา", "พันจ่าอากาศเอกหญิง"),
+        ("ว่าที่ร้อยเอกหญิงนันต์ตาชาร์ จันทร์โชติไพบูลย์ไพศาล", "ว่าที่ร้อยเอกหญิง"),
+        ("เรือโทหญิงมณี ใจดี", "เรือโทหญิง"),
+    ],
+)
+def test_female_forms_of_every_spelled_out_rank_are_titles(name: str, title: str) -> None:
+    got = split_name(name)
+    assert got is not None and got.title == title
 
 
 def test_signer_is_not_the_learner() -> None:

@@ -25,6 +25,7 @@ from certificates.cli import extract_main
 from certificates.extraction import JSON_KEYS, Extraction
 from certificates.loading import iter_pages, load_image, sniff_format
 from certificates.ocr import tesseract_available
+from tests.builders.bench_certificates import certificate_png
 from tests.builders.paths import SAMPLE_CERTIFICATE as SAMPLE
 
 
@@ -346,6 +347,41 @@ def test_cli_error_lines_and_exit_code(tmp_path: Path, capsys: pytest.CaptureFix
     out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [o["error"] for o in out] == ["unsupported_file", "not_a_certificate"]
     assert all(o["name"] is None and o["course"] is None for o in out)
+
+
+# Long ranks with long given and family names, as the bench draws them (bench/certificates/long_names.py).
+LONG_NAMES = [
+    ("ว่าที่ร้อยตรีหญิงวารินทร์ทิพย์ เกียรติกิจวัฒนพาณิชย์", "Umpush"),
+    ("ร้อยตำรวจเอกหญิงณัฏฐ์ชนินท์ ทองอนันต์ศิริไพโรจน์", "Laksaman"),
+]
+
+
+@needs_tesseract
+@pytest.mark.parametrize(("name", "face"), LONG_NAMES)
+def test_a_long_name_printed_over_two_lines_is_read_whole(name: str, face: str) -> None:
+    # The template breaks the name at its space: the family name stands alone on the next line.
+    got = read_certificate(certificate_png(name, face=face, name_wraps=True), "long-name.png")
+    assert got.name == name
+
+
+@needs_tesseract
+@pytest.mark.parametrize(("name", "face"), LONG_NAMES)
+def test_a_long_name_set_smaller_on_one_line_is_read_whole(name: str, face: str) -> None:
+    got = read_certificate(certificate_png(name, face=face), "long-name.png")
+    assert got.name == name
+
+
+def test_cli_reports_start_up_apart_from_each_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = tmp_path / "notes.txt"
+    bad.write_text("hello")
+    assert extract_main([str(bad), str(bad)], True) == 1
+    captured = capsys.readouterr()
+    times = captured.err.splitlines()
+    assert times[0].startswith("start-up: ") and times[0].split()[1].replace(".", "").isdigit()
+    assert [line.split(": ")[0] for line in times[1:3]] == [str(bad), str(bad)]
+    assert times[3].startswith("files: 2, median ")
+    # The JSON lines keep the reader's shape: no times in them.
+    assert [json.loads(line)["error"] for line in captured.out.splitlines()] == ["unsupported_file"] * 2
 
 
 @needs_tesseract
