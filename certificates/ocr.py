@@ -135,7 +135,7 @@ def detect_orientation(gray: np.ndarray) -> Orientation | None:
 
 
 @dataclass(slots=True)
-class _TsvLine:
+class TsvLine:
     words: list[str]
     confs: list[float]
     heights: list[int]
@@ -143,8 +143,8 @@ class _TsvLine:
     word_boxes: list[tuple[int, int, int, int]] = field(default_factory=list)
 
 
-def _parse_tsv(tsv: str) -> list[_TsvLine]:
-    lines: dict[tuple[int, int, int], _TsvLine] = {}
+def _parse_tsv(tsv: str) -> list[TsvLine]:
+    lines: dict[tuple[int, int, int], TsvLine] = {}
     order: list[tuple[int, int, int]] = []
     for row in tsv.splitlines():
         cols = row.split("\t")
@@ -152,7 +152,7 @@ def _parse_tsv(tsv: str) -> list[_TsvLine]:
             continue
         key = (int(cols[2]), int(cols[3]), int(cols[4]))
         if key not in lines:
-            lines[key] = _TsvLine([], [], [])
+            lines[key] = TsvLine([], [], [])
             order.append(key)
         line = lines[key]
         box = (int(cols[6]), int(cols[7]), int(cols[8]), int(cols[9]))
@@ -217,7 +217,7 @@ def _line_confidence(confs: list[float], text: str) -> float:
 # misread as the letter ณ) or some ("ว๐" for ๖๐).  The words around it may have
 # lost their marks ("ทังสิน", "ชัวโมง") or read ช as ซ.
 _DIGIT_RUN = re.compile(rf"[0-9{THAI_DIGITS}]+(?:\.[0-9{THAI_DIGITS}]+)?")
-_HOURS_SLOT = re.compile(r"(?:ท[ัิ]?้?งส[ิี]?้?น|ระยะเวลา)([^0-9\u0e50-\u0e59]{1,2}|[^.]\S{0,3}?)(?=[ชซ]ั?่?ว|ชม)")
+HOURS_SLOT = re.compile(r"(?:ท[ัิ]?้?งส[ิี]?้?น|ระยะเวลา)([^0-9\u0e50-\u0e59]{1,2}|[^.]\S{0,3}?)(?=[ชซ]ั?่?ว|ชม)")
 # The start of a Thai month word, full or abbreviated; and the day between
 # "วันที่" and a month word, whatever Tesseract made of its digits.
 MONTH_START = (
@@ -234,7 +234,7 @@ _MONTH_AHEAD = re.compile(MONTH_START)
 SURE_THAI_PRINT = 0.999
 
 
-def _plausible_day(digits: str) -> bool:
+def plausible_day(digits: str) -> bool:
     # 1–31, printed without a leading zero on Thai certificates.
     return not digits.startswith("0") and 1 <= int(digits) <= 31
 
@@ -243,7 +243,7 @@ def _plausible_day(digits: str) -> bool:
 _YEAR_TAIL = re.compile(r"(?<=\.)([^.0-9\u0e50-\u0e59]{2,5})$")
 
 
-def _plausible_year(digits: str) -> bool:
+def plausible_year(digits: str) -> bool:
     # Thai-digit years on certificates: Buddhist Era 2543 (2000) to next year, also as
     # two digits ("๖๗" is 2567): the years be_year_to_ce accepts.
     value = int(digits)
@@ -252,7 +252,7 @@ def _plausible_year(digits: str) -> bool:
     return be_year_to_ce(value) is not None and value >= 2400
 
 
-def _date_slots(raw: str) -> list[tuple[int, int, Callable[[str], bool]]]:
+def date_slots(raw: str) -> list[tuple[int, int, Callable[[str], bool]]]:
     """Day and year of a date line, as squashed-index spans, found by Tesseract's word spacing.
 
     "ให้ไว้ ณ วันที่ ๑๗ ตุลาคม พ.ศ. ๒๕๖๕": the word before the month is the
@@ -271,7 +271,7 @@ def _date_slots(raw: str) -> list[tuple[int, int, Callable[[str], bool]]]:
             continue
         day = tokens[m_idx - 1]
         if 1 <= len(day) <= 3 and not day.startswith("วัน"):
-            spans.append((starts[m_idx - 1], starts[m_idx - 1] + len(day), _plausible_day))
+            spans.append((starts[m_idx - 1], starts[m_idx - 1] + len(day), plausible_day))
         y_idx = m_idx + 1
         if y_idx + 1 < len(tokens) and len(tokens[y_idx]) <= 5 and not any(c.isdigit() for c in tokens[y_idx]):
             y_idx += 1  # the era "พ.ศ." (or what OCR made of it, "wa.")
@@ -281,12 +281,12 @@ def _date_slots(raw: str) -> list[tuple[int, int, Callable[[str], bool]]]:
             if len(tokens[y_idx]) == 2 and 2 <= len(nxt) <= 3 and (tokens[y_idx] + nxt).isdigit():
                 # A year Tesseract spaced in two ("๒๕ ๖๘"; str.isdigit holds for Thai digits): one slot, four digits.
                 end += len(nxt)
-            spans.append((starts[y_idx], end, _plausible_year))
+            spans.append((starts[y_idx], end, plausible_year))
         break
     return spans
 
 
-def _fix_thai_digits(raw: str, tl: _TsvLine, gray: np.ndarray, scale: float = 1.0) -> str:
+def fix_thai_digits(raw: str, tl: TsvLine, gray: np.ndarray, scale: float = 1.0) -> str:
     """Re-read the digits of a line with the Thai-digit classifier where they are Thai digits.
 
     Tesseract's Thai model maps most Thai digits onto ๒, ๓, ๕ or Latin
@@ -303,21 +303,21 @@ def _fix_thai_digits(raw: str, tl: _TsvLine, gray: np.ndarray, scale: float = 1.
     mended = iter(squashed)
     raw = "".join(ch if ch.isspace() else next(mended) for ch in raw)
     # (start, end, value check) in the squashed line; slots first, runs not inside a slot after.
-    slots = [(m.start(1), m.end(1), None) for m in _HOURS_SLOT.finditer(squashed) if not _DIGIT_RUN.fullmatch(m.group(1))]
-    slots += _date_slots(raw)
-    if not any(c is _plausible_day for _, _, c in slots):
-        slots += [(m.start(1), m.end(1), _plausible_day) for m in _DAY_SLOT.finditer(squashed)]
-    if _MONTH_AHEAD.search(squashed) and not any(c is _plausible_year for _, _, c in slots):
-        slots += [(m.start(1), m.end(1), _plausible_year) for m in _YEAR_TAIL.finditer(squashed)]
+    slots = [(m.start(1), m.end(1), None) for m in HOURS_SLOT.finditer(squashed) if not _DIGIT_RUN.fullmatch(m.group(1))]
+    slots += date_slots(raw)
+    if not any(c is plausible_day for _, _, c in slots):
+        slots += [(m.start(1), m.end(1), plausible_day) for m in _DAY_SLOT.finditer(squashed)]
+    if _MONTH_AHEAD.search(squashed) and not any(c is plausible_year for _, _, c in slots):
+        slots += [(m.start(1), m.end(1), plausible_year) for m in _YEAR_TAIL.finditer(squashed)]
     spans = list(slots)
     for m in _DIGIT_RUN.finditer(squashed):
         if any(a < m.end() and m.start() < b for a, b, _ in slots):
             continue
         check = None
         if len(m.group()) <= 2 and _MONTH_AHEAD.match(squashed, m.end()):
-            check = _plausible_day
+            check = plausible_day
         elif len(m.group()) == 4 and _MONTH_AHEAD.search(squashed, 0, m.start()):
-            check = _plausible_year
+            check = plausible_year
         spans.append((m.start(), m.end(), check))
     thai_set = set(THAI_DIGITS)
     if not spans:
@@ -346,9 +346,9 @@ def _fix_thai_digits(raw: str, tl: _TsvLine, gray: np.ndarray, scale: float = 1.
         crop = gray[cy0 : y1 + pad_y, cx0 : x1 + pad_x]
         span_text = squashed[a:b]
         digits = sum(ch.isdigit() or ch in thai_set for ch in span_text)
-        if check is _plausible_year and digits not in (2, 4):
+        if check is plausible_year and digits not in (2, 4):
             digits = 2 if len(span_text) <= 2 else 4  # a year misread as letters has 4 digits (or 2)
-        elif check is _plausible_day and len(span_text) <= 2:
+        elif check is plausible_day and len(span_text) <= 2:
             digits = len(span_text)  # a day's digit misread as a letter ("๑ข" for ๑๗) still counts
         elif check is None and digits and not _DIGIT_RUN.fullmatch(span_text):
             digits = len(span_text.replace(".", ""))  # hours, some digits read as letters ("ว๐" for ๖๐)
@@ -361,7 +361,7 @@ def _fix_thai_digits(raw: str, tl: _TsvLine, gray: np.ndarray, scale: float = 1.
         )
         # A slot's value check already rules out most misreadings: trust it with
         # less; a year's (25xx, not in the future) the most.
-        floor = 0.01 if check is _plausible_year else 0.15 if check else 0.4
+        floor = 0.01 if check is plausible_year else 0.15 if check else 0.4
         if got is None or got[1] < floor:
             continue
         if span_text.isascii() and span_text.replace(".", "", 1).isdigit():
@@ -389,9 +389,9 @@ def _fix_thai_digits(raw: str, tl: _TsvLine, gray: np.ndarray, scale: float = 1.
     return raw
 
 
-def _with_thai_digits(raw: str, tl: _TsvLine, gray: np.ndarray, scale: float = 1.0) -> tuple[str, bool]:
-    """:func:`_fix_thai_digits`, and whether the line shows Thai digits (Tesseract saw some, or the classifier did)."""
-    fixed = _fix_thai_digits(raw, tl, gray, scale)
+def _with_thai_digits(raw: str, tl: TsvLine, gray: np.ndarray, scale: float = 1.0) -> tuple[str, bool]:
+    """:func:`fix_thai_digits`, and whether the line shows Thai digits (Tesseract saw some, or the classifier did)."""
+    fixed = fix_thai_digits(raw, tl, gray, scale)
     return fixed, fixed != raw or any(ch in THAI_DIGITS for ch in raw)
 
 
@@ -587,7 +587,7 @@ def ocr_single_line(
     raw = " ".join(line for line in txt.splitlines() if line.strip())
     thai_digits = False
     if tsv_lines and lang != SCRIPT_LANG:  # the script model spaces clusters: no word boxes to match
-        whole = _TsvLine(
+        whole = TsvLine(
             [w for tl in tsv_lines for w in tl.words],
             [c for tl in tsv_lines for c in tl.confs],
             [h for tl in tsv_lines for h in tl.heights],

@@ -373,8 +373,9 @@ def _wrapped_name(
     """A name printed over two lines, as one role line: the two crops side by side on one baseline
     (``wrapped_names``), so the name's votes, lists and spacing see the whole name.
 
-    It has no roles, so no line repair runs on it: the repairs look at one printed
-    line's crop, and this one is pasted from two.
+    It is a name line like any other from here on: its repairs (spelling, twin letters,
+    spaces at the print's gaps) see the pasted crop, where the gap between the two
+    pieces stands for the space the template broke the name at.
     """
     first, second = lines[pair[0]], lines[pair[1]]
     h = max(first.box[3], second.box[3])
@@ -382,7 +383,7 @@ def _wrapped_name(
     if whole is None:
         return []
     line = TextLine(f"{first.text} {second.text}", first.confidence, first.height, union_box(first.box, second.box))
-    return [RoleLine(pair[0], line, whole, frozenset(), "name", False, False, joins=(pair[1],), read_height=h)]
+    return [RoleLine(pair[0], line, whole, frozenset({"name"}), "name", False, False, joins=(pair[1],), read_height=h)]
 
 
 # --- 6. read ------------------------------------------------------------------------------------

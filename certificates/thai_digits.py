@@ -27,6 +27,7 @@ same faces and chain) is averaged in when present.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
@@ -106,7 +107,7 @@ def glyph_image(mask: np.ndarray) -> np.ndarray:
 
 
 @functools.lru_cache(maxsize=1)
-def _cnn():
+def digit_cnn():
     return load_session(CNN_PATH)
 
 
@@ -119,7 +120,7 @@ def _glyph_probs(glyphs: list[np.ndarray]) -> np.ndarray:
     lines of draws 2578-2584 read right and no Latin one changed.
     """
     probs = _class_probs(np.stack([glyph_features(g) for g in glyphs]))
-    cnn = _cnn()
+    cnn = digit_cnn()
     if cnn is None:
         return probs
     (out,) = cnn.run(None, {"glyph": np.stack([glyph_image(g) for g in glyphs])[:, None]})
@@ -137,7 +138,7 @@ def _model() -> dict[str, np.ndarray] | None:
 def load_models() -> None:
     """Load both glyph classifiers now (each loads on first use otherwise)."""
     _model()
-    _cnn()
+    digit_cnn()
 
 
 def model_available() -> bool:
@@ -213,7 +214,7 @@ def _split_touching(glyph: np.ndarray, digit_h: int) -> list[np.ndarray]:
     return _cut(glyph, max(2, int(round(w / (0.95 * digit_h)))))
 
 
-def _split_widest(glyphs: list[np.ndarray]) -> list[np.ndarray] | None:
+def split_widest(glyphs: list[np.ndarray]) -> list[np.ndarray] | None:
     """Split the widest glyph in two, if it is wide enough to hold two digits.
 
     Called when Tesseract counted more digits than were segmented.  Its count
@@ -239,8 +240,16 @@ def _join_narrowest(glyphs: list[np.ndarray]) -> list[np.ndarray] | None:
     return glyphs[:k] + [np.hstack([a, b])] + glyphs[k + 2 :]
 
 
-def _number_glyphs(gray: np.ndarray, keep: tuple[float, float] | None, expected: int | None) -> list[np.ndarray]:
-    """The glyphs of one number, reconciled with Tesseract's digit count where it is plausible."""
+def number_glyphs(
+    gray: np.ndarray,
+    keep: tuple[float, float] | None,
+    expected: int | None,
+    junk_of: Callable[[list[np.ndarray]], np.ndarray] | None = None,
+) -> list[np.ndarray]:
+    """The glyphs of one number, reconciled with Tesseract's digit count where it is plausible.
+
+    ``junk_of`` gives each glyph's P(not a digit); by default the classifier's (:func:`junk_probs`).
+    """
     glyphs = segment_glyphs(gray, keep)
     if expected and keep is not None and len(glyphs) < expected:
         # Tesseract's box can be narrower than the number: look a little wider, on
@@ -256,7 +265,7 @@ def _number_glyphs(gray: np.ndarray, keep: tuple[float, float] | None, expected:
     # A box that overlaps the next word catches its first letter ("๒๙ พ"):
     # letters at either end are dropped.  Below the count of digits Tesseract
     # saw there only a sure letter is: a blurred ๑ half looks like one ("๑๔" read as 4).
-    junk = _junk_probs(glyphs)
+    junk = (junk_of or junk_probs)(glyphs)
     lo, hi = 0, len(glyphs)
 
     def letter(k: int) -> bool:
@@ -270,7 +279,7 @@ def _number_glyphs(gray: np.ndarray, keep: tuple[float, float] | None, expected:
     # Tesseract counted the digits even when it misread them: blur-joined
     # digits are split until the counts agree.
     while expected and len(glyphs) < expected:
-        split = _split_widest(glyphs)
+        split = split_widest(glyphs)
         if split is None:
             break
         glyphs = split
@@ -283,7 +292,7 @@ def _number_glyphs(gray: np.ndarray, keep: tuple[float, float] | None, expected:
     return glyphs
 
 
-def _junk_probs(glyphs: list[np.ndarray]) -> np.ndarray:
+def junk_probs(glyphs: list[np.ndarray]) -> np.ndarray:
     """P(not a digit) of each glyph (zeros for a model without that class)."""
     probs = _glyph_probs(glyphs)
     return probs[:, JUNK] if probs.shape[1] > JUNK else np.zeros(len(glyphs))
@@ -319,7 +328,7 @@ def _best_allowed(digit_probs: np.ndarray, allowed) -> tuple[str, float] | None:
     return cand
 
 
-def _decode(digit_probs: np.ndarray, allowed, not_digit: np.ndarray) -> tuple[str, list[int]]:
+def decode_digits(digit_probs: np.ndarray, allowed, not_digit: np.ndarray) -> tuple[str, list[int]]:
     """The most probable digit string that passes ``allowed``, and the glyphs it reads (falls back to plain argmax).
 
     When no reading of all the glyphs passes, one glyph may be none of the
@@ -365,7 +374,7 @@ def read_thai_number(
     """
     if not model_available():
         return None
-    glyphs = _number_glyphs(gray, keep, expected)
+    glyphs = number_glyphs(gray, keep, expected)
     if not glyphs or len(glyphs) > 8:
         return None
     full = _glyph_probs(glyphs)
@@ -377,7 +386,7 @@ def read_thai_number(
     # A Thai number holds no Latin digit: a glyph at either end that is surely
     # no Thai digit while the rest are is a neighbour's stroke or a bracket
     # (the "1" of "136" read for ๓๖).  Only where no check on the value
-    # (hours): a day or year the check rules out is mended in _decode, and a
+    # (hours): a day or year the check rules out is mended in decode_digits, and a
     # blurred ๒ in "๒๗" may look like no digit at all.
     not_thai = 1.0 - full[:, :10].sum(axis=1)
     if allowed is None:
@@ -399,7 +408,7 @@ def read_thai_number(
             row = THAI_DIGITS.find(ch) if ch in THAI_DIGITS else (int(ch) if ch.isdigit() and ch.isascii() else 10)
             digit_probs[k] *= table[row]
             digit_probs[k] /= digit_probs[k].sum()
-    text, kept = _decode(digit_probs, allowed, not_thai)
+    text, kept = decode_digits(digit_probs, allowed, not_thai)
     conf = float(min(digit_probs[k, int(d)] for k, d in zip(kept, text)))
     # How sure the glyphs are Thai digits at all (not Latin ones).
     script = float(thai_p[kept].min())

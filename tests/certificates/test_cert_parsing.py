@@ -742,7 +742,7 @@ def test_rejoin_split_parts() -> None:
 def test_thai_digit_decoding_respects_slot() -> None:
     import numpy as np
 
-    from certificates.thai_digits import _decode
+    from certificates.thai_digits import decode_digits
 
     # Glyph 1 looks more like ๔ than ๕; a BE year on a certificate is 25xx.
     probs = np.full((4, 10), 0.01)
@@ -751,41 +751,41 @@ def test_thai_digit_decoding_respects_slot() -> None:
     probs[2, 6] = 0.9
     probs[3, 6] = 0.9
     nothing_else = np.zeros(4)
-    assert _decode(probs, None, nothing_else)[0] == "2466"
-    assert _decode(probs, lambda s: s.startswith("25"), nothing_else)[0] == "2566"
+    assert decode_digits(probs, None, nothing_else)[0] == "2466"
+    assert decode_digits(probs, lambda s: s.startswith("25"), nothing_else)[0] == "2566"
 
 
 def test_thai_digit_decoding_leaves_out_a_glyph_no_reading_allows() -> None:
     import numpy as np
 
-    from certificates.ocr import _plausible_day
-    from certificates.thai_digits import _decode
+    from certificates.ocr import plausible_day
+    from certificates.thai_digits import decode_digits
 
     # "๒๒" with a bracket-like stroke after it, read as a third digit: no day has three digits.
     probs = np.full((3, 10), 0.01)
     probs[0, 2] = probs[1, 2] = 0.95
     probs[2, 5] = 0.6
     not_thai = np.array([0.0, 0.05, 0.7])
-    text, kept = _decode(probs, _plausible_day, not_thai)
+    text, kept = decode_digits(probs, plausible_day, not_thai)
     assert (text, kept) == ("22", [0, 1])
     # Where a reading of every glyph fits, none is left out.
-    assert _decode(probs[:2], _plausible_day, not_thai[:2]) == ("22", [0, 1])
+    assert decode_digits(probs[:2], plausible_day, not_thai[:2]) == ("22", [0, 1])
 
 
 def test_plausible_thai_digit_years() -> None:
-    from certificates.ocr import _plausible_year
+    from certificates.ocr import plausible_year
 
-    assert _plausible_year("2567") and _plausible_year("67") and _plausible_year("43")
+    assert plausible_year("2567") and plausible_year("67") and plausible_year("43")
     # Two digits are a BE year too: "07" would be 2507 (1964), "33" 2533 (1990), before any e-learning certificate.
-    assert not _plausible_year("07") and not _plausible_year("2507") and not _plausible_year("2025")
-    assert not _plausible_year("33") and not _plausible_year("2533")
+    assert not plausible_year("07") and not plausible_year("2507") and not plausible_year("2025")
+    assert not plausible_year("33") and not plausible_year("2533")
 
 
 def test_hours_slot_takes_letters_read_for_thai_digits() -> None:
-    from certificates.ocr import _HOURS_SLOT
+    from certificates.ocr import HOURS_SLOT
 
     def slots(text: str) -> list[str]:
-        return [m.group(1) for m in _HOURS_SLOT.finditer(text)]
+        return [m.group(1) for m in HOURS_SLOT.finditer(text)]
 
     assert slots("(รวมระยะเวลาทั้งสิ้นว๐ชั่วโมง)") == ["ว๐"]  # ๖ read as ว
     assert slots("(รวมระยะเวลาทังสินmoชัวโมง)") == ["mo"]  # marks lost around ๓๐ read as Latin

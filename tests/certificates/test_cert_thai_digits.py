@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from certificates.thai_digits import _split_widest, read_thai_number, segment_glyphs
+from certificates.thai_digits import number_glyphs, read_thai_number, segment_glyphs, split_widest
 
 if TYPE_CHECKING:
-    from certificates.ocr import _TsvLine
+    from certificates.ocr import TsvLine
 
 # A face of the certificate generator: the classifier never trained on it.
 FONT = Path("/usr/share/fonts/truetype/tlwg/Garuda.ttf")
@@ -40,7 +40,7 @@ def test_one_digit_wide_glyph_is_not_cut_to_match_a_count() -> None:
     # than one digit must not be cut in two to match.
     glyph = np.zeros((30, 20), np.uint8)
     glyph[5:25, 2:18] = 255
-    assert _split_widest([glyph, glyph.copy()]) is None
+    assert split_widest([glyph, glyph.copy()]) is None
 
 
 @pytest.mark.skipif(not FONT.exists(), reason="fonts-thai-tlwg not installed")
@@ -85,18 +85,15 @@ def _blocks(n: int) -> np.ndarray:
     ],
 )
 def test_letters_at_the_ends_are_dropped_down_to_tesseracts_count(
-    monkeypatch: pytest.MonkeyPatch, junk: list[float], expected: int | None, kept: int
+    junk: list[float], expected: int | None, kept: int
 ) -> None:
-    from certificates import thai_digits
-
-    monkeypatch.setattr(thai_digits, "_junk_probs", lambda glyphs: np.array(junk[: len(glyphs)]))
-    glyphs = thai_digits._number_glyphs(_blocks(len(junk)), None, expected)
+    glyphs = number_glyphs(_blocks(len(junk)), None, expected, junk_of=lambda glyphs: np.array(junk[: len(glyphs)]))
     assert len(glyphs) == kept
 
 
-def _tsv_line(words: list[str], read: list[str], size: int = 40) -> tuple[_TsvLine, np.ndarray]:
+def _tsv_line(words: list[str], read: list[str], size: int = 40) -> tuple[TsvLine, np.ndarray]:
     """A rendered line of ``words`` and the TSV line Tesseract would give for it, reading ``read``."""
-    from certificates.ocr import _TsvLine
+    from certificates.ocr import TsvLine
 
     fnt = ImageFont.truetype(str(FONT), size)
     img = Image.new("L", (size * 20, size * 3), 255)
@@ -106,46 +103,43 @@ def _tsv_line(words: list[str], read: list[str], size: int = 40) -> tuple[_TsvLi
         left, top, right, bottom = draw.textbbox((x, size), word, font=fnt)
         boxes.append((left, top, right - left, bottom - top))
         x = right + size // 2
-    return _TsvLine(read, [90.0] * len(read), [size] * len(read), (0, 0, x, 3 * size), boxes), np.array(img)
+    return TsvLine(read, [90.0] * len(read), [size] * len(read), (0, 0, x, 3 * size), boxes), np.array(img)
 
 
 @pytest.mark.skipif(not FONT.exists(), reason="fonts-thai-tlwg not installed")
 def test_a_day_half_misread_as_a_letter_keeps_both_digits() -> None:
     # Tesseract read the day ๑๗ as "๑ข": one digit and a letter, but two glyphs to find and classify.
-    from certificates.ocr import _fix_thai_digits
+    from certificates.ocr import fix_thai_digits
 
     read = ["ให้ไว้", "ณ", "วันที่", "๑ข", "เมษายน"]
     line, gray = _tsv_line(["ให้ไว้", "ณ", "วันที่", "๑๗", "เมษายน"], read)
     # And its box, as often, clipped the first digit off.
     left, top, width, height = line.word_boxes[3]
     line.word_boxes[3] = (left + width // 2, top, width - width // 2, height)
-    assert _fix_thai_digits(" ".join(read), line, gray).split()[3] == "17"
+    assert fix_thai_digits(" ".join(read), line, gray).split()[3] == "17"
 
 
 @pytest.mark.skipif(not FONT.exists(), reason="fonts-thai-tlwg not installed")
 def test_hours_with_a_decimal_point_keep_it() -> None:
     # The classifier reads the digits of "๑๐.๕" and not its point: it goes back where Tesseract saw it.
-    from certificates.ocr import _fix_thai_digits
+    from certificates.ocr import fix_thai_digits
 
     read = ["รวมระยะเวลา", "๒๐.๕", "ชั่วโมง"]
     line, gray = _tsv_line(["รวมระยะเวลา", "๑๐.๕", "ชั่วโมง"], read)
-    assert _fix_thai_digits(" ".join(read), line, gray).split() == ["รวมระยะเวลา", "10.5", "ชั่วโมง"]
+    assert fix_thai_digits(" ".join(read), line, gray).split() == ["รวมระยะเวลา", "10.5", "ชั่วโมง"]
     # Latin digits Tesseract read are its to keep, decimal or not.
     latin = ["รวมระยะเวลา", "10.5", "ชั่วโมง"]
     line, gray = _tsv_line(latin, latin)
-    assert _fix_thai_digits(" ".join(latin), line, gray) == " ".join(latin)
+    assert fix_thai_digits(" ".join(latin), line, gray) == " ".join(latin)
 
 
-def test_a_digit_clipped_off_the_box_is_found_beside_it(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_digit_clipped_off_the_box_is_found_beside_it() -> None:
     # Tesseract's box missed the first of two digits; widening both ways would
     # also catch the next word's first letter, so one side is tried alone.
-    from certificates import thai_digits
-
     crop = np.full((40, 100), 255, np.uint8)
     for left, right in ((4, 16), (26, 40), (56, 66)):
         crop[10:30, left:right] = 0
-    monkeypatch.setattr(thai_digits, "_junk_probs", lambda glyphs: np.zeros(len(glyphs)))
-    assert len(thai_digits._number_glyphs(crop, (24.0, 46.0), 2)) == 2
+    assert len(number_glyphs(crop, (24.0, 46.0), 2, junk_of=lambda glyphs: np.zeros(len(glyphs)))) == 2
 
 
 @pytest.mark.parametrize(
@@ -157,10 +151,10 @@ def test_a_digit_clipped_off_the_box_is_found_beside_it(monkeypatch: pytest.Monk
     ],
 )
 def test_the_year_slot_of_a_date_line_holds_all_its_digits(line: str, year: str) -> None:
-    from certificates.ocr import _date_slots, _plausible_year
+    from certificates.ocr import date_slots, plausible_year
 
     squashed = line.replace(" ", "")
-    slots = [squashed[a:b] for a, b, check in _date_slots(line) if check is _plausible_year]
+    slots = [squashed[a:b] for a, b, check in date_slots(line) if check is plausible_year]
     assert slots == [year]
 
 
@@ -173,9 +167,9 @@ def test_latin_stroke_beside_thai_digits_is_no_digit_of_them() -> None:
 
 
 def test_glyph_network_ships_and_keeps_a_glyphs_shape() -> None:
-    from certificates.thai_digits import GLYPH_SIDE, _cnn, glyph_image
+    from certificates.thai_digits import GLYPH_SIDE, digit_cnn, glyph_image
 
-    assert _cnn() is not None
+    assert digit_cnn() is not None
     bar = np.zeros((40, 60), np.uint8)
     bar[5:35, 20:28] = 255  # a tall narrow stroke stays tall and narrow on the square canvas
     img = glyph_image(bar)
