@@ -17,12 +17,18 @@ from fiscal.calendar import today_bangkok
 from fiscal.thai_dates import official_date
 from handlers.notice_compose import router as compose_router
 from storage.models import Notice, Unit
-from tests.builders.notices import BODY, PDF, REPLY_BY, SUBJECT, compose_to_unit
+from tests.builders.notices import BODY, PDF, QUIET, REPLY_BY, SUBJECT, compose_to_attachments, compose_to_unit
 from tests.builders.processes import run_cli
 from tests.builders.roster import TEAM_CSV, load_roster
 
 CANCEL = "ยกเลิก"
 SEND_DAY = today_bangkok() + dt.timedelta(days=10)
+
+
+@pytest.fixture
+def settings(settings):
+    """Quiet hours that never hold the run's own "now" (see QuietHours)."""
+    return settings.model_copy(update={"quiet_hours": QUIET.setting})
 
 
 @pytest.fixture
@@ -144,27 +150,22 @@ async def test_a_time_in_quiet_hours_says_when_it_really_goes_out_and_urgent_ign
     await compose_to_unit(admin)
     await admin.says("เมื่อวาน")
     assert "อ่านวันและเวลาไม่ได้" in admin.last()
-    await admin.says(f"{official_date(SEND_DAY)} 21:30")  # quiet hours 20:00-07:00
-    assert f"ส่งวันที่ {official_date(SEND_DAY)} 21:30 น." in admin.last()
-    next_day = official_date(SEND_DAY + dt.timedelta(days=1))
-    assert f"ตรงกับช่วงงดส่ง (20:00-07:00) จะส่งจริง {next_day} 07:00 น." in admin.last()
+    at, release = QUIET.inside(SEND_DAY), QUIET.release(SEND_DAY)
+    await admin.says(f"{official_date(SEND_DAY)} {at:%H:%M}")  # inside the quiet hours
+    assert f"ส่งวันที่ {official_date(SEND_DAY)} {at:%H:%M} น." in admin.last()
+    assert f"ตรงกับช่วงงดส่ง ({QUIET.setting}) จะส่งจริง {official_date(release.date())} {release:%H:%M} น." in admin.last()
     await admin.presses("ตั้งเป็นด่วน")
     assert "ด่วน: ส่งแม้อยู่ในช่วงงดส่ง" in admin.last() and "ตรงกับช่วงงดส่ง" not in admin.last()
     seen = len(admin.texts())
     await admin.presses("ยืนยันส่ง")
-    assert said_since(admin, seen, f"เริ่มส่ง {official_date(SEND_DAY)} 21:30 น.")
+    assert said_since(admin, seen, f"เริ่มส่ง {official_date(SEND_DAY)} {at:%H:%M} น.")
     [notice] = await Notice.all()
-    bangkok = dt.timezone(dt.timedelta(hours=7))
-    assert notice.urgent and notice.send_at == dt.datetime.combine(SEND_DAY, dt.time(21, 30), bangkok).timestamp()
+    assert notice.urgent and notice.send_at == at.timestamp()
 
 
 async def test_other_file_types_are_refused_and_unknown_codes_listed_back(recipients, users_on):
     admin = await users_on("line").linked("E003")
-    await admin.says("ส่งหนังสือเวียน")
-    await admin.says(SUBJECT)
-    await admin.presses("ข้าม")
-    await admin.presses("ข้าม")
-    await admin.says(BODY)
+    await compose_to_attachments(admin)
     await admin.sends_file(b"PK\x03\x04 not a pdf", "minutes.docx")
     assert "แนบได้เฉพาะไฟล์ PDF หรือรูปภาพ JPEG/PNG" in admin.last()
     await admin.presses("ไม่มี/เสร็จแล้ว")
@@ -226,11 +227,7 @@ async def test_the_orphan_sweep_keeps_the_attachments_of_a_draft_left_open(servi
     from scheduler.jobs import sweep_orphans
 
     admin = await users_on("line").linked("E003")
-    await admin.says("ส่งหนังสือเวียน")
-    await admin.says(SUBJECT)
-    await admin.presses("ข้าม")
-    await admin.presses("ข้าม")
-    await admin.says(BODY)
+    await compose_to_attachments(admin)
     await admin.sends_file(PDF, "agenda.pdf", mime="application/pdf")
     assert "แนบ agenda.pdf แล้วค่ะ (1/3)" in admin.last()
     stray = await services.files.put(b"%PDF-1.4 nobody's\n")

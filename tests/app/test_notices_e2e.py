@@ -15,12 +15,18 @@ import pytest
 from scheduler.notices import queue_due
 from storage import notices
 from storage.models import Notice, NoticeRecipient, OutboxMessage, Staff, Unit
-from tests.builders.notices import broadcast_settled
+from tests.builders.notices import QUIET, broadcast_settled
 from tests.builders.roster import TEAM_CSV, load_roster
 
 PDF = b"%PDF-1.4\n% a circular notice\n%%EOF\n"
 SUBJECT = "ขอเชิญอบรมหลักสูตรการพัฒนาทักษะดิจิทัล"
 OFFICE_HOURS = dt.datetime(2026, 12, 7, 3, 0, tzinfo=dt.UTC)  # 10:00 in Bangkok
+
+
+@pytest.fixture
+def settings(settings):
+    """Quiet hours that never hold the run's own "now" (see QuietHours)."""
+    return settings.model_copy(update={"quiet_hours": QUIET.setting})
 
 
 @pytest.fixture
@@ -112,14 +118,14 @@ async def test_a_press_from_someone_the_notice_was_not_sent_to_records_nothing(s
 
 
 async def test_quiet_hours_hold_a_notice_unless_it_is_urgent(services, team):
-    night = dt.datetime(2026, 12, 7, 15, 0, tzinfo=dt.UTC)  # 22:00 in Bangkok
+    night = QUIET.inside(dt.date(2026, 12, 7))
     calm = await a_notice(services)
     urgent = await a_notice(services, urgent=True)
     await Notice.filter(id__in=[calm.id, urgent.id]).update(send_at=night.timestamp())
     assert await queue_due(services, night) == 1
     assert (await Notice.get(id=calm.id)).status == "scheduled"
     assert (await Notice.get(id=urgent.id)).status == "queued"
-    assert await queue_due(services, night + dt.timedelta(hours=10)) == 1  # 08:00
+    assert await queue_due(services, QUIET.release(dt.date(2026, 12, 7)) + dt.timedelta(hours=1)) == 1
 
 
 @pytest.mark.parametrize("channel", ["line", "telegram"])
