@@ -24,7 +24,7 @@ from bot.channels.base import ChannelAdapter, DownloadError, FileTooLarge
 from bot.events import Incoming, Reply
 from bot.rate_limits import PersonLimits, Verdict
 from bot.routing import Router, find_route
-from bot.sending import Chat, Notifier, Sending
+from bot.sending import Chat, Notifier, Sending, write_together
 from bot.turn import ConversationStep, Turn
 from config.texts import t
 from storage import conversations, inbox, people
@@ -287,6 +287,7 @@ class EventProcessor:
                 known = await _Known.load([job.event for job in jobs if job.is_turn and job.event])
                 for job in jobs:
                     await self._apply(job, known)
+                await write_together([job.out for job in jobs if job.out is not None])  # one insert for all
                 if not await inbox.mark_done_many([job.row.id for job in jobs]):
                     raise Rollback
         except Exception as exc:
@@ -344,7 +345,10 @@ class EventProcessor:
         return True
 
     async def _apply(self, job: _Job, known: _Known | None) -> None:
-        """Inside the transaction: the turn's writes and outbox rows (the caller marks it done)."""
+        """Inside the transaction: the turn's writes, and its outbox rows when alone (the caller marks it done).
+
+        In a group (`known` given) the rows are left in `job.out` for the group to write together.
+        """
         event = job.event
         if event is None:
             return
@@ -352,7 +356,8 @@ class EventProcessor:
             job.out = self._answering(event)
             if job.refusal:
                 job.out.send_to(Chat(event.channel, event.chat), Reply(t(job.refusal)))
-            await job.out.write()
+            if known is None:
+                await job.out.write()
             return
         key = (event.channel, event.user)
         if known is not None and key in known.loaded:
@@ -370,7 +375,8 @@ class EventProcessor:
         await self._route(turn)
         if state.changed:
             await conversations.save(event.channel, event.user, state.name, state.data)
-        await turn.out.write()
+        if known is None:
+            await turn.out.write()
         job.out, job.signals = turn.out, turn.signals
 
     def _finish(self, job: _Job, started: float) -> None:

@@ -129,6 +129,13 @@ class Sending:
 
     async def write(self) -> list[int]:
         """Write the outbox rows (call inside the transaction); returns their ids, to deliver after the commit."""
+        bundles = await self._bundles()
+        if len(bundles) >= BULK_FROM and self._bulk_ok(bundles):
+            return await self._write_bulk(bundles)
+        return [await self._write_row(chat, items) for chat, items in bundles.items()]
+
+    async def _bundles(self) -> dict[Chat, list[_Item]]:
+        """What is queued, one list of replies per chat (staff resolved to their chats), and clear the queue."""
         bundles: dict[Chat, list[_Item]] = {}
         if self.reply_chat is not None:
             bundles[self.reply_chat] = []  # the sender's answer goes first, on the reply token
@@ -137,10 +144,28 @@ class Sending:
             for chat in [target] if isinstance(target, Chat) else self._chats_of[target]:
                 bundles.setdefault(chat, []).append(item)
         self._items.clear()
-        bundles = {chat: items for chat, items in bundles.items() if items}
-        if len(bundles) >= BULK_FROM and self._bulk_ok(bundles):
-            return await self._write_bulk(bundles)
-        return [await self._write_row(chat, items) for chat, items in bundles.items()]
+        return {chat: items for chat, items in bundles.items() if items}
+
+    def _row(self, chat: Chat, items: list[_Item], row_id: int | None = None) -> OutboxMessage:
+        # One row per chat keeps its messages in order; the adapter sends a row in as few
+        # requests as the platform allows (LINE: five messages each, the first on the reply token).
+        token = self.reply_token if chat == self.reply_chat else None
+        return outbox.build(
+            chat.channel,
+            chat.chat,
+            [item.reply.to_dict() for item in items],
+            reply_token=token,
+            reply_token_at=self.reply_token_at if token else None,
+            source_event=self.source_event,
+            leased=self.leased,
+            row_id=row_id,
+        )
+
+    async def _written(self, chat: Chat, items: list[_Item], row: OutboxMessage) -> None:
+        self.rows.append(row)
+        for position, item in enumerate(items):
+            if item.written is not None:
+                await item.written(chat, row.id, position)
 
     def _bulk_ok(self, bundles: dict[Chat, list[_Item]]) -> bool:
         # A job's sweep: no reply token to place, nobody waiting to hear where a reply went.
@@ -154,23 +179,24 @@ class Sending:
         return [ids[(chat.channel, chat.chat)] for chat in bundles]
 
     async def _write_row(self, chat: Chat, items: list[_Item]) -> int:
-        # One row per chat keeps its messages in order; the adapter sends a row in as few
-        # requests as the platform allows (LINE: five messages each, the first on the reply token).
-        token = self.reply_token if chat == self.reply_chat else None
-        row = await outbox.add(
-            chat.channel,
-            chat.chat,
-            [item.reply.to_dict() for item in items],
-            reply_token=token,
-            reply_token_at=self.reply_token_at if token else None,
-            source_event=self.source_event,
-            leased=self.leased,
-        )
-        self.rows.append(row)
-        for position, item in enumerate(items):
-            if item.written is not None:
-                await item.written(chat, row.id, position)
+        row = self._row(chat, items)
+        await outbox.add(row)
+        await self._written(chat, items, row)
         return row.id
+
+
+async def write_together(sendings: Sequence[Sending]) -> None:
+    """Write many turns' sendings in one bulk insert (a group of events handled in one transaction).
+
+    Call only where `storage.outbox.reserve_ids` may be: inside a transaction whose first
+    statement wrote. Each sending's `rows` and `written` callbacks are as `write` leaves them.
+    """
+    staged = [(sending, chat, items) for sending in sendings for chat, items in (await sending._bundles()).items()]
+    ids = await outbox.reserve_ids(len(staged))
+    rows = [sending._row(chat, items, row_id) for (sending, chat, items), row_id in zip(staged, ids, strict=True)]
+    await outbox.add_built(rows)
+    for (sending, chat, items), row in zip(staged, rows, strict=True):
+        await sending._written(chat, items, row)
 
 
 class Notifier:

@@ -15,7 +15,7 @@ MAX_ATTEMPTS = 8
 BULK_ROWS = 1000  # rows per INSERT: well under PostgreSQL's 32,767 parameters
 
 
-async def add(
+def build(
     channel: str,
     chat: str,
     replies: list[dict[str, Any]],
@@ -24,15 +24,19 @@ async def add(
     reply_token_at: float | None = None,
     source_event: str | None = None,
     leased: bool = False,
+    row_id: int | None = None,
+    now: float | None = None,
 ) -> OutboxMessage:
-    """Queue replies for one chat (call inside the turn's transaction).
+    """One chat's queued replies as a row, not yet written (the caller saves it, or `add_built` many).
 
     `leased` writes the row already leased to this process, which delivers it from
     memory after the commit without claiming it first; if the process dies, the lease
     lapses and the retry sweep delivers it.
     """
-    now = time.time()
-    return await OutboxMessage.create(
+    now = time.time() if now is None else now
+    given = {"id": row_id} if row_id is not None else {}  # an explicit id marks the row's id as ours to insert
+    return OutboxMessage(
+        **given,
         channel=channel,
         chat=chat,
         payload=replies,
@@ -43,6 +47,38 @@ async def add(
         lease_until=leases.lease_until(now) if leased else None,
         lease_owner=leases.OWNER if leased else None,
     )
+
+
+async def add(row: OutboxMessage) -> None:
+    """Write one row from `build` (inside the transaction that changed what it reports)."""
+    await row.save(force_create=True)
+
+
+async def reserve_ids(count: int) -> list[int]:
+    """Ids for `count` rows written together by `add_built`, in order.
+
+    Call only inside a transaction whose first statement wrote: on SQLite the one writer
+    then holds the database until the commit, so the ids above the largest one are
+    nobody else's; PostgreSQL hands them out from the table's sequence.
+    """
+    if count <= 0:
+        return []
+    db = OutboxMessage._meta.db
+    table = OutboxMessage._meta.db_table
+    if db.capabilities.dialect == "postgres":
+        _, found = await db.execute_query(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id FROM generate_series(1, $1)", [count]
+        )
+        return sorted(row["id"] for row in found)
+    _, found = await db.execute_query(f"SELECT COALESCE(MAX(id), 0) AS id FROM {table}")
+    last = found[0]["id"]
+    return list(range(last + 1, last + 1 + count))
+
+
+async def add_built(rows: list[OutboxMessage]) -> None:
+    """Write rows from `build`, each given its id by `reserve_ids`, in bulk inserts."""
+    if rows:
+        await OutboxMessage.bulk_create(rows, batch_size=BULK_ROWS)
 
 
 async def add_many(rows: list[tuple[str, str, list[dict[str, Any]]]], batch: str) -> dict[tuple[str, str], int]:

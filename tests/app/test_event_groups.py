@@ -75,3 +75,28 @@ async def test_a_turn_that_fails_rolls_back_alone_and_its_group_is_not_retried(c
     assert events[f"line:{failing.user_id}"].status == "failed"  # tried alone until given up
     assert failing.last() == t("inbox.dead_letter")
     assert not await ConversationState.filter(state="boom").exists()
+
+
+async def test_a_group_writes_its_answers_in_one_insert_and_later_rows_follow_on(
+    client, services, line_user, monkeypatch
+):
+    from storage import outbox
+
+    users = await _linked(line_user, ("E001", "E002", "E003"))
+    calls: list[str] = []
+    for name in ("add", "add_built"):
+        real = getattr(outbox, name)
+
+        async def spy(*args, _real=real, _name=name, **kwargs):
+            calls.append(_name)
+            return await _real(*args, **kwargs)
+
+        monkeypatch.setattr(outbox, name, spy)
+    events = await _press_while_held(client, services, [(user, "menu.help") for user in users])
+    assert calls == ["add_built"]
+    rows = await OutboxMessage.filter(source_event__in=[e.event_id for e in events.values()])
+    assert len({row.id for row in rows}) == len(rows) == 3
+    # The ids the group took are past: the next answers, grouped or alone, get new ones.
+    await _press_while_held(client, services, [(users[0], "menu.help"), (users[0], "menu.help")])
+    assert sum(HELP in text for text in users[0].texts()) == 3
+    assert calls.count("add") == 2
