@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -320,13 +320,14 @@ class EventProcessor:
         refusal, download = await self._admit(event)
         if refusal is not None:
             return _Job(row, event, refusal=refusal)
-        self._acknowledge(adapter, event)
+        if (courtesy := adapter.acknowledgement(event)) is not None:
+            self._acknowledge(courtesy)
         stored, file_error = await self._fetch_file(adapter, event) if download else (None, None)
         return _Job(row, event, stored=stored, file_error=file_error)
 
-    def _acknowledge(self, adapter: ChannelAdapter, event: Incoming) -> None:
+    def _acknowledge(self, courtesy: Awaitable[None]) -> None:
         """The platform's courtesy call (Telegram's spinner), beside the handling, not before it."""
-        task = asyncio.create_task(_quietly(adapter.acknowledge(event)))
+        task = asyncio.create_task(_quietly(courtesy))
         self._courtesy.add(task)
         task.add_done_callback(self._courtesy.discard)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -63,8 +64,9 @@ class ChannelAdapter(Protocol):
         """Turn a stored raw event into a neutral one (None for events the bot ignores)."""
         ...
 
-    async def acknowledge(self, event: Incoming) -> None:
-        """Platform courtesy before handling, e.g. answering a Telegram callback query."""
+    def acknowledgement(self, event: Incoming) -> Awaitable[None] | None:
+        """The platform's courtesy call before handling (answering a Telegram callback query), or None
+        where there is none: a storm of LINE presses then costs no task each."""
         ...
 
     async def download(self, ref: FileRef, max_bytes: int) -> bytes:

@@ -219,8 +219,9 @@ class LineChannel:
             return Incoming(kind="unfollow", **base)
         return None
 
-    async def acknowledge(self, event: Incoming) -> None:
+    def acknowledgement(self, event: Incoming) -> None:
         """Nothing to acknowledge on LINE (postbacks need no answer)."""
+        return None
 
     async def download(self, ref: FileRef, max_bytes: int) -> bytes:
         """Fetch message content from the data API host."""

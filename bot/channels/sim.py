@@ -67,8 +67,9 @@ class SimChannel:
             return Incoming(kind="follow", **base)
         return None
 
-    async def acknowledge(self, event: Incoming) -> None:
+    def acknowledgement(self, event: Incoming) -> None:
         """Nothing to acknowledge."""
+        return None
 
     async def download(self, ref: FileRef, max_bytes: int) -> bytes:
         """Uploaded files are already in the store."""

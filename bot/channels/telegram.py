@@ -13,7 +13,7 @@ import logging
 import ssl
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 import certifi
@@ -170,13 +170,17 @@ class TelegramChannel:
             return Incoming(kind="file", file=ref, text=message.caption, **base)
         return Incoming(kind="other", **base)
 
-    async def acknowledge(self, event: Incoming) -> None:
-        """Stop the button's loading spinner."""
+    def acknowledgement(self, event: Incoming) -> Awaitable[None] | None:
+        """Stop a pressed button's loading spinner."""
         if event.kind == "action" and event.reply_token:
-            try:
-                await self.bot.answer_callback_query(event.reply_token)
-            except TelegramError as exc:  # an old query id: harmless
-                logger.info("answerCallbackQuery failed: %s", type(exc).__name__)
+            return self._answer_callback(event.reply_token)
+        return None
+
+    async def _answer_callback(self, query_id: str) -> None:
+        try:
+            await self.bot.answer_callback_query(query_id)
+        except TelegramError as exc:  # an old query id: harmless
+            logger.info("answerCallbackQuery failed: %s", type(exc).__name__)
 
     async def download(self, ref: FileRef, max_bytes: int) -> bytes:
         """getFile then download; the Bot API serves at most 20 MB."""

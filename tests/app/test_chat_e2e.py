@@ -88,3 +88,14 @@ async def test_guessing_codes_is_limited(client, line_user):
     await user.says(good)
     assert "ไม่ถูกต้อง" in user.last()
     assert not await ChatIdentity.filter(platform_user_id=user.user_id).exists()
+
+
+async def test_a_telegram_button_press_stops_its_spinner(client, telegram_user, telegram_api):
+    await load_roster()
+    user = telegram_user()
+    await user.says(await code_for("E002"))
+    await user.says("เมนู")
+    await user.presses("ฉันคือใคร")
+    assert "รหัสบุคลากร: E002" in user.last()
+    answered = telegram_api.calls_to("answerCallbackQuery")
+    assert len(answered) == 1 and answered[0].body["callback_query_id"]
