@@ -70,14 +70,14 @@ Fine-tuning the shipped model on long names (issue 36) was started as
 ``--resume-onnx certificates/data/thai_lines.onnx --seed 2000 --epochs 3
 --max-lr 1e-3 --samples 33500`` (33,500 lines rendered in 398 s on two
 cores).  The loaded model read 1,242 of its 1,500 validation lines exactly
-right one by one, as ONNX Runtime read them with the shipped file (1,262 in
-padded batches, the figure the runs above give; a long name in one line in
-seven makes these lines harder than theirs), its log-probabilities within
-8e-5 of ONNX Runtime's.  The run was stopped inside its first epoch: the
-machine's cores were held for latency measurements, and it got about three
-minutes of CPU in an hour.  Nothing was trained; the shipped model read
-403 of 420 files all four fields right on seed 2626 (59 of 63 held out,
-long names 27 of 28), the draw left to judge a fine-tuned one against.
+right one by one, as ONNX Runtime read them with the shipped file, and
+1,262 in padded batches (the figure the runs above give; these lines hold a
+long name in one in seven), its log-probabilities within 8e-5 of ONNX
+Runtime's.  The run was stopped inside its first epoch: the machine's cores
+were held for latency measurements, and after its load check it got three
+and a half minutes of CPU in 36 minutes.  No model came of it.  The shipped
+model read 403 of 420 files all four fields right on seed 2626 (59 of 63
+held out, long names 27 of 28), the draw left to judge a fine-tuned one on.
 """
 
 from __future__ import annotations
