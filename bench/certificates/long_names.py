@@ -58,7 +58,7 @@ class LongName:
 
 
 @cache
-def _long_pools() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+def long_pools() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """The longest men's, women's and family names on PyThaiNLP's lists, spelled as real names are."""
     from pythainlp.corpus import thai_family_names, thai_female_names, thai_male_names
 
@@ -86,7 +86,7 @@ def composed_family_name(rng: random.Random) -> str:
 
 def draw_long_name(rng: random.Random) -> LongName:
     """A long rank title glued to one of the longest given names, and a long family name."""
-    men, women, lasts = _long_pools()
+    men, women, lasts = long_pools()
     title = rng.choices([t for t, _ in LONG_TITLES], weights=[w for _, w in LONG_TITLES])[0]
     first = rng.choice(women if title.endswith("หญิง") else men)
     # Half the family names are composed, as no list holds them.
