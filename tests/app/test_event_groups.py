@@ -12,6 +12,7 @@ from config.texts import t
 from storage.models import ConversationState, InboundEvent, OutboxMessage
 from bot.routing import Router
 from bot.turn import Turn
+from tests.builders.call_log import record_calls
 from tests.builders.chat import LineUser, link, settle
 from tests.builders.roster import load_roster
 from tests.fakes.line_events import postback_event
@@ -83,15 +84,7 @@ async def test_a_group_writes_its_answers_in_one_insert_and_later_rows_follow_on
     from storage import outbox
 
     users = await _linked(line_user, ("E001", "E002", "E003"))
-    calls: list[str] = []
-    for name in ("add", "add_built"):
-        real = getattr(outbox, name)
-
-        async def spy(*args, _real=real, _name=name, **kwargs):
-            calls.append(_name)
-            return await _real(*args, **kwargs)
-
-        monkeypatch.setattr(outbox, name, spy)
+    calls = record_calls(monkeypatch, outbox, ("add", "add_built"))
     events = await _press_while_held(client, services, [(user, "menu.help") for user in users])
     assert calls == ["add_built"]
     rows = await OutboxMessage.filter(source_event__in=[e.event_id for e in events.values()])

@@ -14,6 +14,7 @@ import pytest
 from bot.app import SERVICES
 from bot.events import Reply
 from storage.models import OutboxMessage, Staff
+from tests.builders.call_log import record_calls
 from tests.builders.chat import link, settle
 from tests.builders.roster import TEAM_CSV, load_roster
 from tests.builders.submissions import confirm, read_submission
@@ -117,15 +118,7 @@ async def test_a_large_job_writes_its_rows_in_bulk_and_everyone_gets_theirs_once
     users = {code: await link(line_user(), code) for code in ("E001", "E003", "E004")}
     users["E005"] = await link(telegram_user(), "E005")
     monkeypatch.setattr(sending_module, "BULK_FROM", 3)
-    calls: list[str] = []
-    for name in ("add", "add_many"):
-        real = getattr(outbox, name)
-
-        async def spy(*args, _real=real, _name=name, **kwargs):
-            calls.append(_name)
-            return await _real(*args, **kwargs)
-
-        monkeypatch.setattr(outbox, name, spy)
+    calls = record_calls(monkeypatch, outbox, ("add", "add_many"))
     async with people.notifier.batch() as out:
         for code in users:
             out.send_to(await Staff.get(employee_code=code), Reply(f"เตือน {code}"))
