@@ -25,7 +25,6 @@ def build(
     source_event: str | None = None,
     leased: bool = False,
     row_id: int | None = None,
-    now: float | None = None,
 ) -> OutboxMessage:
     """One chat's queued replies as a row, not yet written (the caller saves it, or `add_built` many).
 
@@ -33,7 +32,7 @@ def build(
     memory after the commit without claiming it first; if the process dies, the lease
     lapses and the retry sweep delivers it.
     """
-    now = time.time() if now is None else now
+    now = time.time()
     given = {"id": row_id} if row_id is not None else {}  # an explicit id marks the row's id as ours to insert
     return OutboxMessage(
         **given,

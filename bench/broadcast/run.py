@@ -508,7 +508,6 @@ async def storm(
     line_pressers = [user for _, (channel, user) in plan if channel == "line"]
     tokens = iter(await reply_tokens(fakes.line, line_pressers))
     posted: list[tuple[str, float]] = []
-    first_press: dict[str, float] = {}
     print(f"  storm: {len(plan):,} presses over {seconds:.0f} s, peaking at {PEAK_PRESSES:.0f}/s", flush=True)
 
     def request(channel: str, user: str) -> bytes:
@@ -530,7 +529,6 @@ async def storm(
         sent = time.time()
         if await pressers.post(raw):
             posted.append((user, sent))
-            first_press.setdefault(user, sent)
 
     start = time.time() + 1.0
     for (at, (_, user)), raw in zip(plan, requests):
