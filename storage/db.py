@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise, connections
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import TortoiseContext
 from tortoise.migrations.api import migrate
 
@@ -19,7 +20,7 @@ APP_LABEL = "models"
 def tortoise_config(database_url: str) -> dict[str, Any]:
     """The Tortoise config for one database URL (sqlite://… or postgres://…)."""
     return {
-        "connections": {"default": _with_sqlite_pragmas(database_url)},
+        "connections": {"default": _connection(database_url)},
         "apps": {
             APP_LABEL: {
                 "models": ["storage.models"],
@@ -32,9 +33,27 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
-def _with_sqlite_pragmas(url: str) -> str | dict[str, Any]:
-    if not url.startswith("sqlite://"):
-        return url
+def _connection(url: str) -> str | dict[str, Any]:
+    if url.startswith("sqlite://"):
+        return _with_sqlite_pragmas(url)
+    config = expand_db_url(url)
+    if config["engine"] == "tortoise.backends.asyncpg":
+        config["credentials"]["reset"] = _keep_session
+    return config
+
+
+async def _keep_session(connection: Any) -> None:
+    """asyncpg's pool reset hook, which hands a connection back without asyncpg's session reset.
+
+    asyncpg resets every connection returned to its pool (`SELECT pg_advisory_unlock_all(); CLOSE ALL;
+    UNLISTEN *; RESET ALL`), and Tortoise returns one after every query outside a transaction: under an
+    acknowledgement storm that was more round trips than all our own statements together. We leave
+    no session state behind to reset (no session advisory locks, cursors, LISTEN or SET), and an
+    open transaction is still rolled back on release by asyncpg itself, before this hook runs.
+    """
+
+
+def _with_sqlite_pragmas(url: str) -> dict[str, Any]:
     path = url.removeprefix("sqlite://")
     if path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
