@@ -199,7 +199,28 @@ def match_course(
     garbled = _GARBLED_WORD.sub(" ", title)
     if match is None and garbled != title:
         match = _match_key(title_key(garbled), entries, keys, kind)
+    if match is None and _TALL_STROKES.search(title):
+        match = _match_tall_strokes(title, entries, kind)
     return replace(match, score=round(0.9 * match.score, 3)) if match is not None else None
+
+
+# Capital I, small l and a bar are one vertical stroke in the sans faces of certificates and
+# screenshots: OCR picks one at random ("Al Skills for AU" for "AI Skills for All").
+_TALL_STROKES = re.compile("[Il|]")
+
+
+def _folded_key(title: str) -> str:
+    return title_key(_TALL_STROKES.sub("l", title))
+
+
+def _match_tall_strokes(title: str, entries: list[Any], kind: str | None) -> CatalogMatch | None:
+    """A title that matches once I, l and | are read as one letter, if no two catalog names fold alike."""
+    keys = [_folded_key(_field(e, "name")) for e in entries]
+    match = _match_key(_folded_key(title), entries, keys, kind)
+    if match is None:
+        return None
+    names = {title_key(_field(e, "name")) for e, k in zip(entries, keys) if k == _folded_key(match.name)}
+    return match if len(names) == 1 else None
 
 
 # A short Latin word or number before a title that matches no course with it:

@@ -622,6 +622,8 @@ def test_catalog_loads_packaged_csv(catalog: list[CatalogEntry]) -> None:
         ("การสร้าง 602ป่า Mindset เพื่อผลสำเร็จของชีวิตและงาน", "MS04"),  # "Growth" garbled
         ("Fen EQ กับการพัฒนาภาวะผู้นำ", "SL13"),  # a rotated page's edge read as a word
         ("347 AI Skills for All", "DS27"),  # ... or as a number
+        ("Al Skills for AU", "DS27"),  # capital I and small l are one stroke in sans faces
+        ("AI SkiIIs for AU", "DS27"),
         ("กาวใช้ ให103086ธ 6ธะ331 เพื่อการบริหารข้อมูล", "DS08"),  # "Microsoft Excel" read as digits and letters
     ],
 )
@@ -643,6 +645,7 @@ def test_near_miss_titles_match(catalog: list[CatalogEntry], read: str, code: st
         "ความรู้เกี่ยวกับกระบวนการยุติธรรมทางอาญาในการดำเนินคดีความผิด",
         "ภาวะผู้นำเชิงสร้างสรรค์",
         "Data",  # nothing left once a first word is set aside
+        "Al Basics for AU",  # folding I and l forces no other course
         "Fen การเงินการคลังภาครัฐ",  # setting a first word aside forces nothing either
         "2 การเงินการคลังภาครัฐ",
         "การสอนงาน 00ล50กร31",  # a garbled word set aside leaves too little Thai to go on
