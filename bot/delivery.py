@@ -146,7 +146,9 @@ class Delivery:
         except DeliveryError as exc:
             logger.warning("outbox %s to %s failed: %s", message.id, message.channel, exc)
             self.metrics.deliveries.labels(message.channel, "failed").inc()
-            await outbox.mark_failed(message, str(exc), permanent=exc.permanent)
+            if exc.retry_after is not None and pace is not None:
+                pace.hold(exc.retry_after)  # the broadcast in this process waits as well
+            await outbox.mark_failed(message, str(exc), permanent=exc.permanent, wait=exc.retry_after)
             return
         except Exception as exc:
             logger.exception("outbox %s to %s crashed", message.id, message.channel)

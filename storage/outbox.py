@@ -158,7 +158,9 @@ async def mark_sent_many(sent: list[tuple[OutboxMessage, list[str]]]) -> None:
     else:
         query = _MARK_SENT.format("?", "?", "?", "?")
     now = time.time()
-    await db.execute_many(query, [[now, m.attempts + 1, json.dumps(ids), m.id] for m, ids in sent])
+    # In id order: two processes marking at once then lock shared rows in the same order (no deadlock).
+    rows = sorted(sent, key=lambda pair: pair[0].id)
+    await db.execute_many(query, [[now, m.attempts + 1, json.dumps(ids), m.id] for m, ids in rows])
 
 
 async def platform_ids(message_id: int) -> list[str]:
@@ -167,9 +169,14 @@ async def platform_ids(message_id: int) -> list[str]:
     return list(row.platform_ids or []) if row else []
 
 
-async def mark_failed(message: OutboxMessage, error: str, *, permanent: bool) -> None:
-    """Delivery failed: back off and retry, or give up."""
-    attempts = message.attempts + 1
+async def mark_failed(message: OutboxMessage, error: str, *, permanent: bool, wait: float | None = None) -> None:
+    """Delivery failed: back off and retry, or give up.
+
+    `wait`: the platform refused for its rate and said how long to wait. That is the
+    platform's flow control, not a failed attempt: the message tries again then, and
+    however often that happens it is never given up on for it.
+    """
+    attempts = message.attempts + (0 if wait is not None and not permanent else 1)
     final = permanent or attempts >= MAX_ATTEMPTS
     await OutboxMessage.filter(id=message.id).update(
         status="failed" if final else "pending",
@@ -177,7 +184,7 @@ async def mark_failed(message: OutboxMessage, error: str, *, permanent: bool) ->
         last_error=error[:200],
         lease_until=None,
         lease_owner=None,
-        next_attempt_at=time.time() + min(300.0, 2.0**attempts),
+        next_attempt_at=time.time() + (wait if wait is not None else min(300.0, 2.0**attempts)),
         reply_token=None,  # a failed reply token is spent; retries push
     )
 

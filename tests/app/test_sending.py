@@ -8,6 +8,7 @@ request of up to five messages, not one request each.
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 
@@ -144,3 +145,33 @@ async def test_one_retry_sweep_delivers_more_than_a_page_left_by_a_crash(client,
         await sending.write()  # committed, never handed to delivery: as if the process died here
     assert await people.delivery.sweep() == 130
     assert all(line_api.texts_to(chat.chat) == ["ข้อความค้างส่ง"] for chat in chats)
+
+
+async def test_a_reply_refused_for_the_platforms_rate_waits_as_told_and_is_never_given_up(
+    client, people, telegram_api
+):
+    """Flood control is the platform's pacing, not a failure: it is no attempt, however often it comes."""
+    from tortoise.transactions import in_transaction
+
+    from bot.sending import Chat
+    from storage.outbox import MAX_ATTEMPTS
+    from tests.fakes.faults import RateWindow
+
+    telegram_api.enforce_rates()
+    telegram_api.chat_rate = RateWindow(0)  # every message to a chat is refused, "retry after 1"
+    sending = people.notifier.sending()
+    sending.send_to(Chat("telegram", "900123"), Reply("ผลการพิจารณา"))
+    async with in_transaction():
+        await sending.write()
+    for _ in range(MAX_ATTEMPTS + 2):
+        await OutboxMessage.filter(chat="900123").update(next_attempt_at=0)
+        assert await people.delivery.sweep() == 1
+    row = await OutboxMessage.get(chat="900123")
+    assert (row.status, row.attempts, row.last_error) == ("pending", 0, "Telegram 429")
+    assert row.next_attempt_at > time.time() + 0.5  # as long as Telegram asked
+    assert await people.delivery.sweep() == 0  # and not before
+    assert telegram_api.refused_for_rate["sendMessage"] == MAX_ATTEMPTS + 2
+    telegram_api.chat_rate = RateWindow(1)
+    await OutboxMessage.filter(chat="900123").update(next_attempt_at=0)
+    assert await people.delivery.sweep() == 1
+    assert telegram_api.texts_to("900123") == ["ผลการพิจารณา"]
