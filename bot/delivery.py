@@ -26,6 +26,9 @@ BATCH_CONCURRENCY = 8
 SWEEP_PAGE = 100  # due rows read at a time by the retry sweep
 SWEEP_PAGES = 100  # at most this many pages per sweep run (10,000 rows); the next run goes on
 MARK_DELAY = 0.01  # seconds a "sent" mark waits for others to share its commit
+# A message the platform asked to hold back this long or less is sent again by this process when
+# the time is up; the retry sweep, every 15 s, would make a one-second wait a fifteen-second one.
+RESEND_WITHIN_SECONDS = 60.0
 
 
 class Delivery:
@@ -41,6 +44,7 @@ class Delivery:
         self._inflight: set[asyncio.Task[None]] = set()
         self._marks: list[tuple[OutboxMessage, list[str]]] = []  # sent, not yet marked so
         self._flusher: asyncio.Task[None] | None = None
+        self._waiting: set[asyncio.Task[None]] = set()  # messages waiting out the platform's rate limit
 
     def send_soon(self, message_id: int) -> None:
         """Deliver a freshly committed message without waiting for the sweep."""
@@ -149,6 +153,8 @@ class Delivery:
             if exc.retry_after is not None and pace is not None:
                 pace.hold(exc.retry_after)  # the broadcast in this process waits as well
             await outbox.mark_failed(message, str(exc), permanent=exc.permanent, wait=exc.retry_after)
+            if exc.retry_after is not None and exc.retry_after <= RESEND_WITHIN_SECONDS:
+                self._send_after(message.id, exc.retry_after)
             return
         except Exception as exc:
             logger.exception("outbox %s to %s crashed", message.id, message.channel)
@@ -161,6 +167,20 @@ class Delivery:
             self._mark_sent_soon(message, platform_ids or [])
         else:
             await outbox.mark_sent(message, platform_ids or [])
+
+    def _send_after(self, message_id: int, delay: float) -> None:
+        """Send again once the platform's wait is over (still due in the outbox: a crash leaves it to the sweep)."""
+
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            try:
+                await self.send(message_id)
+            except Exception:
+                logger.exception("resending outbox message %d failed; the retry sweep will", message_id)
+
+        task = asyncio.create_task(later())
+        self._waiting.add(task)
+        task.add_done_callback(self._waiting.discard)
 
     async def _with_edit_target(self, reply: Reply) -> Reply:
         """Resolve which platform message an edit replaces (known only once that one was sent)."""
@@ -194,5 +214,8 @@ class Delivery:
             await asyncio.wait(list(self._inflight), timeout=max(0.01, deadline - time.monotonic()))
 
     async def close(self) -> None:
-        """Let in-flight deliveries finish briefly on shutdown."""
+        """Let in-flight deliveries finish briefly on shutdown; what waits for a platform's rate is the sweep's."""
+        for task in self._waiting:
+            task.cancel()
+        await asyncio.gather(*self._waiting, return_exceptions=True)
         await self.drain(5.0)

@@ -7,6 +7,7 @@ request of up to five messages, not one request each.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 
@@ -170,8 +171,12 @@ async def test_a_reply_refused_for_the_platforms_rate_waits_as_told_and_is_never
     assert (row.status, row.attempts, row.last_error) == ("pending", 0, "Telegram 429")
     assert row.next_attempt_at > time.time() + 0.5  # as long as Telegram asked
     assert await people.delivery.sweep() == 0  # and not before
-    assert telegram_api.refused_for_rate["sendMessage"] == MAX_ATTEMPTS + 2
+    assert telegram_api.refused_for_rate["sendMessage"] >= MAX_ATTEMPTS + 2
     telegram_api.chat_rate = RateWindow(1)
-    await OutboxMessage.filter(chat="900123").update(next_attempt_at=0)
-    assert await people.delivery.sweep() == 1
+    # No sweep (it runs every 15 s): this process sends it again once Telegram's second is up.
+    for _ in range(50):
+        if telegram_api.texts_to("900123"):
+            break
+        await asyncio.sleep(0.1)
     assert telegram_api.texts_to("900123") == ["ผลการพิจารณา"]
+    assert (await OutboxMessage.get(chat="900123")).status == "sent"
