@@ -29,6 +29,7 @@ MARK_DELAY = 0.01  # seconds a "sent" mark waits for others to share its commit
 # A message the platform asked to hold back this long or less is sent again by this process when
 # the time is up; the retry sweep, every 15 s, would make a one-second wait a fifteen-second one.
 RESEND_WITHIN_SECONDS = 60.0
+MIN_WAIT_SECONDS = 1.0
 
 
 class Delivery:
@@ -150,11 +151,13 @@ class Delivery:
         except DeliveryError as exc:
             logger.warning("outbox %s to %s failed: %s", message.id, message.channel, exc)
             self.metrics.deliveries.labels(message.channel, "failed").inc()
-            if exc.retry_after is not None and pace is not None:
-                pace.hold(exc.retry_after)  # the broadcast in this process waits as well
-            await outbox.mark_failed(message, str(exc), permanent=exc.permanent, wait=exc.retry_after)
-            if exc.retry_after is not None and exc.retry_after <= RESEND_WITHIN_SECONDS:
-                self._send_after(message.id, exc.retry_after)
+            # A "retry after 0" must not become a loop of requests as fast as the platform refuses them.
+            wait = None if exc.retry_after is None else max(MIN_WAIT_SECONDS, exc.retry_after)
+            if wait is not None and pace is not None:
+                pace.hold(wait)  # the broadcast in this process waits as well
+            await outbox.mark_failed(message, str(exc), permanent=exc.permanent, wait=wait)
+            if wait is not None and wait <= RESEND_WITHIN_SECONDS and not exc.permanent:
+                self._send_after(message.id, wait)
             return
         except Exception as exc:
             logger.exception("outbox %s to %s crashed", message.id, message.channel)
