@@ -305,8 +305,11 @@ def wrapped_family_name(lines: Sequence[TextLine], index: int, name: str) -> int
     A template with a fixed font size breaks a name too wide for its text
     box at its space, and the family name stands alone on the next line
     ("ว่าที่ร้อยตรีหญิงวารินทร์ทิพย์" / "เกียรติกิจวัฒนพาณิชย์").  Only for a name
-    read without a family name, and a line of one Thai word, close under
-    it, before the completion phrase, that is no wording of the certificate.
+    read without a family name, and a line close under it, before the
+    completion phrase: one Thai word that is no wording of the certificate,
+    or a line the first reading garbled ("สิริโ =- ฉ7 =็ม") printed as large
+    as the name (see :func:`garbled_family_name`), which the name's re-read
+    then reads from its crop.
     """
     person = split_name(name)
     following = index + 1
@@ -315,15 +318,37 @@ def wrapped_family_name(lines: Sequence[TextLine], index: int, name: str) -> int
     completion = find_phrase(lines, COMPLETION_PHRASES, threshold=0.8, start=following)
     if completion is None or completion.index == following:
         return None
-    word = clean_name_line(lines[following].text)
-    if " " in word or len(word) < 3 or not all("\u0e01" <= c <= "\u0e4e" for c in word) or _is_stop_line(word):
-        return None
     above, below = lines[index].box, lines[following].box
     if above is not None and below is not None:
         gap = below[1] - (above[1] + above[3])
         if below[1] < above[1] + above[3] // 2 or gap > _WRAPPED_NAME_MAX_GAP * above[3]:
             return None
-    return following
+    word = clean_name_line(lines[following].text)
+    if _one_thai_word(word) and not _is_stop_line(word):
+        return following
+    return following if garbled_family_name(lines[index], lines[following]) else None
+
+
+def _one_thai_word(text: str) -> bool:
+    return " " not in text and len(text) >= 3 and all("\u0e01" <= c <= "\u0e4e" for c in text)
+
+
+# A wrapped family name the first reading garbled: read with less confidence than this, in print at
+# least this share of the name line's height (the wording around a name is far smaller).
+_GARBLED_BELOW_CONFIDENCE = 0.7
+_SAME_PRINT_SHARE = 0.8
+
+
+def garbled_family_name(name_line: TextLine, line: TextLine) -> bool:
+    """Whether ``line``, under a name, is its family name that the first reading garbled.
+
+    Seen on PDFs of a template printing the name in large gold letters: the
+    family name's line came back as "สิริโ =- ฉ7 =็ม", so it was no Thai word
+    and the name lost its family name.  Its place and size still say what it is.
+    """
+    if name_line.box is None or line.box is None or line.confidence >= _GARBLED_BELOW_CONFIDENCE:
+        return False
+    return line.box[3] >= _SAME_PRINT_SHARE * name_line.box[3] and any(is_thai_char(c) for c in line.text)
 
 
 # --- course / curriculum title -------------------------------------------------------
@@ -760,8 +785,9 @@ def parse_fields(lines: Sequence[TextLine]) -> ParsedFields:
     name_idx = [name_index]
     family_index = wrapped_family_name(lines, name_index, out.name.value) if out.name is not None else None
     if family_index is not None:
-        name = tidy_name_line(f"{out.name.value} {lines[family_index].text}")
-        out.name = Field(name, min(out.name.confidence, lines[family_index].confidence))
+        if not garbled_family_name(lines[name_index], lines[family_index]):  # a garbled one is left to the re-read
+            name = tidy_name_line(f"{out.name.value} {lines[family_index].text}")
+            out.name = Field(name, min(out.name.confidence, lines[family_index].confidence))
         name_idx.append(family_index)
     out.title, out.kind, out.title_lines, title_idx = _find_title(lines, after=name_idx[-1])
     if out.title is None and name_index is not None:

@@ -351,7 +351,12 @@ def assign_roles(page: Layout) -> RoleLines:
                 check_only.discard(i)
                 changed = True
         above, below = _neighbours(f.lines, lines[i])
-        crop = line_crop(page.scaled, lines[i].box, above=above, below=below)
+        source = page.scaled
+        if wrapped is not None and i in wrapped:
+            # The two lines of a wrapped name stand close: each one's crop, which reaches half a line
+            # past its box for marks the box missed, would show the other's letters.
+            source = _whited_out(page.scaled, lines[wrapped[1] if i == wrapped[0] else wrapped[0]].box)
+        crop = line_crop(source, lines[i].box, above=above, below=below)
         if crop is None:
             continue
         if wrapped is not None and i == wrapped[0]:
@@ -365,6 +370,16 @@ def assign_roles(page: Layout) -> RoleLines:
         roles = frozenset(role for role in ROLES if i in sets.by_role.get(role, ()))
         out.append(RoleLine(i, lines[i], crop, roles, reread, i in digit_lines, i == unread_date_line))
     return RoleLines(page, tuple(lines), tuple(out), frozenset(merged), changed)
+
+
+def _whited_out(gray: np.ndarray, box: tuple[int, int, int, int] | None) -> np.ndarray:
+    """The page with one line's box painted white."""
+    if box is None:
+        return gray
+    x, y, w, h = box
+    out = gray.copy()
+    out[max(0, y) : y + h, max(0, x) : x + w] = 255
+    return out
 
 
 def _wrapped_name(

@@ -335,6 +335,26 @@ def test_a_family_name_wrapped_onto_the_next_line_is_joined() -> None:
     assert parse_fields(lines(text)).name.value == "ว่าที่ร้อยตรีหญิงวารินทร์ทิพย์ เกียรติกิจวัฒนพาณิชย์"
 
 
+def test_a_wrapped_family_name_the_first_reading_garbled_is_left_to_the_re_read() -> None:
+    # A PDF printing the name large in gold: the family name's line came back as debris (2628, pdf_007).
+    page = [
+        TextLine("ขอมอบประกาศนียบัตรนี้เพื่อแสดงว่า", 0.93, 22.0, (572, 651, 505, 33)),
+        TextLine("ว่าทีร้อยตรีหญิงณัฐสิมาภรณ์", 0.93, 66.0, (401, 791, 849, 100)),
+        TextLine("สิริโ =- ฉ7 =็ม", 0.51, 66.0, (565, 894, 378, 105)),
+        TextLine("ได้สำเร็จการศึกษาตามหลักเกณฑ์ที่กำหนด", 0.93, 21.0, (560, 1076, 528, 31)),
+        TextLine("หลักสูตร เทคนิคการจัดการความรู้เพื่อการพัฒนาองค์กร", 0.93, 36.0, (326, 1183, 997, 55)),
+    ]
+    fields = parse_fields(page)
+    assert fields.sources["name"] == [1, 2]  # re-read as one line: the crops side by side
+    assert fields.name is not None and fields.name.value == "ว่าที่ร้อยตรีหญิงณัฐสิมาภรณ์"  # no debris in the name
+    # Debris in small print under a name is not its family name.
+    small = [*page[:2], TextLine("สิริโ =- ฉ7 =็ม", 0.51, 20.0, (565, 894, 378, 31)), *page[3:]]
+    assert wrapped_family_name(small, 1, "ว่าที่ร้อยตรีหญิงณัฐสิมาภรณ์") is None
+    # Nor is a line read with confidence that is no Thai word.
+    sure = [*page[:2], TextLine("สิริโ =- ฉ7 =็ม", 0.9, 66.0, (565, 894, 378, 105)), *page[3:]]
+    assert wrapped_family_name(sure, 1, "ว่าที่ร้อยตรีหญิงณัฐสิมาภรณ์") is None
+
+
 def test_only_a_name_without_family_name_takes_the_next_line() -> None:
     page = lines("ขอมอบประกาศนียบัตรนี้เพื่อแสดงว่า\nนายสมชาย รักเรียน\nเกียรติกิจวัฒนพาณิชย์\nได้ผ่านการอบรม")
     assert wrapped_family_name(page, 1, "นายสมชาย รักเรียน") is None
