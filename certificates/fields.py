@@ -348,6 +348,8 @@ def garbled_family_name(name_line: TextLine, line: TextLine) -> bool:
     """
     if name_line.box is None or line.box is None or line.confidence >= _GARBLED_BELOW_CONFIDENCE:
         return False
+    if _one_thai_word(clean_name_line(line.text)):
+        return False  # a word, however unsure: read as one (see wrapped_family_name)
     return line.box[3] >= _SAME_PRINT_SHARE * name_line.box[3] and any(is_thai_char(c) for c in line.text)
 
 

@@ -353,6 +353,9 @@ def test_a_wrapped_family_name_the_first_reading_garbled_is_left_to_the_re_read(
     # Nor is a line read with confidence that is no Thai word.
     sure = [*page[:2], TextLine("สิริโ =- ฉ7 =็ม", 0.9, 66.0, (565, 894, 378, 105)), *page[3:]]
     assert wrapped_family_name(sure, 1, "ว่าที่ร้อยตรีหญิงณัฐสิมาภรณ์") is None
+    # A word read with little confidence is a family name as before, and joined.
+    unsure = [*page[:2], TextLine("สิริโชติศักดิ์วัฒนา", 0.5, 66.0, (565, 894, 378, 105)), *page[3:]]
+    assert parse_fields(unsure).name.value == "ว่าที่ร้อยตรีหญิงณัฐสิมาภรณ์ สิริโชติศักดิ์วัฒนา"
 
 
 def test_only_a_name_without_family_name_takes_the_next_line() -> None:
