@@ -39,6 +39,10 @@ class QuietHours:
         """Half past the first quiet hour on `day`, in Bangkok."""
         return dt.datetime.combine(day, dt.time(self.start, 30), BANGKOK)
 
+    def outside(self, day: dt.date) -> dt.datetime:
+        """Twelve hours after the quiet hours start on `day`: never inside them, whatever hour the suite runs."""
+        return dt.datetime.combine(day, dt.time(self.start), BANGKOK) + dt.timedelta(hours=12)
+
     def release(self, day: dt.date) -> dt.datetime:
         """When a notice held at `inside(day)` may go: the end of the quiet hours, that day or the next."""
         end_day = day + dt.timedelta(days=1) if self.end < self.start else day
