@@ -144,7 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         times.append(secs)
         if answers:
             fields = {k: (got or {}).get(k) for k in CORE + EXTRA}
-            answers.write(json.dumps({"file": f"{rec['faces']}/{rec['file']}", "error": err, **fields},
+            trace = [[step.repair, step.role, step.before, step.after] for step in (got or {}).get("trace", [])]
+            answers.write(json.dumps({"file": f"{rec['faces']}/{rec['file']}", "error": err, **fields, "trace": trace},
                                      ensure_ascii=False, default=str) + "\n")
         verdict = compare(rec, got)
         verdicts.append((rec, verdict))
