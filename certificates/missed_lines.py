@@ -56,7 +56,11 @@ def missed_title_line(lines: Sequence[TextLine], f: ParsedFields,
     region = scaled[top:bottom, max(0, x) : x + w]
     if region.size == 0:
         return None
-    ink = _ink(region)
+    # Ink as dark as the title's own print: Otsu's cut on the gap alone falls
+    # inside the paper's grain when the gap is empty (paper at 245-255 cut at
+    # 254, and a blank gap read as "วิชา เย4").
+    title_print = scaled[y : y + h, max(0, x) : x + w]
+    ink = _ink(region, cut=_otsu(title_print) if title_print.size else None)
     rows, cols = np.nonzero(ink.any(axis=1))[0], np.nonzero(ink.any(axis=0))[0]
     if len(rows) < 0.4 * h or len(cols) < 0.5 * h:
         return None  # empty paper, or a speck (a short word such as "ต้น" is narrower than the title's box is tall)
@@ -207,14 +211,20 @@ def _ink_rows(ink: np.ndarray) -> np.ndarray:
     return ink.sum(axis=1) / 255 > max(3.0, 0.002 * ink.shape[1])
 
 
-def _ink(gray: np.ndarray, *, faint: bool = False) -> np.ndarray:
+def _otsu(gray: np.ndarray) -> float:
+    cut, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    return float(cut)
+
+
+def _ink(gray: np.ndarray, *, faint: bool = False, cut: float | None = None) -> np.ndarray:
     """Ink (255) on paper (0), without single-pixel specks.
 
     Otsu's cut falls between the paper and the black print, so a line
     printed pale (a gold name in a greyscale scan comes out light grey)
     counts as paper.  With ``faint``, anything clearly darker than the
-    light-normalised paper (255) is ink as well.
+    light-normalised paper (255) is ink as well.  ``cut`` replaces Otsu's,
+    for a region that may hold no print at all.
     """
-    otsu, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    otsu = _otsu(gray) if cut is None else cut
     _, ink = cv2.threshold(gray, max(otsu, FAINT_INK_BELOW) if faint else otsu, 255, cv2.THRESH_BINARY_INV)
     return cv2.morphologyEx(ink, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))

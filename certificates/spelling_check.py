@@ -56,6 +56,9 @@ VOUCHED_MARGIN = 1.5
 # about one letter far more often than about several: on the bench's name
 # crops a second and third swap mended nothing more and broke a name.
 ROUNDS = 1
+# Thai letters a title's spelling may lose against the vote: a Latin word the vote
+# read as Thai junk ("810020ทลไท" for "Blockchain") loses about this many.
+MAX_THAI_LETTERS_LOST = 4
 # Costs of how a line reads as words (pieces, rarity...): lower reads more like words.
 WordCosts = tuple[float, ...]
 
@@ -133,6 +136,10 @@ def _reads_better(costs: WordCosts, than: WordCosts) -> bool:
     return all(a <= b for a, b in zip(costs, than)) and any(a < b for a, b in zip(costs, than))
 
 
+def _thai_letters(text: str) -> int:
+    return sum(map(is_thai_letter, text))
+
+
 def _tone_marks(text: str) -> int:
     return sum(c in TONE_MARKS for c in text)
 
@@ -174,7 +181,8 @@ def best_spelling(
     the image and the name, agree), and the whole reading, or then one
     stretch of it, replaces the settled spelling when likelier by
     :data:`NETWORK_READ_MARGIN`, unless that turns a listed name into an
-    unlisted one.
+    unlisted one.  Each of these must also be at least as likely to the
+    network alone as the vote: the prior may not carry them in by itself.
     With a ``prior``, a stretch that only adds or changes tone marks is
     tried regardless (see :func:`adds_tone_mark_only`).
     ``prior`` (a cost, lower likelier, such as the name cost) may be weighed
@@ -215,16 +223,38 @@ def best_spelling(
     marks = _tone_marks(voted)
 
     def fits(text: str) -> bool:
-        """Reads as words no worse than the vote; better, where it drops a tone mark."""
+        """Reads as words no worse than the vote; better, where it drops a tone mark; keeps the vote's Thai.
+
+        A word the network cannot spell is a wildcard, and print that is not
+        Thai costs little as words, so a reading that put "-9" where
+        "ค่าตอบแทน สวัสดิการ" is printed scored best.
+        """
+        if _thai_letters(text) < _thai_letters(voted) - MAX_THAI_LETTERS_LOST:
+            return False
         costs = words(text)
         if any(a > b for a, b in zip(costs, floor)):
             return False
         return _tone_marks(text) >= marks or any(a < b for a, b in zip(costs, floor))
 
+    seen: dict[str, float] = {}  # the network's likelihood alone, without the prior
+
     def score(text: str) -> float:
         # A title's Latin words ("(Advanced)") must not leave its Thai letters unchecked.
-        value = likelihood(views, text, wildcards=words is not None)
+        value = seen[text] = likelihood(views, text, wildcards=words is not None)
         return value - weight * prior(text) if prior is not None and weight else value
+
+    def network_agrees(text: str) -> bool:
+        """The network finds the spelling made of its own letters at least as likely as the vote.
+
+        Its letters are read greedily on one view; over both views it can
+        still prefer the vote, and the prior alone must not then carry its
+        letters in: it dropped the vowel all nine readings of "ยอดวุธ" had
+        on a bench photo, since a name off the lists costs less with fewer
+        letters outside dictionary words.
+        """
+        if text not in seen:
+            score(text)
+        return seen[text] >= seen[voted]
 
     if network_read == squash(voted):
         # The network reads what Tesseract voted: only a listed name one
@@ -252,7 +282,7 @@ def best_spelling(
             variants |= {v for v in edits if adds_tone_mark_only(current, v)}
             if network_letters:
                 bar = prior(current) - NETWORK_EDIT_GAIN
-                variants |= {v for v in edits if prior(v) <= bar}
+                variants |= {v for v in edits if prior(v) <= bar and network_agrees(v)}
         if vouched is not None:
             variants |= {v for v in lookalike_variants(current, VOUCHED_LOOKALIKES) if vouched(v)}
         for variant in variants:
@@ -319,14 +349,14 @@ def best_spelling(
         for read in spacings:
             scored.setdefault(read, score(read))
         read = max(spacings, key=scored.__getitem__)
-        if scored[read] > scored[current] + NETWORK_READ_MARGIN and not unlists(current, read):
+        if scored[read] > scored[current] + NETWORK_READ_MARGIN and not unlists(current, read) and network_agrees(read):
             current = listed_swap(read)
         # One stretch of that reading, on the same terms: where the network
         # misreads elsewhere in the line ("ศริ" for "ศรี"), its whole reading
         # cannot win, and a letter every reading added ("ธรฐิติ") stays.
         stretches = {v: scored.get(v, score(v)) for v in network_edits(current, network_read)}
         bar = scored[current] + NETWORK_READ_MARGIN
-        won = [v for v, s in stretches.items() if s > bar and not unlists(current, v)]
+        won = [v for v, s in stretches.items() if s > bar and not unlists(current, v) and network_agrees(v)]
         if won:
             current = max(won, key=stretches.__getitem__)
             scored[current] = stretches[current]

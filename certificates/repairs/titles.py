@@ -13,7 +13,14 @@ import numpy as np
 
 from ..ocr import ENGLISH_ONLY, OcrUnavailable, line_words
 from ..spelling_check import best_spelling
-from ..thai_text import is_thai_char, is_thai_letter, one_letter_word_repairs, title_word_cost, title_word_costs
+from ..thai_text import (
+    is_thai_char,
+    is_thai_letter,
+    one_letter_word_repairs,
+    share_in_words,
+    title_word_cost,
+    title_word_costs,
+)
 from . import LineUnderRepair, repair, text_repair
 from .lookalikes import AS_ROUND_BRACKETS, TITLE_LOOKALIKES
 
@@ -25,6 +32,8 @@ _LATIN_WORD = re.compile(r"[(\[]?[A-Za-z][A-Za-z'&-]+[)\]]?[.,:]?")
 # How sure the English model must be of a Latin word to take it (0–100); on
 # Thai letters it reads junk at 0–70.
 LATIN_WORD_CONFIDENCE = 85.0
+# Thai characters glued after a garbled word that are taken as words of their own, at least.
+_GLUED_THAI_MIN = 6
 # Letters two pieces of a row cut by layout analysis may both hold (see joined_pieces):
 # fewer could be a real repeat ("หลักการ|การสื่อสาร").
 _MIN_OVERLAP, _MAX_OVERLAP = 4, 12
@@ -126,6 +135,24 @@ def is_garbled_latin(word: str) -> bool:
     return bool(_LATIN_LETTER.search(word)) or (thai and (other or (digits >= 2 and not numbered)))
 
 
+def thai_words_glued_on(word: str) -> list[str]:
+    """A garbled word, and apart from it the Thai words ``tha+eng`` glued on where it lost the space.
+
+    "Mindset เพื่อผลสำเร็จของชีวิตและงาน" came back as
+    "ไทสร505(เพื่อผลสำเร็จของชีวิตและงาน": replacing the
+    whole word with the English reading dropped half the title.  A Thai tail
+    is split off only when it is long and made wholly of dictionary words;
+    the short Thai a Latin word itself turns into ("810020ทลไท") stays.
+    """
+    tail = len(word)
+    while tail > 0 and is_thai_char(word[tail - 1]):
+        tail -= 1
+    head, thai = word[:tail], word[tail:]
+    if not head or len(thai) < _GLUED_THAI_MIN or not is_garbled_latin(head) or share_in_words(thai) < 1.0:
+        return [word]
+    return [head, thai]
+
+
 def latin_words(crop: np.ndarray, text: str) -> str:
     """``text`` with its Latin words as Tesseract's English model reads them, where it is sure of each.
 
@@ -134,8 +161,10 @@ def latin_words(crop: np.ndarray, text: str) -> str:
     network has no Latin letters to mend it with.  The English model reads
     such words surely and Thai ones as junk it is unsure of; its sure Latin
     words replace the garbled words one for one, when there are as many.
+    Thai words glued to a garbled word, where ``tha+eng`` lost the space
+    after it, are kept (see :func:`thai_words_glued_on`).
     """
-    words = text.split(" ")
+    words = [piece for word in text.split(" ") for piece in thai_words_glued_on(word)]
     garbled = [i for i, w in enumerate(words) if is_garbled_latin(w)]
     if not garbled:
         return text

@@ -543,6 +543,11 @@ def test_last_title_line_that_layout_analysis_dropped_is_read_from_the_gap() -> 
     blank = np.array(img)
     blank[boxes[0][1] + boxes[0][3] + 5 : boxes[2][1] - 5, :] = 255
     assert missed_title_line(lines, fields, blank) is None
+    # Nor from the paper's grain (245-255, where Otsu's cut on the gap alone lands inside it).
+    grain = blank.copy()
+    gap = grain[boxes[0][1] + boxes[0][3] + 5 : boxes[2][1] - 5, :]
+    gap[:] = np.random.default_rng(0).integers(245, 256, gap.shape, dtype=np.uint8)
+    assert missed_title_line(lines, fields, grain) is None
     # A word off to one side of the gap (a watermark's edge read "เจ") is no end of a centred title.
     aside = Image.fromarray(blank)
     ImageDraw.Draw(aside).text((boxes[0][0] + 10, 150), "ภาครัฐ", font=fnt, fill=0)
@@ -675,6 +680,20 @@ def test_a_latin_word_read_as_thai_junk_in_a_title_is_read_with_the_english_mode
     assert latin_words(thai, "วิชา การจัดการความรู้ รุ่นที่ 2") == "วิชา การจัดการความรู้ รุ่นที่ 2"
     # A whole Latin title read as digits and Thai letters.
     assert latin_words(_title_line("วิชา Blockchain"), "วิชา 810020ทลไท") == "วิชา Blockchain"
+    # Thai words glued on where the space after the Latin word was lost are kept.
+    mindset = _title_line("วิชา การสร้าง Growth Mindset เพื่อผลสำเร็จของชีวิตและงาน")
+    assert (latin_words(mindset, "วิชา การสร้าง Growth ไทสร505(เพื่อผลสำเร็จของชีวิตและงาน")
+            == "วิชา การสร้าง Growth Mindset เพื่อผลสำเร็จของชีวิตและงาน")
+
+
+def test_only_dictionary_thai_glued_after_a_garbled_word_is_split_off() -> None:
+    from certificates.repairs.titles import thai_words_glued_on
+
+    assert thai_words_glued_on("ไทสร505(เพื่อผลสำเร็จ") == ["ไทสร505(", "เพื่อผลสำเร็จ"]
+    # The short Thai a Latin word turns into, and Thai that is no word, stay with it.
+    assert thai_words_glued_on("810020ทลไท") == ["810020ทลไท"]
+    assert thai_words_glued_on("(4ลกกขคฆงจ") == ["(4ลกกขคฆงจ"]
+    assert thai_words_glued_on("ความรู้") == ["ความรู้"]
 
 
 def test_garbled_latin_is_latin_letters_or_thai_mixed_with_other_print() -> None:
