@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from ..line_recognizer import greedy, log_probs, log_probs_views
+from ..line_recognizer import greedy, log_probs_views
 from ..ocr import MONTH_START
 from ..spelling_check import best_spelling, likelihood
 from ..thai_dates import FULL_MONTHS, SHORT_MONTHS, find_dates
@@ -99,18 +99,39 @@ def with_impossible_day_mended(crop: np.ndarray, text: str) -> str:
     all.  The network's own numbers are no evidence against a number that
     could be right (on the bench they broke more than they mended), but
     against one that cannot be, the day it reads is taken, when its other
-    numbers agree with the line's.
+    numbers agree with the line's.  Its reading can collapse a doubled digit
+    ("11" read "1", where Tesseract read Bai Jamjuree's "11" as "71"), so
+    where Tesseract saw two digits, the days one digit away from the
+    impossible one compete with the network's, by likelihood, and a day of
+    one digit is taken only when no day of two fits.
     """
-    lp = log_probs(crop)
-    if lp is None:
+    views = log_probs_views(crop)
+    if not views:
         return text
-    ours, theirs = DIGIT_RUN.findall(text), DIGIT_RUN.findall(greedy(lp))
+    ours, theirs = DIGIT_RUN.findall(text), DIGIT_RUN.findall(greedy(views[0]))
     if len(ours) != 2 or len(theirs) != 2 or ours[1] != theirs[1]:
         return text
     if 1 <= int(ours[0]) <= 31 or not 1 <= int(theirs[0]) <= 31:
         return text
-    mended = DIGIT_RUN.sub(theirs[0], text, count=1)
-    return mended if find_dates(mended) else text
+    days = {theirs[0], *one_digit_days(ours[0])}
+    mended = [m for m in (DIGIT_RUN.sub(day, text, count=1) for day in sorted(days)) if find_dates(m)]
+    as_long = [m for m in mended if len(DIGIT_RUN.findall(m)[0]) == len(ours[0])]
+    if not (as_long or mended):
+        return text
+    return max(as_long or mended, key=lambda m: likelihood(views, scorable(m)))
+
+
+def one_digit_days(number: str) -> list[str]:
+    """The days of the month (1–31) that differ from the two-digit ``number`` in one digit ("71": 01, 11, 21, 31)."""
+    if len(number) != 2:
+        return []
+    out = []
+    for k in range(2):
+        for d in "0123456789":
+            day = number[:k] + d + number[k + 1:]
+            if day != number and 1 <= int(day) <= 31:
+                out.append(day)
+    return out
 
 
 def with_month_filled(crop: np.ndarray, text: str) -> str:

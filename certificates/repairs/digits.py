@@ -22,6 +22,8 @@ from .lookalikes import AS_ROUND_BRACKETS, DIGIT_LOOKALIKES, DIGIT_SYMBOLS, ONE_
 
 # The 0/9 check's margin (nats) for a number the line network itself reads (see checked_digits).
 SEEN_DIGITS_MARGIN = 1.0
+# How much likelier (nats) an hours number read alike on both the network's views must be (see with_number_seen_twice).
+SEEN_TWICE_MARGIN = 3.0
 # How much less likely (nats) a number with a digit the network sees and Tesseract lost may be (see with_lost_digit).
 LOST_DIGIT_SLACK = 1.0
 DIGIT_RUN = re.compile(r"\d+")
@@ -57,6 +59,17 @@ def digits_checked(line: LineUnderRepair) -> str:
     if line.thai_digits:
         return checked_flagged_digits(line.crop, line.text, line.page_text)
     return checked_digits(line.crop, line.text, line.page_text, lost_digits=True)
+
+
+@repair(roles=("hours",), order=115)
+def hours_seen_on_both_views(line: LineUnderRepair) -> str:
+    """An hours digit misread as one no look-alike pair covers (Niramit's 3 read as 5), as the network reads it.
+
+    See :func:`with_number_seen_twice`.  Lines in Thai digits are left to the digit classifier.
+    """
+    if not line.digits_parsed or line.thai_digits or not LATIN_DIGIT.search(line.text):
+        return line.text
+    return with_number_seen_twice(line.crop, line.text)
 
 
 @repair(roles=("hours",), order=120)
@@ -225,6 +238,32 @@ def checked_digits(crop: np.ndarray, text: str, page_text: str = "",
     return checked
 
 
+def with_number_seen_twice(crop: np.ndarray, text: str) -> str:
+    """``text`` with one digit as the line network reads it on both its views, when clearly likelier, else ``text``.
+
+    The network's numbers are no evidence against a number that could be
+    right when it reads them once (on the bench they broke more than they
+    mended); read alike on both views, one digit apart from Tesseract's, and
+    likelier by :data:`SEEN_TWICE_MARGIN`, they are ("3" printed in Niramit,
+    read "5" by Tesseract and "3" on both views, 5 nats likelier).
+    """
+    spelt = scorable(text)
+    views = log_probs_views(crop)
+    if spelt != text or len(views) < 2:
+        return text
+    reads = {tuple(DIGIT_RUN.findall(greedy(v))) for v in views}
+    ours = DIGIT_RUN.findall(text)
+    if len(reads) != 1:
+        return text
+    (theirs,) = reads
+    if len(theirs) != len(ours) or sum(a != b for a, b in zip("".join(ours), "".join(theirs))) != 1:
+        return text
+    if any(len(a) != len(b) for a, b in zip(ours, theirs)):
+        return text
+    candidate = numbers_replaced(text, theirs)
+    return candidate if likelihood(views, candidate) > likelihood(views, text) + SEEN_TWICE_MARGIN else text
+
+
 def with_lost_digit(crop: np.ndarray, text: str) -> str:
     """``text`` with a digit put back that the line network reads and Tesseract lost or took for a symbol, else ``text``.
 
@@ -234,24 +273,27 @@ def with_lost_digit(crop: np.ndarray, text: str) -> str:
     for 2563 is a misread, not a loss), and a symbol beside a digit read as
     the digit the network sees.  The network's likelihood summed over all
     paths may favour the shorter number by a hair (a thin 1 beside another:
-    "11" scored 0.2 nats below "1"): nearly as likely is enough.
+    "11" scored 0.2 nats below "1"): nearly as likely is enough.  Each of
+    the network's two views is read: one may read the lost digit as a letter
+    ("1อ" for the 1 of "19") where the other reads it.
     """
     views = log_probs_views(crop)
     if not views:
         return text
-    network_read = greedy(views[0])
-    ours, theirs = DIGIT_RUN.findall(text), DIGIT_RUN.findall(network_read)
-    lost_readings = []
-    # The network may read a number more than Tesseract, from a bracket ("ชม.9" for "ชม.)"):
-    # each choice of its numbers, in order, is matched against ours.
-    for chosen in itertools.combinations(theirs, len(ours)):
-        lost = [b if len(b) == len(a) + 1 and any(b[:k] + b[k + 1:] == a for k in range(len(b))) else a
-                for a, b in zip(ours, chosen)]
-        if lost != ours:
-            lost_readings.append(numbers_replaced(text, lost))
-    # A thin 1 read as a symbol beside its digit ("2)" for 21) is put back the same way.
-    as_seen = [c for c in digit_symbols(text) if DIGIT_RUN.findall(c) == theirs]
-    for candidate in list(dict.fromkeys(lost_readings)) + as_seen:
+    ours = DIGIT_RUN.findall(text)
+    lost_readings, as_seen = [], []
+    for network_read in dict.fromkeys(greedy(v) for v in views):
+        theirs = DIGIT_RUN.findall(network_read)
+        # The network may read a number more than Tesseract, from a bracket ("ชม.9" for "ชม.)"):
+        # each choice of its numbers, in order, is matched against ours.
+        for chosen in itertools.combinations(theirs, len(ours)):
+            lost = [b if len(b) == len(a) + 1 and any(b[:k] + b[k + 1:] == a for k in range(len(b))) else a
+                    for a, b in zip(ours, chosen)]
+            if lost != ours:
+                lost_readings.append(numbers_replaced(text, lost))
+        # A thin 1 read as a symbol beside its digit ("2)" for 21) is put back the same way.
+        as_seen += [c for c in digit_symbols(text) if DIGIT_RUN.findall(c) == theirs]
+    for candidate in list(dict.fromkeys(lost_readings + as_seen)):
         if likelihood(views, candidate) > likelihood(views, text) - LOST_DIGIT_SLACK:
             return candidate
     return text

@@ -20,6 +20,7 @@ from certificates.repairs.digits import (
     scorable,
     stray_digits,
     with_lost_digit,
+    with_number_seen_twice,
 )
 from certificates.repairs.lookalikes import DIGIT_LOOKALIKES, TITLE_LOOKALIKES
 from certificates.repairs.names import NAME_PRIOR_WEIGHT
@@ -37,6 +38,8 @@ from tests.builders.printed_lines import printed_line
 
 # A TLWG face, which the network never trained on.
 FONT = Path("/usr/share/fonts/truetype/tlwg/Garuda.ttf")
+TLWG_MONO = FONT.with_name("TlwgMono.ttf")
+TLWG_MONO_BOLD_OBLIQUE = FONT.with_name("TlwgMono-BoldOblique.ttf")
 # The model ships in the repository: only the font may be missing, never the model.
 needs_font = pytest.mark.skipif(not FONT.exists(), reason="Thai fonts missing")
 
@@ -343,6 +346,23 @@ def test_a_listed_name_a_look_alike_away_wins_even_where_the_network_reads_as_te
     assert _name_spelling(printed, misread, vouched=True, crop=crop) == printed
 
 
+@pytest.mark.skipif(not TLWG_MONO.exists(), reason="Thai fonts missing")
+def test_the_name_prior_alone_does_not_carry_in_the_networks_letters() -> None:
+    """The network reads "สุขุมาลย์" without its second ุ on one view, and finds the vote likelier over both.
+
+    An unlisted name with fewer letters outside dictionary words costs less,
+    so by the prior alone the network's letters would win.
+    """
+    import cv2
+
+    printed = "นายยอดวุธ สุขุมาลย์"
+    crop = cv2.resize(printed_line(printed, TLWG_MONO, 44), None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+    assert line_recognizer.greedy(line_recognizer.log_probs_views(crop)[0]) == "นายยอดวุธสุขมาลย์"
+    assert name_line_cost("นายยอดวุธ สุขมาลย์") < name_line_cost(printed)
+    assert best_spelling(crop, printed, [printed] * 3, prior=name_line_cost, weight=NAME_PRIOR_WEIGHT,
+                         network_letters=True, vouched=is_listed_name) == printed
+
+
 @needs_font
 @pytest.mark.parametrize("printed", ["นายพรชัย ยุรีทรัพย์", "นายแพพร ศรีบุตร"])
 def test_an_unlisted_name_printed_clearly_is_not_snapped_to_a_listed_one(printed: str) -> None:
@@ -430,6 +450,28 @@ def test_a_day_that_is_no_day_is_taken_as_the_network_reads_it() -> None:
         "ให้ไว้ ณ วันที่ 20 พฤศจิกายน พ.ศ. 2566")
     assert with_impossible_day_mended(picture, "ให้ไว้ ณ วันที่ 50 พฤศจิกายน พ.ศ. 2568") == (
         "ให้ไว้ ณ วันที่ 50 พฤศจิกายน พ.ศ. 2568")
+
+
+@needs_font
+@pytest.mark.parametrize("printed", ["(รวมระยะเวลาทั้งสิ้น 3 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 36 ชั่วโมง)"])
+def test_an_hours_digit_the_network_reads_otherwise_on_both_views_is_taken(printed: str) -> None:
+    read = printed.replace("3", "5")  # Niramit's 3 read as 5: no look-alike pair covers it
+    picture = _line(printed)
+    assert with_number_seen_twice(picture, read) == printed
+    # A number read right stands, and so does one more than a digit away.
+    assert with_number_seen_twice(picture, printed) == printed
+    assert with_number_seen_twice(picture, printed.replace("3", "85")) == printed.replace("3", "85")
+
+
+@pytest.mark.skipif(not TLWG_MONO_BOLD_OBLIQUE.exists(), reason="Thai fonts missing")
+def test_a_day_that_is_no_day_keeps_the_two_digits_tesseract_saw() -> None:
+    """"11" read "71": the network reads the day as "1" (two like strokes close together collapse), "11" is likelier."""
+    import cv2
+
+    picture = cv2.GaussianBlur(printed_line("ให้ไว้ ณ วันที่ 11 ตุลาคม พ.ศ. 2564", TLWG_MONO_BOLD_OBLIQUE, 24), (0, 0), 1.0)
+    assert line_recognizer.greedy(line_recognizer.log_probs(picture)) == "ให้ไว้ณวันที่1ตุลาคมพ.ศ.2564"
+    assert with_impossible_day_mended(picture, "ให้ไว้ ณ วันที่ 71 ตุลาคม พ.ศ. 2564") == (
+        "ให้ไว้ ณ วันที่ 11 ตุลาคม พ.ศ. 2564")
 
 
 @needs_font
