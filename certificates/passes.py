@@ -55,14 +55,19 @@ class PageReading:
         lines = [line for line in self.lines if line.box is not None and len(line.text) >= 5]
         return sum(line.box[3] > line.box[2] for line in lines) > len(lines) / 2
 
-    def rank(self) -> tuple[bool, float]:
-        """For choosing the orientation: a certificate read across beats any read down, then quality.
+    def rank(self) -> tuple[bool, float, float]:
+        """For choosing the orientation: a certificate read across beats any read down, then fields, then quality.
 
         Only a certificate: Tesseract reads some photos better down than
         across, and a page read across that is no certificate must not win
-        over one that is.
+        over one that is.  Otherwise more fields win, and of as many, a page
+        read across: the passes that follow (a larger scale, rows layout
+        analysis missed) read a photo's small print across, and made a
+        certificate of the upright page where the page read down had won on
+        two fields read a little surer.
         """
-        return self.is_certificate() and not self.turned(), self.quality
+        across = not self.turned()
+        return self.is_certificate() and across, self.fields.found() + (0.5 if across else 0.0), self.quality
 
     def complete(self) -> bool:
         """All core fields found and each sure enough that another pass would not help."""

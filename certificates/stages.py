@@ -598,11 +598,15 @@ def read_picture(rgb: np.ndarray) -> PageReading:
 
 
 def better_flattening(warped: PageReading, flat: PageReading) -> PageReading:
-    """Of the page read flattened and as it is, the one with more fields, then the surer.
+    """Of the page read flattened and as it is, the one with more fields, then the one sure of each, then the surer.
 
-    A squeezed page can still yield four fields of junk, all unsure.
+    A squeezed page can still yield four fields of junk, all unsure.  A
+    reading sure of every field beats one unsure of some, however sure of
+    the rest: a photo's flattened page read a date unsure and wrong ("11"
+    for 1) and all else surer than the page as it is, which read all four
+    right and sure.
     """
-    return max((warped, flat), key=lambda r: (r.is_certificate(), r.fields.found(), r.quality))
+    return max((warped, flat), key=lambda r: (r.is_certificate(), r.fields.found(), r.complete(), r.quality))
 
 
 def read_page(page: Page, limits: ReaderLimits) -> tuple[PageReading, str]:

@@ -51,6 +51,13 @@ def test_a_page_squeezed_by_a_wrong_outline_loses_to_the_picture_as_it_is() -> N
     three = PageReading(ParsedFields(name=Field("นายสมชาย รักเรียน", 0.95), title=Field("การบริหาร", 0.95),
                                      hours=Field(6.0, 0.95)), [])
     assert better_flattening(three, squeezed) is squeezed
+    # Of four fields each, one sure of all beats one surer of most (2628 tlwg/photo_029).
+    import datetime as dt
+
+    mostly = _four_fields(0.95)
+    mostly.fields.completed_on = Field(dt.date(2025, 4, 11), 0.78)
+    assert mostly.quality > flat.quality and flat.complete() and not mostly.complete()
+    assert better_flattening(mostly, flat) is flat
 
 
 def _lines(boxes: list[tuple[int, int, int, int]]) -> list[TextLine]:
@@ -73,6 +80,11 @@ def test_a_certificate_read_across_outranks_one_read_down_but_not_a_page_of_noth
     assert PageReading(three, across).rank() > PageReading(three, down).rank()
     one = ParsedFields(hours=Field(6.0, 0.8))  # no certificate: a page read down that is one wins (2592 tlwg/photo_015)
     assert PageReading(three, down).rank() > PageReading(one, across).rank()
+    # Neither is a certificate: of as many fields, the page read across, surer or not (2629 tlwg/photo_022).
+    two = ParsedFields(name=Field("นางสาวสานิตย์ อาแว", 0.45), title=Field("การเป็นข้าราชการ", 0.8))
+    surer = ParsedFields(name=Field("นางสาวสานิตย์ อาแว", 0.94), title=Field("การเป็นข้าราชการ", 0.8))
+    assert not PageReading(two, across).is_certificate()
+    assert PageReading(two, across).rank() > PageReading(surer, down).rank()
 
 
 def test_a_page_layout_analysis_takes_for_a_picture_is_read_as_sparse_text() -> None:
