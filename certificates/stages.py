@@ -53,6 +53,7 @@ from .loading import Page, iter_pages
 from .missed_lines import missed_rows, missed_title_line, row_duplicates, row_fragments, union_box, widened_to_row
 from .ocr import detect_orientation, line_crop, ocr_lines
 from .passes import RETRY_BELOW, PageReading, fill_missing, merge_passes, overlay, without_name_above_intro
+from .person_names import split_name
 from .repairs import ROLES, LineUnderRepair, Reread, Role, line_repairs
 from .repairs.titles import joined_pieces
 from .thai_text import drop_stray_consonants, squash, thai_ratio
@@ -546,6 +547,7 @@ def read_prepared(page: PreparedPage) -> PageReading:
     second = second_look(dataclasses.replace(found, reading=best))
     if second is not None:
         best = overlay(best, without_name_above_intro(second))
+    best = with_family_name_missed(found, best)
     if best.fields.found() == 4:
         return best
     # Lines that layout analysis never found (faint, small print in a photo)
@@ -570,6 +572,37 @@ def read_prepared(page: PreparedPage) -> PageReading:
         if best.fields.found() == 4:
             break
     return best
+
+
+def lacks_family_name(reading: PageReading) -> bool:
+    """Whether the reading's name has no family name (every learner has one)."""
+    name = reading.fields.name
+    person = split_name(name.value) if name is not None else None
+    return person is not None and not person.last
+
+
+def with_family_name_missed(page: Layout, reading: PageReading) -> PageReading:
+    """The reading with its name read whole, where layout analysis missed the line its family name wraps onto.
+
+    A long name broken at its space puts the family name alone on the next
+    line, which layout analysis can miss altogether on a clean page (large
+    print, wide spacing): the name then comes back without it, and since
+    every field was found no other pass looks.  The rows of ink no line
+    covers are then read, and the name re-read with them as a wrapped name
+    is; it is taken only if it has a family name.
+    """
+    if not lacks_family_name(reading):
+        return reading
+    rows = with_missed_rows(dataclasses.replace(page, reading=reading))
+    if rows is reading:
+        return reading
+    again = second_look(dataclasses.replace(page, reading=rows))
+    whole = without_name_above_intro(again if again is not None else rows)
+    if whole.fields.name is None or lacks_family_name(whole):
+        return reading
+    fields = dataclasses.replace(reading.fields, name=whole.fields.name)
+    fields.sources = {k: v for k, v in reading.fields.sources.items() if k != "name"}
+    return PageReading(fields, reading.lines, reading.trace + whole.trace)
 
 
 def read_picture(rgb: np.ndarray) -> PageReading:

@@ -25,6 +25,7 @@ from certificates.cli import extract_main
 from certificates.extraction import JSON_KEYS, Extraction
 from certificates.loading import iter_pages, load_image, sniff_format
 from certificates.ocr import tesseract_available
+from certificates.stages import lacks_family_name, orient, prepare
 from tests.builders.bench_certificates import certificate_png
 from tests.builders.paths import SAMPLE_CERTIFICATE as SAMPLE
 
@@ -362,6 +363,16 @@ def test_a_long_name_printed_over_two_lines_is_read_whole(name: str, face: str) 
     # The template breaks the name at its space: the family name stands alone on the next line.
     got = read_certificate(certificate_png(name, face=face, name_wraps=True), "long-name.png")
     assert got.name == name
+
+
+@needs_tesseract
+def test_a_family_name_line_layout_analysis_missed_is_still_read_with_the_name() -> None:
+    name = "ว่าที่ร้อยตรีหญิงรัตติยาภรณ์ ศรีสุขจิรานนท์"
+    png = certificate_png(name, face="Garuda", name_wraps=True)
+    # Layout analysis finds the given name's line and not the family name's under it.
+    page = orient(prepare(np.array(Image.open(io.BytesIO(png)).convert("RGB")), None))
+    assert page.reading.fields.name is not None and lacks_family_name(page.reading)
+    assert read_certificate(png, "long-name.png").name == name
 
 
 @needs_tesseract
