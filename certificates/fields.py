@@ -333,9 +333,8 @@ def _one_thai_word(text: str) -> bool:
     return " " not in text and len(text) >= 3 and all("\u0e01" <= c <= "\u0e4e" for c in text)
 
 
-# A wrapped family name the first reading garbled: read with less confidence than this, in print at
-# least this share of the name line's height (the wording around a name is far smaller).
-_GARBLED_BELOW_CONFIDENCE = 0.7
+# A wrapped family name the first reading garbled is in print at least this share of the name
+# line's height (the wording around a name is far smaller).
 _SAME_PRINT_SHARE = 0.8
 
 
@@ -344,9 +343,11 @@ def garbled_family_name(name_line: TextLine, line: TextLine) -> bool:
 
     Seen on PDFs of a template printing the name in large gold letters: the
     family name's line came back as "สิริโ =- ฉ7 =็ม", so it was no Thai word
-    and the name lost its family name.  Its place and size still say what it is.
+    and the name lost its family name.  Its place and size still say what it
+    is, however sure the reading: "รุ่งเรืองทรัพย์ชัยกุล" came back at 0.86 as
+    "รูง เรองทรพยชยกล", its marks lost and a space made.
     """
-    if name_line.box is None or line.box is None or line.confidence >= _GARBLED_BELOW_CONFIDENCE:
+    if name_line.box is None or line.box is None:
         return False
     if _one_thai_word(clean_name_line(line.text)):
         return False  # a word, however unsure: read as one (see wrapped_family_name)

@@ -350,9 +350,10 @@ def test_a_wrapped_family_name_the_first_reading_garbled_is_left_to_the_re_read(
     # Debris in small print under a name is not its family name.
     small = [*page[:2], TextLine("สิริโ =- ฉ7 =็ม", 0.51, 20.0, (565, 894, 378, 31)), *page[3:]]
     assert wrapped_family_name(small, 1, "ว่าที่ร้อยตรีหญิงณัฐสิมาภรณ์") is None
-    # Nor is a line read with confidence that is no Thai word.
-    sure = [*page[:2], TextLine("สิริโ =- ฉ7 =็ม", 0.9, 66.0, (565, 894, 378, 105)), *page[3:]]
-    assert wrapped_family_name(sure, 1, "ว่าที่ร้อยตรีหญิงณัฐสิมาภรณ์") is None
+    # In the name's print it is, however sure the reading: "รุ่งเรืองทรัพย์ชัยกุล" read at 0.86, marks lost, a space made.
+    sure = [*page[:2], TextLine("รูง เรองทรพยชยกล", 0.86, 66.0, (565, 894, 378, 105)), *page[3:]]
+    assert wrapped_family_name(sure, 1, "ว่าที่ร้อยตรีหญิงณัฐสิมาภรณ์") == 2
+    assert parse_fields(sure).sources["name"] == [1, 2]
     # A word read with little confidence is a family name as before, and joined.
     unsure = [*page[:2], TextLine("สิริโชติศักดิ์วัฒนา", 0.5, 66.0, (565, 894, 378, 105)), *page[3:]]
     assert parse_fields(unsure).name.value == "ว่าที่ร้อยตรีหญิงณัฐสิมาภรณ์ สิริโชติศักดิ์วัฒนา"
