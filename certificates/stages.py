@@ -14,9 +14,11 @@ is a function from one typed value to the next:
 8. parse: the fields parsed from the repaired lines, over the page reading's (:func:`parse`, ``passes``).
 9. assemble: the title matched to the course catalog, the :class:`Extraction` made (:func:`assemble`).
 
-Steps 5-8 are the second look (:func:`second_look`).  A field still missing
-after it gets rows layout analysis missed, then larger and one-column page
-passes that only fill gaps (:func:`read_prepared`).  The first page that reads
+Steps 5-8 are the second look (:func:`second_look`).  A name without its
+family name is read again with the rows layout analysis missed
+(:func:`with_family_name_missed`).  A field still missing after it gets those
+rows, then larger and one-column page passes that only fill gaps
+(:func:`read_prepared`).  The first page that reads
 as a certificate is returned; if none does, :class:`NotACertificate` is raised.
 """
 
