@@ -256,9 +256,9 @@ def with_number_seen_twice(crop: np.ndarray, text: str) -> str:
     if len(reads) != 1:
         return text
     (theirs,) = reads
-    if len(theirs) != len(ours) or sum(a != b for a, b in zip("".join(ours), "".join(theirs))) != 1:
+    if [len(n) for n in theirs] != [len(n) for n in ours]:
         return text
-    if any(len(a) != len(b) for a, b in zip(ours, theirs)):
+    if sum(a != b for a, b in zip("".join(ours), "".join(theirs))) != 1:
         return text
     candidate = numbers_replaced(text, theirs)
     return candidate if likelihood(views, candidate) > likelihood(views, text) + SEEN_TWICE_MARGIN else text
