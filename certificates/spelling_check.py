@@ -220,7 +220,7 @@ def best_spelling(
     lp = views[0]
     network_read = line_recognizer.greedy(lp)
     floor = words(voted) if words is not None else ()
-    marks = _tone_marks(voted)
+    marks, letters = _tone_marks(voted), _thai_letters(voted)
 
     def fits(text: str) -> bool:
         """Reads as words no worse than the vote; better, where it drops a tone mark; keeps the vote's Thai.
@@ -229,7 +229,7 @@ def best_spelling(
         Thai costs little as words, so a reading that put "-9" where
         "ค่าตอบแทน สวัสดิการ" is printed scored best.
         """
-        if _thai_letters(text) < _thai_letters(voted) - MAX_THAI_LETTERS_LOST:
+        if _thai_letters(text) < letters - MAX_THAI_LETTERS_LOST:
             return False
         costs = words(text)
         if any(a > b for a, b in zip(costs, floor)):
