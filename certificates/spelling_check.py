@@ -59,6 +59,10 @@ ROUNDS = 1
 # Thai letters a title's spelling may lose against the vote: a Latin word the vote
 # read as Thai junk ("810020ทลไท" for "Blockchain") loses about this many.
 MAX_THAI_LETTERS_LOST = 4
+# How alike (see :func:`similarity`) the network's own reading of a title must be
+# to the vote for its likelihoods to judge the title's spelling: where it reads
+# a line at all it agrees at 0.9 and more; on a photo it could not read, 0.43.
+NETWORK_READABLE = 0.6
 # Costs of how a line reads as words (pieces, rarity...): lower reads more like words.
 WordCosts = tuple[float, ...]
 
@@ -115,6 +119,17 @@ def network_edits(text: str, network_read: str) -> list[str]:
     ]
 
 
+def _thai_letter_stretches(text: str, network_read: str) -> list[tuple[int, int, str]]:
+    """Where ``network_read`` differs from ``text`` (spaces dropped) in Thai letters alone: (start, end, its letters)."""
+    plain = squash(text)
+    matcher = difflib.SequenceMatcher(None, plain, network_read, autojunk=False)
+    return [
+        (i1, i2, network_read[j1:j2])
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+        if tag != "equal" and all(is_thai_letter(c) for c in plain[i1:i2] + network_read[j1:j2])
+    ]
+
+
 def thai_letter_edits(text: str, network_read: str) -> str:
     """``text`` with every stretch where ``network_read`` differs in Thai letters alone taken from it.
 
@@ -122,13 +137,20 @@ def thai_letter_edits(text: str, network_read: str) -> str:
     colon as "1" and drops a slash.  Spaces are kept as in ``text``.
     """
     plain = squash(text)
-    matcher = difflib.SequenceMatcher(None, plain, network_read, autojunk=False)
-    out = []
-    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        theirs = network_read[j1:j2]
-        thai = all(is_thai_letter(c) for c in plain[i1:i2] + theirs)
-        out.append(theirs if tag != "equal" and thai else plain[i1:i2])
-    return respace("".join(out), text)
+    for i1, i2, theirs in reversed(_thai_letter_stretches(text, network_read)):
+        plain = plain[:i1] + theirs + plain[i2:]
+    return respace(plain, text)
+
+
+def thai_letter_stretches(text: str, network_read: str) -> list[str]:
+    """One variant of ``text`` per stretch of :func:`thai_letter_edits`: that stretch alone taken from ``network_read``."""
+    plain = squash(text)
+    return [respace(plain[:i1] + theirs + plain[i2:], text) for i1, i2, theirs in _thai_letter_stretches(text, network_read)]
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two readings are, spaces ignored (0 to 1, difflib's ratio)."""
+    return difflib.SequenceMatcher(None, squash(a), squash(b), autojunk=False).ratio()
 
 
 def _reads_better(costs: WordCosts, than: WordCosts) -> bool:
@@ -196,7 +218,10 @@ def best_spelling(
     where they make one, and one beats an unvouched vote by
     :data:`VOUCHED_MARGIN` instead of ``margin`` (:data:`MARGIN`).
     Where the network reads just what Tesseract voted, only a spelling the
-    lists vouch for, one look-alike away, may still win, by ``margin``.
+    lists vouch for, one look-alike away, may still win, by ``margin``; a
+    title's look-alikes and word repairs are still tried, as words must
+    also vouch for them ("ยุคติจิทัล", read alike by both).  A title the
+    network cannot read (see :data:`NETWORK_READABLE`) keeps its vote.
     ``words`` (titles) gives costs of how a spelling reads as words, such
     as pieces and rarity.  The spelling chosen may cost no more than the
     vote in any, and must cost less in one where it drops a tone mark
@@ -219,6 +244,11 @@ def best_spelling(
         return voted
     lp = views[0]
     network_read = line_recognizer.greedy(lp)
+    if words is not None and similarity(network_read, voted) < NETWORK_READABLE:
+        # The network cannot read this title at all ("รลกาเนาทกงกซยัน…" for
+        # "วิชา แนวทางการผู้นำ…" on a photo): its likelihoods judge nothing, and
+        # the letter it then happened to prefer made "พี่มี" of "ที่มี".
+        return voted
     floor = words(voted) if words is not None else ()
     marks, letters = _tone_marks(voted), _thai_letters(voted)
 
@@ -256,7 +286,7 @@ def best_spelling(
             score(text)
         return seen[text] >= seen[voted]
 
-    if network_read == squash(voted):
+    if network_read == squash(voted) and words is None:
         # The network reads what Tesseract voted: only a listed name one
         # look-alike away may still replace an unlisted vote, and by the full
         # margin ("ชื่อสัตย์" read alike by both for the family name "ซื่อสัตย์").
@@ -326,6 +356,15 @@ def best_spelling(
             for variant in lookalike_variants(current, swaps):
                 scored.setdefault(variant, score(variant))
             current = max(scored, key=scored.__getitem__)
+        # One stretch of that reading, on the same terms: where the network
+        # also misreads a letter elsewhere ("สรรด์" for "สรรค์"), its whole
+        # reading reads no better as words and cannot mend "สวร้าง".
+        stretches = {v: scored.get(v, score(v)) for v in thai_letter_stretches(current, network_read)}
+        bar = scored[current] + NETWORK_READ_MARGIN
+        won = [v for v, s in stretches.items() if s > bar and _reads_better(words(v), words(current))]
+        if won:
+            current = max(won, key=stretches.__getitem__)
+            scored[current] = stretches[current]
     if network_letters and prior is not None:
         # A mark the network sees and the settled spelling lacks ("พ.ส.…จีนอำ":
         # พ/น swapped first, then the mark).  Only added, and only in names: on

@@ -262,16 +262,22 @@ def title_word_costs(text: str) -> tuple[float, float]:
 _REPAIR_LETTERS = tuple(chr(c) for c in range(0x0E01, 0x0E3B)) + tuple(chr(c) for c in range(0x0E40, 0x0E4E))
 # A longer unknown piece is no one-letter slip, and its repairs would cost too much to try.
 _REPAIR_MAX_LETTERS = 12
+# A dictionary word this rare (see _rarity) and short is as suspect as no word:
+# "บร" (1.3), where a slip cut "สารบรรณ"; common short words cost 0.
+_RARE_PIECE, _RARE_PIECE_MAX_LETTERS = 1.0, 3
 
 
 def one_letter_word_repairs(text: str) -> set[str]:
-    """``text`` with one piece that is no word mended by one letter into dictionary words.
+    """``text`` with one piece that is no word, or a short rare one, mended by one letter into dictionary words.
 
     A letter misread as one no look-alike pair covers leaves a piece
     maximal matching cannot place ("รุ่แที่" for "รุ่นที่", "เจิน" in
     "การบริหารเจินสำหรับ").  Each such piece is tried with one letter put
     in, dropped or replaced; the repairs that split into dictionary words
-    are the candidates (the line network then judges them).
+    are the candidates (the line network then judges them).  The slip may
+    instead leave short rare words that the words beside it complete
+    ("สารบรรถ" splits as "สาร|บร|รถ"): such a piece is also mended together
+    with the word before it, after it, or both.
     """
     from pythainlp.tokenize import word_tokenize
 
@@ -280,20 +286,39 @@ def one_letter_word_repairs(text: str) -> set[str]:
     def all_words(piece: str) -> bool:
         return all(t in words for t in word_tokenize(piece, engine="newmm", keep_whitespace=False))
 
+    def thai(i: int) -> bool:
+        return 0 <= i < len(tokens) and bool(tokens[i].strip()) and all(map(is_thai_char, tokens[i]))
+
     tokens = word_tokenize(text, engine="newmm", keep_whitespace=True)
     out = set()
     for i, tok in enumerate(tokens):
-        if tok in words or not tok.strip() or len(tok) > _REPAIR_MAX_LETTERS or not all(map(is_thai_char, tok)):
+        if not thai(i):
             continue
-        edits = {tok[:k] + tok[k + 1:] for k in range(len(tok))}
-        for k in range(len(tok) + 1):
-            edits.update(tok[:k] + ch + tok[k:] for ch in _REPAIR_LETTERS)
-            if k < len(tok):
-                edits.update(tok[:k] + ch + tok[k + 1:] for ch in _REPAIR_LETTERS)
-        edits.discard(tok)
-        head, tail = "".join(tokens[:i]), "".join(tokens[i + 1:])
-        out.update(head + piece + tail for piece in edits if all_words(piece))
+        if tok in words:
+            if len(tok) > _RARE_PIECE_MAX_LETTERS or _rarity(tok) < _RARE_PIECE:
+                continue
+            before, after = thai(i - 1), thai(i + 1)
+            spans = {(i - before, i), (i, i + after), (i - before, i + after)} - {(i, i)}
+        else:
+            spans = {(i, i)}
+        for lo, hi in spans:
+            piece = "".join(tokens[lo:hi + 1])
+            if len(piece) > _REPAIR_MAX_LETTERS:
+                continue
+            head, tail = "".join(tokens[:lo]), "".join(tokens[hi + 1:])
+            out.update(head + edit + tail for edit in _one_letter_edits(piece) if all_words(edit))
     return out
+
+
+def _one_letter_edits(piece: str) -> set[str]:
+    """``piece`` with one letter dropped, put in or replaced, every way there is."""
+    edits = {piece[:k] + piece[k + 1:] for k in range(len(piece))}
+    for k in range(len(piece) + 1):
+        edits.update(piece[:k] + ch + piece[k:] for ch in _REPAIR_LETTERS)
+        if k < len(piece):
+            edits.update(piece[:k] + ch + piece[k + 1:] for ch in _REPAIR_LETTERS)
+    edits.discard(piece)
+    return edits
 
 
 def _word_cost(text: str, rarity: Callable[[str], float]) -> float:

@@ -58,8 +58,8 @@ def title_spelling_checked(line: LineUnderRepair) -> str:
     A title not in the catalog is kept as printed, so such a letter would
     stay.  The prior weighs how rare each word is, since such misreads are
     often real but rare words; a letter misread into no look-alike
-    ("รุ่แที่") leaves a piece that is no word, and its one-letter repairs
-    are candidates too.
+    ("รุ่แที่") leaves a piece that is no word, or short rare ones ("สาร|บร|รถ"
+    for "สารบรรณ"), and their one-letter repairs are candidates too.
     """
     if line.reread != "title":
         return line.text

@@ -26,11 +26,14 @@ from certificates.repairs.lookalikes import DIGIT_LOOKALIKES, TITLE_LOOKALIKES
 from certificates.repairs.names import NAME_PRIOR_WEIGHT
 from certificates.repairs.titles import TITLE_PRIOR_WEIGHT
 from certificates.spelling_check import (
+    NETWORK_READABLE,
     adds_tone_mark_only,
     best_spelling,
     lookalike_variants,
     network_edits,
+    similarity,
     thai_letter_edits,
+    thai_letter_stretches,
 )
 from certificates.thai_dates import find_dates
 from certificates.thai_text import one_letter_word_repairs, title_word_cost, title_word_costs
@@ -579,6 +582,13 @@ def test_a_title_letter_misread_into_no_word_is_repaired(printed: str, misread: 
     assert best_spelling(_line(printed), misread, [misread], repairs=one_letter_word_repairs, **kw) == printed
 
 
+def test_a_slip_that_leaves_short_rare_words_is_mended_with_the_words_beside_it() -> None:
+    # "สารบรรถ" splits as "สาร|บร|รถ", all dictionary words; "บร" is rare and short.
+    assert "แนวทางการงานสารบรรณอิเล็กทรอนิกส์" in one_letter_word_repairs("แนวทางการงานสารบรรถอิเล็กทรอนิกส์")
+    # Common words are left alone: nothing to mend in a title read right.
+    assert one_letter_word_repairs("การพัฒนาทักษะการประเมินผลโครงการ") == set()
+
+
 def test_a_stray_letter_between_words_is_a_repair_candidate() -> None:
     # A lone letter read where two words meet ("สารบรรณ" "ล" "อิเล็กทรอนิกส์") may be dropped.
     assert "งานสารบรรณอิเล็กทรอนิกส์" in one_letter_word_repairs("งานสารบรรณลอิเล็กทรอนิกส์")
@@ -597,6 +607,12 @@ def test_the_networks_thai_letters_are_taken_and_its_punctuation_and_digits_are_
     # It reads a colon as "1" and drops a slash: print that is not Thai stays as Tesseract read it.
     assert thai_letter_edits("วิชา ภาษาอังกฤษ : การสนทนา", "วิชาภาษาอังกฤษ1การสนทนา") == "วิชา ภาษาอังกฤษ : การสนทนา"
     assert thai_letter_edits("การกำหนด/บริหารนโยบาย", "การกำหนดบริหารนโยบาย") == "การกำหนด/บริหารนโยบาย"
+
+
+def test_each_stretch_of_the_networks_thai_letters_is_a_variant_of_its_own() -> None:
+    assert thai_letter_stretches("วิชา การระบบงานยุคลิจิหัล", "วิชาการระบบงานยุคดิจิทัล") == [
+        "วิชา การระบบงานยุคดิจิหัล", "วิชา การระบบงานยุคลิจิทัล"]
+    assert thai_letter_stretches("วิชา ภาษาอังกฤษ : การสนทนา", "วิชาภาษาอังกฤษ1การสนทนา") == []
 
 
 def test_non_thai_print_costs_a_piece_and_a_latin_letter_one_more_as_a_titles_words() -> None:
@@ -643,6 +659,24 @@ def test_a_title_spelling_the_network_prefers_is_not_taken_when_it_reads_as_wors
 def test_the_networks_whole_reading_mends_a_title_with_several_slips(printed: str, misread: str) -> None:
     got = best_spelling(_line(printed), misread, [misread], words=title_word_costs, **_TITLE)
     assert got == printed
+
+
+@needs_font
+def test_one_stretch_of_the_networks_reading_mends_a_title_where_it_misreads_another_letter() -> None:
+    # The picture shows the network's slip ("สรรด์" for "สรรค์"); its whole reading then reads no better as words.
+    picture = _line("วิชา การเสริมสร้างภาวะผู้นำเชิงสร้างสรรด์ รุ่นที่ 2")
+    voted = "วิชา การเสริมสวร้างภาวะผู้นำเชิงสร้างสรรค์ รุ่นที่ 2"
+    got = best_spelling(picture, voted, [voted], words=title_word_costs, **_TITLE)
+    assert got == "วิชา การเสริมสร้างภาวะผู้นำเชิงสร้างสรรค์ รุ่นที่ 2"
+
+
+@needs_font
+def test_a_title_the_network_reads_as_another_line_altogether_keeps_its_vote() -> None:
+    picture = _line("หลักสูตรการบริหารงานพัสดุภาครัฐ")
+    voted = "ผู้นำทีมที่มีประสิทธิภาพ"
+    assert similarity(line_recognizer.greedy(line_recognizer.log_probs_views(picture)[0]), voted) < NETWORK_READABLE
+    other = "หลักสูตรการบริหารงานพัสดุภาครัฐ"  # what the picture shows, and reads as words as well
+    assert best_spelling(picture, voted, [voted, other], words=title_word_costs, **_TITLE) == voted
 
 
 @needs_font
