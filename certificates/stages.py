@@ -537,9 +537,14 @@ def read_prepared(page: PreparedPage) -> PageReading:
     if not best.is_certificate():
         if best.fields.found() < 2:
             return best
-        # Some fields but too little wording: faint or small print that the
-        # other passes may read (psm 4 keeps lines layout analysis dropped).
-        for variant in extra_passes(found.page):
+        # Some fields but too little wording: faint or small print that
+        # layout analysis never found (the lines under a name and title in a
+        # photo of a small sheet), read from the rows of ink no line covers,
+        # or that the other passes may read (psm 4 keeps lines layout analysis dropped).
+        rows = without_name_above_intro(with_missed_rows(dataclasses.replace(found, reading=best)))
+        if rows.is_certificate():
+            best = rows
+        for variant in extra_passes(found.page) if not best.is_certificate() else ():
             other = variant()
             if other.reading.is_certificate() and other.reading.quality > best.quality:
                 best, found = other.reading, other

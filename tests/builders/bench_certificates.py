@@ -21,6 +21,31 @@ def bench_generator() -> Any:
     return generate
 
 
+def certificate_photo(*, body_face: str, name_face: str, seed: int) -> bytes:
+    """A phone photo (JPEG) of a clean portrait certificate printed in the TLWG faces given, as the bench takes one."""
+    generate = bench_generator()
+    spec = generate.Spec(
+        name="นายมะตอสันต์ จันญาเรือง",
+        course="การออกแบบการบริการประชาชนภาครัฐ",
+        kind="course",
+        code=None,
+        hours=10,
+        completed_on="2025-07-23",
+        issuers=[generate.OCSC_SHORT],
+        issuer_line=generate.OCSC_SHORT,
+        partner=None,
+        intro=generate.INTROS[0],
+        completion="ได้ผ่านการอบรม",
+        hours_line="(รวมระยะเวลาทั้งสิ้น 10 ชั่วโมง)",
+        date_line="ให้ไว้ ณ วันที่ 23 กรกฎาคม พ.ศ. 2568",
+        body_font=body_face,
+        name_font=name_face,
+        landscape=False,
+    )
+    rng = random.Random(seed)
+    return generate.phone_photo(generate.render(spec, rng), rng)
+
+
 def certificate_png(name: str, *, face: str, name_wraps: bool = False, seed: int = 2704) -> bytes:
     """A clean portrait certificate naming ``name``, printed in the TLWG ``face``, as PNG bytes.
 

@@ -25,8 +25,9 @@ from certificates.cli import extract_main
 from certificates.extraction import JSON_KEYS, Extraction
 from certificates.loading import iter_pages, load_image, sniff_format
 from certificates.ocr import tesseract_available
+from certificates.preprocessing import find_page_quad
 from certificates.stages import lacks_family_name, orient, prepare
-from tests.builders.bench_certificates import certificate_png
+from tests.builders.bench_certificates import certificate_photo, certificate_png
 from tests.builders.paths import SAMPLE_CERTIFICATE as SAMPLE
 
 
@@ -380,6 +381,19 @@ def test_a_family_name_line_layout_analysis_missed_is_still_read_with_the_name()
 def test_a_long_name_set_smaller_on_one_line_is_read_whole(name: str, face: str) -> None:
     got = read_certificate(certificate_png(name, face=face), "long-name.png")
     assert got.name == name
+
+
+@needs_tesseract
+def test_a_photo_whose_small_print_layout_analysis_missed_is_read_from_its_rows_of_ink() -> None:
+    # A small sheet in a phone photo, in a thin face: flattened, layout analysis finds only the name and
+    # the title, too little wording for a certificate, and no other pass finds the date.
+    photo = certificate_photo(body_face="Sawasdee", name_face="Loma", seed=3)
+    rgb = np.array(Image.open(io.BytesIO(photo)).convert("RGB"))
+    page = orient(prepare(rgb, find_page_quad(rgb)))
+    assert not page.reading.is_certificate() and page.reading.fields.found() == 2
+    got = read_certificate(photo, "photo.jpg")
+    assert (got.name, got.course, got.hours, got.completed_on) == (
+        "นายมะตอสันต์ จันญาเรือง", "การออกแบบการบริการประชาชนภาครัฐ", 10, dt.date(2025, 7, 23))
 
 
 def test_cli_reports_start_up_apart_from_each_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
