@@ -53,6 +53,8 @@ _TITLE_WORDS = [
 _SPELLED_RANKS = [t for t in _TITLE_WORDS[_TITLE_WORDS.index("ว่าที่ร้อยตรี") : _TITLE_WORDS.index("หม่อมหลวง")]
                   if "." not in t and " " not in t and not t.endswith("หญิง")]
 _TITLE_WORDS += [f"{rank}หญิง" for rank in _SPELLED_RANKS]
+# "หญิง" after a spelled rank as OCR misreads it: ญ as ณ or ย, ิ as ี.
+_FEMALE_MARK_MISREADS = frozenset({"หณิง", "หยิง", "หญีง"})
 # Titles of a length keep the list's order, commoner first within a group:
 # a misread rank that fits several ("ว่าที่ ร.3.") is read as the commonest (ร.ต.).
 TITLES: tuple[str, ...] = tuple(sorted(dict.fromkeys(_TITLE_WORDS), key=len, reverse=True))
@@ -242,8 +244,9 @@ def _near_short_title(squashed: str) -> tuple[str, int] | None:
 
 def fix_title(name: str) -> str:
     """Snap a misread title to the closed list ("จำเอก" -> "จ่าเอก", "พาง" -> "นาง"); other names unchanged."""
-    if leading_title(name):
-        return name
+    title = leading_title(name)
+    if title:
+        return _female_rank_mended(name, title)
     squashed = name.replace(" ", "")
     if squashed.startswith(("ที่ร้อย", "ที่ร.")):
         # "ว่า" of "ว่าที่ร้อยตรี" lost (cropped or faint): no title starts "ที่".
@@ -270,6 +273,18 @@ def fix_title(name: str) -> str:
     if short and len(rest.split()) != 2:
         return name  # a short title is guessed only with a given and a family name behind it
     return collapse_spaces(printed + (" " if printed.endswith(".") and " " in printed else "") + rest.lstrip()) if rest.startswith(" ") and not printed.endswith(".") else collapse_spaces(printed + rest)
+
+
+def _female_rank_mended(name: str, title: str) -> str:
+    """A spelled rank whose "หญิง" came back one letter off ("ว่าที่ร้อยตรีหณิงสุมานัส"), with "หญิง" put back.
+
+    The rank alone is a title too, so the slip would pass as the head of
+    the given name; no given name starts with these misreads.
+    """
+    if title not in _SPELLED_RANKS:
+        return name
+    rest = name[len(title):].lstrip()
+    return f"{title}หญิง{rest[4:]}" if rest[:4] in _FEMALE_MARK_MISREADS and len(rest) > 4 else name
 
 
 def tidy_name_line(line: str) -> str:
