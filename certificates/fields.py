@@ -313,6 +313,10 @@ def wrapped_family_name(lines: Sequence[TextLine], index: int, name: str) -> int
     """
     person = split_name(name)
     following = index + 1
+    # Pieces of the name's own row come first when layout analysis cut it up
+    # ("จ่าอากาศเอกสันติ" | "น" | "กด"): the family name's line is below them.
+    while following < len(lines) and _in_row_of(lines[index], lines[following]):
+        following += 1
     if person is None or person.last or following >= len(lines):
         return None
     completion = find_phrase(lines, COMPLETION_PHRASES, threshold=0.8, start=following)
@@ -327,6 +331,11 @@ def wrapped_family_name(lines: Sequence[TextLine], index: int, name: str) -> int
     if _one_thai_word(word) and not _is_stop_line(word):
         return following
     return following if garbled_family_name(lines[index], lines[following]) else None
+
+
+def _in_row_of(line: TextLine, other: TextLine) -> bool:
+    """Whether ``other`` starts above the middle of ``line``: a piece of its row, not a line under it."""
+    return line.box is not None and other.box is not None and other.box[1] < line.box[1] + line.box[3] // 2
 
 
 def _one_thai_word(text: str) -> bool:
@@ -345,13 +354,15 @@ def garbled_family_name(name_line: TextLine, line: TextLine) -> bool:
     family name's line came back as "สิริโ =- ฉ7 =็ม", so it was no Thai word
     and the name lost its family name.  Its place and size still say what it
     is, however sure the reading: "รุ่งเรืองทรัพย์ชัยกุล" came back at 0.86 as
-    "รูง เรองทรพยชยกล", its marks lost and a space made.
+    "รูง เรองทรพยชยกล", its marks lost and a space made.  Gold print in a
+    screenshot can come back as Latin letters ("asludsauwus" for
+    "สิริโชติรัตนพันธ์"), which count as letters too.
     """
     if name_line.box is None or line.box is None:
         return False
     if _one_thai_word(clean_name_line(line.text)):
         return False  # a word, however unsure: read as one (see wrapped_family_name)
-    return line.box[3] >= _SAME_PRINT_SHARE * name_line.box[3] and any(is_thai_char(c) for c in line.text)
+    return line.box[3] >= _SAME_PRINT_SHARE * name_line.box[3] and any(c.isalpha() for c in line.text)
 
 
 # --- course / curriculum title -------------------------------------------------------

@@ -40,6 +40,8 @@ _MIN_OVERLAP, _MAX_OVERLAP = 4, 12
 # "รุ่นที่ 2", "ครั้งที่ 3": before a number "ที" is always "ที่"; OCR often drops its
 # small tone mark, and no word prior can restore it ("ที" is a word too).
 _ORDINAL_LOST_MARK = re.compile(r"(รุ่น|ครั้ง)ที(?=\s*[0-9๐-๙])")
+# "รุ่นที่ 2" closing a Thai title, read as a short lowercase Latin word: "gun 2", "suf 2", "sun 2".
+_COHORT_AS_LATIN = re.compile(r"(?<=[\u0e01-\u0e4e]) [a-z]{2,4} ([0-9]{1,2})$")
 # "หลักสูตรนักบริหาร รุ่นที่ 5": the cohort is set apart from the title by a space, which OCR may lose.
 _ORDINAL_GLUED = re.compile(r"(?<=[\u0e01-\u0e4e])((?:รุ่น|ครั้ง)ที่\s*[0-9๐-๙])")
 # "ผู้บริหารระดับต้น" (junior executives) ends many titles; OCR reads its mai tho
@@ -77,6 +79,17 @@ def latin_words_read_in_english(line: LineUnderRepair) -> str:
 
 
 # --- text repairs ---------------------------------------------------------------------------
+
+
+@text_repair(roles=("title",), order=5)
+def cohort_read_as_latin(text: str) -> str:
+    """The cohort word before a title's closing number, read by ``tha+eng`` as a short Latin word ("gun 2", "suf 2"
+    for "รุ่นที่ 2"): a title in Thai alone ends so only in its cohort.  A title with Latin words of its own
+    ("การใช้ AI ในงาน ed 3") may end in a scrap of other print, and is left."""
+    cohort = _COHORT_AS_LATIN.search(text)
+    if cohort is None or _LATIN_LETTER.search(text[: cohort.start()]):
+        return text
+    return f"{text[: cohort.start()]} รุ่นที่ {cohort.group(1)}"
 
 
 @text_repair(roles=("title",), order=10)

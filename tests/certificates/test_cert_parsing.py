@@ -357,6 +357,23 @@ def test_a_wrapped_family_name_the_first_reading_garbled_is_left_to_the_re_read(
     # A word read with little confidence is a family name as before, and joined.
     unsure = [*page[:2], TextLine("สิริโชติศักดิ์วัฒนา", 0.5, 66.0, (565, 894, 378, 105)), *page[3:]]
     assert parse_fields(unsure).name.value == "ว่าที่ร้อยตรีหญิงณัฐสิมาภรณ์ สิริโชติศักดิ์วัฒนา"
+    # Gold print in a screenshot can come back as Latin letters.
+    latin = [*page[:2], TextLine("asludsauwus", 0.54, 66.0, (565, 894, 378, 105)), *page[3:]]
+    assert wrapped_family_name(latin, 1, "ว่าที่ร้อยตรีหญิงณัฐสิมาภรณ์") == 2
+
+
+def test_a_wrapped_family_name_is_found_under_the_pieces_layout_analysis_cut_the_name_row_into() -> None:
+    # A screenshot: the name's row came back as "จ่าอากาศเอกสันติ", "น" and "กด", in that order.
+    page = [
+        TextLine("ขอมอบประกาศนียบัตรฉบับนี้ให้เพื่อแสดงว่า", 0.87, 30.0, (468, 944, 615, 39)),
+        TextLine("จ่าอากาศเอกสันติ", 0.92, 50.0, (509, 1064, 494, 57)),
+        TextLine("น", 0.97, 30.0, (463, 1083, 40, 38)),
+        TextLine("กด", 0.86, 30.0, (1053, 1083, 75, 37)),
+        TextLine("สิริโชติรัตนพันธ์", 0.91, 50.0, (562, 1155, 431, 61)),
+        TextLine("ได้สำเร็จการศึกษาตามหลักเกณฑ์ที่กำหนด", 0.94, 25.0, (493, 1271, 566, 31)),
+    ]
+    assert wrapped_family_name(page, 1, "จ่าอากาศเอกสันติ") == 4
+    assert parse_fields(page).sources["name"] == [1, 4]
 
 
 def test_only_a_name_without_family_name_takes_the_next_line() -> None:
@@ -421,6 +438,9 @@ def test_course_title() -> None:
         ("การออกแบบระบบงาน [Advanced]", "การออกแบบระบบงาน (Advanced)"),  # round brackets read square
         ("การเงินส่วนบุคคลสำหรับผู้บริหารระดับต้น oe. ocr ae 4", "การเงินส่วนบุคคลสำหรับผู้บริหารระดับต้น"),  # scraps
         ("การใช้ AI ในงาน ed 3", "การใช้ AI ในงาน ed 3"),  # one scrap is no run of them
+        ("เทคนิคการทำงานเป็นทีม gun 2", "เทคนิคการทำงานเป็นทีม รุ่นที่ 2"),  # the cohort read as a Latin word
+        ("การประยุกต์ใช้นวัตกรรมท้องถิ่น suf 2", "การประยุกต์ใช้นวัตกรรมท้องถิ่น รุ่นที่ 2"),
+        ("การใช้งาน Excel 2", "การใช้งาน Excel 2"),  # a Latin word of the title's own
         ("การควบคุมภายในสำหรับผู้บริหารระดับตัน", "การควบคุมภายในสำหรับผู้บริหารระดับต้น"),  # mai tho read as mai han-akat
         ("งานสารบรรณสำหรับผู้บริหารระดับด้น", "งานสารบรรณสำหรับผู้บริหารระดับต้น"),  # ต read as ด
     ],
