@@ -60,8 +60,9 @@ ROUNDS = 1
 # read as Thai junk ("810020ทลไท" for "Blockchain") loses about this many.
 MAX_THAI_LETTERS_LOST = 4
 # How alike (see :func:`similarity`) the network's own reading of a title must be
-# to the vote for its likelihoods to judge the title's spelling: where it reads
-# a line at all it agrees at 0.9 and more; on a photo it could not read, 0.43.
+# to the vote for its likelihoods to judge the title's spelling: far below a
+# reading a few letters off (each costs about 0.025 of a forty-letter title),
+# and above the 0.43 of a photo's title it could not read at all.
 NETWORK_READABLE = 0.6
 # Costs of how a line reads as words (pieces, rarity...): lower reads more like words.
 WordCosts = tuple[float, ...]
