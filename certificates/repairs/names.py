@@ -52,8 +52,8 @@ def name_spelling_checked(line: LineUnderRepair) -> str:
 
 @repair(roles=("name",), order=40)
 def twin_letters(line: LineUnderRepair) -> str:
-    """Twin letters that differ only in the head (ด/ต, ฎ/ฏ, ช/ซ), read alike by Tesseract and the network, told apart
-    by a classifier of the glyph at the crop's own resolution (``twin_letters``)."""
+    """Twin letters that differ in a head, loop or tail (ฎ/ฏ, ช/ซ, ค/ศ), read alike by Tesseract and the network, told
+    apart by a classifier of the glyph at the crop's own resolution (``twin_letters``)."""
     return line.text if line.reread != "name" else mend_twin_letters(line.text, line.crop)
 
 

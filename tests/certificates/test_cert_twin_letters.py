@@ -1,4 +1,4 @@
-"""Twin letters in a name (ฎ/ฏ, ช/ซ), judged by the glyph at the crop's own resolution, and where the line network puts a letter."""
+"""Twin letters in a name (ฎ/ฏ, ช/ซ, ท/ห, ก/ภ, ค/ศ), judged by the glyph at the crop's own resolution, and where the line network puts a letter."""
 
 from __future__ import annotations
 
@@ -29,6 +29,10 @@ def _line(text: str, size: int = 52) -> np.ndarray:
         ("นายจันทร์นัฏ สุวรรณ", "นายจันทร์นัฎ สุวรรณ"),
         ("นายธนะฟีซัน พรมพิคำโชติ", "นายธนะฟีชัน พรมพิคำโชติ"),  # ซ, rarer in names, read as ช
         ("นางสาวรอมซี งามปัญญา", "นางสาวรอมชี งามปัญญา"),
+        ("นายภูวระพันธ์ วงษ์สรพงค์", "นายภูวระพันธ์ วงษ์สรพงศ์"),  # the commoner "วงศ์" read for a printed "วงค์"
+        ("ว่าที่ร้อยเอกธีระ บุญศักดิ์ศิริชัยกุล", "ว่าที่ร้อยเอกธีระ บุญศักดิ์คิริชัยกุล"),
+        ("นางเจ๊ะห้าสัน ยิ่งเภตรา", "นางเจ๊ะห้าสัน ยิ่งเกตรา"),
+        ("นางสาวปณิกีเราะห์ ทองคำสน", "นางสาวปณิกีเราะห์ หองคำสน"),
     ],
 )
 def test_the_twin_printed_is_restored(printed: str, read: str) -> None:
@@ -38,7 +42,8 @@ def test_the_twin_printed_is_restored(printed: str, read: str) -> None:
 @pytest.mark.parametrize(
     "printed",
     ["นายณัฎฐพร แก้วดารา", "นายณัฏฐพร แก้วดารา", "นางสาวกฤษฎา ทองดี", "นายสมชาย ใจดี", "ว่าที่ร้อยตรีณัฎฐพร ทองดี",
-     "นายชัชวาล ชื่นชม", "นางสาวซากีนะห์ ซอและ"],
+     "นายชัชวาล ชื่นชม", "นางสาวซากีนะห์ ซอและ", "นายศักดิ์ชัย ภูคำ", "นางสาวหทัยภัทร ทองคำ", "นายกิตติ หอมกลิ่น",
+     "นางสาวภัคจิรา วงศ์คำ"],
 )
 def test_a_right_spelling_is_kept(printed: str) -> None:
     assert mend_twin_letters(printed, _line(printed)) == printed
