@@ -36,7 +36,7 @@ except ImportError:  # the service reports OCR as unavailable instead of failing
 
 from .fields import TextLine  # noqa: E402
 from .thai_dates import be_year_to_ce, match_month  # noqa: E402
-from .thai_digits import read_thai_number  # noqa: E402
+from .thai_digits import read_latin_number, read_thai_number  # noqa: E402
 from .thai_text import THAI_DIGITS, invalid_thai_sequences, latin_ones, normalize_thai, squash, thai_ratio  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -232,6 +232,9 @@ _MONTH_AHEAD = re.compile(MONTH_START)
 # digit is Thai print to overrule it on a line showing no other Thai digit
 # ("9" for ๑).  At 0.99 one Latin 3 of 260 files' lines became ๕.
 SURE_THAI_PRINT = 0.999
+# How sure the digit classifier must be of each digit of a day printed in
+# Latin digits to overrule Tesseract's reading of it (see fix_thai_digits).
+SURE_LATIN_DAY = 0.95
 
 
 def plausible_day(digits: str) -> bool:
@@ -291,7 +294,10 @@ def fix_thai_digits(raw: str, tl: TsvLine, gray: np.ndarray, scale: float = 1.0)
 
     Tesseract's Thai model maps most Thai digits onto ๒, ๓, ๕ or Latin
     look-alikes; the glyphs themselves are cut from the word boxes and
-    classified.  Numbers printed in Latin digits are left as Tesseract read them.
+    classified.  Numbers printed in Latin digits are left as Tesseract read
+    them, but for a day the classifier reads otherwise, each digit surely
+    (:data:`SURE_LATIN_DAY`): small or blurred, Niramit's flat-topped 3 reads
+    as 5 ("13" as "15") and Laksaman's 4 as 6, a day as likely as the printed one.
     ``scale`` maps TSV boxes onto ``gray`` (TSV from a downscaled crop,
     glyphs classified at the crop's full resolution).
     """
@@ -352,9 +358,15 @@ def fix_thai_digits(raw: str, tl: TsvLine, gray: np.ndarray, scale: float = 1.0)
             digits = len(span_text)  # a day's digit misread as a letter ("๑ข" for ๑๗) still counts
         elif check is None and digits and not _DIGIT_RUN.fullmatch(span_text):
             digits = len(span_text.replace(".", ""))  # hours, some digits read as letters ("ว๐" for ๖๐)
+        keep = (x0 - cx0 - 0.25 * bh, x1 - cx0 + 0.25 * bh)
+        if check is plausible_day and span_text.isascii() and span_text.isdigit():
+            latin = read_latin_number(crop, keep, len(span_text))
+            if latin is not None and latin[0] != span_text and latin[1] >= SURE_LATIN_DAY and check(latin[0]):
+                replacements.append((raw_index[a], raw_index[b - 1] + 1, latin[0]))
+                continue
         got = read_thai_number(
             crop,
-            keep=(x0 - cx0 - 0.25 * bh, x1 - cx0 + 0.25 * bh),
+            keep=keep,
             expected=digits or None,
             allowed=check,
             tesseract=span_text,

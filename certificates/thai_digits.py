@@ -356,6 +356,27 @@ def decode_digits(digit_probs: np.ndarray, allowed, not_digit: np.ndarray) -> tu
     return text, kept
 
 
+def read_latin_number(
+    gray: np.ndarray, keep: tuple[float, float] | None = None, expected: int | None = None,
+) -> tuple[str, float] | None:
+    """Read a number printed in Latin digits from a grey crop: (its digits, how sure of the least sure one).
+
+    None when the model is missing, the glyphs are not ``expected`` many, or
+    they are not plainly Latin digits (Thai ones are :func:`read_thai_number`'s).
+    """
+    if not model_available():
+        return None
+    glyphs = number_glyphs(gray, keep, expected)
+    if not glyphs or (expected and len(glyphs) != expected):
+        return None
+    full = _glyph_probs(glyphs)
+    digits = full[:, :JUNK] / full[:, :JUNK].sum(axis=1, keepdims=True)
+    latin = digits[:, 10:]
+    if (latin.sum(axis=1) < 0.5).any() or (full[:, JUNK] > 0.5).any():
+        return None
+    return "".join(str(int(k)) for k in latin.argmax(axis=1)), float(latin.max(axis=1).min())
+
+
 def read_thai_number(
     gray: np.ndarray,
     keep: tuple[float, float] | None = None,

@@ -176,3 +176,27 @@ def test_glyph_network_ships_and_keeps_a_glyphs_shape() -> None:
     assert img.shape == (GLYPH_SIDE, GLYPH_SIDE)
     cols = np.flatnonzero(img.max(axis=0) > 0.5)
     assert len(cols) < GLYPH_SIDE // 3
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-thai-tlwg not installed")
+@pytest.mark.parametrize(("printed", "read"), [("24", "26"), ("13", "15"), ("3", "5")])
+def test_a_latin_day_misread_as_another_day_is_read_from_its_glyphs(printed: str, read: str) -> None:
+    # Small or blurred, a face's 4 reads as 6 and its 3 as 5: a day as likely as the printed one.
+    from certificates.ocr import fix_thai_digits
+
+    words = ["ให้ไว้", "ณ", "วันที่", "{}", "มีนาคม", "พ.ศ.", "2565"]
+    line, gray = _tsv_line([w.format(printed) for w in words], [w.format(read) for w in words], size=24)
+    assert fix_thai_digits(" ".join(w.format(read) for w in words), line, gray).split()[3] == printed
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-thai-tlwg not installed")
+def test_a_latin_day_read_right_is_kept_and_a_number_that_is_no_day_is_left_to_tesseract() -> None:
+    from certificates.ocr import fix_thai_digits
+
+    for day in ("24", "3", "31"):
+        words = ["ให้ไว้", "ณ", "วันที่", day, "มีนาคม", "พ.ศ.", "2565"]
+        line, gray = _tsv_line(words, words, size=24)
+        assert fix_thai_digits(" ".join(words), line, gray) == " ".join(words)
+    # Hours are no day: a reading the glyphs disagree with stays Tesseract's.
+    line, gray = _tsv_line(["รวมระยะเวลา", "24", "ชั่วโมง"], ["รวมระยะเวลา", "26", "ชั่วโมง"], size=24)
+    assert fix_thai_digits("รวมระยะเวลา 26 ชั่วโมง", line, gray) == "รวมระยะเวลา 26 ชั่วโมง"
