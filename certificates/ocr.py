@@ -217,6 +217,7 @@ def _line_confidence(confs: list[float], text: str) -> float:
 # misread as the letter ณ) or some ("ว๐" for ๖๐).  The words around it may have
 # lost their marks ("ทังสิน", "ชัวโมง") or read ช as ซ.
 _DIGIT_RUN = re.compile(rf"[0-9{THAI_DIGITS}]+(?:\.[0-9{THAI_DIGITS}]+)?")
+_LATIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 HOURS_SLOT = re.compile(r"(?:ท[ัิ]?้?งส[ิี]?้?น|ระยะเวลา)([^0-9\u0e50-\u0e59]{1,2}|[^.]\S{0,3}?)(?=[ชซ]ั?่?ว|ชม)")
 # The start of a Thai month word, full or abbreviated; and the day between
 # "วันที่" and a month word, whatever Tesseract made of its digits.
@@ -232,9 +233,12 @@ _MONTH_AHEAD = re.compile(MONTH_START)
 # digit is Thai print to overrule it on a line showing no other Thai digit
 # ("9" for ๑).  At 0.99 one Latin 3 of 260 files' lines became ๕.
 SURE_THAI_PRINT = 0.999
-# How sure the digit classifier must be of each digit of a day printed in
-# Latin digits to overrule Tesseract's reading of it (see fix_thai_digits).
-SURE_LATIN_DAY = 0.95
+# How sure the digit classifier must be of each digit of a day or hours
+# printed in Latin digits to overrule Tesseract's reading of it (see
+# fix_thai_digits).
+SURE_LATIN_DIGITS = 0.95
+# The hours unit right after a number (spaces squashed): "45ชั่วโมง", "6.5ชม.".
+_HOURS_UNIT = re.compile(r"[ชซ]ั?่?ว|ชม")
 
 
 def plausible_day(digits: str) -> bool:
@@ -295,9 +299,8 @@ def fix_thai_digits(raw: str, tl: TsvLine, gray: np.ndarray, scale: float = 1.0)
     Tesseract's Thai model maps most Thai digits onto ๒, ๓, ๕ or Latin
     look-alikes; the glyphs themselves are cut from the word boxes and
     classified.  Numbers printed in Latin digits are left as Tesseract read
-    them, but for a day the classifier reads otherwise, each digit surely
-    (:data:`SURE_LATIN_DAY`): small or blurred, Niramit's flat-topped 3 reads
-    as 5 ("13" as "15") and Laksaman's 4 as 6, a day as likely as the printed one.
+    them, but for a day or the hours the classifier reads otherwise, each
+    digit surely (see :func:`_latin_digits_reread`).
     ``scale`` maps TSV boxes onto ``gray`` (TSV from a downscaled crop,
     glyphs classified at the crop's full resolution).
     """
@@ -359,10 +362,10 @@ def fix_thai_digits(raw: str, tl: TsvLine, gray: np.ndarray, scale: float = 1.0)
         elif check is None and digits and not _DIGIT_RUN.fullmatch(span_text):
             digits = len(span_text.replace(".", ""))  # hours, some digits read as letters ("ว๐" for ๖๐)
         keep = (x0 - cx0 - 0.25 * bh, x1 - cx0 + 0.25 * bh)
-        if check is plausible_day and span_text.isascii() and span_text.isdigit():
-            latin = read_latin_number(crop, keep, len(span_text))
-            if latin is not None and latin[0] != span_text and latin[1] >= SURE_LATIN_DAY and check(latin[0]):
-                replacements.append((raw_index[a], raw_index[b - 1] + 1, latin[0]))
+        if check is plausible_day or (check is None and _HOURS_UNIT.match(squashed, b)):
+            latin = _latin_digits_reread(crop, keep, span_text)
+            if latin is not None and (check is None or check(latin)):
+                replacements.append((raw_index[a], raw_index[b - 1] + 1, latin))
                 continue
         got = read_thai_number(
             crop,
@@ -394,11 +397,29 @@ def fix_thai_digits(raw: str, tl: TsvLine, gray: np.ndarray, scale: float = 1.0)
         replacements.append((raw_index[wa], raw_index[wb - 1] + 1, value))
     for ra, rb, digits in sorted(replacements, reverse=True):
         old = raw[ra:rb]
-        if all(ch.isdigit() or ch in thai_set or ch.isspace() for ch in old):
+        if all(ch.isdigit() or ch in thai_set or ch.isspace() or ch == "." for ch in old):
             raw = raw[:ra] + digits + raw[rb:]  # digits for digits: keep "๔.๕" a decimal
         else:
             raw = f"{raw[:ra]} {digits} {raw[rb:]}"  # letters standing for digits: keep words apart
     return raw
+
+
+def _latin_digits_reread(crop: np.ndarray, keep: tuple[float, float], number: str) -> str | None:
+    """``number`` (Latin digits, a point maybe) as the digit classifier reads its glyphs, when surely otherwise; else None.
+
+    Small or blurred, Niramit's flat-topped 3 reads as 5 ("13" as "15") and
+    Laksaman's 4 as 6: a day or hours as likely as the printed one, which
+    no value check can catch.  Each digit must be :data:`SURE_LATIN_DIGITS`
+    sure, and as many as Tesseract read; the point stays where it saw it.
+    """
+    if not _LATIN_NUMBER.fullmatch(number):
+        return None
+    digits = number.replace(".", "")
+    got = read_latin_number(crop, keep, len(digits))
+    if got is None or got[0] == digits or got[1] < SURE_LATIN_DIGITS:
+        return None
+    point = number.find(".")
+    return got[0] if point < 0 else f"{got[0][:point]}.{got[0][point:]}"
 
 
 def _with_thai_digits(raw: str, tl: TsvLine, gray: np.ndarray, scale: float = 1.0) -> tuple[str, bool]:

@@ -22,8 +22,6 @@ from .lookalikes import AS_ROUND_BRACKETS, DIGIT_LOOKALIKES, DIGIT_SYMBOLS, ONE_
 
 # The 0/9 check's margin (nats) for a number the line network itself reads (see checked_digits).
 SEEN_DIGITS_MARGIN = 1.0
-# How much likelier (nats) an hours number read alike on both the network's views must be (see with_number_seen_twice).
-SEEN_TWICE_MARGIN = 3.0
 # How much less likely (nats) a number with a digit the network sees and Tesseract lost may be (see with_lost_digit).
 LOST_DIGIT_SLACK = 1.0
 DIGIT_RUN = re.compile(r"\d+")
@@ -59,17 +57,6 @@ def digits_checked(line: LineUnderRepair) -> str:
     if line.thai_digits:
         return checked_flagged_digits(line.crop, line.text, line.page_text)
     return checked_digits(line.crop, line.text, line.page_text, lost_digits=True)
-
-
-@repair(roles=("hours",), order=115)
-def hours_seen_on_both_views(line: LineUnderRepair) -> str:
-    """An hours digit misread as one no look-alike pair covers (Niramit's 3 read as 5), as the network reads it.
-
-    See :func:`with_number_seen_twice`.  Lines in Thai digits are left to the digit classifier.
-    """
-    if not line.digits_parsed or line.thai_digits or not LATIN_DIGIT.search(line.text):
-        return line.text
-    return with_number_seen_twice(line.crop, line.text)
 
 
 @repair(roles=("hours",), order=120)
@@ -236,32 +223,6 @@ def checked_digits(crop: np.ndarray, text: str, page_text: str = "",
     if lost_digits and checked == text:
         checked = with_lost_digit(crop, text)
     return checked
-
-
-def with_number_seen_twice(crop: np.ndarray, text: str) -> str:
-    """``text`` with one digit as the line network reads it on both its views, when clearly likelier, else ``text``.
-
-    The network's numbers are no evidence against a number that could be
-    right when it reads them once (on the bench they broke more than they
-    mended); read alike on both views, one digit apart from Tesseract's, and
-    likelier by :data:`SEEN_TWICE_MARGIN`, they are ("3" printed in Niramit,
-    read "5" by Tesseract and "3" on both views, 5 nats likelier).
-    """
-    spelt = scorable(text)
-    views = log_probs_views(crop)
-    if spelt != text or len(views) < 2:
-        return text
-    reads = {tuple(DIGIT_RUN.findall(greedy(v))) for v in views}
-    ours = DIGIT_RUN.findall(text)
-    if len(reads) != 1:
-        return text
-    (theirs,) = reads
-    if [len(n) for n in theirs] != [len(n) for n in ours]:
-        return text
-    if sum(a != b for a, b in zip("".join(ours), "".join(theirs))) != 1:
-        return text
-    candidate = numbers_replaced(text, theirs)
-    return candidate if likelihood(views, candidate) > likelihood(views, text) + SEEN_TWICE_MARGIN else text
 
 
 def with_lost_digit(crop: np.ndarray, text: str) -> str:

@@ -190,13 +190,27 @@ def test_a_latin_day_misread_as_another_day_is_read_from_its_glyphs(printed: str
 
 
 @pytest.mark.skipif(not FONT.exists(), reason="fonts-thai-tlwg not installed")
-def test_a_latin_day_read_right_is_kept_and_a_number_that_is_no_day_is_left_to_tesseract() -> None:
+@pytest.mark.parametrize(("printed", "read"), [("45", "25"), ("6.5", "8.5"), ("36", "56")])
+def test_latin_hours_misread_are_read_from_their_glyphs_keeping_the_point(printed: str, read: str) -> None:
+    from certificates.ocr import fix_thai_digits
+
+    line, gray = _tsv_line(["รวมระยะเวลา", printed, "ชั่วโมง"], ["รวมระยะเวลา", read, "ชั่วโมง"], size=24)
+    assert fix_thai_digits(f"รวมระยะเวลา {read} ชั่วโมง", line, gray) == f"รวมระยะเวลา {printed} ชั่วโมง"
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-thai-tlwg not installed")
+def test_latin_numbers_read_right_are_kept_and_others_are_left_to_tesseract() -> None:
     from certificates.ocr import fix_thai_digits
 
     for day in ("24", "3", "31"):
         words = ["ให้ไว้", "ณ", "วันที่", day, "มีนาคม", "พ.ศ.", "2565"]
         line, gray = _tsv_line(words, words, size=24)
         assert fix_thai_digits(" ".join(words), line, gray) == " ".join(words)
-    # Hours are no day: a reading the glyphs disagree with stays Tesseract's.
-    line, gray = _tsv_line(["รวมระยะเวลา", "24", "ชั่วโมง"], ["รวมระยะเวลา", "26", "ชั่วโมง"], size=24)
-    assert fix_thai_digits("รวมระยะเวลา 26 ชั่วโมง", line, gray) == "รวมระยะเวลา 26 ชั่วโมง"
+    words = ["รวมระยะเวลา", "4.5", "ชั่วโมง"]
+    line, gray = _tsv_line(words, words, size=24)
+    assert fix_thai_digits(" ".join(words), line, gray) == " ".join(words)
+    # A year is neither a day nor hours: the glyphs do not overrule Tesseract there.
+    printed = ["ให้ไว้", "ณ", "วันที่", "24", "มีนาคม", "พ.ศ.", "2565"]
+    read = printed[:-1] + ["2566"]
+    line, gray = _tsv_line(printed, read, size=24)
+    assert fix_thai_digits(" ".join(read), line, gray) == " ".join(read)
