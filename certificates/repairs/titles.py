@@ -42,6 +42,8 @@ _MIN_OVERLAP, _MAX_OVERLAP = 4, 12
 _ORDINAL_LOST_MARK = re.compile(r"(รุ่น|ครั้ง)ที(?=\s*[0-9๐-๙])")
 # "รุ่นที่ 2" closing a Thai title, read as a short lowercase Latin word: "gun 2", "suf 2", "sun 2".
 _COHORT_AS_LATIN = re.compile(r"(?<=[\u0e01-\u0e4e]) [a-z]{2,4} ([0-9]{1,2})$")
+# A lone digit before a title's first word (two Thai letters at least, so "5 ส" stays).
+_DIGIT_BEFORE_TITLE = re.compile(r"^[0-9๐-๙]\s+(?=[\u0e01-\u0e2e\u0e40-\u0e44][\u0e01-\u0e4e])")
 # "หลักสูตรนักบริหาร รุ่นที่ 5": the cohort is set apart from the title by a space, which OCR may lose.
 _ORDINAL_GLUED = re.compile(r"(?<=[\u0e01-\u0e4e])((?:รุ่น|ครั้ง)ที่\s*[0-9๐-๙])")
 # "ผู้บริหารระดับต้น" (junior executives) ends many titles; OCR reads its mai tho
@@ -90,6 +92,13 @@ def cohort_read_as_latin(text: str) -> str:
     if cohort is None or _LATIN_LETTER.search(text[: cohort.start()]):
         return text
     return f"{text[: cohort.start()]} รุ่นที่ {cohort.group(1)}"
+
+
+@text_repair(roles=("title",), order=7)
+def keyword_letter_read_as_digit(text: str) -> str:
+    """A lone digit before the title: the keyword's last letter read as one ("หลักสูต5 การบริหาร…" on Mitr, its ร as 5
+    or 3), left behind when the keyword was taken off.  No title on the OCSC catalog starts with a digit."""
+    return _DIGIT_BEFORE_TITLE.sub("", text)
 
 
 @text_repair(roles=("title",), order=10)

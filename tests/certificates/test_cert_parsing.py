@@ -443,6 +443,9 @@ def test_course_title() -> None:
         ("การใช้งาน Excel 2", "การใช้งาน Excel 2"),  # a Latin word of the title's own
         ("การควบคุมภายในสำหรับผู้บริหารระดับตัน", "การควบคุมภายในสำหรับผู้บริหารระดับต้น"),  # mai tho read as mai han-akat
         ("งานสารบรรณสำหรับผู้บริหารระดับด้น", "งานสารบรรณสำหรับผู้บริหารระดับต้น"),  # ต read as ด
+        ("5 การออกแบบการทำงานเป็นทีม", "การออกแบบการทำงานเป็นทีม"),  # the keyword's last letter read as a digit
+        ("3 แนวทางการผู้นำทีม", "แนวทางการผู้นำทีม"),  # its first word may start with a leading vowel
+        ("5 ส เพื่อการพัฒนาองค์กร", "5 ส เพื่อการพัฒนาองค์กร"),  # a digit before a one-letter word is the title's
     ],
 )
 def test_title_ordinals_and_brackets_are_printed_as_titles_print_them(printed: str, expected: str) -> None:
