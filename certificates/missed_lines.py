@@ -26,6 +26,9 @@ TAIL_FRAGMENT_LETTERS = 3
 # ("เงทก", "แวท") is not.  Half, not all: a title may hold a term the
 # dictionary lacks.
 TAIL_MIN_SHARE_IN_WORDS = 0.5
+# How tall (in the found lines' median heights) a missed row may stand: a
+# name in a big display face, its marks included, stands 2.7 times the body.
+MAX_ROW_HEIGHT = 3.0
 # Certificates centre their lines: how far (in title widths) the lost line's
 # middle may lie from the title's.
 TAIL_OFF_CENTRE = 0.25
@@ -182,15 +185,21 @@ def missed_rows(lines: Sequence[TextLine], scaled: np.ndarray) -> list[TextLine]
         (top, bottom, pale) for top, bottom in ink_bands(_ink_rows(pale), gap=gap)
         if not any(top < b and a < bottom for a, b, _ in bands)
     ]
+    # Rows held by ink: the found lines and the bands.  A missed row's crop
+    # stops short of them: a big name wrapped onto a second row stands close
+    # under the first, and a crop reaching a line height up into it read as nothing.
+    held = [(y, y + h) for _, y, _, h in boxes] + [(top, bottom) for top, bottom, _ in bands]
     found: list[TextLine] = []
     for top, bottom, ink in sorted(bands, key=lambda band: band[0]):
         h = bottom - top
         cols = np.nonzero(ink[top:bottom].any(axis=0))[0]
         box = (int(cols[0]), top, int(cols[-1] - cols[0] + 1), h)
         # Small print stands a third of the name's height; specks, rules, seals and signatures do not look like a line.
-        if not max(10.0, 0.3 * line_h) <= h <= 2.5 * line_h or box[2] < 3 * h:
+        if not max(10.0, 0.3 * line_h) <= h <= MAX_ROW_HEIGHT * line_h or box[2] < 3 * h:
             continue
-        crop = line_crop(scaled, box)
+        above = max((b for a, b in held if b <= top), default=None)
+        below = min((a for a, b in held if a >= bottom), default=None)
+        crop = line_crop(scaled, box, above=above, below=below)
         read = ocr_single_line(crop, h) if crop is not None else None
         if read is not None and read.confidence >= 0.6 and len(squash(read.text)) >= 3:
             found.append(TextLine(read.text, read.confidence, float(h), box))

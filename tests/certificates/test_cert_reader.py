@@ -683,6 +683,46 @@ def test_rows_layout_analysis_missed_are_read_and_fill_missing_fields() -> None:
     assert [line.text for line in again.lines[:3]] == [line.text for line in found]
 
 
+@needs_tesseract
+@pytest.mark.parametrize(
+    ("name_size", "second_row"),
+    [
+        (62, 205),  # a display face: the name's rows stand nearly three body lines tall
+        (56, 187),  # the family name's row close under the first: a crop a line height up shows the first's feet
+    ],
+)
+def test_a_long_name_wrapped_over_two_missed_rows_is_read_row_by_row(name_size: int, second_row: int) -> None:
+    import numpy as np
+    from PIL import ImageDraw, ImageFont
+
+    from certificates.fields import TextLine
+    from certificates.missed_lines import missed_rows
+
+    img = Image.new("L", (1400, 700), 255)
+    draw = ImageDraw.Draw(img)
+    face = "/usr/share/fonts/truetype/tlwg/Garuda.ttf"
+    big = ImageFont.truetype(face, name_size, layout_engine=ImageFont.Layout.RAQM)
+    small = ImageFont.truetype(face, 26, layout_engine=ImageFont.Layout.RAQM)
+    rows = [
+        (30, "ขอมอบประกาศนียบัตรฉบับนี้ให้ไว้เพื่อแสดงว่า", small),
+        (100, "ว่าที่ร้อยเอกหญิงอัจฉรานันท์", big),
+        (second_row, "วิริยะภิญโญชีพ", big),
+        (second_row + 140, "วิชา การบริหารงานภาครัฐแนวใหม่", small),
+        (second_row + 200, "(รวมระยะเวลาทั้งสิ้น 36.5 ชั่วโมง)", small),
+        (second_row + 260, "ให้ไว้ ณ วันที่ 13 มีนาคม พ.ศ. 2563", small),
+    ]
+    found = []
+    for y, text, fnt in rows:
+        x = (1400 - draw.textlength(text, font=fnt)) // 2
+        draw.text((x, y), text, font=fnt, fill=0)
+        x0, y0, x1, y1 = draw.textbbox((x, y), text, font=fnt)
+        if fnt is small:  # layout analysis found the small print and neither row of the name
+            found.append(TextLine(text, 0.9, y1 - y0, (int(x0), int(y0), int(x1 - x0), int(y1 - y0))))
+    read = [line.text for line in missed_rows(found, np.array(img))]
+    assert len(read) == 2
+    assert read[0] == "ว่าที่ร้อยเอกหญิงอัจฉรานันท์" and read[1].endswith("วิริยะภิญโญชีพ")
+
+
 def _title_line(text: str) -> np.ndarray:
     from PIL import ImageDraw, ImageFont
 
