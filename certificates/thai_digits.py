@@ -377,6 +377,25 @@ def read_latin_number(
     return "".join(str(int(k)) for k in latin.argmax(axis=1)), float(latin.max(axis=1).min())
 
 
+def latin_digits_in(gray: np.ndarray) -> list[tuple[str, float]]:
+    """The glyphs of a line's crop the classifier takes for Latin digits, left to right: (the digit, how sure).
+
+    Letters and marks, which it calls "not a digit" or a Thai digit, are left out.
+    """
+    if not model_available():
+        return []
+    glyphs = segment_glyphs(gray)
+    if not glyphs:
+        return []
+    out = []
+    for p in _glyph_probs(glyphs):
+        digits = p[:JUNK] / p[:JUNK].sum()
+        if p[JUNK] < 0.5 and digits[10:].sum() > digits[:10].sum():
+            k = int(digits[10:].argmax())
+            out.append((str(k), float(digits[10 + k])))
+    return out
+
+
 def read_thai_number(
     gray: np.ndarray,
     keep: tuple[float, float] | None = None,

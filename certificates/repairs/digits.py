@@ -16,12 +16,17 @@ import numpy as np
 from ..decimal_points import WHOLE_NUMBER, with_point_seen
 from ..line_recognizer import encode, greedy, log_probs, log_probs_views
 from ..spelling_check import best_spelling, likelihood
+from ..thai_digits import latin_digits_in
 from ..thai_text import THAI_DIGITS
 from . import LineUnderRepair, repair, text_repair
 from .lookalikes import AS_ROUND_BRACKETS, DIGIT_LOOKALIKES, DIGIT_SYMBOLS, ONE_LOOKALIKE_CLASS
 
 # The 0/9 check's margin (nats) for a number the line network itself reads (see checked_digits).
 SEEN_DIGITS_MARGIN = 1.0
+# How much likelier (nats) an hours number read alike on both the network's views must be (see with_number_seen_twice).
+SEEN_TWICE_MARGIN = 3.0
+# How sure the digit classifier must be of each digit to vouch for Tesseract's reading (see glyphs_confirm).
+SURE_GLYPH = 0.95
 # How much less likely (nats) a number with a digit the network sees and Tesseract lost may be (see with_lost_digit).
 LOST_DIGIT_SLACK = 1.0
 DIGIT_RUN = re.compile(r"\d+")
@@ -57,6 +62,20 @@ def digits_checked(line: LineUnderRepair) -> str:
     if line.thai_digits:
         return checked_flagged_digits(line.crop, line.text, line.page_text)
     return checked_digits(line.crop, line.text, line.page_text, lost_digits=True)
+
+
+@repair(roles=("hours",), order=115)
+def hours_seen_on_both_views(line: LineUnderRepair) -> str:
+    """An hours digit misread as one no look-alike pair covers (Niramit's 3 read as 5), as the network reads it.
+
+    See :func:`with_number_seen_twice`.  Lines in Thai digits are left to the digit classifier.  Not where the
+    digit classifier surely sees the digits read (:func:`glyphs_confirm`): the network read TlwgTypo's "45" as
+    "25" and Laksaman's "24" as "20" on both views.
+    """
+    if not line.digits_parsed or line.thai_digits or not LATIN_DIGIT.search(line.text):
+        return line.text
+    seen = with_number_seen_twice(line.crop, line.text)
+    return line.text if seen != line.text and glyphs_confirm(line.crop, line.text) else seen
 
 
 @repair(roles=("hours",), order=120)
@@ -223,6 +242,38 @@ def checked_digits(crop: np.ndarray, text: str, page_text: str = "",
     if lost_digits and checked == text:
         checked = with_lost_digit(crop, text)
     return checked
+
+
+def with_number_seen_twice(crop: np.ndarray, text: str) -> str:
+    """``text`` with one digit as the line network reads it on both its views, when clearly likelier, else ``text``.
+
+    The network's numbers are no evidence against a number that could be
+    right when it reads them once (on the bench they broke more than they
+    mended); read alike on both views, one digit apart from Tesseract's, and
+    likelier by :data:`SEEN_TWICE_MARGIN`, they are ("3" printed in Niramit,
+    read "5" by Tesseract and "3" on both views, 5 nats likelier).
+    """
+    spelt = scorable(text)
+    views = log_probs_views(crop)
+    if spelt != text or len(views) < 2:
+        return text
+    reads = {tuple(DIGIT_RUN.findall(greedy(v))) for v in views}
+    ours = DIGIT_RUN.findall(text)
+    if len(reads) != 1:
+        return text
+    (theirs,) = reads
+    if [len(n) for n in theirs] != [len(n) for n in ours]:
+        return text
+    if sum(a != b for a, b in zip("".join(ours), "".join(theirs))) != 1:
+        return text
+    candidate = numbers_replaced(text, theirs)
+    return candidate if likelihood(views, candidate) > likelihood(views, text) + SEEN_TWICE_MARGIN else text
+
+
+def glyphs_confirm(crop: np.ndarray, text: str) -> bool:
+    """Whether the digit classifier reads the crop's Latin digits as ``text`` has them, each surely."""
+    seen = latin_digits_in(crop)
+    return "".join(d for d, _ in seen) == "".join(DIGIT_RUN.findall(text)) and all(p >= SURE_GLYPH for _, p in seen)
 
 
 def with_lost_digit(crop: np.ndarray, text: str) -> str:

@@ -20,6 +20,7 @@ from certificates.repairs.digits import (
     scorable,
     stray_digits,
     with_lost_digit,
+    with_number_seen_twice,
 )
 from certificates.repairs.lookalikes import DIGIT_LOOKALIKES, TITLE_LOOKALIKES
 from certificates.repairs.names import NAME_PRIOR_WEIGHT
@@ -452,6 +453,28 @@ def test_a_day_that_is_no_day_is_taken_as_the_network_reads_it() -> None:
         "ให้ไว้ ณ วันที่ 20 พฤศจิกายน พ.ศ. 2566")
     assert with_impossible_day_mended(picture, "ให้ไว้ ณ วันที่ 50 พฤศจิกายน พ.ศ. 2568") == (
         "ให้ไว้ ณ วันที่ 50 พฤศจิกายน พ.ศ. 2568")
+
+
+@needs_font
+@pytest.mark.parametrize("printed", ["(รวมระยะเวลาทั้งสิ้น 3 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น 36 ชั่วโมง)"])
+def test_an_hours_digit_the_network_reads_otherwise_on_both_views_is_taken(printed: str) -> None:
+    read = printed.replace("3", "5")  # Niramit's 3 read as 5: no look-alike pair covers it
+    picture = _line(printed)
+    assert with_number_seen_twice(picture, read) == printed
+    # A number read right stands, and so does one more than a digit away.
+    assert with_number_seen_twice(picture, printed) == printed
+    assert with_number_seen_twice(picture, printed.replace("3", "85")) == printed.replace("3", "85")
+
+
+@needs_font
+def test_the_digit_classifier_vouches_only_for_the_digits_printed() -> None:
+    from certificates.repairs.digits import glyphs_confirm
+
+    picture = _line("(รวมระยะเวลาทั้งสิ้น 45 ชั่วโมง)")
+    assert glyphs_confirm(picture, "(รวมระยะเวลาทั้งสิ้น 45 ชั่วโมง)")
+    # The network read TlwgTypo's 4 as 2 on both views; the glyphs say otherwise.
+    assert not glyphs_confirm(picture, "(รวมระยะเวลาทั้งสิ้น 25 ชั่วโมง)")
+    assert not glyphs_confirm(picture, "(รวมระยะเวลาทั้งสิ้น 4 ชั่วโมง)")
 
 
 @pytest.mark.skipif(not TLWG_MONO_BOLD_OBLIQUE.exists(), reason="Thai fonts missing")
