@@ -411,12 +411,17 @@ def _latin_digits_reread(crop: np.ndarray, keep: tuple[float, float], number: st
     Laksaman's 4 as 6: a day or hours as likely as the printed one, which
     no value check can catch.  Each digit must be :data:`SURE_LATIN_DIGITS`
     sure, and as many as Tesseract read; the point stays where it saw it.
+    A 1 the classifier sees where Tesseract read another digit is not taken:
+    a stroke, a bracket or a digit cut in pieces looks like one (an Athiti
+    "2" in a PDF, "8" and "2" in rotated photos were read as 1, 0.88-0.95 sure).
     """
     if not _LATIN_NUMBER.fullmatch(number):
         return None
     digits = number.replace(".", "")
     got = read_latin_number(crop, keep, len(digits))
     if got is None or got[0] == digits or got[1] < SURE_LATIN_DIGITS:
+        return None
+    if any(theirs == "1" != ours for ours, theirs in zip(digits, got[0])):
         return None
     point = number.find(".")
     return got[0] if point < 0 else f"{got[0][:point]}.{got[0][point:]}"

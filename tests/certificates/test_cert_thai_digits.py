@@ -214,3 +214,14 @@ def test_latin_numbers_read_right_are_kept_and_others_are_left_to_tesseract() ->
     read = printed[:-1] + ["2566"]
     line, gray = _tsv_line(printed, read, size=24)
     assert fix_thai_digits(" ".join(read), line, gray) == " ".join(read)
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-thai-tlwg not installed")
+def test_a_one_the_glyphs_see_does_not_overrule_another_digit() -> None:
+    # A stroke, a bracket or a digit cut in pieces looks like a 1 to the classifier: Tesseract keeps its digit.
+    from certificates.ocr import fix_thai_digits
+
+    printed = ["ให้ไว้", "ณ", "วันที่", "11", "มีนาคม", "พ.ศ.", "2565"]
+    read = printed[:3] + ["17"] + printed[4:]
+    line, gray = _tsv_line(printed, read, size=24)
+    assert fix_thai_digits(" ".join(read), line, gray) == " ".join(read)
