@@ -36,7 +36,7 @@ except ImportError:  # the service reports OCR as unavailable instead of failing
 
 from .fields import TextLine  # noqa: E402
 from .thai_dates import be_year_to_ce, match_month  # noqa: E402
-from .thai_digits import read_latin_number, read_thai_number  # noqa: E402
+from .thai_digits import SURE_LATIN_DIGIT, read_latin_number, read_thai_number  # noqa: E402
 from .thai_text import THAI_DIGITS, invalid_thai_sequences, latin_ones, normalize_thai, squash, thai_ratio  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -233,10 +233,6 @@ _MONTH_AHEAD = re.compile(MONTH_START)
 # digit is Thai print to overrule it on a line showing no other Thai digit
 # ("9" for ๑).  At 0.99 one Latin 3 of 260 files' lines became ๕.
 SURE_THAI_PRINT = 0.999
-# How sure the digit classifier must be of each digit of a day or hours
-# printed in Latin digits to overrule Tesseract's reading of it (see
-# fix_thai_digits).
-SURE_LATIN_DIGITS = 0.95
 # The hours unit right after a number (spaces squashed): "45ชั่วโมง", "6.5ชม.".
 _HOURS_UNIT = re.compile(r"[ชซ]ั?่?ว|ชม")
 
@@ -409,7 +405,7 @@ def _latin_digits_reread(crop: np.ndarray, keep: tuple[float, float], number: st
 
     Small or blurred, Niramit's flat-topped 3 reads as 5 ("13" as "15") and
     Laksaman's 4 as 6: a day or hours as likely as the printed one, which
-    no value check can catch.  Each digit must be :data:`SURE_LATIN_DIGITS`
+    no value check can catch.  Each digit must be ``SURE_LATIN_DIGIT``
     sure, and as many as Tesseract read; the point stays where it saw it.
     A 1 the classifier sees where Tesseract read another digit is not taken:
     a stroke, a bracket or a digit cut in pieces looks like one (an Athiti
@@ -419,7 +415,7 @@ def _latin_digits_reread(crop: np.ndarray, keep: tuple[float, float], number: st
         return None
     digits = number.replace(".", "")
     got = read_latin_number(crop, keep, len(digits))
-    if got is None or got[0] == digits or got[1] < SURE_LATIN_DIGITS:
+    if got is None or got[0] == digits or got[1] < SURE_LATIN_DIGIT:
         return None
     if any(theirs == "1" != ours for ours, theirs in zip(digits, got[0])):
         return None

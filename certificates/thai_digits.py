@@ -356,6 +356,11 @@ def decode_digits(digit_probs: np.ndarray, allowed, not_digit: np.ndarray) -> tu
     return text, kept
 
 
+# How sure the classifier must be of each Latin digit to overrule Tesseract's
+# reading of it, or to vouch for it (``ocr.fix_thai_digits``, ``repairs.digits.glyphs_confirm``).
+SURE_LATIN_DIGIT = 0.95
+
+
 def read_latin_number(
     gray: np.ndarray, keep: tuple[float, float] | None = None, expected: int | None = None,
 ) -> tuple[str, float] | None:

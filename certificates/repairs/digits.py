@@ -16,7 +16,7 @@ import numpy as np
 from ..decimal_points import WHOLE_NUMBER, with_point_seen
 from ..line_recognizer import encode, greedy, log_probs, log_probs_views
 from ..spelling_check import best_spelling, likelihood
-from ..thai_digits import latin_digits_in
+from ..thai_digits import SURE_LATIN_DIGIT, latin_digits_in
 from ..thai_text import THAI_DIGITS
 from . import LineUnderRepair, repair, text_repair
 from .lookalikes import AS_ROUND_BRACKETS, DIGIT_LOOKALIKES, DIGIT_SYMBOLS, ONE_LOOKALIKE_CLASS
@@ -25,8 +25,6 @@ from .lookalikes import AS_ROUND_BRACKETS, DIGIT_LOOKALIKES, DIGIT_SYMBOLS, ONE_
 SEEN_DIGITS_MARGIN = 1.0
 # How much likelier (nats) an hours number read alike on both the network's views must be (see with_number_seen_twice).
 SEEN_TWICE_MARGIN = 3.0
-# How sure the digit classifier must be of each digit to vouch for Tesseract's reading (see glyphs_confirm).
-SURE_GLYPH = 0.95
 # How much less likely (nats) a number with a digit the network sees and Tesseract lost may be (see with_lost_digit).
 LOST_DIGIT_SLACK = 1.0
 DIGIT_RUN = re.compile(r"\d+")
@@ -273,7 +271,7 @@ def with_number_seen_twice(crop: np.ndarray, text: str) -> str:
 def glyphs_confirm(crop: np.ndarray, text: str) -> bool:
     """Whether the digit classifier reads the crop's Latin digits as ``text`` has them, each surely."""
     seen = latin_digits_in(crop)
-    return "".join(d for d, _ in seen) == "".join(DIGIT_RUN.findall(text)) and all(p >= SURE_GLYPH for _, p in seen)
+    return "".join(d for d, _ in seen) == "".join(DIGIT_RUN.findall(text)) and all(p >= SURE_LATIN_DIGIT for _, p in seen)
 
 
 def with_lost_digit(crop: np.ndarray, text: str) -> str:

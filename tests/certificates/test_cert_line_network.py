@@ -472,7 +472,7 @@ def test_the_digit_classifier_vouches_only_for_the_digits_printed() -> None:
 
     picture = _line("(รวมระยะเวลาทั้งสิ้น 45 ชั่วโมง)")
     assert glyphs_confirm(picture, "(รวมระยะเวลาทั้งสิ้น 45 ชั่วโมง)")
-    # The network read TlwgTypo's 4 as 2 on both views; the glyphs say otherwise.
+    # A digit the network read otherwise on both views (TlwgTypo's 4 as 2): the glyphs do not vouch for it.
     assert not glyphs_confirm(picture, "(รวมระยะเวลาทั้งสิ้น 25 ชั่วโมง)")
     assert not glyphs_confirm(picture, "(รวมระยะเวลาทั้งสิ้น 4 ชั่วโมง)")
 
