@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -16,10 +17,30 @@ import aiohttp
 from tests.builders.paths import REPO
 
 
+def _ephemeral_floor() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A free port below the kernel's ephemeral range.
+
+    A port from `bind(("", 0))` is released before the child binds it, and the kernel may hand it meanwhile to a
+    fake API server of the other test run (CI runs SQLite and PostgreSQL side by side), which then gets our health
+    checks. Ports below the ephemeral range are never handed out by `bind(0)`.
+    """
+    floor = _ephemeral_floor()
+    for _ in range(200):
+        port = random.randrange(max(1024, floor - 12000), floor)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise AssertionError("no free port below the ephemeral range")
 
 
 class Service:
@@ -37,18 +58,34 @@ class Service:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
-        log = (self.logs / f"{self.name}.log").open("ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot"], cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT
-        )
+        for _ in range(3):
+            if await self._start_once():
+                return
+            # The other test run took our port between the check and the child's bind: move.
+            self.port = _free_port()
+            self.env["PORT"] = str(self.port)
+        raise AssertionError(f"{self.name} found no free port:\n{self.log_tail()}")
+
+    async def _start_once(self) -> bool:
+        """Start the process and wait until healthy; False if its port was taken."""
+        path = self.logs / f"{self.name}.log"
+        seen = path.stat().st_size if path.exists() else 0
+        with path.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bot"], cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + 120
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
             while time.monotonic() < deadline:
-                assert self.process.poll() is None, self.log_tail()
+                if self.process.poll() is not None:
+                    output = path.read_bytes()[seen:].decode(errors="replace")
+                    if "address already in use" in output.lower():
+                        return False
+                    raise AssertionError(f"{self.name} exited:\n{self.log_tail()}")
                 try:
                     async with session.get(self.url + "/healthz") as response:
                         if response.status == 200:
-                            return
+                            return True
                 except aiohttp.ClientError:
                     pass
                 await asyncio.sleep(0.2)
