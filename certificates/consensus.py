@@ -114,6 +114,24 @@ def respace(text: str, like: str) -> str:
     for cut in cuts:
         for _, i1, i2, j1, j2 in opcodes:
             if i1 <= cut < i2:
-                at.add(j1 + min(cut - i1, j2 - j1))
+                at.add(_outside_number(plain, j1 + min(cut - i1, j2 - j1), model, cut))
                 break
     return "".join((" " if j in at and j else "") + ch for j, ch in enumerate(plain))
+
+
+def _outside_number(plain: str, j: int, model: str, cut: int) -> int:
+    """Cut ``j`` of ``plain`` moved out of a number, when ``model``'s cut there was not inside one.
+
+    A digit one reading has and the other lacks aligns on either side of the
+    space before it: "วันที่ 7" spaced "วันที่ 77" as "วันที่7 7", and the day
+    became 7.  The space stays on the side of the number it was on.
+    """
+    if not (0 < j < len(plain) and plain[j - 1].isdigit() and plain[j].isdigit()):
+        return j
+    before = cut > 0 and model[cut - 1].isdigit()
+    after = cut < len(model) and model[cut].isdigit()
+    if before and after:
+        return j
+    while 0 < j < len(plain) and plain[j - 1].isdigit() and plain[j].isdigit():
+        j += 1 if before else -1
+    return j

@@ -89,6 +89,8 @@ _HOURS_UNIT = "ชั่วโมง"
 _NUMBER = r"\d{1,4}(?:[.,]\d{1,2})?"
 _HOURS_RE = re.compile(rf"(?<![\d.])({_NUMBER})\s*(ช[\u0e00-\u0e7f.]{{0,8}})")
 _MINUTES_RE = re.compile(r"(\d{1,2})\s*นา[\u0e00-\u0e7f]{0,2}")
+# No certificate prints hours with a leading zero: "00.4" is a misread ("10.5" on a blurred photo).
+_LEADING_ZERO = re.compile(r"0\d")
 _MINUTES_UNIT = "นาที"
 _MINUTES_ONLY_RE = re.compile(r"(?<![\d.])(\d{1,4})\s*(นา[\u0e00-\u0e7f]{0,3})")
 
@@ -325,7 +327,8 @@ def wrapped_family_name(lines: Sequence[TextLine], index: int, name: str) -> int
     above, below = lines[index].box, lines[following].box
     if above is not None and below is not None:
         gap = below[1] - (above[1] + above[3])
-        if below[1] < above[1] + above[3] // 2 or gap > _WRAPPED_NAME_MAX_GAP * above[3]:
+        # The taller box measures the print: a name line read without its marks has a low one.
+        if below[1] < above[1] + above[3] // 2 or gap > _WRAPPED_NAME_MAX_GAP * max(above[3], below[3]):
             return None
     word = clean_name_line(lines[following].text)
     if _one_thai_word(word) and not _is_stop_line(word):
@@ -608,7 +611,7 @@ def hours_in_text(text: str) -> float | None:
         if not is_abbrev and fuzz.ratio(unit[: len(_HOURS_UNIT) + 1], _HOURS_UNIT) < 70:
             continue
         value = _to_number(m.group(1))
-        if value is None or not 0 < value <= 1000:
+        if value is None or not 0 < value <= 1000 or _LEADING_ZERO.match(m.group(1)):
             continue
         minutes = _MINUTES_RE.search(text, m.end())
         if minutes and minutes.start() - m.end() < 4:

@@ -346,7 +346,7 @@ def fix_thai_digits(raw: str, tl: TsvLine, gray: np.ndarray, scale: float = 1.0)
         # Tesseract's box for a misread digit can clip it: widen the crop, then
         # keep only the glyphs centred inside the original box.
         bh = y1 - y0
-        pad_y, pad_x = max(2, bh // 6), max(3, int(0.6 * bh))
+        pad_y, pad_x = max(2, bh // 6), max(3, int(1.2 * bh))
         cx0, cy0 = max(0, x0 - pad_x), max(0, y0 - pad_y)
         crop = gray[cy0 : y1 + pad_y, cx0 : x1 + pad_x]
         span_text = squashed[a:b]

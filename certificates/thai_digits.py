@@ -250,32 +250,21 @@ def number_glyphs(
 
     ``junk_of`` gives each glyph's P(not a digit); by default the classifier's (:func:`junk_probs`).
     """
-    glyphs = segment_glyphs(gray, keep)
+    glyphs = _without_end_letters(segment_glyphs(gray, keep), expected, junk_of)
     if expected and keep is not None and len(glyphs) < expected:
         # Tesseract's box can be narrower than the number: look a little wider, on
         # both sides, else on one (both may catch the clipped digit and the next word's letter).
+        # Counted once the letters at the ends are dropped: a box that clips the first
+        # digit may still hold a stroke of the next word ("๑๖ เม" read with "๖" and the
+        # left stroke of "เ").
         margin = 0.5 * gray.shape[0]
         for lo, hi in ((margin, margin), (margin, 0.0), (0.0, margin)):
-            wider = segment_glyphs(gray, (keep[0] - lo, keep[1] + hi))
+            wider = _without_end_letters(segment_glyphs(gray, (keep[0] - lo, keep[1] + hi)), expected, junk_of)
             if len(glyphs) < len(wider) <= expected:
                 glyphs = wider
                 break
     if not glyphs or len(glyphs) > 8:
         return glyphs
-    # A box that overlaps the next word catches its first letter ("๒๙ พ"):
-    # letters at either end are dropped.  Below the count of digits Tesseract
-    # saw there only a sure letter is: a blurred ๑ half looks like one ("๑๔" read as 4).
-    junk = (junk_of or junk_probs)(glyphs)
-    lo, hi = 0, len(glyphs)
-
-    def letter(k: int) -> bool:
-        return junk[k] > (SURE_LETTER if expected and hi - lo <= expected else 0.5)
-
-    while hi - lo > 1 and letter(lo):
-        lo += 1
-    while hi - lo > 1 and letter(hi - 1):
-        hi -= 1
-    glyphs = glyphs[lo:hi]
     # Tesseract counted the digits even when it misread them: blur-joined
     # digits are split until the counts agree.
     while expected and len(glyphs) < expected:
@@ -290,6 +279,30 @@ def number_glyphs(
             break
         glyphs = joined
     return glyphs
+
+
+def _without_end_letters(
+    glyphs: list[np.ndarray], expected: int | None, junk_of: Callable[[list[np.ndarray]], np.ndarray] | None,
+) -> list[np.ndarray]:
+    """``glyphs`` without the letters at either end.
+
+    A box that overlaps the next word catches its first letter ("๒๙ พ").
+    Below the count of digits Tesseract saw there only a sure letter is
+    dropped: a blurred ๑ half looks like one ("๑๔" read as 4).
+    """
+    if not glyphs or len(glyphs) > 8:
+        return glyphs
+    junk = (junk_of or junk_probs)(glyphs)
+    lo, hi = 0, len(glyphs)
+
+    def letter(k: int) -> bool:
+        return junk[k] > (SURE_LETTER if expected and hi - lo <= expected else 0.5)
+
+    while hi - lo > 1 and letter(lo):
+        lo += 1
+    while hi - lo > 1 and letter(hi - 1):
+        hi -= 1
+    return glyphs[lo:hi]
 
 
 def junk_probs(glyphs: list[np.ndarray]) -> np.ndarray:

@@ -62,6 +62,49 @@ def digits_checked(line: LineUnderRepair) -> str:
     return checked_digits(line.crop, line.text, line.page_text, lost_digits=True)
 
 
+@repair(roles=("hours", "date"), order=112)
+def letter_seen_as_digit(line: LineUnderRepair) -> str:
+    """A digit Tesseract read as a letter against its number ("า8.5" for 18.5), as the digit classifier sees it.
+
+    The line network, on a face it never saw, may read that digit as a
+    letter too.  Taken only where the classifier reads every Latin digit of
+    the line, each surely, as the text with that letter a digit has them.
+    Lines in Thai digits are the classifier's already.
+    """
+    if not line.digits_parsed or line.thai_digits or not LATIN_DIGIT.search(line.text):
+        return line.text
+    candidates = letters_beside_digits(line.text)
+    if not candidates:
+        return line.text
+    seen = latin_digits_in(line.crop)
+    if not seen or any(p < SURE_LATIN_DIGIT for _, p in seen):
+        return line.text
+    digits = "".join(d for d, _ in seen)
+    found = {c for c in candidates if "".join(DIGIT_RUN.findall(c)) == digits}
+    return found.pop() if len(found) == 1 else line.text
+
+
+@repair(roles=("hours", "date"), order=113)
+def numbers_seen_by_both_readers(line: LineUnderRepair) -> str:
+    """A number Tesseract misread beyond any one-digit mend ("3" for a TlwgTypist "60"), as both other readers see it.
+
+    Taken where the line network reads the same numbers on both its views
+    and the digit classifier reads every Latin digit of the line as they
+    have them, each surely: two readers trained apart, agreeing digit by digit.
+    """
+    if not line.digits_parsed or not LATIN_DIGIT.search(line.text) or scorable(line.text) != line.text:
+        return line.text
+    views = log_probs_views(line.crop)
+    reads = {tuple(DIGIT_RUN.findall(greedy(v))) for v in views}
+    if len(views) < 2 or len(reads) != 1:
+        return line.text
+    (theirs,) = reads
+    if len(theirs) != len(DIGIT_RUN.findall(line.text)) or list(theirs) == DIGIT_RUN.findall(line.text):
+        return line.text
+    candidate = numbers_replaced(line.text, list(theirs))
+    return candidate if glyphs_confirm(line.crop, candidate) else line.text
+
+
 @repair(roles=("hours",), order=115)
 def hours_seen_on_both_views(line: LineUnderRepair) -> str:
     """An hours digit misread as one no look-alike pair covers (Niramit's 3 read as 5), as the network reads it.
@@ -156,6 +199,21 @@ def digit_symbols(text: str) -> list[str]:
     for k, ch in enumerate(text):
         if ch in DIGIT_SYMBOLS and ((k > 0 and text[k - 1].isdigit()) or (k + 1 < len(text) and text[k + 1].isdigit())):
             out += [text[:k] + d + text[k + 1:] for d in "0123456789"]
+    return out
+
+
+def letters_beside_digits(text: str) -> list[str]:
+    """``text`` with a letter right against a number read as each digit in turn ("ว2" for 22).
+
+    Tesseract reads the first of two equal digits as a letter of the word
+    before it when no space parts them ("วันที่ ว2กุมภาพันธ์"); only where the
+    line network reads the digit there is one taken (:func:`with_lost_digit`).
+    """
+    out = []
+    for run in DIGIT_RUN.finditer(text):
+        for k in (run.start() - 1, run.end()):
+            if 0 <= k < len(text) and text[k].isalpha():
+                out += [text[:k] + d + text[k + 1:] for d in "0123456789"]
     return out
 
 
@@ -301,8 +359,9 @@ def with_lost_digit(crop: np.ndarray, text: str) -> str:
                     for a, b in zip(ours, chosen)]
             if lost != ours:
                 lost_readings.append(numbers_replaced(text, lost))
-        # A thin 1 read as a symbol beside its digit ("2)" for 21) is put back the same way.
-        as_seen += [c for c in digit_symbols(text) if DIGIT_RUN.findall(c) == theirs]
+        # A thin 1 read as a symbol beside its digit ("2)" for 21), or a digit as a letter ("ว2" for 22),
+        # is put back the same way.
+        as_seen += [c for c in digit_symbols(text) + letters_beside_digits(text) if DIGIT_RUN.findall(c) == theirs]
     for candidate in list(dict.fromkeys(lost_readings + as_seen)):
         if likelihood(views, candidate) > likelihood(views, text) - LOST_DIGIT_SLACK:
             return candidate

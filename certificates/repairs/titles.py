@@ -40,8 +40,11 @@ _MIN_OVERLAP, _MAX_OVERLAP = 4, 12
 # "รุ่นที่ 2", "ครั้งที่ 3": before a number "ที" is always "ที่"; OCR often drops its
 # small tone mark, and no word prior can restore it ("ที" is a word too).
 _ORDINAL_LOST_MARK = re.compile(r"(รุ่น|ครั้ง)ที(?=\s*[0-9๐-๙])")
-# "รุ่นที่ 2" closing a Thai title, read as a short lowercase Latin word: "gun 2", "suf 2", "sun 2".
-_COHORT_AS_LATIN = re.compile(r"(?<=[\u0e01-\u0e4e]) [a-z]{2,4} ([0-9]{1,2})$")
+# "รุ่นที่ 2" closing a Thai title, read as a short Latin word: "gun 2", "suf 2", "Su 2".
+# Not in capitals: an acronym ("ERP 2") is a word of the title.
+_COHORT_AS_LATIN = re.compile(r"(?<=[\u0e01-\u0e4e]) [A-Za-z][a-z]{1,3} ([0-9]{1,2})$")
+# "รุ่นที่ 2" closing a title with its vowel, tone mark or final น misread: "รู่ที่ 2", "รุนที่ 2".
+_COHORT_MISSPELT = re.compile(r"(?<= )ร[ุู][่้]?น?ที่?(?=\s*[0-9๐-๙]{1,2}$)")
 # A lone digit before a title's first word (two Thai letters at least, so "5 ส" stays).
 _DIGIT_BEFORE_TITLE = re.compile(r"^[0-9๐-๙]\s+(?=[\u0e01-\u0e2e\u0e40-\u0e44][\u0e01-\u0e4e])")
 # "หลักสูตรนักบริหาร รุ่นที่ 5": the cohort is set apart from the title by a space, which OCR may lose.
@@ -92,6 +95,13 @@ def cohort_read_as_latin(text: str) -> str:
     if cohort is None or _LATIN_LETTER.search(text[: cohort.start()]):
         return text
     return f"{text[: cohort.start()]} รุ่นที่ {cohort.group(1)}"
+
+
+@text_repair(roles=("title",), order=6)
+def cohort_misspelt(text: str) -> str:
+    """The cohort word closing a title with a letter misread ("รู่ที่ 2", "รุนที่ 2" for "รุ่นที่ 2"): no other word
+    of a course title stands there, and "รู่" is no word for the title prior to mend."""
+    return _COHORT_MISSPELT.sub("รุ่นที่", text)
 
 
 @text_repair(roles=("title",), order=7)

@@ -227,7 +227,8 @@ def test_hours_in_text(text: str, expected: float) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["ให้ไว้ ณ วันที่ 13 ธันวาคม 2566", "รุ่นที่ 2", "ชั่วโมง", "0 ชั่วโมง", "0 นาที", "นาย 2 นาย"]
+    "text", ["ให้ไว้ ณ วันที่ 13 ธันวาคม 2566", "รุ่นที่ 2", "ชั่วโมง", "0 ชั่วโมง", "0 นาที", "นาย 2 นาย",
+             "รวมระยะเวลา 00.4 ชั่วโมง", "รวมระยะเวลา 05 ชม."]  # no hours are printed with a leading zero
 )
 def test_hours_absent(text: str) -> None:
     assert hours_in_text(text) is None
@@ -390,6 +391,18 @@ def test_only_a_name_without_family_name_takes_the_next_line() -> None:
         TextLine("ได้ผ่านการอบรม", 0.9, 20.0, (550, 960, 300, 30)),
     ]
     assert wrapped_family_name(far, 0, "นางสาวมณี") is None
+
+
+def test_a_name_line_read_without_its_marks_still_finds_its_wrapped_family_name() -> None:
+    # Its box holds only the letters' bodies, so the gap to the family name's line is more
+    # than one and a half of its height; the family name's box, marks and all, measures the print.
+    page = [
+        TextLine("ขอมอบประกาศนียบัตรฉบับนี้ให้เพื่อแสดงว่า", 0.9, 19.0, (549, 661, 551, 33)),
+        TextLine("วาทรอยตรอานาจมนคง", 0.4, 40.0, (486, 820, 678, 42)),
+        TextLine("ทองพงศ์สุวรรณสถิตย์", 0.8, 40.0, (496, 940, 652, 70)),
+        TextLine("ได้ผ่านการพัฒนาทางไกลด้วยระบบอิเล็กทรอนิกส์", 0.9, 18.0, (533, 1075, 583, 28)),
+    ]
+    assert wrapped_family_name(page, 1, "วาทรอยตรอานาจมนคง") == 2
 
 
 @pytest.mark.parametrize(

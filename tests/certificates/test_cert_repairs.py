@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import re
 from pathlib import Path
@@ -41,7 +42,8 @@ def test_repairs_run_in_their_registered_order_once_per_line() -> None:
         assert orders == sorted(orders) and len(set(orders)) == len(orders), role
     # The day is filled in before the digits are checked, a month only after.
     assert [r.name for r in repairs_for("date")] == [
-        "day_filled", "digits_checked", "month_filled", "impossible_day_mended"]
+        "day_filled", "digits_checked", "letter_seen_as_digit", "numbers_seen_by_both_readers", "month_filled",
+        "impossible_day_mended"]
     both = line_repairs(frozenset({"hours", "date"}))
     assert [r.name for r in both].count("digits_checked") == 1
 
@@ -50,6 +52,10 @@ def test_text_repairs_mend_a_titles_printed_form() -> None:
     assert mend_text("title", "หลักสูตรนักบริหารรุ่นที 5") == "หลักสูตรนักบริหาร รุ่นที่ 5"
     assert mend_text("title", "ผู้บริหารระดับตัน [Advanced]") == "ผู้บริหารระดับต้น (Advanced)"
     assert mend_text("title", "การบริหารงาน") == "การบริหารงาน"
+    # The closing cohort misread: a letter, or the whole word as Latin; an acronym stays.
+    assert mend_text("title", "เทคนิคนวัตกรรมท้องถิ่น รู่ที่ 2") == "เทคนิคนวัตกรรมท้องถิ่น รุ่นที่ 2"
+    assert mend_text("title", "การวางแผนข้อมูลเปิดภาครัฐ Su 2") == "การวางแผนข้อมูลเปิดภาครัฐ รุ่นที่ 2"
+    assert mend_text("title", "การพัฒนาระบบ ERP 2") == "การพัฒนาระบบ ERP 2"
     # Where the parser reads a title, they apply.
     title, _, _ = parse_title(lines_from_text("วิชา การพัฒนาผู้บริหารระดับดัน\n(รวมระยะเวลาทั้งสิ้น 6 ชั่วโมง)"))
     assert title is not None and title.value == "การพัฒนาผู้บริหารระดับต้น"
@@ -70,7 +76,7 @@ def test_a_repair_that_changes_a_line_is_traced() -> None:
                       "plain", digits_parsed=True, unparsed_date=False)
     line, trace = repair_line(target, LineReading(read, 0.9))
     assert line.text == printed and line.confidence == 0.9 and line.box == target.line.box
-    assert trace[-1] == TraceStep("impossible_day_mended", "date", read, printed)
+    assert trace[-1] == TraceStep("numbers_seen_by_both_readers", "date", read, printed)
     # A line its repairs leave alone leaves no trace.
     target = RoleLine(0, TextLine(printed, 0.9, 44.0, (0, 0, crop.shape[1], 44)), crop, frozenset({"date"}),
                       "plain", digits_parsed=True, unparsed_date=False)
@@ -131,3 +137,52 @@ def test_a_date_line_that_parsed_no_date_is_re_read_as_the_date_line() -> None:
     assert page.reading.fields.completed_on is None
     date = next(t for t in assign_roles(page).targets if t.index == 4)
     assert "date" in date.roles and date.unparsed_date and date.reread == "plain"
+
+
+@needs_font
+@pytest.mark.parametrize(
+    ("printed", "read"),
+    [
+        ("(รวมระยะเวลาทั้งสิ้น 18.5 ชั่วโมง)", "(รวมระยะเวลาทั้งสิ้น า8.5 ชั่วโมง)"),  # a 1 read as sara aa
+        ("ให้ไว้ ณ วันที่ 22 กุมภาพันธ์ พ.ศ. 2568", "ให้ไว้ ณ วันที่ ว2กุมภาพันธ์ พ.ศ. 2568"),  # a 2 read as wo waen
+    ],
+)
+def test_a_digit_read_as_a_letter_against_its_number_is_a_digit_again(printed: str, read: str) -> None:
+    crop = printed_line(printed, FONT, 44)
+    role = "hours" if "ชั่วโมง" in printed else "date"
+    target = RoleLine(0, TextLine(read, 0.9, 44.0, (0, 0, crop.shape[1], 44)), crop, frozenset({role}),
+                      "plain", digits_parsed=True, unparsed_date=False)
+    line, trace = repair_line(target, LineReading(read, 0.9))
+    fields = parse_fields([line])
+    if role == "hours":
+        assert fields.hours is not None and fields.hours.value == 18.5
+    else:
+        assert fields.completed_on is not None and fields.completed_on.value.day == 22
+    assert trace, "the mend is traced"
+
+
+def test_a_letter_beside_a_number_may_be_any_digit_and_nothing_else_moves() -> None:
+    from certificates.repairs.digits import letters_beside_digits
+
+    variants = letters_beside_digits("วันที่ ว2กุมภาพันธ์")
+    assert "วันที่ 22กุมภาพันธ์" in variants and "วันที่ ว29ุมภาพันธ์" in variants
+    assert len(variants) == 20  # ten digits on each side of the one number
+    assert letters_beside_digits("วันที่ 22 กุมภาพันธ์") == []  # spaced: no letter against it
+
+
+@needs_font
+def test_a_number_misread_beyond_one_digit_is_taken_where_both_other_readers_see_it() -> None:
+    printed = "รวมระยะเวลา 60 ชั่วโมง"
+    crop = printed_line(printed, FONT, 44)
+    target = RoleLine(0, TextLine("รวมระยะเวลา 3 ชั่วโมง", 0.9, 44.0, (0, 0, crop.shape[1], 44)), crop,
+                      frozenset({"hours"}), "kept", digits_parsed=True, unparsed_date=False)
+    line, trace = repair_line(target, LineReading("รวมระยะเวลา 3 ชั่วโมง", 0.9))
+    assert hours_in_text(line.text) == 60
+    assert [step.repair for step in trace] == ["numbers_seen_by_both_readers"]
+    # A number read right stays, and so does one only the network sees: blank print confirms nothing.
+    line, trace = repair_line(dataclasses.replace(target, line=dataclasses.replace(target.line, text=printed)),
+                              LineReading(printed, 0.9))
+    assert line.text == printed and trace == []
+    blank = np.full_like(crop, 255)
+    line, trace = repair_line(dataclasses.replace(target, crop=blank), LineReading("รวมระยะเวลา 3 ชั่วโมง", 0.9))
+    assert hours_in_text(line.text) == 3

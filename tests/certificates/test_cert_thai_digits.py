@@ -142,6 +142,29 @@ def test_a_digit_clipped_off_the_box_is_found_beside_it() -> None:
     assert len(number_glyphs(crop, (24.0, 46.0), 2, junk_of=lambda glyphs: np.zeros(len(glyphs)))) == 2
 
 
+def test_a_clipped_digit_is_looked_for_once_a_stroke_of_the_next_word_is_dropped() -> None:
+    # The box holds the second digit and the left stroke of the next word ("๑๖ เม"):
+    # two glyphs, as many as Tesseract counted, but one is a letter.
+    crop = np.full((40, 100), 255, np.uint8)
+    for left, right in ((4, 16), (26, 40), (46, 50)):
+        crop[10:30, left:right] = 0
+    narrow_is_letter = lambda glyphs: np.array([1.0 if g.shape[1] < 8 else 0.0 for g in glyphs])  # noqa: E731
+    glyphs = number_glyphs(crop, (24.0, 52.0), 2, junk_of=narrow_is_letter)
+    assert [g.shape[1] for g in glyphs] == [12, 14]
+
+
+@pytest.mark.skipif(not FONT.exists(), reason="fonts-thai-tlwg not installed")
+def test_a_day_whose_box_holds_only_the_edge_of_its_first_digit_keeps_both() -> None:
+    # Tesseract's box for the first digit can be a sliver at its right edge: the crop must reach the whole digit.
+    from certificates.ocr import fix_thai_digits
+
+    read = ["ให้ไว้", "ณ", "วันที่", "๓๓", "มกราคม"]
+    line, gray = _tsv_line(["ให้ไว้", "ณ", "วันที่", "๑๙", "มกราคม"], read)
+    left, top, width, height = line.word_boxes[3]
+    line.word_boxes[3] = (left + int(0.65 * width), top, width - int(0.65 * width), height)
+    assert fix_thai_digits(" ".join(read), line, gray).split()[3] == "19"
+
+
 @pytest.mark.parametrize(
     ("line", "year"),
     [

@@ -121,6 +121,17 @@ def test_respace_takes_the_spacing_of_another_reading() -> None:
     assert respace("น า ย ส ม ช า ย", "นายสมชาย") == "นายสมชาย"
 
 
+def test_respace_does_not_split_a_number_that_gained_a_digit() -> None:
+    from certificates.consensus import respace
+
+    # The digit one reading has and the other lacks aligns either side of the space before it.
+    assert respace("วันที่ 77 พฤษภาคม", "วันที่ 7 พฤษภาคม") == "วันที่ 77 พฤษภาคม"
+    assert respace("วันที่ 17 พฤษภาคม", "วันที่ 7 พฤษภาคม") == "วันที่ 17 พฤษภาคม"
+    assert respace("วันที่ 177 พฤษภาคม", "วันที่ 17 พฤษภาคม") == "วันที่ 177 พฤษภาคม"
+    # A space between two numbers stays between them.
+    assert respace("1234", "12 34") == "12 34"
+
+
 @pytest.mark.parametrize(
     ("right", "misread"),
     [
