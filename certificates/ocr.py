@@ -360,6 +360,8 @@ def fix_thai_digits(raw: str, tl: TsvLine, gray: np.ndarray, scale: float = 1.0)
         keep = (x0 - cx0 - 0.25 * bh, x1 - cx0 + 0.25 * bh)
         if check is plausible_day or (check is None and _HOURS_UNIT.match(squashed, b)):
             latin = _latin_digits_reread(crop, keep, span_text)
+            if latin is None and check is plausible_day:
+                latin = _lost_day_digit(crop, keep, span_text)
             if latin is not None and (check is None or check(latin)):
                 replacements.append((raw_index[a], raw_index[b - 1] + 1, latin))
                 continue
@@ -421,6 +423,23 @@ def _latin_digits_reread(crop: np.ndarray, keep: tuple[float, float], number: st
         return None
     point = number.find(".")
     return got[0] if point < 0 else f"{got[0][:point]}.{got[0][point:]}"
+
+
+def _lost_day_digit(crop: np.ndarray, keep: tuple[float, float], number: str) -> str | None:
+    """A day in Latin digits with the digit Tesseract lost put back, as the digit classifier sees its box; else None.
+
+    A thin 1 beside another digit is the digit Tesseract loses most, and its
+    box then often clips it ("1" for 11 set against the month).  Taken only
+    where the glyphs in and beside the box are one digit more than it read,
+    no letter among them, and the classifier reads each surely, Tesseract's
+    digits among them.
+    """
+    if not number.isdigit() or not number.isascii():
+        return None
+    got = read_latin_number(crop, keep, len(number) + 1)
+    if got is None or got[1] < SURE_LATIN_DIGIT or not plausible_day(got[0]):
+        return None
+    return got[0] if any(got[0][:k] + got[0][k + 1:] == number for k in range(len(got[0]))) else None
 
 
 def _with_thai_digits(raw: str, tl: TsvLine, gray: np.ndarray, scale: float = 1.0) -> tuple[str, bool]:

@@ -638,14 +638,17 @@ def read_picture(rgb: np.ndarray) -> PageReading:
 
 
 def better_flattening(warped: PageReading, flat: PageReading) -> PageReading:
-    """Of the page read flattened and as it is, the one with more fields, then the one sure of each, then the surer.
+    """Of the page read flattened and as it is: where both found all four fields, each field as the surer read it;
+    else the one with more fields, then the one sure of each, then the surer.
 
-    A squeezed page can still yield four fields of junk, all unsure.  A
-    reading sure of every field beats one unsure of some, however sure of
-    the rest: a photo's flattened page read a date unsure and wrong ("11"
-    for 1) and all else surer than the page as it is, which read all four
-    right and sure.
+    A squeezed page can still yield four fields of junk, all unsure, which
+    the page as it is reads surer field by field.  Each reading may be the
+    one that read some field right: a photo's flattened page read its title
+    unsure and its date sure and right, the page as it is the title sure and
+    right and the date ("28" as "09") a little less sure.
     """
+    if all(r.is_certificate() and r.fields.found() == 4 for r in (warped, flat)):
+        return merge_passes([warped, flat])
     return max((warped, flat), key=lambda r: (r.is_certificate(), r.fields.found(), r.complete(), r.quality))
 
 
