@@ -38,28 +38,33 @@ def _four_fields(confidence: float) -> PageReading:
                                  hours=Field(6.0, confidence), completed_on=Field(dt.date(2024, 11, 13), confidence)), [])
 
 
-def _values(reading: PageReading) -> tuple:
-    f = reading.fields
-    return tuple(None if x is None else x.value for x in (f.name, f.title, f.hours, f.completed_on))
-
-
 def test_a_page_squeezed_by_a_wrong_outline_loses_to_the_picture_as_it_is() -> None:
     # A decoration taken for the sheet's edge squeezes the text: four fields of junk, all unsure.
     squeezed, flat = _four_fields(0.4), _four_fields(0.85)
-    squeezed.fields.name = Field("นายสมชาย รักเรียบ", 0.4)
     assert not squeezed.complete()  # so the picture is read as it is as well
-    assert _values(better_flattening(squeezed, flat)) == _values(flat)
+    assert better_flattening(squeezed, flat) is flat
+    # A flattened page read surely needs no second reading; read anyway, it would still win a tie of fields.
+    sure = _four_fields(0.9)
+    assert sure.complete()
+    assert better_flattening(sure, flat) is sure
     # More fields beat surer ones.
     three = PageReading(ParsedFields(name=Field("นายสมชาย รักเรียน", 0.95), title=Field("การบริหาร", 0.95),
                                      hours=Field(6.0, 0.95)), [])
     assert better_flattening(three, squeezed) is squeezed
+    # Of four fields each, one sure of all beats one surer of most.
+    import datetime as dt
+
+    mostly = _four_fields(0.95)
+    mostly.fields.completed_on = Field(dt.date(2025, 4, 11), 0.78)
+    assert mostly.quality > flat.quality and flat.complete() and not mostly.complete()
+    assert _values(better_flattening(mostly, flat)) == _values(flat)
 
 
-def test_where_both_readings_found_four_fields_each_field_is_the_surer_ones() -> None:
+def test_a_field_the_other_reading_is_clearly_surer_of_is_taken_from_it() -> None:
     import datetime as dt
 
     # The flattened page read the title unsure and the date right; the page as it is, the title right
-    # and the date ("28" as "09") a little less sure.
+    # and the date ("28" as "09") less sure.
     flattened, as_it_is = _four_fields(0.93), _four_fields(0.93)
     flattened.fields.title = Field("อนาคตศึกษา (Futures Thinking) เพื่อกำหนดนโยบายภาคร", 0.66)
     flattened.fields.completed_on = Field(dt.date(2020, 5, 28), 0.91)
@@ -67,6 +72,14 @@ def test_where_both_readings_found_four_fields_each_field_is_the_surer_ones() ->
     assert as_it_is.complete() and not flattened.complete() and as_it_is.quality > flattened.quality
     best = better_flattening(flattened, as_it_is)
     assert best.fields.title.value == "การบริหาร" and best.fields.completed_on.value == dt.date(2020, 5, 28)
+    # A few hundredths surer is no reason.
+    as_it_is.fields.completed_on = Field(dt.date(2020, 5, 9), 0.88)
+    assert better_flattening(flattened, as_it_is).fields.completed_on.value == dt.date(2020, 5, 9)
+
+
+def _values(reading: PageReading) -> tuple:
+    f = reading.fields
+    return tuple(None if x is None else x.value for x in (f.name, f.title, f.hours, f.completed_on))
 
 
 def _lines(boxes: list[tuple[int, int, int, int]]) -> list[TextLine]:
