@@ -344,7 +344,9 @@ def fix_thai_digits(raw: str, tl: TsvLine, gray: np.ndarray, scale: float = 1.0)
         x1 = max(bx[0] + bx[2] for bx in boxes)
         y1 = max(bx[1] + bx[3] for bx in boxes)
         # Tesseract's box for a misread digit can clip it: widen the crop, then
-        # keep only the glyphs centred inside the original box.
+        # keep only the glyphs centred inside the original box.  Wide enough that a
+        # digit found beside the box (``number_glyphs`` looks there) is whole: a box
+        # can be a sliver at a digit's right edge.
         bh = y1 - y0
         pad_y, pad_x = max(2, bh // 6), max(3, int(1.2 * bh))
         cx0, cy0 = max(0, x0 - pad_x), max(0, y0 - pad_y)
