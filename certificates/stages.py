@@ -54,7 +54,7 @@ from .line_reads import LineReading, read_name_line, read_title_line, thai_line
 from .loading import Page, iter_pages
 from .missed_lines import missed_rows, missed_title_line, row_duplicates, row_fragments, union_box, widened_to_row
 from .ocr import detect_orientation, line_crop, ocr_lines
-from .passes import CORE_FIELDS, RETRY_BELOW, PageReading, fill_missing, merge_passes, overlay, without_name_above_intro
+from .passes import RETRY_BELOW, PageReading, fill_missing, merge_passes, overlay, without_name_above_intro
 from .person_names import split_name
 from .repairs import ROLES, LineUnderRepair, Reread, Role, line_repairs
 from .repairs.titles import joined_pieces
@@ -638,40 +638,15 @@ def read_picture(rgb: np.ndarray) -> PageReading:
 
 
 def better_flattening(warped: PageReading, flat: PageReading) -> PageReading:
-    """Of the page read flattened and as it is, the one with more fields, then the one sure of each, then the surer;
-    with a field the other read clearly surer (by :data:`CLEARLY_SURER`) taken from it, where both found all four.
+    """Of the page read flattened and as it is, the one with more fields, then the one sure of each, then the surer.
 
     A squeezed page can still yield four fields of junk, all unsure.  A
     reading sure of every field beats one unsure of some, however sure of
     the rest: a photo's flattened page read a date unsure and wrong ("11"
     for 1) and all else surer than the page as it is, which read all four
-    right and sure.  Yet each may be the one that read some field right: a
-    photo's flattened page read its title unsure and its date right at 0.91,
-    the page as it is its title right and the date ("28" as "09") at 0.83.
-    A few hundredths decide nothing: a name read 0.79 sure flattened and
-    0.77 as it is was right as it is.
+    right and sure.
     """
-    best = max((warped, flat), key=lambda r: (r.is_certificate(), r.fields.found(), r.complete(), r.quality))
-    other = flat if best is warped else warped
-    if not all(r.is_certificate() and r.fields.found() == 4 for r in (warped, flat)):
-        return best
-    fields = dataclasses.replace(best.fields, sources=dict(best.fields.sources))
-    taken = []
-    for attr in CORE_FIELDS:
-        mine, theirs = getattr(best.fields, attr), getattr(other.fields, attr)
-        if theirs.confidence > mine.confidence + CLEARLY_SURER:
-            setattr(fields, attr, theirs)
-            fields.sources.pop(attr, None)  # its line is the other reading's
-            if attr == "title":
-                fields.kind, fields.title_lines = other.fields.kind, other.fields.title_lines
-            taken.append(attr)
-    if not taken:
-        return best
-    return PageReading(fields, best.lines, best.trace + other.trace)
-
-
-# How much surer the other reading of a page must be of a field to give it (see better_flattening).
-CLEARLY_SURER = 0.05
+    return max((warped, flat), key=lambda r: (r.is_certificate(), r.fields.found(), r.complete(), r.quality))
 
 
 def read_page(page: Page, limits: ReaderLimits) -> tuple[PageReading, str]:
