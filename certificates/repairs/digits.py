@@ -98,10 +98,10 @@ def numbers_seen_by_both_readers(line: LineUnderRepair) -> str:
     reads = {tuple(DIGIT_RUN.findall(greedy(v))) for v in views}
     if len(views) < 2 or len(reads) != 1:
         return line.text
-    (theirs,) = reads
-    if len(theirs) != len(DIGIT_RUN.findall(line.text)) or list(theirs) == DIGIT_RUN.findall(line.text):
+    theirs, ours = list(reads.pop()), DIGIT_RUN.findall(line.text)
+    if len(theirs) != len(ours) or theirs == ours:
         return line.text
-    candidate = numbers_replaced(line.text, list(theirs))
+    candidate = numbers_replaced(line.text, theirs)
     return candidate if glyphs_confirm(line.crop, candidate) else line.text
 
 
